@@ -1,0 +1,155 @@
+/*
+ * alloc.h: the plugin boundary of alloc, a C re-implementation of Go's
+ * allocator and precise garbage collector (runtime/malloc.go and friends).
+ *
+ * This is the only header a host (a VM, a test, the Lua driver) includes.
+ * A host gives the collector three things and receives one:
+ *   1. a gc_type per kind of heap object: its size and exact pointer bitmap;
+ *   2. roots: callbacks that report root slots, by address, when a cycle starts;
+ *   3. safepoints: it only calls gc_mallocgc/gc_collect where every live
+ *      pointer is where its roots callback will say;
+ * and it receives gc_mallocgc(p, size, type, needzero).
+ *
+ * There is no global mutable state: everything hangs off a gc_heap, and each
+ * mutator allocates through its own gc_p (Go's P with its mcache), so several
+ * heaps and several mutators can live in one process. A heap and its Ps are
+ * used by one thread at a time (collection is stop-the-world at a safepoint).
+ */
+#ifndef ALLOC_ALLOC_H
+#define ALLOC_ALLOC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+typedef struct gc_heap gc_heap;
+typedef struct gc_p gc_p;
+typedef struct gc_marker gc_marker;
+typedef struct gc_handle gc_handle;
+
+/*
+ * A type's pointer map, as Go's abi.Type {Size_, PtrBytes, GCData}.
+ * Bit i of ptrmask (bit i%8 of byte i/8) is set when word i of the object
+ * holds a pointer; only the first ptrdata bytes are described, so
+ * ptrdata == 0 (or a NULL type) means noscan. An allocation of n*size bytes
+ * is an array of n elements whose bits repeat with stride size.
+ * The host owns the gc_type and keeps it alive as long as the heap.
+ */
+typedef struct gc_type {
+    size_t size;            /* bytes of one element, a multiple of 8 if ptrdata > 0 */
+    size_t ptrdata;         /* bytes of the prefix that may hold pointers */
+    const uint8_t *ptrmask; /* ceil(ptrdata/8) bits */
+    const char *name;       /* for diagnostics, gctrace and profiles */
+} gc_type;
+
+/* Debug switches, as Go's GODEBUG; parsed from "gctrace=1,gcstress=1". */
+typedef struct gc_debug {
+    int gctrace;     /* one line per cycle in Go's gctrace format */
+    int gccheckmark; /* after each mark, re-walk from the roots and compare */
+    int clobberfree; /* poison freed slots, check the poison on reuse */
+    int gcstress;    /* a full collection at every allocation */
+} gc_debug;
+
+typedef struct gc_options {
+    int gc_percent;       /* GOGC: heap goal = live * (1 + pct/100); < 0 = off */
+    int64_t memory_limit; /* GOMEMLIMIT: soft limit in bytes; 0 = none */
+    gc_debug debug;
+    FILE *trace;          /* where gctrace and diagnostics go; NULL = stderr */
+} gc_options;
+
+/* Defaults: gc_percent 100, no limit, no debug switches. */
+void gc_options_default(gc_options *o);
+/* Apply TOYGC (a percentage or "off"), TOYMEMLIMIT (bytes with an optional
+ * B/KiB/MiB/GiB/TiB suffix) and TOYDEBUG. Returns 0, or -1 and fills err
+ * when a variable cannot be parsed (o is then unchanged). */
+int gc_options_from_env(gc_options *o, char *err, size_t errlen);
+/* Parse a TOYDEBUG-style list into d. Returns 0, or -1 and fills err. */
+int gc_parse_debug(gc_debug *d, const char *s, char *err, size_t errlen);
+
+gc_heap *gc_heap_new(const gc_options *o); /* NULL when the OS says no */
+void gc_heap_free(gc_heap *h);             /* returns every byte to the OS */
+
+/* A mutator's allocation context (Go's P and its mcache). */
+gc_p *gc_p_new(gc_heap *h);
+void gc_p_free(gc_p *p);
+gc_heap *gc_p_heap(gc_p *p);
+
+/*
+ * Allocate size bytes typed by type (NULL = noscan). Pointerful memory is
+ * always zeroed; noscan memory is zeroed when needzero is set. A size larger
+ * than type->size makes an array of size/type->size elements. May run a
+ * collection first, so it must be called at a safepoint. Returns NULL when
+ * the memory cannot be had (out of memory or an impossible size).
+ * size == 0 returns a unique non-NULL address that must not be written.
+ */
+void *gc_mallocgc(gc_p *p, size_t size, const gc_type *type, bool needzero);
+
+/* Roots. A roots callback runs at the start of every mark; it reports each
+ * root slot by address. Several callbacks may be registered. */
+typedef void (*gc_roots_fn)(gc_marker *m, void *ud);
+int gc_add_roots(gc_heap *h, gc_roots_fn fn, void *ud);  /* 0 or -1 */
+void gc_remove_roots(gc_heap *h, gc_roots_fn fn, void *ud);
+/* One slot that may hold a heap pointer (or NULL, or a non-heap address). */
+void gc_mark_slot(gc_marker *m, void *const *slot);
+/* nwords slots from base; word i is a root iff bit i of bitmap is set
+ * (bitmap NULL: every word). This is how a frame and its stack map go in. */
+void gc_mark_block(gc_marker *m, void *const *base, size_t nwords,
+                   const uint8_t *bitmap);
+
+/* Handles keep one object alive for host code until released. */
+gc_handle *gc_handle_new(gc_heap *h, void *obj);
+void *gc_handle_get(const gc_handle *hd);
+void gc_handle_set(gc_handle *hd, void *obj);
+void gc_handle_release(gc_handle *hd);
+
+/* A full stop-the-world collection, sweeping everything (runtime.GC()). */
+void gc_collect(gc_heap *h);
+
+/* Heap introspection. */
+/* Base address of the object containing p (an interior pointer is fine),
+ * or NULL when p is not inside an allocated object (Go's findObject). */
+void *gc_find_object(gc_heap *h, const void *p);
+/* The checkmark walk on demand: re-mark everything reachable from the roots
+ * and check every reachable object is allocated and every pointer slot
+ * points to an allocated object or is NULL. Returns the number of problems
+ * (each described on the trace stream). */
+size_t gc_verify(gc_heap *h);
+
+#define GC_NUM_SIZE_CLASSES 68
+#define GC_MAX_PAUSES 256
+
+typedef struct gc_class_stats {
+    uint32_t size;    /* bytes per object */
+    uint64_t mallocs; /* objects allocated in this class */
+    uint64_t frees;   /* objects freed */
+} gc_class_stats;
+
+/* In the spirit of Go's runtime.MemStats; every byte count is in bytes. */
+typedef struct gc_stats {
+    uint64_t num_gc;         /* completed cycles */
+    uint64_t num_forced_gc;  /* of them, asked for by gc_collect */
+    uint64_t heap_alloc;     /* bytes of allocated objects, live or not yet swept */
+    uint64_t heap_live;      /* bytes marked live at the last mark */
+    uint64_t heap_goal;      /* the pacer's goal for the next cycle */
+    uint64_t heap_sys;       /* bytes of heap address space obtained from the OS */
+    uint64_t heap_inuse;     /* bytes in in-use spans */
+    uint64_t heap_idle;      /* bytes in free spans (heap_sys - heap_inuse) */
+    uint64_t heap_released;  /* idle bytes returned to the OS (scavenged) */
+    uint64_t heap_objects;   /* mallocs - frees */
+    uint64_t spans_inuse;    /* spans holding objects */
+    uint64_t total_alloc;    /* cumulative bytes allocated */
+    uint64_t mallocs;        /* cumulative objects allocated */
+    uint64_t frees;          /* cumulative objects freed */
+    uint64_t tiny_allocs;    /* of mallocs, served inside a tiny block */
+    uint64_t large_allocs;   /* of mallocs, served by a span of their own */
+    uint64_t pause_total_ns;
+    uint64_t last_gc_ns;     /* monotonic time of the last cycle's end */
+    uint64_t pause_ns[GC_MAX_PAUSES]; /* circular, as MemStats.PauseNs */
+    uint64_t num_mutators;
+    gc_class_stats by_size[GC_NUM_SIZE_CLASSES];
+} gc_stats;
+
+void gc_read_stats(gc_heap *h, gc_stats *s);
+
+#endif

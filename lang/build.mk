@@ -1,0 +1,1 @@
+# lang/: lexer (re2c), parser, checker, compiler, as $(BUILD)/liblang.a.

@@ -1,0 +1,1 @@
+# stdlib/: the built-in functions.

@@ -1,0 +1,4 @@
+# tests/: the shared CUnit main; suites and benchmarks register themselves
+# in their owners' build.mk files.
+UNIT_MAIN := $(BUILD)/tests/unit/unit.o
+CUNIT_LIBS := -lcunit

@@ -1,0 +1,1 @@
+# vm/: the interpreter and the toy command.
