@@ -53,5 +53,5 @@ $(FUZZ_DIR)/lang_fuzz: $(FUZZ_SRC) $(wildcard lang/*.h) stdlib/stdlib.h
 	clang $(WARN) $(FUZZ_FLAGS) -I. -I$(BUILD) $(FUZZ_SRC) -o $@ -lm
 fuzz-lang: $(FUZZ_DIR)/lang_fuzz
 	@mkdir -p $(FUZZ_DIR)/corpus
-	$< -max_total_time=$(FUZZ_TIME) -rss_limit_mb=2048 -timeout=10 \
+	$< -max_total_time=$(FUZZ_TIME) -rss_limit_mb=2048 -timeout=10 -dict=tests/fuzz/lang.dict \
 	  -artifact_prefix=$(FUZZ_DIR)/ $(FUZZ_DIR)/corpus tests/fuzz/corpus/lang

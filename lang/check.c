@@ -807,6 +807,11 @@ static lang_type *check_array_lit(checker *c, lang_expr *e, lang_type *want)
 {
     int n = e->u.array.n;
     lang_expr **el = e->u.array.elems;
+    if (want && is_err(want)) { /* the context failed: stay quiet */
+        for (int i = 0; i < n; i++)
+            check_expr(c, el[i], NULL);
+        return fail(c, e);
+    }
     if (want && want->kind == TY_ARRAY) {
         for (int i = 0; i < n; i++)
             check_as(c, el[i], want->elem, "in array literal");
@@ -842,6 +847,13 @@ static lang_type *check_map_lit(checker *c, lang_expr *e, lang_type *want)
 {
     int n = e->u.map.n;
     lang_expr **ks = e->u.map.keys, **vs = e->u.map.vals;
+    if (want && is_err(want)) {
+        for (int i = 0; i < n; i++) {
+            check_expr(c, ks[i], NULL);
+            check_expr(c, vs[i], NULL);
+        }
+        return fail(c, e);
+    }
     if (want && want->kind == TY_MAP) {
         for (int i = 0; i < n; i++) {
             check_as(c, ks[i], want->key, "as a map key");
@@ -901,7 +913,7 @@ static lang_type *check_struct_lit(checker *c, lang_expr *e)
     for (int i = 0; i < e->u.struct_.n; i++) {
         lang_field_init *in = &e->u.struct_.inits[i];
         lang_field *f = NULL;
-        for (int j = 0; j < st->nfields; j++)
+        for (int j = 0; j < st->nfields && !f; j++)
             if (strcmp(st->fields[j].name, in->name) == 0)
                 f = &st->fields[j];
         for (int j = 0; j < i; j++)

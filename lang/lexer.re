@@ -118,10 +118,20 @@ static lx_token make(lx_lexer *lx, lx_kind k, const unsigned char *tok,
     case TK_LPAREN: push_bracket(lx, '('); break;
     case TK_LBRACKET: push_bracket(lx, '['); break;
     case TK_LBRACE: push_bracket(lx, '{'); break;
-    case TK_RPAREN: case TK_RBRACKET: case TK_RBRACE:
-        if (lx->nbrackets > 0)
+    case TK_RPAREN: case TK_RBRACKET: case TK_RBRACE: {
+        /* Pop through to the matching opener when it is near the top, so
+         * one unclosed '(' does not disable insertion for the rest of the
+         * file; otherwise pop one. */
+        char open = k == TK_RPAREN ? '(' : k == TK_RBRACKET ? '[' : '{';
+        int i = lx->nbrackets - 1;
+        while (i >= 0 && i >= lx->nbrackets - 8 && lx->brackets[i] != open)
+            i--;
+        if (i >= 0 && lx->brackets[i] == open)
+            lx->nbrackets = i;
+        else if (lx->nbrackets > 0)
             lx->nbrackets--;
         break;
+    }
     default: break;
     }
     return t;
@@ -195,7 +205,7 @@ static int hexval(unsigned char c)
  * Decodes escapes into the arena; returns the cursor after the closing
  * quote (or at the newline / end when unterminated). */
 static const unsigned char *lex_string(lx_lexer *lx, const unsigned char *open,
-                                       lx_token *t)
+                                       lx_token *t, bool *closed)
 {
     const unsigned char *cur = open + 1, *mar, *s;
     /* A string cannot span lines, so its decoded bytes fit before the
@@ -274,7 +284,11 @@ static const unsigned char *lex_string(lx_lexer *lx, const unsigned char *open,
     }
 unterminated:
     err_at(lx, open, "unterminated string literal");
+    *closed = false;
+    goto out;
 done:
+    *closed = true;
+out:
     *o = '\0';
     t->v.str.s = out;
     t->v.str.n = (size_t)(o - out);
@@ -404,7 +418,11 @@ lx_token lx_next(lx_lexer *lx)
 
         "\"" {
             lx_token t = make(lx, TK_STRING, tok, cur);
-            cur = lex_string(lx, tok, &t);
+            bool closed;
+            cur = lex_string(lx, tok, &t, &closed);
+            /* Unterminated: the parser should not guess where it ended. */
+            if (!closed)
+                t.kind = TK_ERROR;
             t.len = (int)(cur - tok);
             lx->cur = (const char *)cur;
             return t;

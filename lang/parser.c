@@ -774,6 +774,10 @@ static lang_stmt *parse_stmt(parser *p)
         error_tok(p, &t, "struct declarations are only allowed at top level%s", "");
         advance(p);
         return NULL;
+    case TK_ELSE:
+        error_tok(p, &t, "else must follow the '}' of its if on the same line%s", "");
+        advance(p);
+        return NULL;
     default:
         break;
     }
@@ -801,6 +805,10 @@ static void end_stmt(parser *p, lx_kind close)
         return;
     if (p->tok.kind == close || p->tok.kind == TK_EOF)
         return;
+    if (p->tok.kind == TK_ERROR) {
+        p->panic = true;
+        return;
+    }
     char buf[96];
     lang_error(p->d, p->tok.line, p->tok.col, "unexpected %s at end of statement",
                describe(p, &p->tok, buf, sizeof buf));
@@ -963,7 +971,8 @@ lang_program *ps_parse_source(lang_arena *a, lang_diags *d, const char *text, si
         }
         if (d)
             vpush(&p, &decls, d);
-        if (!p.panic && !accept(&p, TK_SEMI) && p.tok.kind != TK_EOF) {
+        if (!p.panic && !accept(&p, TK_SEMI) && p.tok.kind != TK_EOF &&
+            p.tok.kind != TK_ERROR) {
             char buf[96];
             lang_error(p.d, p.tok.line, p.tok.col, "unexpected %s after declaration",
                        describe(&p, &p.tok, buf, sizeof buf));
