@@ -61,6 +61,7 @@ run() {
   echo "$(date -u '+%Y-%m-%d %H:%M UTC'), $(uname -m), $(nproc) CPUs, $(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -n 1);"
   echo "median of $reps runs per row; each run a separate process, implementations alternating."
   echo "Ratios are alloc ÷ peer (below 1: alloc is faster or smaller)."
+  echo "Command: \`make bench BENCH_REPS=$reps BENCH_DEPTH=$depth BENCH_N=$n\` (tests/bench/run.sh)."
 } >"$md"
 
 for s in $sections; do
@@ -180,7 +181,11 @@ fastpath)
       done
       per=$(awk -v a="${c[0]}" -v b="${c[1]}" -v n=$fn 'BEGIN { if (a == "-" || b == "-") print "-"; else printf "%.1f", (a - b) / n }')
       goal=""
-      case $i in alloc-*) goal="≤ 20: $(verdict "\"$per\" != \"-\" && $per <= 20")" ;; esac
+      case $i in
+      alloc-*) goal="goal ≤ 20: $(verdict "\"$per\" != \"-\" && $per <= 20")" ;;
+      malloc) goal="(peer; nothing freed before, so no tcache hit)" ;;
+      boehm) goal="(peer; GC_malloc, thread-local free list)" ;;
+      esac
       [ "$per" = - ] && status=1
       printf '%-14s %8s instructions/alloc  %s\n' "$i" "$per" "$goal"
       echo "| $i | $per | $goal |" >>"$md"
