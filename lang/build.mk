@@ -25,8 +25,9 @@ $(BUILD)/toycheck: $(BUILD)/lang/check_main.o $(BUILD)/liblang.a $(BUILD)/libstd
 SUITES += lexer parser checker toy-errors toy-check
 LANG_TEST_LIBS = $(BUILD)/liblang.a $(BUILD)/libstdlib.a
 
-$(BUILD)/tests/unit/test_%: $(BUILD)/tests/unit/test_%.o $(UNIT_MAIN) $(LANG_TEST_LIBS)
-	$(CC) $(LDFLAGS) $^ -o $@ $(CUNIT_LIBS) $(LDLIBS)
+# (tests/build.mk, which defines UNIT_MAIN, is read after this file.)
+$(BUILD)/tests/unit/test_%: $(BUILD)/tests/unit/test_%.o $(BUILD)/tests/unit/unit.o $(LANG_TEST_LIBS)
+	$(CC) $(LDFLAGS) $^ -o $@ -lcunit $(LDLIBS)
 
 .PHONY: test-lexer test-parser test-checker test-toy-errors test-toy-check fuzz-lang
 test-lexer: $(BUILD)/tests/unit/test_lexer
