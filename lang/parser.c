@@ -916,8 +916,13 @@ static void sync_decl(parser *p)
     int depth = 0;
     while (p->tok.kind != TK_EOF) {
         lx_kind k = p->tok.kind;
-        if (depth == 0 && (k == TK_FN || k == TK_STRUCT || k == TK_VAR || k == TK_CONST))
+        if (depth == 0 && (k == TK_FN || k == TK_STRUCT || k == TK_VAR || k == TK_CONST)) {
+            /* A declaration starts outside every bracket: forget any the
+             * broken one left open, or no semicolon would be inserted
+             * for the rest of the file. */
+            p->lx.nbrackets = 0;
             return;
+        }
         if (k == TK_LBRACE)
             depth++;
         else if (k == TK_RBRACE && depth > 0)
