@@ -361,6 +361,15 @@ static int is_ptr_word(const entry *e, size_t w)
     return j * 8 < ty->t.ptrdata && (ty->mask[j / 8] >> (j % 8) & 1);
 }
 
+/* A value's type as errors name it: the __name of its metatable, if any. */
+static const char *type_name(lua_State *L, int idx)
+{
+    const char *name = NULL;
+    if (luaL_getmetafield(L, idx, "__name") == LUA_TSTRING)
+        name = lua_tostring(L, -1); /* stays on the stack for the message */
+    return name ? name : luaL_typename(L, idx);
+}
+
 static size_t check_word(lua_State *L, const entry *e, int arg)
 {
     lua_Integer w = luaL_checkinteger(L, arg);
@@ -615,18 +624,17 @@ static int l_alloc(lua_State *L)
 
 static int l_get(lua_State *L)
 {
+    lua_settop(L, 3);
     lheap *lh = check_open(L, 1);
-    check_ref(L, lh, 2);
-    push_ref(L, 1); /* before any lookup: it may run finalizers */
-    int ref = lua_gettop(L);
+    check_word(L, check_ref(L, lh, 2), 3);
+    push_ref(L, 1); /* may run finalizers: look the object up again */
     entry *e = check_ref(L, lh, 2);
     size_t w = check_word(L, e, 3);
-    void *const *words = (void *const *)e->addr;
     if (!is_ptr_word(e, w)) {
         lua_pushinteger(L, (lua_Integer)((const int64_t *)e->addr)[w]);
         return 1;
     }
-    uintptr_t v = (uintptr_t)words[w];
+    uintptr_t v = ((const uintptr_t *)e->addr)[w];
     if (v == 0) {
         lua_pushnil(L);
         return 1;
@@ -635,8 +643,8 @@ static int l_get(lua_State *L)
     if (c == NULL)
         return luaL_error(L, "heap corrupted: word %I of object #%I holds %p, which is no live object",
                           (lua_Integer)w, (lua_Integer)e->serial, (void *)v);
-    set_ref(L, ref, c);
-    lua_settop(L, ref);
+    set_ref(L, 4, c);
+    lua_settop(L, 4);
     return 1;
 }
 
@@ -652,7 +660,7 @@ static int l_set(lua_State *L)
             if (luaL_testudata(L, 4, REF_MT) == NULL)
                 return luaL_argerror(L, 4, lua_pushfstring(L,
                     "word %I of type '%s' holds a pointer: expected an object reference or nil, got %s",
-                    (lua_Integer)w, e->type->name, luaL_typename(L, 4)));
+                    (lua_Integer)w, e->type->name, type_name(L, 4)));
             v = check_ref(L, lh, 4)->addr;
             e = check_ref(L, lh, 2); /* no table change in between, but be plain */
         }
@@ -665,7 +673,7 @@ static int l_set(lua_State *L)
         return luaL_argerror(L, 4, lua_pushfstring(L,
             "word %I of type '%s' is not a pointer: expected an integer, got %s",
             (lua_Integer)w, e->type->name,
-            luaL_testudata(L, 4, REF_MT) ? "an object reference" : luaL_typename(L, 4)));
+            luaL_testudata(L, 4, REF_MT) ? "an object reference" : type_name(L, 4)));
     ((int64_t *)e->addr)[w] = (int64_t)v;
     return 0;
 }
