@@ -631,7 +631,10 @@ static int l_get(lua_State *L)
     entry *e = check_ref(L, lh, 2);
     size_t w = check_word(L, e, 3);
     if (!is_ptr_word(e, w)) {
-        lua_pushinteger(L, (lua_Integer)((const int64_t *)e->addr)[w]);
+        /* a noscan object may be only 4-aligned (tiny blocks) */
+        int64_t v;
+        memcpy(&v, (const char *)e->addr + w * 8, sizeof v);
+        lua_pushinteger(L, (lua_Integer)v);
         return 1;
     }
     uintptr_t v = ((const uintptr_t *)e->addr)[w];
@@ -674,7 +677,8 @@ static int l_set(lua_State *L)
             "word %I of type '%s' is not a pointer: expected an integer, got %s",
             (lua_Integer)w, e->type->name,
             luaL_testudata(L, 4, REF_MT) ? "an object reference" : type_name(L, 4)));
-    ((int64_t *)e->addr)[w] = (int64_t)v;
+    int64_t iv = (int64_t)v;
+    memcpy((char *)e->addr + w * 8, &iv, sizeof iv);
     return 0;
 }
 
