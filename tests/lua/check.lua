@@ -30,9 +30,10 @@ function M:ok(cond, msg, level)
 end
 
 function M:eq(got, want, msg)
-  return self:ok(got == want, function()
+  local r = self:ok(got == want, function()
     return string.format("%s: got %s, want %s", msg or "eq", tostring(got), tostring(want))
   end, 2)
+  return r -- not a tail call: ok() reports the caller's line
 end
 
 -- raises(pattern, f, ...): f(...) must raise an error whose message

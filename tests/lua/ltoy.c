@@ -164,6 +164,7 @@ typedef struct lheap {
     ltype *types;
     lhandle *handles; /* every unreleased handle: the module's roots */
     gc_stats st;      /* scratch for gc_read_stats (it is large) */
+    FILE *trace;      /* with trace = true: gctrace and diagnostics, for heap:trace() */
 } lheap;
 
 struct lhandle {
@@ -292,6 +293,9 @@ static void heap_close(lheap *lh)
     }
     gc_p_free(lh->p);
     gc_heap_free(lh->h);
+    if (lh->trace)
+        fclose(lh->trace);
+    lh->trace = NULL;
     lh->h = NULL;
     lh->p = NULL;
     free(lh->tab.slots);
@@ -406,7 +410,7 @@ static int l_heap(lua_State *L)
     if (!lua_isnoneornil(L, 1)) {
         luaL_checktype(L, 1, LUA_TTABLE);
         /* unknown keys are mistakes, not extensions */
-        static const char *const known[] = {"gc_percent", "memory_limit", "debug", "env", NULL};
+        static const char *const known[] = {"gc_percent", "memory_limit", "debug", "env", "trace", NULL};
         lua_pushnil(L);
         while (lua_next(L, 1)) {
             lua_pop(L, 1);
@@ -452,17 +456,31 @@ static int l_heap(lua_State *L)
         }
         lua_pop(L, 1);
     }
+    int want_trace = !lua_isnoneornil(L, 1) && (lua_getfield(L, 1, "trace"), lua_toboolean(L, -1));
     lheap *lh = lua_newuserdatauv(L, sizeof *lh, 0);
     memset(lh, 0, sizeof *lh);
     luaL_setmetatable(L, HEAP_MT);
     lh->next_serial = 1;
+    if (want_trace) {
+        lh->trace = tmpfile();
+        if (lh->trace == NULL)
+            return luaL_error(L, "toy.heap: cannot open a trace file");
+        o.trace = lh->trace;
+    }
     lh->h = gc_heap_new(&o);
+    if (lh->h == NULL && lh->trace) {
+        fclose(lh->trace);
+        lh->trace = NULL;
+    }
     if (lh->h == NULL)
         return luaL_error(L, "toy.heap: out of memory creating a heap");
     lh->p = gc_p_new(lh->h);
     if (lh->p == NULL) {
         gc_heap_free(lh->h);
         lh->h = NULL;
+        if (lh->trace)
+            fclose(lh->trace);
+        lh->trace = NULL;
         return luaL_error(L, "toy.heap: out of memory creating a mutator");
     }
     gc_read_stats(lh->h, &lh->st);
@@ -599,7 +617,7 @@ static int l_alloc(lua_State *L)
     int ref = lua_gettop(L);
     if (tab_reserve(&lh->tab) != 0)
         return luaL_error(L, "toy: out of memory tracking objects");
-    void *p = gc_mallocgc(lh->p, bytes, ty->t.ptrdata ? &ty->t : NULL, true);
+    void *p = gc_mallocgc(lh->p, bytes, &ty->t, true);
     /* a cycle inside gc_mallocgc saw the graph as it is now, minus p */
     sync_gc(L, lh);
     if (p == NULL)
@@ -839,6 +857,26 @@ static int l_collect(lua_State *L)
     return 1;
 }
 
+/* heap:trace(): everything alloc wrote to its trace stream so far (gctrace
+ * lines, verifier reports), when the heap was made with trace = true. */
+static int l_trace(lua_State *L)
+{
+    lheap *lh = check_open(L, 1);
+    if (lh->trace == NULL)
+        return luaL_error(L, "heap:trace() needs toy.heap{trace = true}");
+    luaL_Buffer b;
+    luaL_buffinit(L, &b);
+    fflush(lh->trace);
+    rewind(lh->trace);
+    size_t n;
+    char chunk[4096];
+    while ((n = fread(chunk, 1, sizeof chunk, lh->trace)) > 0)
+        luaL_addlstring(&b, chunk, n);
+    fseek(lh->trace, 0, SEEK_END);
+    luaL_pushresult(&b);
+    return 1;
+}
+
 static int l_verify(lua_State *L)
 {
     lheap *lh = check_open(L, 1);
@@ -903,7 +941,7 @@ int luaopen_toy(lua_State *L)
         {"set", l_set},       {"handle", l_handle}, {"collect", l_collect},
         {"stats", l_stats},   {"verify", l_verify}, {"close", l_heap_close},
         {"id", l_id},         {"words", l_words},   {"isptr", l_isptr},
-        {"valid", l_valid},   {NULL, NULL}};
+        {"valid", l_valid},   {"trace", l_trace},   {NULL, NULL}};
     static const luaL_Reg heap_meta[] = {
         {"__gc", l_heap_close}, {"__close", l_heap_close},
         {"__tostring", l_heap_tostring}, {NULL, NULL}};
