@@ -33,7 +33,7 @@ local function run(label, opts, steps)
   math.randomseed(seed)
   local heap = toy.heap(opts)
   local st0 = heap:stats()
-  local stress = (opts.debug or os.getenv("TOYDEBUG") or ""):find("gcstress=[1-9]") ~= nil
+  local stress = ((opts.debug or "") .. "," .. (os.getenv("TOYDEBUG") or "")):find("gcstress=[1-9]") ~= nil
 
   -- Size classes as alloc reports them: by_size[i+1] is class i; class 0
   -- is the large-object class.

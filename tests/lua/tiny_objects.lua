@@ -72,7 +72,11 @@ end
 T:eq(nonzero, 0, "fresh tiny objects that did not read zero")
 check_all("before any collection")
 local st = heap:stats()
-T:ok(st.tiny_allocs > 0, "tiny_allocs counts allocations served from a tiny block: " .. st.tiny_allocs)
+-- (a collection drops the current tiny block, as Go's mcache does; under
+-- TOYDEBUG=gcstress=1 every allocation collects, so none shares a block)
+if not (os.getenv("TOYDEBUG") or ""):find("gcstress=[1-9]") then
+  T:ok(st.tiny_allocs > 0, "tiny_allocs counts allocations served from a tiny block: " .. st.tiny_allocs)
+end
 heap:collect()
 check_all("after a collection")
 T:eq(heap:verify(), 0, "verify after a collection")
