@@ -2,4 +2,5 @@
 # in their owners' build.mk files.
 UNIT_MAIN := $(BUILD)/tests/unit/unit.o
 CUNIT_LIBS := -lcunit
+include tests/bench/build.mk
 include tests/lua/build.mk
