@@ -41,8 +41,8 @@ local other = toy.heap{env = false}
 T:raises("bad argument #1 to 'type' %(table expected, got no value%)", call, heap, "type")
 T:raises("field 'size' must be an integer, got nil", call, heap, "type", {name = "x"})
 T:raises("field 'size' must be an integer, got string", call, heap, "type", {size = "8"})
-T:raises("field 'size' must be in 1 .. 2%^40, got 0", call, heap, "type", {size = 0})
-T:raises("field 'size' must be in 1 .. 2%^40, got %-8", call, heap, "type", {size = -8})
+T:raises("field 'size' must be in 1 .. 2%^32, got 0", call, heap, "type", {size = 0})
+T:raises("field 'size' must be in 1 .. 2%^32, got %-8", call, heap, "type", {size = -8})
 T:raises("field 'name' must be a string, got number", call, heap, "type", {size = 8, name = 3})
 T:raises("field 'pointers' must be a table, got number", call, heap, "type", {size = 8, pointers = 0})
 T:raises("pointers%[1%] must be an integer, got string", call, heap, "type", {size = 8, pointers = {"0"}})
@@ -66,7 +66,8 @@ T:raises("count must be >= 1, got 0", call, heap, "alloc", node, 0)
 T:raises("count must be >= 1, got %-3", call, heap, "alloc", node, -3)
 T:raises("number has no integer representation", call, heap, "alloc", node, 1.5)
 T:raises("elements of 24 bytes is too large", call, heap, "alloc", node, math.maxinteger // 2)
-T:raises("elements of 24 bytes is too large", call, heap, "alloc", node, 1 << 40)
+T:raises("elements of 24 bytes is too large %(the limit is 4 GiB%)", call, heap, "alloc", node, (1 << 32) // 24 + 1)
+T:raises("field 'size' must be in 1 .. 2%^32, got 4294967297", call, heap, "type", {size = (1 << 32) + 1})
 
 local a = heap:alloc(node)
 local ha = heap:handle(a)
@@ -206,6 +207,79 @@ T:ok(tostring(c):find("closed"), "a closed heap says so")
 do
   local scoped <close> = toy.heap{env = false}
   scoped:alloc(scoped:type{size = 8})
+end
+
+--------------------------------------------------------------- random misuse
+-- Thousands of calls of every method with arguments drawn from a pool of
+-- right and wrong values (live, stale, foreign and closed references,
+-- types and handles; odd numbers; other Lua types): each call returns or
+-- raises an error with a message, and nothing crashes (run it under
+-- `make sanitize` to see that nothing reads where it should not either).
+local seed = math.tointeger(tonumber(arg and arg[1])) or os.time()
+print(string.format("api_errors: random misuse seed %d (replay: api_errors.lua %d)", seed, seed))
+math.randomseed(seed)
+do
+  local fz = toy.heap{env = false}
+  local fo = toy.heap{env = false}
+  local fc = toy.heap{env = false}
+  local types = {fz:type{name = "p2", size = 16, pointers = {0, 1}}, fz:type{name = "raw", size = 40},
+                 fz:type{name = "mix", size = 64, pointers = {1, 5, 7}}, fo:type{size = 8, pointers = {0}},
+                 fc:type{size = 16}}
+  local refs = {fz:alloc(types[1]), fz:alloc(types[2], 3), fz:alloc(types[3]), fo:alloc(types[4]), fc:alloc(types[5])}
+  local handles = {fz:handle(refs[1]), fz:handle(refs[3]), fo:handle(refs[4]), fc:handle(refs[5])}
+  local stale = fz:alloc(types[1])
+  fz:collect()
+  fc:close()
+  refs[#refs + 1] = stale
+  local released = fz:handle(refs[1]); released:release()
+  handles[#handles + 1] = released
+  local pool = {0, 1, 2, 3, 7, -1, 1.5, 0 / 0, math.huge, -math.huge, math.mininteger, math.maxinteger,
+                1 << 20, "", "x", "8", true, false, {}, {size = 8}, {size = 16, pointers = {0}},
+                {size = -1}, {pointers = "x"}, print, coroutine.create(print), fz, fo, fc}
+  for _, v in ipairs(types) do pool[#pool + 1] = v end
+  for _, v in ipairs(refs) do pool[#pool + 1] = v end
+  for _, v in ipairs(handles) do pool[#pool + 1] = v end
+  local methods = {"type", "alloc", "get", "set", "handle", "collect", "stats", "verify",
+                   "id", "words", "isptr", "valid"}
+  local function any() if math.random(12) == 1 then return nil end return pool[math.random(#pool)] end
+  local calls, errors, bad = 0, 0, nil
+  for i = 1, 4000 do
+    local args = {}
+    local nargs = math.random(0, 4)
+    for k = 1, nargs do args[k] = any() end
+    local okc, err
+    local r = math.random(10)
+    if r <= 7 then
+      local target = ({fz, fz, fz, fo, fc})[math.random(5)]
+      local m = methods[math.random(#methods)]
+      -- keep live objects reachable from pointer words and handles only;
+      -- new objects need a handle or they die at the next collection
+      okc, err = pcall(target[m], target, table.unpack(args, 1, nargs))
+      if okc and m == "alloc" and math.random(4) == 1 then
+        local okh, h = pcall(target.handle, target, err)
+        if okh then handles[#handles + 1] = h; pool[#pool + 1] = h end
+      end
+      if okc and m == "alloc" then pool[#pool + 1] = err end
+    elseif r <= 9 then
+      local hd = handles[math.random(#handles)]
+      local m = ({"get", "set", "release"})[math.random(3)]
+      okc, err = pcall(hd[m], hd, table.unpack(args, 1, nargs))
+    else
+      okc, err = pcall(toy.heap, any())
+      if okc then err:close() end
+    end
+    calls = calls + 1
+    if not okc then
+      errors = errors + 1
+      if type(err) ~= "string" or #err == 0 then bad = bad or ("call " .. i .. ": error value " .. tostring(err)) end
+    end
+    if i % 500 == 0 then collectgarbage("collect") end
+  end
+  T:ok(bad == nil, function() return "random misuse: " .. bad end)
+  T:ok(errors > calls // 4 and errors < calls, string.format("random misuse: %d of %d calls raised", errors, calls))
+  T:eq(fz:verify(), 0, "random misuse: verify afterwards")
+  fz:close()
+  fo:close()
 end
 
 ha:release()

@@ -50,6 +50,11 @@
 #define REF_MT "toy.ref"
 #define HANDLE_MT "toy.handle"
 
+/* The largest object a script may ask for. alloc itself takes up to 2^48
+ * bytes of address space, but a test that maps terabytes (and clobberfree
+ * that writes them) only hurts the machine it runs on. */
+#define MAX_ALLOC ((uint64_t)1 << 32)
+
 /* ---- types ---------------------------------------------------------- */
 
 typedef struct ltype {
@@ -516,8 +521,8 @@ static int l_type(lua_State *L)
     if (!isnum || lua_type(L, -1) != LUA_TNUMBER)
         return luaL_argerror(L, 2, lua_pushfstring(L, "field 'size' must be an integer, got %s",
                                                    luaL_typename(L, -1)));
-    if (size <= 0 || size > ((lua_Integer)1 << 40))
-        return luaL_argerror(L, 2, lua_pushfstring(L, "field 'size' must be in 1 .. 2^40, got %I", size));
+    if (size <= 0 || size > (lua_Integer)MAX_ALLOC)
+        return luaL_argerror(L, 2, lua_pushfstring(L, "field 'size' must be in 1 .. 2^32, got %I", size));
     lua_pop(L, 1);
     const char *name = "?";
     if (lua_getfield(L, 2, "name") != LUA_TNIL) {
@@ -609,8 +614,8 @@ static int l_alloc(lua_State *L)
     lua_Integer count = luaL_optinteger(L, 3, 1);
     if (count < 1)
         return luaL_argerror(L, 3, lua_pushfstring(L, "count must be >= 1, got %I", count));
-    if ((lua_Unsigned)count > SIZE_MAX / ty->t.size || (size_t)count * ty->t.size > ((size_t)1 << 40))
-        return luaL_argerror(L, 3, lua_pushfstring(L, "%I elements of %I bytes is too large",
+    if ((lua_Unsigned)count > MAX_ALLOC / ty->t.size)
+        return luaL_argerror(L, 3, lua_pushfstring(L, "%I elements of %I bytes is too large (the limit is 4 GiB)",
                                                    count, (lua_Integer)ty->t.size));
     size_t bytes = (size_t)count * ty->t.size;
     push_ref(L, 1);
