@@ -78,6 +78,8 @@ T:eq(heap:words(b), 7, "words of 3 blobs of 20 bytes")
 T:eq(heap:get(a, 0), a, "a pointer word reads back as an equal reference")
 T:eq(heap:get(a, 1), nil, "a fresh pointer word is nil")
 T:eq(heap:get(b, 6), 0, "a fresh noscan word is 0")
+T:eq(table.concat(heap:pointers(a), ","), "0,1", "the collector's pointer words of a node")
+T:eq(#heap:pointers(b), 0, "a noscan object has no pointer words")
 
 --------------------------------------------------------------- heap:get / heap:set
 T:raises("toy.ref expected, got number", call, heap, "get", 7, 0)
@@ -126,6 +128,7 @@ T:raises("stale reference", call, heap, "set", a, 1, tmp)
 T:raises("stale reference", call, heap, "handle", tmp)
 T:raises("stale reference", call, heap, "id", tmp)
 T:raises("stale reference", call, heap, "words", tmp)
+T:raises("stale reference", call, heap, "pointers", tmp)
 T:raises("stale reference", ha.set, ha, tmp)
 -- reuse: allocate until the freed address comes back (it usually does at once)
 local addr = tostring(tmp):match("%((0x%x+)%)")
@@ -240,7 +243,7 @@ do
   for _, v in ipairs(refs) do pool[#pool + 1] = v end
   for _, v in ipairs(handles) do pool[#pool + 1] = v end
   local methods = {"type", "alloc", "get", "set", "handle", "collect", "stats", "verify",
-                   "id", "words", "isptr", "valid"}
+                   "id", "words", "isptr", "valid", "pointers"}
   local function any() if math.random(12) == 1 then return nil end return pool[math.random(#pool)] end
   local calls, errors, bad = 0, 0, nil
   for i = 1, 4000 do

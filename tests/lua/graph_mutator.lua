@@ -9,6 +9,8 @@
 --     unreachable, mallocs - frees == heap_objects == reachable objects,
 --   * references to unreachable objects are stale (an error, never a read),
 --   * heap:verify() finds no problem.
+-- Each new object's pointer map as the collector reads it
+-- (heap:pointers) must equal its type's, and its words must read zero.
 -- At the end every handle goes, and the heap must be empty with
 -- mallocs == frees in every size class, each class having been used.
 --
@@ -97,6 +99,7 @@ local function run(label, opts, steps)
   local reach, reach_list, dirty = {}, {}, true
   local freed_total = 0
   local fresh_bad = 0 -- fresh objects that did not read zero
+  local ptrmaps, ptrmap_bad = 0, 0 -- objects whose pointer map was compared, and failed
 
   local function isptr(o, w) return o.ty.ptrset[w % o.ty.ew] == true end
 
@@ -200,6 +203,23 @@ local function run(label, opts, steps)
     if nz then fresh_bad = fresh_bad + 1 end
     if nz and fresh_bad <= 5 then
       T:ok(false, string.format("%s: fresh object #%d (%s x %d): %s", label, o.id, ty.name, count, nz))
+    end
+    -- the collector's pointer map of the object is the type's (I7)
+    if o.nwords <= 1024 then
+      local seen, diff = {}, nil
+      for _, w in ipairs(heap:pointers(ref)) do
+        if w < o.nwords then seen[w] = true end
+      end
+      for w = 0, o.nwords - 1 do
+        if (seen[w] == true) ~= isptr(o, w) then
+          diff = diff or string.format("word %d: collector says %s", w, seen[w] and "pointer" or "scalar")
+        end
+      end
+      ptrmaps = ptrmaps + 1
+      if diff then ptrmap_bad = ptrmap_bad + 1 end
+      if diff and ptrmap_bad <= 5 then
+        T:ok(false, string.format("%s: pointer map of #%d (%s x %d): %s", label, o.id, ty.name, count, diff))
+      end
     end
     local holder, hw = nil, nil
     if rnd(2) == 1 and #handles > 0 then holder, hw = pick_ptr_word() end
@@ -389,6 +409,7 @@ local function run(label, opts, steps)
   while #handles > 0 do drop_handle(#handles) end
   collect_and_check()
   T:eq(fresh_bad, 0, label .. ": fresh objects that did not read zero")
+  T:eq(ptrmap_bad, 0, label .. ": of " .. ptrmaps .. " objects, pointer maps differing from their type")
   local st = heap:stats()
   T:eq(st.heap_objects, 0, label .. ": heap_objects after the last handle went")
   T:eq(st.mallocs, st.frees, label .. ": mallocs = frees after the last handle went")

@@ -730,6 +730,34 @@ static int l_isptr(lua_State *L)
     return 1;
 }
 
+/* heap:pointers(obj): the word indexes the collector reads as pointers in
+ * the object (gc_object_pointers), to compare with its type: reliability
+ * invariant I7, the pointer map the GC uses is the type's. Words past the
+ * object's end (slack of its size class) may be listed too. */
+static int l_pointers(lua_State *L)
+{
+    lua_settop(L, 2);
+    lheap *lh = check_open(L, 1);
+    entry *e = check_ref(L, lh, 2);
+    size_t n = gc_object_pointers(lh->h, (void *)e->addr, NULL, 0);
+    size_t *off = lua_newuserdatauv(L, (n ? n : 1) * sizeof *off, 0);
+    lua_createtable(L, n < INT32_MAX ? (int)n : 0, 0);
+    e = check_ref(L, lh, 2); /* the allocations above may run finalizers */
+    size_t m = gc_object_pointers(lh->h, (void *)e->addr, off, n);
+    if (m > n)
+        m = n;
+    uintptr_t base = (uintptr_t)gc_find_object(lh->h, (void *)e->addr);
+    size_t rel = e->addr - base; /* 0 but inside a tiny block */
+    lua_Integer k = 1;
+    for (size_t i = 0; i < m; i++) {
+        if (off[i] < rel)
+            continue;
+        lua_pushinteger(L, (lua_Integer)((off[i] - rel) / 8));
+        lua_rawseti(L, -2, k++);
+    }
+    return 1;
+}
+
 /* heap:valid(obj): false for a stale reference instead of an error */
 static int l_valid(lua_State *L)
 {
@@ -946,7 +974,7 @@ int luaopen_toy(lua_State *L)
         {"set", l_set},       {"handle", l_handle}, {"collect", l_collect},
         {"stats", l_stats},   {"verify", l_verify}, {"close", l_heap_close},
         {"id", l_id},         {"words", l_words},   {"isptr", l_isptr},
-        {"valid", l_valid},   {"trace", l_trace},   {NULL, NULL}};
+        {"valid", l_valid},   {"trace", l_trace},   {"pointers", l_pointers},   {NULL, NULL}};
     static const luaL_Reg heap_meta[] = {
         {"__gc", l_heap_close}, {"__close", l_heap_close},
         {"__tostring", l_heap_tostring}, {NULL, NULL}};
