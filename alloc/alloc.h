@@ -116,6 +116,33 @@ void *gc_find_object(gc_heap *h, const void *p);
  * (each described on the trace stream). */
 size_t gc_verify(gc_heap *h);
 
+/* Which of mallocgc's paths a (size, type) takes, for study tools. */
+typedef enum gc_alloc_path {
+    GC_PATH_ZERO,               /* size 0: the heap's zerobase */
+    GC_PATH_TINY,               /* noscan, < 16 bytes: packed into a 16-byte block */
+    GC_PATH_SMALL_NOSCAN,       /* noscan, <= 32760 bytes */
+    GC_PATH_SMALL_SCAN_HEAPBITS,/* pointerful, <= 512 bytes: pointer bits at the span's end */
+    GC_PATH_SMALL_SCAN_HEADER,  /* pointerful, <= 32760 bytes: 8-byte gc_type* header */
+    GC_PATH_LARGE,              /* > 32760 bytes: a span of its own, type in the span */
+    GC_PATH_INVALID,            /* impossible size or malformed type: mallocgc returns NULL */
+} gc_alloc_path;
+
+typedef struct gc_alloc_info {
+    gc_alloc_path path;
+    unsigned size_class; /* 0 for large objects */
+    unsigned span_class; /* size_class << 1 | noscan */
+    size_t elem_size;    /* bytes of the slot (header included), or of the large span */
+    size_t npages;       /* 8 KiB pages per span */
+} gc_alloc_info;
+
+/* Fills out for (size, type); returns 0, or -1 for GC_PATH_INVALID. */
+int gc_alloc_path_of(size_t size, const gc_type *type, gc_alloc_info *out);
+
+/* The pointer slots of the object containing obj, as the collector reads
+ * them: fills up to max byte offsets from the object's base (in increasing
+ * order) and returns how many there are (0 when obj is not an object). */
+size_t gc_object_pointers(gc_heap *h, const void *obj, size_t *offsets, size_t max);
+
 #define GC_NUM_SIZE_CLASSES 68
 #define GC_MAX_PAUSES 256
 

@@ -6,3 +6,64 @@ ALL += $(BUILD)/liballoc.a
 $(BUILD)/liballoc.a: $(ALLOC_OBJ)
 	@mkdir -p $(dir $@)
 	rm -f $@ && $(AR) rcs $@ $^
+
+# Unit suites (tests/build.mk, which defines UNIT_MAIN, is read after this
+# file, so prerequisites name the shared main directly).
+ALLOC_UNIT_MAIN := $(BUILD)/tests/unit/unit.o
+SUITES += alloc gc
+.PHONY: test-alloc test-gc
+
+$(BUILD)/tests/test-alloc: $(BUILD)/tests/unit/test_alloc.o $(ALLOC_UNIT_MAIN) $(BUILD)/liballoc.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ -lcunit $(LDLIBS)
+
+$(BUILD)/tests/test-gc: $(BUILD)/tests/unit/test_gc.o $(ALLOC_UNIT_MAIN) $(BUILD)/liballoc.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ -lcunit $(LDLIBS)
+
+test-alloc: $(BUILD)/tests/test-alloc
+	$(BUILD)/tests/test-alloc
+
+# The gc suite registers its tests twice: plain, and with gccheckmark and
+# clobberfree on (see tests/unit/test_gc.c).
+test-gc: $(BUILD)/tests/test-gc
+	$(BUILD)/tests/test-gc
+
+# A small program that allocates typed objects, collects and prints stats:
+# what `make run` runs until the VM takes the target over (vm/build.mk is
+# read after this file and may assign RUN_PREREQ/RUN_CMD with `=`).
+ALL += $(BUILD)/alloc-demo
+$(BUILD)/alloc-demo: $(BUILD)/alloc/demo/alloc_demo.o $(BUILD)/liballoc.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+RUN_PREREQ ?= $(BUILD)/alloc-demo
+RUN_CMD ?= $(BUILD)/alloc-demo
+
+# --- size classes (branch sizeclasses): the generator, its tests, `make sizeclasses`.
+# mksizeclasses is a host tool; ALLOC_SRC above leaves it out of liballoc.a.
+ALL += $(BUILD)/mksizeclasses
+SUITES += sizeclasses
+.PHONY: sizeclasses test-sizeclasses
+
+$(BUILD)/mksizeclasses: $(BUILD)/alloc/mksizeclasses.o
+	$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS)
+
+# Regenerates the checked-in tables in place.
+sizeclasses: $(BUILD)/mksizeclasses
+	$(BUILD)/mksizeclasses -c alloc/sizeclasses.c
+
+# (tests/build.mk, which defines UNIT_MAIN, is read after this file, so the
+# prerequisite names unit.o itself.)
+$(BUILD)/tests/unit/test_sizeclasses: $(BUILD)/tests/unit/test_sizeclasses.o \
+    $(BUILD)/alloc/sizeclasses.o $(BUILD)/tests/unit/unit.o
+	$(CC) $(LDFLAGS) $^ -o $@ $(CUNIT_LIBS) $(LDLIBS)
+
+# Regenerates into $(BUILD) and lets the CUnit suite compare that with the
+# checked-in file and the printed table with Go's, beside the table tests.
+test-sizeclasses: $(BUILD)/mksizeclasses $(BUILD)/tests/unit/test_sizeclasses
+	@mkdir -p $(BUILD)/sizeclasses
+	$(BUILD)/mksizeclasses > $(BUILD)/sizeclasses/table.txt
+	$(BUILD)/mksizeclasses -c $(BUILD)/sizeclasses/sizeclasses.c
+	SIZECLASSES_TABLE=$(BUILD)/sizeclasses/table.txt \
+	SIZECLASSES_GENERATED=$(BUILD)/sizeclasses/sizeclasses.c \
+	SIZECLASSES_CHECKED_IN=alloc/sizeclasses.c \
+	  $(BUILD)/tests/unit/test_sizeclasses

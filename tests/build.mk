@@ -2,3 +2,4 @@
 # in their owners' build.mk files.
 UNIT_MAIN := $(BUILD)/tests/unit/unit.o
 CUNIT_LIBS := -lcunit
+include tests/bench/build.mk

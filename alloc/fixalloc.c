@@ -1,0 +1,60 @@
+/*
+ * fixalloc.c: a free-list allocator of fixed-size metadata records (mspans,
+ * arena regions), as Go's mfixalloc.go. Chunks come from mmap and are only
+ * returned when the heap is freed; unlike Go's, the records are zeroed on
+ * every allocation and each chunk is remembered so gc_heap_free can unmap it.
+ */
+#include "alloc/internal.h"
+
+enum { FIXALLOC_CHUNK = 64 * 1024 };
+
+void fixalloc_init(fixalloc *f, size_t size)
+{
+    memset(f, 0, sizeof *f);
+    f->size = (size + 15) & ~(size_t)15;
+}
+
+void *fixalloc_alloc(fixalloc *f)
+{
+    void *p;
+    if (f->freelist) {
+        p = f->freelist;
+        f->freelist = *(void **)p;
+        memset(p, 0, f->size);
+    } else {
+        if (f->nchunk < f->size) {
+            uint8_t *c = sys_alloc(FIXALLOC_CHUNK);
+            if (!c)
+                return NULL;
+            /* The first 16 bytes of a chunk link the chunk list. */
+            *(void **)c = f->chunks;
+            f->chunks = c;
+            f->chunk = c + 16;
+            f->nchunk = FIXALLOC_CHUNK - 16;
+            f->sys += FIXALLOC_CHUNK;
+        }
+        p = f->chunk; /* fresh mmap memory is already zero */
+        f->chunk += f->size;
+        f->nchunk -= f->size;
+    }
+    f->inuse += f->size;
+    return p;
+}
+
+void fixalloc_free(fixalloc *f, void *p)
+{
+    *(void **)p = f->freelist;
+    f->freelist = p;
+    f->inuse -= f->size;
+}
+
+void fixalloc_destroy(fixalloc *f)
+{
+    void *c = f->chunks;
+    while (c) {
+        void *next = *(void **)c;
+        sys_free(c, FIXALLOC_CHUNK);
+        c = next;
+    }
+    memset(f, 0, sizeof *f);
+}

@@ -1,0 +1,382 @@
+/*
+ * internal.h: the structures alloc's files share (mheap, mspan, mcentral,
+ * mcache, the collector's state) and the functions they call in each other.
+ * Never included outside alloc/ (tests use alloc.h only).
+ *
+ * Mirrors the type definitions spread over Go's runtime/mheap.go (mheap,
+ * mspan, heapArena), mcentral.go, mcache.go, mgcwork.go and mstats.go.
+ * Departures, each explained where it is implemented:
+ *  - allocCache keeps its bits in place (cleared with x & (x-1)) instead of
+ *    being shifted, so nextFreeFast needs no 64-slot boundary test;
+ *  - allocBits/gcmarkBits live inside the mspan (two 1024-bit arrays swapped
+ *    by sweep) instead of in gcBits arenas;
+ *  - the page allocator is a set of coalescing free runs kept in
+ *    size-segregated lists, not Go's radix tree of bitmap summaries;
+ *  - marking is stop-the-world, so there is no write barrier, no assists and
+ *    no allocate-black.
+ */
+#ifndef ALLOC_INTERNAL_H
+#define ALLOC_INTERNAL_H
+
+#include <stdatomic.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "alloc/alloc.h"
+#include "alloc/sizeclasses.h"
+
+#define LIKELY(x) __builtin_expect(!!(x), 1)
+#define UNLIKELY(x) __builtin_expect(!!(x), 0)
+
+enum {
+    GC_PTR_SIZE = 8,
+    GC_MALLOC_HEADER_SIZE = 8,
+    GC_MIN_SIZE_FOR_MALLOC_HEADER = 512, /* exclusive: size <= 512 keeps heap bits in the span */
+    GC_MAX_SMALL_ALLOC = GC_MAX_SMALL_SIZE - GC_MALLOC_HEADER_SIZE, /* 32760 */
+    GC_NUM_SPAN_CLASSES = GC_NUM_SIZE_CLASSES * 2,
+    GC_TINY_SPAN_CLASS = GC_TINY_SIZE_CLASS << 1 | 1,
+
+    ARENA_SHIFT = 26, /* 64 MiB arenas, as Go on 64-bit Linux */
+    PAGES_PER_ARENA = 1 << (ARENA_SHIFT - GC_PAGE_SHIFT),
+    HEAP_ADDR_BITS = 48,
+    ARENA_L2_BITS = 11,
+    ARENA_L1_BITS = HEAP_ADDR_BITS - ARENA_SHIFT - ARENA_L2_BITS,
+    CHUNK_PAGES = 512, /* the heap grows by at least 4 MiB (pallocChunkPages) */
+    SPAN_BITS_WORDS = GC_MAX_OBJS_PER_SPAN / 64,
+    FREE_LISTS = 128, /* exact free lists for runs of 1..127 pages */
+};
+
+#define ARENA_BYTES ((uintptr_t)1 << ARENA_SHIFT)
+/* Largest request we try to satisfy: far beyond any real mmap, small
+ * enough that page arithmetic never overflows. */
+#define GC_MAX_ALLOC ((size_t)1 << 44)
+
+/* Span states (Go's mSpanDead / mSpanInUse, plus free runs of the page heap). */
+enum { MSPAN_DEAD = 0, MSPAN_INUSE = 1, MSPAN_FREE = 2 };
+
+/* Which list a span is on, so it can be unlinked (mcentral sets, free runs). */
+enum { LIST_NONE = 0, LIST_CENTRAL, LIST_FREE };
+
+typedef struct mspan mspan;
+
+
+typedef struct spanList {
+    mspan *first;
+    size_t n;
+} spanList;
+
+struct mspan {
+    /* The fields nextFreeFast touches come first, in one cache line. */
+    uint64_t allocCache;    /* bit i set: slot freeindex+i is free */
+    uintptr_t startAddr;
+    uintptr_t elemsize;
+    uint32_t freeindex;     /* start of allocCache's 64-slot window; slots below are allocated */
+    uint16_t nelems;
+    uint8_t spanclass;
+    uint8_t needzero;       /* free slots may hold garbage */
+
+    uintptr_t limit;        /* end of the object area */
+    uintptr_t npages;
+    uint32_t divMul;
+    uint16_t allocCount;
+    uint16_t allocCountBeforeCache;
+    uint32_t sweepgen;
+    uint8_t state;          /* MSPAN_* */
+    uint8_t list;           /* LIST_* */
+    uint8_t scavenged;      /* free run: its pages were returned to the OS */
+    uint8_t listidx;        /* which mcentral set or free list */
+    uint64_t freegen;       /* free run: num_gc when it was freed */
+    const gc_type *largeType;
+    uint64_t *heapBits;     /* the pointer bitmap at the span's end, or NULL */
+    uint64_t *allocBits;
+    uint64_t *gcmarkBits;
+    mspan *next, *prev;
+    uint64_t bits[2][SPAN_BITS_WORDS];  /* what allocBits and gcmarkBits point at */
+    uint64_t checkmarks[SPAN_BITS_WORDS];
+};
+
+static inline uint8_t spanclass_make(unsigned sizeclass, int noscan)
+{
+    return (uint8_t)(sizeclass << 1 | (noscan ? 1u : 0u));
+}
+static inline unsigned spanclass_sizeclass(uint8_t spc) { return spc >> 1; }
+static inline int spanclass_noscan(uint8_t spc) { return spc & 1; }
+
+static inline unsigned size_to_class(size_t size)
+{
+    if (size <= GC_SMALL_SIZE_MAX - 8)
+        return gc_size_to_class8[(size + GC_SMALL_SIZE_DIV - 1) / GC_SMALL_SIZE_DIV];
+    return gc_size_to_class128[(size - GC_SMALL_SIZE_MAX + GC_LARGE_SIZE_DIV - 1) / GC_LARGE_SIZE_DIV];
+}
+
+static inline int bit_get(const uint64_t *b, uintptr_t i) { return (int)(b[i / 64] >> (i % 64) & 1); }
+static inline void bit_set(uint64_t *b, uintptr_t i) { b[i / 64] |= (uint64_t)1 << (i % 64); }
+
+/* Slot index of an address in a small span (Go's divideByElemSize). */
+static inline uintptr_t span_objIndex(const mspan *s, uintptr_t p)
+{
+    return (uintptr_t)(((uint64_t)(p - s->startAddr) * s->divMul) >> 32);
+}
+
+/* Is slot i allocated (or garbage not yet swept)? Valid cached or not:
+ * the window's free slots are exactly allocCache's bits. */
+static inline int span_isAllocated(const mspan *s, uintptr_t i)
+{
+    if (i < s->freeindex)
+        return 1;
+    if (i - s->freeindex < 64)
+        return !(s->allocCache >> (i - s->freeindex) & 1);
+    return bit_get(s->allocBits, i);
+}
+
+/* nextFreeFast: the allocation fast path. A handful of instructions: take
+ * the lowest free bit of the 64-slot window and clear it. Go shifts the
+ * cache instead and so must stop at each 64-slot boundary; clearing in place
+ * keeps the bit positions fixed and moves the boundary work to nextFree. */
+static inline uintptr_t nextFreeFast(mspan *s)
+{
+    uint64_t c = s->allocCache;
+    if (UNLIKELY(c == 0))
+        return 0;
+    s->allocCache = c & (c - 1);
+    return s->startAddr + (s->freeindex + (uintptr_t)__builtin_ctzll(c)) * s->elemsize;
+}
+
+/* ---- OS memory and fixed-size metadata pools (mem.c, fixalloc.c) ---- */
+void *sys_reserve(size_t n, size_t align);   /* PROT_NONE, aligned */
+int sys_map(void *p, size_t n);              /* reserved -> ready */
+void sys_unused(void *p, size_t n);          /* give pages back, keep the mapping */
+void sys_free(void *p, size_t n);
+void *sys_alloc(size_t n);                   /* zeroed metadata memory */
+
+typedef struct fixalloc {
+    size_t size;
+    void *freelist;
+    uint8_t *chunk;
+    size_t nchunk;     /* bytes left in chunk */
+    void *chunks;      /* list of every chunk, for gc_heap_free */
+    size_t inuse;
+    size_t sys;
+} fixalloc;
+void fixalloc_init(fixalloc *f, size_t size);
+void *fixalloc_alloc(fixalloc *f);   /* zeroed; NULL when the OS says no */
+void fixalloc_free(fixalloc *f, void *p);
+void fixalloc_destroy(fixalloc *f);
+
+/* ---- mheap ---- */
+typedef struct arenaRegion arenaRegion;
+struct arenaRegion {
+    uintptr_t base;
+    size_t size;       /* reserved bytes, a multiple of ARENA_BYTES */
+    size_t committed;  /* bytes from base made ready, the rest is PROT_NONE */
+    arenaRegion *next;
+};
+
+typedef struct heapArena {
+    mspan *spans[PAGES_PER_ARENA]; /* page -> span (every page of an in-use span; ends of a free run) */
+    arenaRegion *region;
+} heapArena;
+
+typedef struct mcentral {
+    atomic_flag lock;
+    uint8_t spanclass;
+    /* partial[sweepgen/2%2] = swept spans with free slots, [1-..] = unswept. */
+    spanList partial[2];
+    spanList full[2];
+} mcentral;
+
+/* The gray object queue: off-heap blocks of object addresses (mgcwork.go). */
+typedef struct workbuf {
+    struct workbuf *next;
+    size_t nobj;
+    uintptr_t obj[(65536 - 16) / 8];
+} workbuf;
+
+typedef struct gcWork {
+    workbuf *full;   /* stack of buffers; the top is being filled/drained */
+    workbuf *empty;  /* spare buffers */
+    size_t nbufs;
+} gcWork;
+
+typedef struct rootfn {
+    gc_roots_fn fn;
+    void *ud;
+} rootfn;
+
+struct gc_handle {
+    gc_heap *heap;
+    void *obj;
+    gc_handle *next, *prev;
+};
+
+struct gc_marker {
+    gc_heap *heap;
+    int checkmark; /* 0: marking gcmarkBits; 1: checkmark walk; 2: verify (count, don't abort) */
+    size_t problems;
+};
+
+/* Per-cycle sweep pacing (Go's sweepdata + mheap.sweepPagesPerByte). */
+typedef struct sweepState {
+    unsigned centralIndex;     /* next mcentral sweepone looks at */
+    double pagesPerByte;
+    uint64_t pagesSwept;       /* pages swept this cycle */
+    uint64_t pagesSweptBasis;
+    uint64_t heapLiveBasis;
+    uint64_t pagesToSweep;     /* in-use pages at the start of the sweep */
+} sweepState;
+
+struct gc_p {
+    /* mcache: alloc[spc] is the span each class allocates from. */
+    mspan *alloc[GC_NUM_SPAN_CLASSES];
+    uintptr_t tiny;
+    uintptr_t tinyoffset;
+    uint64_t tinyAllocs;
+    uint8_t slow;            /* debug mode: send every allocation to the slow path */
+    gc_heap *heap;
+    gc_p *next, *prev;
+};
+
+struct gc_heap {
+    gc_options opts;
+    FILE *trace;
+    atomic_flag lock;
+    uint32_t sweepgen;
+    int gc_running;
+    uint64_t zerobase;
+
+    /* page heap (mheap.c) */
+    mspan *freelist[FREE_LISTS]; /* free runs of exactly i pages */
+    mspan *freelarge;            /* free runs of >= FREE_LISTS pages */
+    uint64_t freemask[FREE_LISTS / 64];
+    heapArena **arenas[1 << ARENA_L1_BITS];
+    arenaRegion *regions;
+    fixalloc spanalloc;
+    fixalloc regionalloc;
+    size_t meta_sys;             /* bytes of metadata obtained from the OS */
+
+    mcentral central[GC_NUM_SPAN_CLASSES];
+    mspan emptyspan;             /* what an empty mcache slot points at: never has room */
+
+    gc_p *ps;
+    rootfn *roots;
+    size_t nroots, caproots;
+    gc_handle *handles;
+
+    gcWork work;
+    sweepState sweep;
+
+    /* pacer (mgcpacer.c) */
+    uint64_t heapLive;     /* bytes marked at the last cycle + allocated since (spans counted when cached) */
+    uint64_t heapMarked;
+    uint64_t markedBytes;  /* bytes marked by the running mark */
+    uint64_t heapGoal;
+    uint64_t trigger;
+
+    /* statistics (mstats.c); cached spans are added when read */
+    struct {
+        uint64_t nmalloc[GC_NUM_SIZE_CLASSES];
+        uint64_t nfree[GC_NUM_SIZE_CLASSES];
+        uint64_t largeAlloc, largeAllocCount, largeFree, largeFreeCount;
+        uint64_t tinyAllocs;
+        uint64_t heap_sys, heap_inuse, heap_released, spans_inuse;
+        uint64_t num_gc, num_forced_gc, pause_total_ns, last_gc_ns;
+        uint64_t pause_ns[GC_MAX_PAUSES];
+        uint64_t num_mutators;
+        uint64_t start_ns, gc_cpu_ns;
+    } stats;
+};
+
+/* mheap.c */
+int mheap_init(gc_heap *h);
+void mheap_destroy(gc_heap *h);
+mspan *mheap_alloc(gc_heap *h, uintptr_t npages, uint8_t spanclass);
+void mheap_freeSpan(gc_heap *h, mspan *s);
+mspan *spanOf(const gc_heap *h, uintptr_t p);      /* any span whose pages contain p, or NULL */
+mspan *spanOfHeap(const gc_heap *h, uintptr_t p);  /* in-use span with p in [base, limit), or NULL */
+/* Base of the slot holding p (header included) or 0; *sp gets the span. */
+uintptr_t findObject(const gc_heap *h, uintptr_t p, mspan **sp, uintptr_t *idx);
+size_t mheap_scavenge(gc_heap *h, int all);
+
+/* mspan.c */
+void span_initSmall(gc_heap *h, mspan *s, uint8_t spanclass);
+void span_refillAllocCache(mspan *s, uint32_t whichWord);
+uint32_t span_nextFreeIndex(mspan *s);   /* index of the next free slot, nelems when full */
+void span_commitCache(mspan *s);          /* fold the window's allocations into allocBits */
+unsigned span_countAlloc(const mspan *s); /* popcount of allocBits (span not cached) */
+unsigned span_countMarked(const mspan *s);
+
+/* mbitmap.c */
+void heapBits_init(mspan *s);
+void heapBits_writeSmall(mspan *s, uintptr_t x, size_t dataSize, const gc_type *t);
+uint64_t type_firstMaskWord(const gc_type *t);
+typedef struct typePointers {
+    uintptr_t elem;   /* start of the current element */
+    uintptr_t addr;   /* address of bit 0 of mask */
+    uint64_t mask;
+    const gc_type *typ; /* NULL: mask is everything there is */
+    uintptr_t limit;
+} typePointers;
+/* Pointer slots of the object at slot base x (the header skipped). */
+typePointers typePointersOf(const mspan *s, uintptr_t x);
+uintptr_t typePointers_next(typePointers *tp); /* address of the next pointer slot, 0 at the end */
+
+/* mcentral.c */
+void mcentral_init(mcentral *c, uint8_t spanclass);
+mspan *mcentral_cacheSpan(gc_heap *h, mcentral *c);
+void mcentral_uncacheSpan(gc_heap *h, mcentral *c, mspan *s);
+void spanList_push(spanList *l, mspan *s, uint8_t idx);
+mspan *spanList_pop(spanList *l);
+void spanList_remove(spanList *l, mspan *s);
+void mcentral_lock(mcentral *c);
+void mcentral_unlock(mcentral *c);
+static inline spanList *mcentral_partialSwept(mcentral *c, uint32_t sg) { return &c->partial[sg / 2 % 2]; }
+static inline spanList *mcentral_partialUnswept(mcentral *c, uint32_t sg) { return &c->partial[1 - sg / 2 % 2]; }
+static inline spanList *mcentral_fullSwept(mcentral *c, uint32_t sg) { return &c->full[sg / 2 % 2]; }
+static inline spanList *mcentral_fullUnswept(mcentral *c, uint32_t sg) { return &c->full[1 - sg / 2 % 2]; }
+
+/* mcache.c */
+mspan *mcache_refill(gc_p *p, uint8_t spc);
+uintptr_t mcache_nextFree(gc_p *p, uint8_t spc, mspan **sp);
+void mcache_releaseAll(gc_p *p);
+mspan *mcache_allocLarge(gc_p *p, size_t size, int noscan);
+
+/* mgcsweep.c */
+int span_sweep(gc_heap *h, mspan *s, int preserve); /* 1 if the span was freed to the heap */
+uintptr_t sweepone(gc_heap *h);   /* pages swept, ~0 when nothing is left */
+void finishsweep(gc_heap *h);
+void deductSweepCredit(gc_heap *h, uintptr_t spanBytes);
+void mheap_reclaim(gc_heap *h, uintptr_t npages);
+static inline int isSweepDone(const gc_heap *h) { return h->sweep.centralIndex >= 2 * GC_NUM_SPAN_CLASSES; }
+void gcPaceSweeper(gc_heap *h);
+
+/* mgc.c / mgcmark.c */
+void gc_start(gc_heap *h, int forced);
+void gc_maybe_trigger(gc_heap *h);
+void gcmark_roots_and_drain(gc_heap *h, gc_marker *m);
+void gcWork_destroy(gc_heap *h);
+void gcw_push(gc_heap *h, uintptr_t obj);
+uintptr_t gcw_pop(gc_heap *h);
+typedef void (*span_fn)(gc_heap *h, mspan *s, void *ud);
+void forEachInUseSpan(gc_heap *h, span_fn fn, void *ud);
+const char *span_typeName(mspan *s, uintptr_t slot);
+void checkmark_verify_marks(gc_heap *h);
+
+/* mgcpacer.c */
+void pacer_commit(gc_heap *h);
+int pacer_overLimit(const gc_heap *h);
+uint64_t heap_mappedReady(const gc_heap *h);
+static inline int pacer_should_gc(const gc_heap *h)
+{
+    return h->heapLive >= h->trigger && !h->gc_running;
+}
+
+/* mstats.c */
+uint64_t nanotime(void);
+void stats_flushSpan(gc_heap *h, mspan *s);
+
+/* clobberfree */
+#define CLOBBER_WORD 0xdeadbeefdeadbeefULL
+void clobber_check(gc_heap *h, mspan *s, uintptr_t x);
+void clobber_fill(uintptr_t x, size_t n);
+
+#endif

@@ -1,0 +1,242 @@
+/*
+ * malloc.c: gc_mallocgc and its five paths, as Go's malloc.go (mallocgc,
+ * mallocgcTiny, mallocgcSmallNoscan, mallocgcSmallScanNoHeader,
+ * mallocgcSmallScanHeader, mallocgcLarge), plus gc_alloc_info, which tells
+ * which path and class a (size, type) takes, and the object introspection
+ * calls built on findObject and typePointers.
+ *
+ * The fast path (a span with room) is inlined here: one flag test for the
+ * debug modes, the class lookup, p->alloc[spc], nextFreeFast. Everything
+ * else (refill, heap trigger, large objects) sits behind a call.
+ * Departures: no assists, no allocate-black, no profiling sample (marking is
+ * stop-the-world); debug modes (gcstress, clobberfree) take a separate
+ * instance of the same code, chosen by one test of p->slow.
+ */
+#include <stdlib.h>
+
+#include "alloc/internal.h"
+
+#define ALWAYS_INLINE inline __attribute__((always_inline))
+
+static ALWAYS_INLINE int type_ok(const gc_type *t)
+{
+    return t->size != 0 && (t->size & 7) == 0 && t->ptrdata <= t->size && t->ptrmask != NULL;
+}
+
+static ALWAYS_INLINE uintptr_t allocSlot(gc_p *p, uint8_t spc, mspan **sp)
+{
+    mspan *s = p->alloc[spc];
+    uintptr_t x = nextFreeFast(s);
+    if (LIKELY(x != 0)) {
+        *sp = s;
+        return x;
+    }
+    return mcache_nextFree(p, spc, sp);
+}
+
+static ALWAYS_INLINE void *mallocgcTiny(gc_p *p, size_t size, const int dbg)
+{
+    if (UNLIKELY(size == 0))
+        return &p->heap->zerobase;
+    /* Align the sub-object by its size, as Go (8 if size%8==0, 4, 2). */
+    uintptr_t off = p->tinyoffset;
+    if ((size & 7) == 0)
+        off = (off + 7) & ~(uintptr_t)7;
+    else if ((size & 3) == 0)
+        off = (off + 3) & ~(uintptr_t)3;
+    else if ((size & 1) == 0)
+        off = (off + 1) & ~(uintptr_t)1;
+    if (off + size <= GC_TINY_SIZE && p->tiny != 0) {
+        uintptr_t x = p->tiny + off;
+        p->tinyoffset = off + size;
+        p->tinyAllocs++;
+        return (void *)x;
+    }
+    mspan *s;
+    uintptr_t x = allocSlot(p, GC_TINY_SPAN_CLASS, &s);
+    if (UNLIKELY(!x))
+        return NULL;
+    if (dbg && p->heap->opts.debug.clobberfree)
+        clobber_check(p->heap, s, x);
+    ((uint64_t *)x)[0] = 0;
+    ((uint64_t *)x)[1] = 0;
+    /* Keep whichever block has more room left. */
+    if (size < p->tinyoffset || p->tiny == 0) {
+        p->tiny = x;
+        p->tinyoffset = size;
+    }
+    return (void *)x;
+}
+
+static ALWAYS_INLINE void *mallocgcSmallNoscan(gc_p *p, size_t size, bool needzero, const int dbg)
+{
+    uint8_t spc = spanclass_make(size_to_class(size), 1);
+    mspan *s;
+    uintptr_t x = allocSlot(p, spc, &s);
+    if (UNLIKELY(!x))
+        return NULL;
+    if (dbg && p->heap->opts.debug.clobberfree)
+        clobber_check(p->heap, s, x);
+    if (needzero && s->needzero)
+        memset((void *)x, 0, s->elemsize);
+    return (void *)x;
+}
+
+static ALWAYS_INLINE void *mallocgcSmallScanNoHeader(gc_p *p, size_t size, const gc_type *t, const int dbg)
+{
+    uint8_t spc = spanclass_make(size_to_class(size), 0);
+    mspan *s;
+    uintptr_t x = allocSlot(p, spc, &s);
+    if (UNLIKELY(!x))
+        return NULL;
+    int clobber = dbg && p->heap->opts.debug.clobberfree;
+    if (clobber)
+        clobber_check(p->heap, s, x);
+    if (s->needzero || clobber)
+        memset((void *)x, 0, s->elemsize);
+    if (s->elemsize != GC_PTR_SIZE) /* 8-byte class: bits pre-filled with ones */
+        heapBits_writeSmall(s, x, size, t);
+    return (void *)x;
+}
+
+static ALWAYS_INLINE void *mallocgcSmallScanHeader(gc_p *p, size_t size, const gc_type *t, const int dbg)
+{
+    size += GC_MALLOC_HEADER_SIZE;
+    uint8_t spc = spanclass_make(size_to_class(size), 0);
+    mspan *s;
+    uintptr_t x = allocSlot(p, spc, &s);
+    if (UNLIKELY(!x))
+        return NULL;
+    int clobber = dbg && p->heap->opts.debug.clobberfree;
+    if (clobber)
+        clobber_check(p->heap, s, x);
+    if (s->needzero || clobber)
+        memset((void *)x, 0, s->elemsize);
+    *(const gc_type **)x = t;
+    return (void *)(x + GC_MALLOC_HEADER_SIZE);
+}
+
+static void *mallocgcLarge(gc_p *p, size_t size, const gc_type *t, bool needzero)
+{
+    if (size > GC_MAX_ALLOC)
+        return NULL;
+    int noscan = t == NULL;
+    mspan *s = mcache_allocLarge(p, size, noscan);
+    if (!s)
+        return NULL;
+    if ((needzero || !noscan) && s->needzero)
+        memset((void *)s->startAddr, 0, size);
+    /* Typed only once zeroed: a NULL largeType tells the scanner to skip. */
+    s->largeType = t;
+    return (void *)s->startAddr;
+}
+
+static ALWAYS_INLINE void *mallocgc(gc_p *p, size_t size, const gc_type *t, bool needzero, const int dbg)
+{
+    if (t == NULL || t->ptrdata == 0) {
+        if (LIKELY(size <= GC_MAX_SMALL_ALLOC)) {
+            if (size < GC_TINY_SIZE)
+                return mallocgcTiny(p, size, dbg);
+            return mallocgcSmallNoscan(p, size, needzero, dbg);
+        }
+        return mallocgcLarge(p, size, NULL, needzero);
+    }
+    if (UNLIKELY(!type_ok(t)))
+        return NULL;
+    if (size <= GC_MIN_SIZE_FOR_MALLOC_HEADER) {
+        if (UNLIKELY(size == 0))
+            return &p->heap->zerobase;
+        return mallocgcSmallScanNoHeader(p, size, t, dbg);
+    }
+    if (size <= GC_MAX_SMALL_ALLOC)
+        return mallocgcSmallScanHeader(p, size, t, dbg);
+    return mallocgcLarge(p, size, t, true);
+}
+
+static __attribute__((noinline)) void *mallocgcDebug(gc_p *p, size_t size, const gc_type *t, bool needzero)
+{
+    gc_heap *h = p->heap;
+    if (h->opts.debug.gcstress && !h->gc_running)
+        gc_collect(h);
+    return mallocgc(p, size, t, needzero, 1);
+}
+
+void *gc_mallocgc(gc_p *p, size_t size, const gc_type *t, bool needzero)
+{
+    if (UNLIKELY(p->slow))
+        return mallocgcDebug(p, size, t, needzero);
+    return mallocgc(p, size, t, needzero, 0);
+}
+
+int gc_alloc_path_of(size_t size, const gc_type *t, gc_alloc_info *out)
+{
+    memset(out, 0, sizeof *out);
+    int noscan = t == NULL || t->ptrdata == 0;
+    if (!noscan && !type_ok(t)) {
+        out->path = GC_PATH_INVALID;
+        return -1;
+    }
+    if (size == 0) {
+        out->path = GC_PATH_ZERO;
+        return 0;
+    }
+    if (size > GC_MAX_SMALL_ALLOC) {
+        if (size > GC_MAX_ALLOC) {
+            out->path = GC_PATH_INVALID;
+            return -1;
+        }
+        out->path = GC_PATH_LARGE;
+        out->span_class = noscan;
+        out->npages = (size + GC_PAGE_SIZE - 1) >> GC_PAGE_SHIFT;
+        out->elem_size = out->npages * GC_PAGE_SIZE;
+        return 0;
+    }
+    size_t slot = size;
+    if (noscan)
+        out->path = size < GC_TINY_SIZE ? GC_PATH_TINY : GC_PATH_SMALL_NOSCAN;
+    else if (size <= GC_MIN_SIZE_FOR_MALLOC_HEADER)
+        out->path = GC_PATH_SMALL_SCAN_HEAPBITS;
+    else {
+        out->path = GC_PATH_SMALL_SCAN_HEADER;
+        slot += GC_MALLOC_HEADER_SIZE;
+    }
+    unsigned sc = out->path == GC_PATH_TINY ? GC_TINY_SIZE_CLASS : size_to_class(slot);
+    out->size_class = sc;
+    out->span_class = spanclass_make(sc, noscan);
+    out->elem_size = gc_class_to_size[sc];
+    out->npages = gc_class_to_allocnpages[sc];
+    return 0;
+}
+
+void *gc_find_object(gc_heap *h, const void *p)
+{
+    mspan *s;
+    uintptr_t idx;
+    uintptr_t x = findObject(h, (uintptr_t)p, &s, &idx);
+    if (!x || !span_isAllocated(s, idx))
+        return NULL;
+    if (!spanclass_noscan(s->spanclass) && !s->heapBits && spanclass_sizeclass(s->spanclass) != 0) {
+        x += GC_MALLOC_HEADER_SIZE;
+        if ((uintptr_t)p < x)
+            return NULL; /* the type header is not part of the object */
+    }
+    return (void *)x;
+}
+
+size_t gc_object_pointers(gc_heap *h, const void *obj, size_t *offsets, size_t max)
+{
+    mspan *s;
+    uintptr_t idx;
+    uintptr_t x = findObject(h, (uintptr_t)obj, &s, &idx);
+    if (!x || !span_isAllocated(s, idx))
+        return 0;
+    uintptr_t base = (uintptr_t)gc_find_object(h, obj);
+    if (!base)
+        return 0;
+    typePointers tp = typePointersOf(s, x);
+    size_t n = 0;
+    for (uintptr_t a; (a = typePointers_next(&tp)) != 0; n++)
+        if (n < max)
+            offsets[n] = a - base;
+    return n;
+}

@@ -1,0 +1,99 @@
+/*
+ * mcache.c: a mutator's span cache (Go's mcache.go): one span per span
+ * class, the tiny block, refill from mcentral, allocLarge and releaseAll.
+ * The gc_p is Go's P and its mcache in one record. Departure: the heap
+ * trigger is tested before a refill or a large allocation, not after the
+ * object is handed out, because collection here is stop-the-world at the
+ * caller's safepoint and the new object is not yet reachable from any root.
+ */
+#include "alloc/internal.h"
+
+/* Count the objects the span handed out while cached, and undo the
+ * heapLive overestimate made by refill. */
+static void uncacheAccount(gc_heap *h, mspan *s)
+{
+    span_commitCache(s);
+    s->allocCount = (uint16_t)span_countAlloc(s);
+    h->stats.nmalloc[spanclass_sizeclass(s->spanclass)] += s->allocCount - s->allocCountBeforeCache;
+    h->heapLive -= (uint64_t)(s->nelems - s->allocCount) * s->elemsize;
+}
+
+mspan *mcache_refill(gc_p *p, uint8_t spc)
+{
+    gc_heap *h = p->heap;
+    mspan *s = p->alloc[spc];
+    if (s != &h->emptyspan) {
+        uncacheAccount(h, s);
+        mcentral_uncacheSpan(h, &h->central[spc], s);
+    }
+    p->alloc[spc] = &h->emptyspan;
+    s = mcentral_cacheSpan(h, &h->central[spc]);
+    if (!s)
+        return NULL;
+    /* sg+3: swept and cached; a cycle turns it into sg+1, "cached before
+     * the sweep phase began" (see mcentral_uncacheSpan). */
+    s->sweepgen = h->sweepgen + 3;
+    /* Assume the whole span will be used (Go's refill; issue 53738). */
+    h->heapLive += (uint64_t)(s->nelems - s->allocCount) * s->elemsize;
+    p->alloc[spc] = s;
+    return s;
+}
+
+uintptr_t mcache_nextFree(gc_p *p, uint8_t spc, mspan **sp)
+{
+    mspan *s = p->alloc[spc];
+    uint32_t idx = span_nextFreeIndex(s);
+    if (idx >= s->nelems) {
+        gc_maybe_trigger(p->heap);
+        s = mcache_refill(p, spc);
+        if (!s)
+            return 0;
+        span_nextFreeIndex(s);
+    }
+    *sp = s;
+    return nextFreeFast(s);
+}
+
+void mcache_releaseAll(gc_p *p)
+{
+    gc_heap *h = p->heap;
+    for (unsigned spc = 0; spc < GC_NUM_SPAN_CLASSES; spc++) {
+        mspan *s = p->alloc[spc];
+        if (s != &h->emptyspan) {
+            uncacheAccount(h, s);
+            mcentral_uncacheSpan(h, &h->central[spc], s);
+            p->alloc[spc] = &h->emptyspan;
+        }
+    }
+    p->tiny = 0;
+    p->tinyoffset = 0;
+    h->stats.tinyAllocs += p->tinyAllocs;
+    p->tinyAllocs = 0;
+}
+
+mspan *mcache_allocLarge(gc_p *p, size_t size, int noscan)
+{
+    gc_heap *h = p->heap;
+    uintptr_t npages = (size + GC_PAGE_SIZE - 1) >> GC_PAGE_SHIFT;
+    gc_maybe_trigger(h);
+    deductSweepCredit(h, npages * GC_PAGE_SIZE);
+    uint8_t spc = spanclass_make(0, noscan);
+    mspan *s = mheap_alloc(h, npages, spc);
+    if (!s)
+        return NULL;
+    s->elemsize = npages * GC_PAGE_SIZE;
+    s->nelems = 1;
+    s->divMul = 0;
+    s->limit = s->startAddr + size;
+    s->freeindex = 1; /* slot 0 taken: "allocated" is freeindex-based */
+    s->allocCount = 1;
+    s->allocCache = 0;
+    h->stats.largeAlloc += s->elemsize;
+    h->stats.largeAllocCount++;
+    h->heapLive += s->elemsize;
+    mcentral *c = &h->central[spc];
+    mcentral_lock(c);
+    spanList_push(mcentral_fullSwept(c, h->sweepgen), s, 0);
+    mcentral_unlock(c);
+    return s;
+}

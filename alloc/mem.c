@@ -1,0 +1,53 @@
+/*
+ * mem.c: the heap's only door to the operating system, as Go's mem.go and
+ * mem_linux.go: reserve address space (PROT_NONE), make it ready, give pages
+ * back (MADV_DONTNEED) and unmap. Departure: no Prepared state and no huge
+ * page control; Linux commits lazily anyway.
+ */
+#include <sys/mman.h>
+
+#include "alloc/internal.h"
+
+void *sys_reserve(size_t n, size_t align)
+{
+    if (n == 0 || n > GC_MAX_ALLOC * 2)
+        return NULL;
+    size_t want = n + (align > 4096 ? align : 0);
+    void *p = mmap(NULL, want, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (p == MAP_FAILED)
+        return NULL;
+    if (align <= 4096)
+        return p;
+    /* Trim to an aligned window, as sysReserveAligned does. */
+    uintptr_t base = (uintptr_t)p, aligned = (base + align - 1) & ~(uintptr_t)(align - 1);
+    if (aligned > base)
+        munmap(p, aligned - base);
+    uintptr_t end = base + want, aend = aligned + n;
+    if (end > aend)
+        munmap((void *)aend, end - aend);
+    return (void *)aligned;
+}
+
+int sys_map(void *p, size_t n)
+{
+    return mprotect(p, n, PROT_READ | PROT_WRITE) == 0 ? 0 : -1;
+}
+
+void sys_unused(void *p, size_t n)
+{
+    /* Private anonymous pages read back as zero afterwards: callers rely on
+     * it to skip zeroing scavenged memory. */
+    (void)madvise(p, n, MADV_DONTNEED);
+}
+
+void sys_free(void *p, size_t n)
+{
+    if (p)
+        munmap(p, n);
+}
+
+void *sys_alloc(size_t n)
+{
+    void *p = mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    return p == MAP_FAILED ? NULL : p;
+}

@@ -1,0 +1,172 @@
+/*
+ * mgcsweep.c: sweeping, as Go's mgcsweep.go: span_sweep (sweepLocked.sweep),
+ * sweepone, finishsweep, proportional sweep (deductSweepCredit,
+ * gcPaceSweeper), the reclaim before page allocation (mheap.reclaim), and
+ * clobberfree's poison.
+ *
+ * sweepgen, relative to the heap's sg (+2 per cycle): sg-2 needs sweeping,
+ * sg-1 being swept, sg swept, sg+1 cached since before this sweep began,
+ * sg+3 swept and cached. Sweeping makes gcmarkBits the new allocBits,
+ * recounts, and sends an empty span back to the heap.
+ * Departures: no background sweeper goroutine (allocation and the next
+ * cycle's sweep termination do all the sweeping); no specials/finalizers.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "alloc/internal.h"
+
+void clobber_fill(uintptr_t x, size_t n)
+{
+    uint64_t *w = (uint64_t *)x;
+    for (size_t i = 0; i < n / 8; i++)
+        w[i] = CLOBBER_WORD;
+    memset((uint8_t *)x + n / 8 * 8, 0xef, n % 8);
+}
+
+/* Allocation under clobberfree: the slot about to be handed out must still
+ * hold the poison sweep (or span initialisation) left in it. */
+void clobber_check(gc_heap *h, mspan *s, uintptr_t x)
+{
+    const uint64_t *w = (const uint64_t *)x;
+    for (size_t i = 0; i < s->elemsize / 8; i++) {
+        if (w[i] != CLOBBER_WORD) {
+            fprintf(h->trace,
+                    "alloc: clobberfree: free slot %p (span %p, elemsize %zu) was written at offset %zu "
+                    "after it was freed: found %#llx\n",
+                    (void *)x, (void *)s->startAddr, (size_t)s->elemsize, i * 8, (unsigned long long)w[i]);
+            fflush(h->trace);
+            abort();
+        }
+    }
+}
+
+int span_sweep(gc_heap *h, mspan *s, int preserve)
+{
+    uint32_t sg = h->sweepgen;
+    unsigned sc = spanclass_sizeclass(s->spanclass);
+    mcentral *c = &h->central[s->spanclass];
+    h->sweep.pagesSwept += s->npages;
+    if (sc == 0) {
+        if (s->gcmarkBits[0] & 1) {
+            s->gcmarkBits[0] = 0;
+            s->sweepgen = sg;
+            if (!preserve) {
+                mcentral_lock(c);
+                spanList_push(mcentral_fullSwept(c, sg), s, 0);
+                mcentral_unlock(c);
+            }
+            return 0;
+        }
+        h->stats.largeFree += s->elemsize;
+        h->stats.largeFreeCount++;
+        if (h->opts.debug.clobberfree)
+            clobber_fill(s->startAddr, s->limit - s->startAddr);
+        mheap_freeSpan(h, s);
+        return 1;
+    }
+    unsigned nalloc = span_countMarked(s);
+    unsigned nfreed = s->allocCount - nalloc;
+    if (nfreed && h->opts.debug.clobberfree) {
+        for (uintptr_t i = 0; i < s->nelems; i++)
+            if (span_isAllocated(s, i) && !bit_get(s->gcmarkBits, i))
+                clobber_fill(s->startAddr + i * s->elemsize, s->elemsize);
+    }
+    uint64_t *t = s->allocBits;
+    s->allocBits = s->gcmarkBits;
+    s->gcmarkBits = t;
+    memset(t, 0, sizeof s->bits[0]);
+    s->allocCount = (uint16_t)nalloc;
+    span_refillAllocCache(s, 0);
+    if (nfreed)
+        s->needzero = 1;
+    h->stats.nfree[sc] += nfreed;
+    s->sweepgen = sg;
+    if (preserve)
+        return 0;
+    if (nalloc == 0) {
+        mheap_freeSpan(h, s);
+        return 1;
+    }
+    mcentral_lock(c);
+    if (nalloc < s->nelems)
+        spanList_push(mcentral_partialSwept(c, sg), s, 0);
+    else
+        spanList_push(mcentral_fullSwept(c, sg), s, 0);
+    mcentral_unlock(c);
+    return 0;
+}
+
+uintptr_t sweepone(gc_heap *h)
+{
+    uint32_t sg = h->sweepgen;
+    while (!isSweepDone(h)) {
+        unsigned i = h->sweep.centralIndex;
+        mcentral *c = &h->central[i / 2];
+        spanList *l = i % 2 == 0 ? mcentral_partialUnswept(c, sg) : mcentral_fullUnswept(c, sg);
+        mcentral_lock(c);
+        mspan *s = spanList_pop(l);
+        mcentral_unlock(c);
+        if (!s) {
+            h->sweep.centralIndex++;
+            continue;
+        }
+        if (s->sweepgen != sg - 2)
+            continue; /* someone else owns it */
+        s->sweepgen = sg - 1;
+        uintptr_t npages = s->npages;
+        span_sweep(h, s, 0);
+        return npages;
+    }
+    return ~(uintptr_t)0;
+}
+
+void finishsweep(gc_heap *h)
+{
+    while (sweepone(h) != ~(uintptr_t)0)
+        ;
+    h->sweep.pagesPerByte = 0;
+}
+
+void mheap_reclaim(gc_heap *h, uintptr_t npages)
+{
+    uint64_t before = h->stats.heap_inuse;
+    while (before - h->stats.heap_inuse < npages * GC_PAGE_SIZE)
+        if (sweepone(h) == ~(uintptr_t)0)
+            break;
+}
+
+/* Allocation of spanBytes must first sweep its share of the pages left, so
+ * that sweeping ends before the next trigger (Go's deductSweepCredit). */
+void deductSweepCredit(gc_heap *h, uintptr_t spanBytes)
+{
+    if (h->sweep.pagesPerByte == 0 || isSweepDone(h))
+        return;
+    uint64_t live = h->heapLive > h->sweep.heapLiveBasis ? h->heapLive - h->sweep.heapLiveBasis : 0;
+    double target = h->sweep.pagesPerByte * (double)(live + spanBytes);
+    while (target > (double)(h->sweep.pagesSwept - h->sweep.pagesSweptBasis)) {
+        if (sweepone(h) == ~(uintptr_t)0) {
+            h->sweep.pagesPerByte = 0;
+            break;
+        }
+    }
+}
+
+/* Go's gcPaceSweeper: spread the sweep of every in-use page over the bytes
+ * that may be allocated before the next trigger, less 1 MiB of slack. */
+void gcPaceSweeper(gc_heap *h)
+{
+    h->sweep.pagesSwept = 0;
+    h->sweep.pagesSweptBasis = 0;
+    h->sweep.heapLiveBasis = h->heapLive;
+    uint64_t pages = h->stats.heap_inuse / GC_PAGE_SIZE;
+    h->sweep.pagesToSweep = pages;
+    if (h->trigger == UINT64_MAX) {
+        h->sweep.pagesPerByte = 0; /* no next cycle planned: sweep lazily */
+        return;
+    }
+    int64_t distance = (int64_t)h->trigger - (int64_t)h->heapLive - (1 << 20);
+    if (distance < GC_PAGE_SIZE)
+        distance = GC_PAGE_SIZE;
+    h->sweep.pagesPerByte = (double)pages / (double)distance;
+}

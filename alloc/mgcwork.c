@@ -1,0 +1,63 @@
+/*
+ * mgcwork.c: the gray object queue, as Go's mgcwork.go (gcWork, workbuf):
+ * object addresses in 64 KiB blocks obtained with mmap, outside the heap,
+ * used as a stack of blocks. Marking never recurses: a list of ten million
+ * cells costs one queue entry at a time, not ten million C frames.
+ * Departure: one queue per heap (marking is stop-the-world and single
+ * threaded), no global full/empty lists shared between Ps.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "alloc/internal.h"
+
+enum { WORKBUF_OBJS = sizeof(((workbuf *)0)->obj) / sizeof(uintptr_t) };
+
+void gcw_push(gc_heap *h, uintptr_t obj)
+{
+    workbuf *b = h->work.full;
+    if (UNLIKELY(!b || b->nobj == WORKBUF_OBJS)) {
+        workbuf *nb = h->work.empty;
+        if (nb) {
+            h->work.empty = nb->next;
+        } else {
+            nb = sys_alloc(sizeof(workbuf));
+            if (!nb) {
+                fprintf(h->trace, "alloc: out of memory for the mark queue\n");
+                abort();
+            }
+            h->work.nbufs++;
+        }
+        nb->nobj = 0;
+        nb->next = b;
+        h->work.full = nb;
+        b = nb;
+    }
+    b->obj[b->nobj++] = obj;
+}
+
+uintptr_t gcw_pop(gc_heap *h)
+{
+    workbuf *b = h->work.full;
+    while (b && b->nobj == 0) {
+        h->work.full = b->next;
+        b->next = h->work.empty;
+        h->work.empty = b;
+        b = h->work.full;
+    }
+    return b ? b->obj[--b->nobj] : 0;
+}
+
+void gcWork_destroy(gc_heap *h)
+{
+    for (int pass = 0; pass < 2; pass++) {
+        workbuf *b = pass ? h->work.empty : h->work.full;
+        while (b) {
+            workbuf *n = b->next;
+            sys_free(b, sizeof(workbuf));
+            b = n;
+        }
+    }
+    h->work.full = h->work.empty = NULL;
+    h->work.nbufs = 0;
+}

@@ -1,0 +1,462 @@
+/*
+ * mheap.c: the page heap, as Go's mheap.go (arenas, span lookup, allocSpan,
+ * freeSpan, grow) with the page allocator of mpagealloc.go replaced.
+ *
+ * Address space comes in regions of whole 64 MiB arenas, reserved PROT_NONE
+ * and made ready (committed) 4 MiB at a time as the heap grows. Each arena
+ * has a heapArena record whose spans[] maps each 8 KiB page to its mspan;
+ * the arena records hang off a two-level map keyed by arena index that
+ * belongs to the heap (no process-wide table), so spanOf is two loads and
+ * an index whatever the heap size, and two heaps never see each other.
+ *
+ * Page allocator (departure from Go's radix tree of bitmap summaries): free
+ * pages are kept as maximal runs, each described by an mspan in state
+ * MSPAN_FREE whose first and last page point at it in spans[]. Runs of
+ * 1..127 pages sit on exact-size lists with a bitmap of non-empty lists, so
+ * a request finds the smallest fitting run with a couple of ctz; runs of
+ * >= 128 pages (at least 1 MiB, so few) sit on one list searched best-fit.
+ * Freeing looks at the pages on either side in spans[] and coalesces in
+ * O(1). Nothing ever scans the heap's pages to allocate. Runs remember when
+ * they were freed (for the scavenger), whether they were returned to the OS
+ * (scavenged: reads as zero) and whether they are dirty (needzero); only
+ * runs in the same scavenged state coalesce eagerly so fresh memory stays
+ * known-zero, and a full coalescing pass runs before the heap grows.
+ */
+#include "alloc/internal.h"
+
+#define PAGE ((uintptr_t)GC_PAGE_SIZE)
+
+static void heap_lock(gc_heap *h)
+{
+    while (atomic_flag_test_and_set_explicit(&h->lock, memory_order_acquire))
+        ;
+}
+static void heap_unlock(gc_heap *h) { atomic_flag_clear_explicit(&h->lock, memory_order_release); }
+
+static heapArena *arenaOf(const gc_heap *h, uintptr_t p)
+{
+    uintptr_t ai = p >> ARENA_SHIFT;
+    if (ai >> (ARENA_L1_BITS + ARENA_L2_BITS))
+        return NULL;
+    heapArena **l2 = h->arenas[ai >> ARENA_L2_BITS];
+    return l2 ? l2[ai & ((1u << ARENA_L2_BITS) - 1)] : NULL;
+}
+
+mspan *spanOf(const gc_heap *h, uintptr_t p)
+{
+    heapArena *ha = arenaOf(h, p);
+    return ha ? ha->spans[(p >> GC_PAGE_SHIFT) & (PAGES_PER_ARENA - 1)] : NULL;
+}
+
+mspan *spanOfHeap(const gc_heap *h, uintptr_t p)
+{
+    mspan *s = spanOf(h, p);
+    /* Pages of free runs and freed spans may still name a recycled mspan:
+     * the state and range checks reject those (Go's spanOfHeap). */
+    if (!s || s->state != MSPAN_INUSE || p < s->startAddr || p >= s->limit)
+        return NULL;
+    return s;
+}
+
+uintptr_t findObject(const gc_heap *h, uintptr_t p, mspan **sp, uintptr_t *idx)
+{
+    mspan *s = spanOfHeap(h, p);
+    if (!s)
+        return 0;
+    uintptr_t i = span_objIndex(s, p); /* divMul is 0 for large spans */
+    if (sp)
+        *sp = s;
+    if (idx)
+        *idx = i;
+    return s->startAddr + i * s->elemsize;
+}
+
+static void setSpans(gc_heap *h, uintptr_t base, uintptr_t npages, mspan *s)
+{
+    for (uintptr_t i = 0; i < npages; i++) {
+        uintptr_t p = base + i * PAGE;
+        heapArena *ha = arenaOf(h, p);
+        ha->spans[(p >> GC_PAGE_SHIFT) & (PAGES_PER_ARENA - 1)] = s;
+    }
+}
+
+static void setSpanEnds(gc_heap *h, mspan *s)
+{
+    setSpans(h, s->startAddr, 1, s);
+    if (s->npages > 1)
+        setSpans(h, s->startAddr + (s->npages - 1) * PAGE, 1, s);
+}
+
+/* ---- free runs ---- */
+
+static mspan **freeHead(gc_heap *h, uintptr_t npages)
+{
+    return npages < FREE_LISTS ? &h->freelist[npages] : &h->freelarge;
+}
+
+static void freeInsert(gc_heap *h, mspan *s)
+{
+    mspan **head = freeHead(h, s->npages);
+    s->state = MSPAN_FREE;
+    s->list = LIST_FREE;
+    s->prev = NULL;
+    s->next = *head;
+    if (*head)
+        (*head)->prev = s;
+    *head = s;
+    if (s->npages < FREE_LISTS)
+        h->freemask[s->npages / 64] |= (uint64_t)1 << (s->npages % 64);
+    setSpanEnds(h, s);
+}
+
+static void freeRemove(gc_heap *h, mspan *s)
+{
+    mspan **head = freeHead(h, s->npages);
+    if (s->prev)
+        s->prev->next = s->next;
+    else
+        *head = s->next;
+    if (s->next)
+        s->next->prev = s->prev;
+    s->next = s->prev = NULL;
+    s->list = LIST_NONE;
+    if (s->npages < FREE_LISTS && !*head)
+        h->freemask[s->npages / 64] &= ~((uint64_t)1 << (s->npages % 64));
+}
+
+static mspan *freeFind(gc_heap *h, uintptr_t npages)
+{
+    if (npages < FREE_LISTS) {
+        for (uintptr_t w = npages / 64; w < FREE_LISTS / 64; w++) {
+            uint64_t m = h->freemask[w];
+            if (w == npages / 64)
+                m &= ~(uint64_t)0 << (npages % 64);
+            if (m)
+                return h->freelist[w * 64 + (uintptr_t)__builtin_ctzll(m)];
+        }
+    }
+    mspan *best = NULL;
+    for (mspan *s = h->freelarge; s; s = s->next)
+        if (s->npages >= npages &&
+            (!best || s->npages < best->npages ||
+             (s->npages == best->npages && s->startAddr < best->startAddr)))
+            best = s;
+    return best;
+}
+
+static arenaRegion *regionOf(gc_heap *h, uintptr_t p)
+{
+    heapArena *ha = arenaOf(h, p);
+    return ha ? ha->region : NULL;
+}
+
+/* Merge free run b (just after a) into a; both are off the lists. */
+static void absorb(gc_heap *h, mspan *a, mspan *b)
+{
+    if (a->scavenged != b->scavenged) {
+        /* The merged run counts as not returned: the returned part will be
+         * released again by a later scavenge if it stays idle. */
+        if (a->scavenged)
+            h->stats.heap_released -= a->npages * PAGE;
+        if (b->scavenged)
+            h->stats.heap_released -= b->npages * PAGE;
+        a->scavenged = 0;
+    }
+    a->needzero |= b->needzero;
+    if (b->freegen > a->freegen)
+        a->freegen = b->freegen;
+    a->npages += b->npages;
+    fixalloc_free(&h->spanalloc, b);
+}
+
+/* The free run just before/after s if it is free and (unless force) in the same state. */
+static mspan *neighbour(gc_heap *h, mspan *s, int after, int force)
+{
+    arenaRegion *r = regionOf(h, s->startAddr);
+    uintptr_t p;
+    if (after) {
+        p = s->startAddr + s->npages * PAGE;
+        if (p >= r->base + r->committed)
+            return NULL;
+    } else {
+        if (s->startAddr == r->base)
+            return NULL;
+        p = s->startAddr - PAGE;
+    }
+    mspan *n = spanOf(h, p);
+    if (!n || n->state != MSPAN_FREE || n == s)
+        return NULL;
+    if (after ? n->startAddr != p : n->startAddr + n->npages * PAGE != s->startAddr)
+        return NULL;
+    if (!force && n->scavenged != s->scavenged)
+        return NULL;
+    return n;
+}
+
+/* Insert free run s, coalescing with its neighbours. */
+static void freeCoalesce(gc_heap *h, mspan *s, int force)
+{
+    mspan *b = neighbour(h, s, 0, force);
+    if (b) {
+        freeRemove(h, b);
+        b->freegen = b->freegen > s->freegen ? b->freegen : s->freegen;
+        absorb(h, b, s);
+        s = b;
+    }
+    mspan *a = neighbour(h, s, 1, force);
+    if (a) {
+        freeRemove(h, a);
+        absorb(h, s, a);
+    }
+    freeInsert(h, s);
+}
+
+/* Merge every pair of adjacent free runs, whatever their state (before growing). */
+static void coalesceAll(gc_heap *h)
+{
+    for (arenaRegion *r = h->regions; r; r = r->next) {
+        uintptr_t p = r->base, end = r->base + r->committed;
+        while (p < end) {
+            mspan *s = spanOf(h, p);
+            if (s->state == MSPAN_FREE) {
+                mspan *a;
+                while ((a = neighbour(h, s, 1, 1)) != NULL) {
+                    freeRemove(h, s);
+                    freeRemove(h, a);
+                    absorb(h, s, a);
+                    freeInsert(h, s);
+                }
+            }
+            p = s->startAddr + s->npages * PAGE;
+        }
+    }
+}
+
+/* ---- growing ---- */
+
+static arenaRegion *newRegion(gc_heap *h, size_t bytes)
+{
+    size_t size = (bytes + ARENA_BYTES - 1) & ~(ARENA_BYTES - 1);
+    void *base = sys_reserve(size, ARENA_BYTES);
+    if (!base)
+        return NULL;
+    uintptr_t b = (uintptr_t)base;
+    if ((b + size - 1) >> HEAP_ADDR_BITS) {
+        sys_free(base, size);
+        return NULL;
+    }
+    arenaRegion *r = fixalloc_alloc(&h->regionalloc);
+    if (!r) {
+        sys_free(base, size);
+        return NULL;
+    }
+    r->base = b;
+    r->size = size;
+    for (uintptr_t a = b; a < b + size; a += ARENA_BYTES) {
+        uintptr_t ai = a >> ARENA_SHIFT;
+        heapArena ***l2 = &h->arenas[ai >> ARENA_L2_BITS];
+        if (!*l2) {
+            *l2 = sys_alloc(sizeof(heapArena *) << ARENA_L2_BITS);
+            if (!*l2)
+                goto fail;
+            h->meta_sys += sizeof(heapArena *) << ARENA_L2_BITS;
+        }
+        heapArena *ha = sys_alloc(sizeof(heapArena));
+        if (!ha)
+            goto fail;
+        h->meta_sys += sizeof(heapArena);
+        ha->region = r;
+        (*l2)[ai & ((1u << ARENA_L2_BITS) - 1)] = ha;
+    }
+    r->next = h->regions;
+    h->regions = r;
+    return r;
+fail:
+    for (uintptr_t a = b; a < b + size; a += ARENA_BYTES) {
+        uintptr_t ai = a >> ARENA_SHIFT;
+        heapArena **l2 = h->arenas[ai >> ARENA_L2_BITS];
+        if (l2 && l2[ai & ((1u << ARENA_L2_BITS) - 1)]) {
+            sys_free(l2[ai & ((1u << ARENA_L2_BITS) - 1)], sizeof(heapArena));
+            h->meta_sys -= sizeof(heapArena);
+            l2[ai & ((1u << ARENA_L2_BITS) - 1)] = NULL;
+        }
+    }
+    sys_free(base, size);
+    fixalloc_free(&h->regionalloc, r);
+    return NULL;
+}
+
+/* Commit bytes at r's watermark and add them as a fresh (zero) free run. */
+static int commit(gc_heap *h, arenaRegion *r, size_t bytes)
+{
+    uintptr_t p = r->base + r->committed;
+    if (sys_map((void *)p, bytes) != 0)
+        return -1;
+    mspan *s = fixalloc_alloc(&h->spanalloc);
+    if (!s)
+        return -1;
+    r->committed += bytes;
+    h->stats.heap_sys += bytes;
+    h->stats.heap_released += bytes; /* Go counts fresh memory as released too */
+    s->startAddr = p;
+    s->npages = bytes / PAGE;
+    s->scavenged = 1;
+    s->needzero = 0;
+    s->freegen = h->stats.num_gc;
+    freeCoalesce(h, s, 0);
+    return 0;
+}
+
+static int grow(gc_heap *h, uintptr_t npages)
+{
+    size_t need = npages * PAGE;
+    size_t ask = (need + CHUNK_PAGES * PAGE - 1) & ~(CHUNK_PAGES * PAGE - 1);
+    arenaRegion *r = h->regions;
+    if (r && r->size - r->committed >= need) {
+        if (ask > r->size - r->committed)
+            ask = r->size - r->committed;
+        return commit(h, r, ask);
+    }
+    /* Use up the current region's tail first so no reservation is wasted. */
+    if (r && r->size > r->committed && commit(h, r, r->size - r->committed) != 0)
+        return -1;
+    r = newRegion(h, need);
+    if (!r)
+        return -1;
+    if (ask > r->size)
+        ask = r->size;
+    return commit(h, r, ask);
+}
+
+/* ---- spans ---- */
+
+mspan *mheap_alloc(gc_heap *h, uintptr_t npages, uint8_t spanclass)
+{
+    if (npages == 0 || npages > GC_MAX_ALLOC / PAGE)
+        return NULL;
+    /* Sweep (and so free) at least npages first while a sweep is pending
+     * (Go's mheap.reclaim), so the heap reuses before it grows. */
+    if (!isSweepDone(h))
+        mheap_reclaim(h, npages);
+    heap_lock(h);
+    mspan *s = freeFind(h, npages);
+    if (!s) {
+        coalesceAll(h);
+        s = freeFind(h, npages);
+    }
+    if (!s) {
+        if (grow(h, npages) != 0) {
+            heap_unlock(h);
+            return NULL;
+        }
+        s = freeFind(h, npages);
+        if (!s) {
+            heap_unlock(h);
+            return NULL;
+        }
+    }
+    freeRemove(h, s);
+    if (s->npages > npages) {
+        mspan *t = fixalloc_alloc(&h->spanalloc);
+        if (!t) {
+            freeInsert(h, s);
+            heap_unlock(h);
+            return NULL;
+        }
+        t->startAddr = s->startAddr + npages * PAGE;
+        t->npages = s->npages - npages;
+        t->scavenged = s->scavenged;
+        t->needzero = s->needzero;
+        t->freegen = s->freegen;
+        freeInsert(h, t);
+        s->npages = npages;
+    }
+    if (s->scavenged)
+        h->stats.heap_released -= npages * PAGE;
+    uint8_t needzero = s->needzero;
+    uintptr_t base = s->startAddr;
+    /* A fresh record: the free run's fields must not leak into the span. */
+    memset(s, 0, sizeof *s);
+    s->startAddr = base;
+    s->npages = npages;
+    s->needzero = needzero;
+    s->spanclass = spanclass;
+    s->sweepgen = h->sweepgen;
+    s->allocBits = s->bits[0];
+    s->gcmarkBits = s->bits[1];
+    s->limit = base + npages * PAGE;
+    s->state = MSPAN_INUSE;
+    setSpans(h, base, npages, s);
+    h->stats.heap_inuse += npages * PAGE;
+    h->stats.spans_inuse++;
+    heap_unlock(h);
+    return s;
+}
+
+void mheap_freeSpan(gc_heap *h, mspan *s)
+{
+    heap_lock(h);
+    h->stats.heap_inuse -= s->npages * PAGE;
+    h->stats.spans_inuse--;
+    uintptr_t base = s->startAddr, npages = s->npages;
+    memset(s, 0, sizeof *s);
+    s->startAddr = base;
+    s->npages = npages;
+    s->needzero = 1;
+    s->freegen = h->stats.num_gc;
+    freeCoalesce(h, s, 0);
+    heap_unlock(h);
+}
+
+/*
+ * The scavenger (Go's mgcscavenge.go, run synchronously at the end of each
+ * cycle instead of by a background goroutine): free runs idle since before
+ * the previous cycle, or all of them when all is set, go back to the OS.
+ * Returns the bytes released.
+ */
+size_t mheap_scavenge(gc_heap *h, int all)
+{
+    size_t released = 0;
+    heap_lock(h);
+    for (uintptr_t i = 1; i <= FREE_LISTS; i++) {
+        mspan *s = i < FREE_LISTS ? h->freelist[i] : h->freelarge;
+        for (; s; s = s->next) {
+            if (s->scavenged || (!all && s->freegen + 2 > h->stats.num_gc))
+                continue;
+            sys_unused((void *)s->startAddr, s->npages * PAGE);
+            s->scavenged = 1;
+            s->needzero = 0;
+            h->stats.heap_released += s->npages * PAGE;
+            released += s->npages * PAGE;
+        }
+    }
+    heap_unlock(h);
+    return released;
+}
+
+int mheap_init(gc_heap *h)
+{
+    fixalloc_init(&h->spanalloc, sizeof(mspan));
+    fixalloc_init(&h->regionalloc, sizeof(arenaRegion));
+    atomic_flag_clear(&h->lock);
+    return 0;
+}
+
+void mheap_destroy(gc_heap *h)
+{
+    for (arenaRegion *r = h->regions; r; r = r->next)
+        sys_free((void *)r->base, r->size);
+    for (size_t i = 0; i < (1u << ARENA_L1_BITS); i++) {
+        heapArena **l2 = h->arenas[i];
+        if (!l2)
+            continue;
+        for (size_t j = 0; j < (1u << ARENA_L2_BITS); j++)
+            if (l2[j])
+                sys_free(l2[j], sizeof(heapArena));
+        sys_free(l2, sizeof(heapArena *) << ARENA_L2_BITS);
+        h->arenas[i] = NULL;
+    }
+    h->regions = NULL;
+    fixalloc_destroy(&h->spanalloc);
+    fixalloc_destroy(&h->regionalloc);
+}

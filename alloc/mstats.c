@@ -1,0 +1,68 @@
+/*
+ * mstats.c: gc_read_stats, as Go's mstats.go (ReadMemStats). Counts are kept
+ * where they are cheap (per span while it is cached, in the heap otherwise)
+ * and added up on reading, so the allocation fast path updates nothing.
+ * As in Go, tiny sub-allocations count both as mallocs and as frees; the
+ * 16-byte blocks that hold them are ordinary class-2 objects.
+ * by_size[0] (size 0) counts large objects.
+ */
+#include <time.h>
+
+#include "alloc/internal.h"
+
+uint64_t nanotime(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+void gc_read_stats(gc_heap *h, gc_stats *s)
+{
+    memset(s, 0, sizeof *s);
+    uint64_t nmalloc[GC_NUM_SIZE_CLASSES];
+    memcpy(nmalloc, h->stats.nmalloc, sizeof nmalloc);
+    uint64_t tiny = h->stats.tinyAllocs;
+    for (gc_p *p = h->ps; p; p = p->next) {
+        tiny += p->tinyAllocs;
+        for (unsigned spc = 0; spc < GC_NUM_SPAN_CLASSES; spc++) {
+            mspan *sp = p->alloc[spc];
+            if (sp == &h->emptyspan)
+                continue;
+            span_commitCache(sp); /* harmless while cached: the window stays valid */
+            nmalloc[spc >> 1] += span_countAlloc(sp) - sp->allocCountBeforeCache;
+        }
+    }
+    uint64_t objs = 0, frees = 0, allocBytes = 0, freeBytes = 0;
+    for (unsigned c = 1; c < GC_NUM_SIZE_CLASSES; c++) {
+        s->by_size[c].size = gc_class_to_size[c];
+        s->by_size[c].mallocs = nmalloc[c];
+        s->by_size[c].frees = h->stats.nfree[c];
+        objs += nmalloc[c];
+        frees += h->stats.nfree[c];
+        allocBytes += nmalloc[c] * gc_class_to_size[c];
+        freeBytes += h->stats.nfree[c] * gc_class_to_size[c];
+    }
+    s->by_size[0].mallocs = h->stats.largeAllocCount;
+    s->by_size[0].frees = h->stats.largeFreeCount;
+    s->num_gc = h->stats.num_gc;
+    s->num_forced_gc = h->stats.num_forced_gc;
+    s->total_alloc = allocBytes + h->stats.largeAlloc;
+    s->heap_alloc = s->total_alloc - freeBytes - h->stats.largeFree;
+    s->heap_live = h->heapMarked;
+    s->heap_goal = h->heapGoal;
+    s->heap_sys = h->stats.heap_sys;
+    s->heap_inuse = h->stats.heap_inuse;
+    s->heap_idle = h->stats.heap_sys - h->stats.heap_inuse;
+    s->heap_released = h->stats.heap_released;
+    s->spans_inuse = h->stats.spans_inuse;
+    s->tiny_allocs = tiny;
+    s->large_allocs = h->stats.largeAllocCount;
+    s->mallocs = objs + h->stats.largeAllocCount + tiny;
+    s->frees = frees + h->stats.largeFreeCount + tiny;
+    s->heap_objects = s->mallocs - s->frees;
+    s->pause_total_ns = h->stats.pause_total_ns;
+    s->last_gc_ns = h->stats.last_gc_ns;
+    memcpy(s->pause_ns, h->stats.pause_ns, sizeof s->pause_ns);
+    s->num_mutators = h->stats.num_mutators;
+}
