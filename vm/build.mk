@@ -16,24 +16,21 @@ $(BUILD)/vm-switch/interp.o: vm/interp.c
 	$(CC) $(ALL_CFLAGS) -DVM_SWITCH_DISPATCH -c $< -o $@
 VM_OBJ_SWITCH := $(filter-out $(BUILD)/vm/interp.o,$(VM_OBJ)) $(BUILD)/vm-switch/interp.o
 
-# The heap the vm tests run on: alloc/ once its sources are in the tree,
-# until then a malloc-based precise mark-sweep stand-in with alloc.h's API.
-ifeq ($(strip $(ALLOC_SRC)),)
-VM_HEAP := $(BUILD)/tests/unit/test_vm_heap.o
-else
 VM_HEAP := $(BUILD)/liballoc.a
-endif
 
-VM_TEST_SRC := $(filter-out tests/unit/test_vm_heap.c,$(wildcard tests/unit/test_vm*.c))
+# tests/build.mk (which defines UNIT_MAIN) is read after this file, and
+# prerequisites expand at once, so name the shared main directly.
+VM_UNIT_MAIN := $(BUILD)/tests/unit/unit.o
+VM_TEST_SRC := $(wildcard tests/unit/test_vm*.c)
 VM_TEST_OBJ := $(VM_TEST_SRC:%.c=$(BUILD)/%.o)
 
-$(BUILD)/tests/test_vm: $(VM_TEST_OBJ) $(BUILD)/libvm.a $(VM_HEAP) $(UNIT_MAIN)
+$(BUILD)/tests/test_vm: $(VM_TEST_OBJ) $(BUILD)/libvm.a $(VM_HEAP) $(VM_UNIT_MAIN)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $(VM_TEST_OBJ) $(BUILD)/libvm.a $(VM_HEAP) $(UNIT_MAIN) $(CUNIT_LIBS) $(LDLIBS)
+	$(CC) $(LDFLAGS) -o $@ $(VM_TEST_OBJ) $(BUILD)/libvm.a $(VM_HEAP) $(VM_UNIT_MAIN) $(CUNIT_LIBS) $(LDLIBS)
 
-$(BUILD)/tests/test_vm_switch: $(VM_TEST_OBJ) $(VM_OBJ_SWITCH) $(VM_HEAP) $(UNIT_MAIN)
+$(BUILD)/tests/test_vm_switch: $(VM_TEST_OBJ) $(VM_OBJ_SWITCH) $(VM_HEAP) $(VM_UNIT_MAIN)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $(VM_TEST_OBJ) $(VM_OBJ_SWITCH) $(VM_HEAP) $(UNIT_MAIN) $(CUNIT_LIBS) $(LDLIBS)
+	$(CC) $(LDFLAGS) -o $@ $(VM_TEST_OBJ) $(VM_OBJ_SWITCH) $(VM_HEAP) $(VM_UNIT_MAIN) $(CUNIT_LIBS) $(LDLIBS)
 
 SUITES += vm vm-switch
 .PHONY: test-vm test-vm-switch

@@ -9,6 +9,7 @@
  */
 #include "vm/vmint.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -83,7 +84,10 @@ int vm_format_float(char *out, double d)
         return sprintf(out, signbit(d) ? "-0.0" : "0.0");
     /* Shortest round-trip digits, in %e form: "-d.ddde+XX". */
     char e[40];
-    for (int prec = 15; prec <= 17; prec++) {
+    /* Every decimal of at most 15 digits names a distinct normal double,
+     * so for those the shortest starts at 15 (and %e drops no digits we
+     * strip below); subnormals carry fewer bits and may need fewer. */
+    for (int prec = fabs(d) < DBL_MIN ? 1 : 15; prec <= 17; prec++) {
         snprintf(e, sizeof e, "%.*e", prec - 1, d);
         if (strtod(e, NULL) == d)
             break;

@@ -98,7 +98,10 @@ static void index_insert(vm_map *m, uint64_t h, int64_t e)
 /* Compact the live entries into arrays sized for about 2x count. */
 static int rehash(vm_state *V, vm_map *m)
 {
-    int64_t cap = m->count < 4 ? 8 : m->count * 2;
+    /* A power of two, so the index mask reaches every slot. */
+    int64_t cap = 8;
+    while (cap < m->count * 2)
+        cap *= 2;
     if (cap > INT32_MAX / 4)
         return -1;
     /* m is a root (an operand of the safepoint); the new index is not yet

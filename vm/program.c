@@ -451,7 +451,8 @@ static int verify_proto(const vm_program *p, const vm_proto *f, char *err, size_
         case OP_MAPNEXT:
             if (a + 2 >= nr || b >= nr)
                 FAIL("register out of range");
-            /* fall through: a JMP follows */
+            /* a JMP follows too */
+            /* fall through */
         case OP_TEST: case OP_IFEQI: case OP_IFLTI: case OP_IFLEI: case OP_IFEQF: case OP_IFLTF:
         case OP_IFLEF: case OP_IFEQ: case OP_IFEQS: case OP_IFLTS: case OP_IFLES: case OP_IFEQIK:
         case OP_IFLTIK: case OP_IFLEIK: case OP_IFGTIK: case OP_IFGEIK: case OP_IFNIL:

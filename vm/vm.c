@@ -66,6 +66,7 @@ vm_state *vm_new(vm_program *p, const vm_options *o, char *err, size_t errlen)
     V->prog = p;
     V->out = o->out ? o->out : stdout;
     V->err = o->err ? o->err : stderr;
+    V->ud = o->ud;
     V->max_depth = o->max_depth > 0 ? o->max_depth : VM_DEFAULT_MAX_DEPTH;
     V->limited = o->step_limit > 0;
     V->steps = V->limited ? o->step_limit : INT64_MAX;
@@ -264,6 +265,7 @@ gc_heap *vm_heap(vm_state *V) { return V->heap; }
 gc_p *vm_gcp(vm_state *V) { return V->gcp; }
 const vm_program *vm_get_program(vm_state *V) { return V->prog; }
 int64_t vm_steps_left(vm_state *V) { return V->steps; }
+void *vm_userdata(vm_state *V) { return V->ud; }
 
 char **vm_args(vm_state *V, int *argc)
 {

@@ -194,6 +194,7 @@ typedef struct vm_options {
     gc_options gc;
     int64_t step_limit; /* stop after about this many back edges and calls; 0 = none */
     int max_depth;      /* frames before "stack overflow" */
+    void *ud;           /* the host's or stdlib's, see vm_userdata */
 } vm_options;
 
 #define VM_DEFAULT_MAX_DEPTH 100000
@@ -222,6 +223,7 @@ gc_p *vm_gcp(vm_state *V);
 const vm_program *vm_get_program(vm_state *V);
 char **vm_args(vm_state *V, int *argc);
 int64_t vm_steps_left(vm_state *V);
+void *vm_userdata(vm_state *V);
 /* Temporary roots for builtins that allocate more than once. */
 int vm_root_push(vm_state *V, void *p);
 void *vm_root_get(vm_state *V, int depth); /* 0 = the last pushed */

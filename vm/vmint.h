@@ -42,6 +42,7 @@ struct vm_state {
     char errmsg[512];
     int argc;
     char **argv;
+    void *ud;
 };
 
 int vm_execute(vm_state *V);            /* interp.c: 0, -1 error, 1 exit */
