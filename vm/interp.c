@@ -40,22 +40,25 @@ const char vm_dispatch[] = "switch";
 
 int vm_execute(vm_state *V)
 {
-    const int entry = V->nframes - 1;
-    vm_frame *fr = &V->frames[entry];
+    vm_frame *frames = V->frames; /* reloaded when the array grows */
+    vm_frame *frames_end = frames + V->capframes;
+    vm_frame *entry = &frames[V->nframes - 1];
+    vm_frame *fr = entry;
     const vm_instr *pc = fr->pc;
-    vm_value *base = V->stack + fr->base;
-    vm_value *k = fr->fn->k;
-    vm_closure *cl = fr->cl;
+    vm_value *base = fr->base;
+    vm_value *k = fr->k;
+    const vm_fn *const fns = V->fns;
     vm_value *const G = V->globals;
     const vm_program *const prog = V->prog;
     int64_t steps = V->steps;
     vm_instr i;
     const vm_fn *callee;
+    vm_closure *ncl;
 
 #define RA (base[VM_A(i)])
 #define RB (base[VM_B(i)])
 #define RC (base[VM_C(i)])
-#define savepc() (fr->pc = pc)
+#define savepc() (fr->pc = pc, V->nframes = (int)(fr - frames) + 1)
 #define rterror(...)                     \
     do {                                 \
         savepc();                        \
@@ -339,10 +342,10 @@ int vm_execute(vm_state *V)
     }
     vmcase(GETCELL) { RA = ((vm_cell *)RB.p)->v; vmbreak; }
     vmcase(SETCELL) { ((vm_cell *)RA.p)->v = RB; vmbreak; }
-    vmcase(GETUPVAL) { RA = cl->cells[VM_B(i)]->v; vmbreak; }
-    vmcase(SETUPVAL) { cl->cells[VM_B(i)]->v = RA; vmbreak; }
+    vmcase(GETUPVAL) { RA = fr->cl->cells[VM_B(i)]->v; vmbreak; }
+    vmcase(SETUPVAL) { fr->cl->cells[VM_B(i)]->v = RA; vmbreak; }
     vmcase(CLOSURE) {
-        const vm_fn *fn = &V->fns[VM_BX(i)];
+        const vm_fn *fn = &fns[VM_BX(i)];
         const vm_proto *f = fn->proto;
         savepc();
         vm_closure *c = gc_mallocgc(V->gcp, sizeof(vm_closure) + f->nupvals * sizeof(vm_cell *),
@@ -351,53 +354,51 @@ int vm_execute(vm_state *V)
         c->fn = fn;
         for (uint32_t u = 0; u < f->nupvals; u++) {
             const vm_upvaldesc *d = &f->upvals[u];
-            c->cells[u] = d->instack ? base[d->index].p : cl->cells[d->index];
+            c->cells[u] = d->instack ? base[d->index].p : fr->cl->cells[d->index];
         }
         RA.p = c;
         vmbreak;
     }
 
     vmcase(CALL) {
-        callee = &V->fns[VM_BX(i)];
-        cl = NULL;
+        callee = &fns[VM_BX(i)];
+        ncl = NULL;
         goto call;
     }
     vmcase(CALLR) {
-        cl = RB.p;
-        if (unlikely(!cl)) {
-            cl = fr->cl;
+        ncl = RB.p;
+        if (unlikely(!ncl))
             rterror("call of nil function");
-        }
-        callee = cl->fn;
+        callee = ncl->fn;
         goto call;
     }
     call: {
-        size_t nb = (size_t)(base - V->stack) + (size_t)VM_A(i);
+        /* The callee's window starts at the caller's R[A]. */
+        vm_value *nb = base + VM_A(i);
         savepc();
-        if (unlikely(nb + (size_t)callee->proto->nregs > V->stacksize)) {
-            if (vm_grow_stack(V, nb + (size_t)callee->proto->nregs) != 0) {
-                cl = fr->cl;
+        if (unlikely(nb + callee->nregs > V->stack + V->stacksize)) {
+            size_t off = (size_t)(nb - V->stack);
+            if (vm_grow_stack(V, off + (size_t)callee->nregs) != 0)
                 goto error;
-            }
+            base = fr->base;
+            nb = V->stack + off;
         }
-        if (unlikely(V->nframes == V->capframes)) {
-            if (vm_grow_frames(V) != 0) {
-                cl = fr->cl;
+        if (unlikely(fr + 1 == frames_end)) {
+            if (vm_grow_frames(V) != 0)
                 goto error;
-            }
-            fr = &V->frames[V->nframes - 1];
+            fr = V->frames + (fr - frames);
+            entry = V->frames + (entry - frames);
+            frames = V->frames;
+            frames_end = frames + V->capframes;
         }
-        if (unlikely(--steps < 0)) {
-            cl = fr->cl;
+        if (unlikely(--steps < 0))
             rterror("step limit exceeded");
-        }
-        fr = &V->frames[V->nframes++];
+        fr++;
+        fr->base = base = nb;
+        fr->k = k = callee->k;
         fr->fn = callee;
-        fr->cl = cl;
-        fr->base = nb;
-        pc = fr->pc = callee->proto->code;
-        base = V->stack + nb;
-        k = callee->k;
+        fr->cl = ncl;
+        pc = callee->code;
         vmbreak;
     }
     vmcase(CALLB) {
@@ -417,17 +418,15 @@ int vm_execute(vm_state *V)
     }
     vmcase(RETURN0) { goto ret; }
     ret: {
-        if (V->nframes - 1 == entry) {
-            V->nframes--;
+        if (unlikely(fr == entry)) {
+            V->nframes = (int)(entry - frames);
             V->steps = steps;
             return 0;
         }
-        V->nframes--;
         fr--;
         pc = fr->pc;
-        base = V->stack + fr->base;
-        k = fr->fn->k;
-        cl = fr->cl;
+        base = fr->base;
+        k = fr->k;
         vmbreak;
     }
 

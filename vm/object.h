@@ -40,8 +40,10 @@ typedef struct vm_cell {
 
 /* A proto as one VM runs it: its interned constants beside the code. */
 typedef struct vm_fn {
-    const vm_proto *proto;
+    const vm_instr *code; /* = proto->code, one load less on a call */
     vm_value *k;
+    int nregs;
+    const vm_proto *proto;
 } vm_fn;
 
 typedef struct vm_closure {

@@ -37,15 +37,15 @@ static void vm_roots(gc_marker *m, void *ud)
         const vm_frame *fr = &V->frames[f];
         const vm_proto *proto = fr->fn->proto;
         size_t nslots = (size_t)proto->nregs;
-        if (f + 1 < V->nframes && V->frames[f + 1].base - fr->base < nslots)
-            nslots = V->frames[f + 1].base - fr->base;
+        if (f + 1 < V->nframes && (size_t)(V->frames[f + 1].base - fr->base) < nslots)
+            nslots = (size_t)(V->frames[f + 1].base - fr->base);
         uint32_t pcidx = (uint32_t)(fr->pc - proto->code);
         const uint8_t *map = pcidx > 0 ? vm_proto_stackmap(proto, pcidx - 1) : NULL;
         /* Every safepoint has a map (vm_program_finish checks), and a
          * frame is only ever suspended at one, so map is NULL only for a
          * frame that has not run yet: it holds nothing. */
         if (map)
-            gc_mark_block(m, (void *const *)(V->stack + fr->base), nslots, map);
+            gc_mark_block(m, (void *const *)fr->base, nslots, map);
         if (fr->cl)
             gc_mark_slot(m, (void *const *)&fr->cl);
     }
@@ -78,6 +78,8 @@ vm_state *vm_new(vm_program *p, const vm_options *o, char *err, size_t errlen)
     for (uint32_t j = 0; j < p->nprotos; j++) {
         const vm_proto *f = p->protos[j];
         V->fns[j].proto = f;
+        V->fns[j].code = f->code;
+        V->fns[j].nregs = f->nregs;
         V->fns[j].k = calloc(f->nk ? f->nk : 1, sizeof(vm_value));
         if (!V->fns[j].k)
             goto oom;
@@ -153,9 +155,16 @@ int vm_grow_stack(vm_state *V, size_t need)
     size_t n = V->stacksize ? V->stacksize : 1024;
     while (n < need)
         n *= 2;
-    vm_value *s = realloc(V->stack, n * sizeof *s);
+    /* Not realloc: the frames' bases are rebased from the old block. */
+    vm_value *s = malloc(n * sizeof *s);
     if (!s)
         return vm_error(V, "out of memory");
+    if (V->stack) {
+        memcpy(s, V->stack, V->stacksize * sizeof *s);
+        for (int f = 0; f < V->nframes; f++)
+            V->frames[f].base = s + (V->frames[f].base - V->stack);
+        free(V->stack);
+    }
     V->stack = s;
     V->stacksize = n;
     return 0;
@@ -230,8 +239,9 @@ static int call_bottom(vm_state *V, int32_t j)
     vm_frame *fr = &V->frames[V->nframes++];
     fr->pc = f->code;
     fr->fn = &V->fns[j];
+    fr->k = fr->fn->k;
     fr->cl = NULL;
-    fr->base = 0;
+    fr->base = V->stack;
     int r = vm_execute(V);
     if (r < 0)
         report(V);

@@ -10,12 +10,15 @@
 /* A call frame: a window of the value stack plus what the interpreter
  * keeps in locals while the frame runs. pc is saved (Lua's savedpc) at
  * every safepoint and call, pointing past the instruction being executed,
- * so the stack map of a suspended frame is the one of pc - 1. */
+ * so the stack map of a suspended frame is the one of pc - 1. base and k
+ * are pointers so that a return reloads the caller with one cache line;
+ * vm_grow_stack rebases them when the stack moves. */
 typedef struct vm_frame {
     const vm_instr *pc;
+    vm_value *base; /* R[0] */
+    vm_value *k;    /* fn->k */
     const vm_fn *fn;
     vm_closure *cl; /* the running closure, a root; NULL for a direct CALL */
-    size_t base;    /* offset of R[0] in the value stack */
 } vm_frame;
 
 struct vm_state {
@@ -32,6 +35,9 @@ struct vm_state {
     vm_value *stack;
     size_t stacksize;
     vm_frame *frames;
+    /* Frames in use. The interpreter keeps its own frame pointer and
+     * writes this back at every safepoint and error (savepc), which is
+     * when the roots callback and the trace read it. */
     int nframes, capframes, max_depth;
     void **roots; /* vm_root_push */
     int nroots, caproots;
@@ -46,7 +52,8 @@ struct vm_state {
 };
 
 int vm_execute(vm_state *V);            /* interp.c: 0, -1 error, 1 exit */
-int vm_grow_stack(vm_state *V, size_t need); /* 0 or -1 */
+/* Make the stack hold need slots, rebasing the frames; 0 or -1. */
+int vm_grow_stack(vm_state *V, size_t need);
 int vm_grow_frames(vm_state *V);        /* 0 or -1 (stack overflow / OOM) */
 
 #endif
