@@ -15,6 +15,25 @@ $(BUILD)/libvm.a: $(VM_OBJ)
 VM_INTERP_CFLAGS := $(shell $(CC) --version 2>/dev/null | grep -q 'Free Software' && echo -fno-gcse -fno-crossjumping)
 $(BUILD)/vm/interp.o $(BUILD)/vm-switch/interp.o: ALL_CFLAGS += $(VM_INTERP_CFLAGS)
 
+# The toy command. The front end and the compiler land separately: main.c
+# is told what exists, so the command builds at every stage.
+TOY_DEFS :=
+TOY_LIBS :=
+ifneq ($(wildcard lang/lang.h),)
+TOY_DEFS += -DTOY_HAVE_LANG=1
+TOY_LIBS += $(BUILD)/liblang.a
+ifneq ($(wildcard lang/compile.c),)
+TOY_DEFS += -DTOY_HAVE_COMPILER=1
+endif
+endif
+ifneq ($(wildcard stdlib/*.c),)
+TOY_LIBS += $(BUILD)/libstdlib.a
+endif
+ALL += $(BUILD)/toy
+$(BUILD)/vm/main.o: ALL_CFLAGS += $(TOY_DEFS)
+$(BUILD)/toy: $(BUILD)/vm/main.o $(TOY_LIBS) $(BUILD)/libvm.a $(BUILD)/liballoc.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
 # The switch-dispatch variant of the interpreter loop.
 $(BUILD)/vm-switch/interp.o: vm/interp.c
 	@mkdir -p $(dir $@)
