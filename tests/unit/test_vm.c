@@ -477,6 +477,58 @@ static void test_maps(void)
     vm_program_free(p);
 }
 
+/* Strings: content equality, ordering, concat with "" (nil), and the
+ * test forms TEST, IFNIL, IFEQS, IFLES; a reference cell under gcstress. */
+static void test_strings_and_tests(void)
+{
+    vm_program *p = tvm_program();
+    vm_proto *f = tvm_main(p, 12);
+    tvm_abx(f, 1, OP_LOADK, 0, vm_const_string(f, "abc", 3));
+    tvm_abx(f, 1, OP_LOADK, 1, vm_const_string(f, "ab", 2));
+    tvm_abx(f, 1, OP_LOADK, 2, vm_const_string(f, "c", 1));
+    vm_stackmap_slots(f, (uint32_t)tvm_abc(f, 2, OP_CONCAT, 3, 1, 2), (int[]){0, 1, 2}, 3);
+    tvm_abc(f, 3, OP_EQS, 4, 0, 3);  /* "abc" == "ab"+"c": true */
+    tvm_abc(f, 3, OP_EQ, 5, 0, 3);   /* but not the same object */
+    tvm_abc(f, 3, OP_LTS, 6, 1, 0);  /* "ab" < "abc" */
+    tvm_abc(f, 3, OP_LES, 7, 0, 1);  /* "abc" <= "ab": false */
+    tvm_abc(f, 4, OP_LOADNIL, 8, 0, 0); /* nil string reads as "" */
+    vm_stackmap_slots(f, (uint32_t)tvm_abc(f, 4, OP_CONCAT, 9, 8, 2), (int[]){0, 1, 2, 3, 8}, 5);
+    tvm_abc(f, 4, OP_LENS, 10, 8, 0);
+    tvm_abc(f, 4, OP_EQS, 11, 9, 2);
+    vm_stackmap_slots(f, (uint32_t)tvm_callb(p, f, 5, B_PRINT, 4, 8,
+                                             (int32_t[]){T_BOOL, T_BOOL, T_BOOL, T_BOOL, T_STRING,
+                                                         T_STRING, T_INT, T_BOOL}),
+                      (int[]){0, 1, 2, 3, 8, 9}, 6);
+    /* R4 = 0; TEST R5(false) taken when false -> R4 += 1; IFNIL R8 -> += 10;
+     * IFEQS R0 R3 -> += 100; IFLES R0 R1 not taken -> += 1000 skipped */
+    tvm_abx(f, 6, OP_LOADI, 4, 0);
+    tvm_abc(f, 6, OP_TEST, 5, 0, 1);
+    tvm_jmp(f, 6, 1);
+    tvm_abc(f, 6, OP_ADDIK, 4, 4, 1);
+    tvm_abc(f, 7, OP_IFNIL, 8, 0, 0);
+    tvm_jmp(f, 7, 1);
+    tvm_abc(f, 7, OP_ADDIK, 4, 4, 10);
+    tvm_abc(f, 8, OP_IFEQS, 0, 3, 0);
+    tvm_jmp(f, 8, 1);
+    tvm_abc(f, 8, OP_ADDIK, 4, 4, 100);
+    tvm_abc(f, 9, OP_IFLES, 0, 1, 0);
+    tvm_jmp(f, 9, 1);
+    tvm_abc(f, 9, OP_ADDIK, 4, 4, 99);
+    tvm_abx(f, 10, OP_LOADF, 5, 7);
+    tvm_abx(f, 10, OP_LOADF, 6, 2);
+    tvm_abc(f, 10, OP_MODF, 5, 5, 6);
+    /* a cell holding a reference keeps its string alive */
+    vm_stackmap_slots(f, (uint32_t)tvm_abc(f, 11, OP_NEWCELL, 6, 3, 1), (int[]){3}, 1);
+    tvm_abx(f, 11, OP_LOADI, 7, 20);
+    vm_stackmap_slots(f, (uint32_t)tvm_callb(p, f, 11, B_GARBAGE, 7, 1, NULL), (int[]){6}, 1);
+    tvm_abc(f, 11, OP_GETCELL, 6, 6, 0);
+    vm_stackmap_slots(f, (uint32_t)tvm_callb(p, f, 12, B_PRINT, 4, 3, (int32_t[]){T_INT, T_FLOAT, T_STRING}),
+                      (int[]){6}, 1);
+    tvm_abc(f, 13, OP_RETURN0, 0, 0, 0);
+    expect_both(p, 0, "true false true false  c 0 true\n111 1.0 abc\n", "");
+    vm_program_free(p);
+}
+
 /* ---- Runtime errors: exact message and trace. ---- */
 
 static void test_error_div_zero(void)
@@ -869,6 +921,7 @@ static CU_TestInfo vm_tests[] = {
     {"structs", test_structs},
     {"arrays", test_arrays},
     {"maps", test_maps},
+    {"strings_and_tests", test_strings_and_tests},
     {"error_div_zero", test_error_div_zero},
     {"error_nil_and_bounds", test_error_nil_and_bounds},
     {"error_stack_overflow", test_error_stack_overflow},
