@@ -62,3 +62,14 @@ test-vm: $(BUILD)/tests/test_vm
 	$(BUILD)/tests/test_vm
 test-vm-switch: $(BUILD)/tests/test_vm_switch
 	$(BUILD)/tests/test_vm_switch
+
+# bench-vm: hand-assembled fib and binary-trees against lua5.4.
+#   VM_BENCH_ARGS = reps fib-n trees-depth
+VM_BENCH_ARGS ?= 3 32 16
+BENCHES += vm
+$(BUILD)/bench/vmbench: $(BUILD)/vm/bench/vmbench.o $(BUILD)/libvm.a $(BUILD)/liballoc.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+.PHONY: bench-vm
+bench-vm: $(BUILD)/bench/vmbench
+	$(BUILD)/bench/vmbench $(VM_BENCH_ARGS)
