@@ -12,7 +12,8 @@
  *   struct   one word per field, gc_type derived from the field kinds
  *   closure  {fn, cells[n]}: fn is a non-heap pointer (not in the map)
  *   cell     one word; vm_gct_refcell when it holds a reference, else noscan
- *   map      see map.c: header {count, used, cap, flags, index, entries}
+ *   map      see map.c: header {count, used, cap, flags, index, entries};
+ *            count is the first word, as an array's len, so LEN serves both
  *            with a noscan index of int32 and entries {hash, key, value}
  *            typed from K and V (four static gc_types).
  */

@@ -112,7 +112,7 @@
     OP(NEWARRAY,  iABC,  1, "R[A] = new array of R[B].i zero elements; C=1: elements are references") \
     OP(GETINDEX,  iABC,  0, "R[A] = R[B][R[C].i] (nil and bounds check)") \
     OP(SETINDEX,  iABC,  0, "R[A][R[B].i] = R[C] (nil and bounds check)") \
-    OP(LEN,       iABC,  0, "R[A].i = len(R[B]) (array; nil is 0)") \
+    OP(LEN,       iABC,  0, "R[A].i = len(R[B]) (array or map: the first word; nil is 0)") \
     OP(LENS,      iABC,  0, "R[A].i = len(R[B]) (string)") \
     OP(PUSH,      iABC,  1, "push(R[A], R[B]) (nil check; may grow the backing store)") \
     OP(NEWMAP,    iABC,  1, "R[A] = new map; B = key kind (0 int, 1 string, 2 bool), C=1: values are references") \
