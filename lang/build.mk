@@ -22,14 +22,14 @@ $(BUILD)/toycheck: $(BUILD)/lang/check_main.o $(BUILD)/liblang.a $(BUILD)/libstd
 	$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS)
 
 # Unit suites: lexer, parser, checker.
-SUITES += lexer parser checker toy-errors toy-check
+SUITES += lexer parser checker toy-errors toy-check toy-valgrind
 LANG_TEST_LIBS = $(BUILD)/liblang.a $(BUILD)/libstdlib.a
 
 # (tests/build.mk, which defines UNIT_MAIN, is read after this file.)
 $(BUILD)/tests/unit/test_%: $(BUILD)/tests/unit/test_%.o $(BUILD)/tests/unit/unit.o $(LANG_TEST_LIBS)
 	$(CC) $(LDFLAGS) $^ -o $@ -lcunit $(LDLIBS)
 
-.PHONY: test-lexer test-parser test-checker test-toy-errors test-toy-check fuzz-lang
+.PHONY: test-lexer test-parser test-checker test-toy-errors test-toy-check test-toy-valgrind fuzz-lang
 test-lexer: $(BUILD)/tests/unit/test_lexer
 	$<
 test-parser: $(BUILD)/tests/unit/test_parser
@@ -43,6 +43,17 @@ test-toy-errors: $(BUILD)/toycheck
 	lua5.4 tests/toy/run.lua --name toy-errors --cmd $(BUILD)/toycheck tests/toy/errors/*.toy
 test-toy-check: $(BUILD)/toycheck
 	lua5.4 tests/toy/run.lua --name toy-check --cmd $(BUILD)/toycheck tests/toy/check/*.toy
+# The same programs under valgrind: any leak or memory error changes the
+# status or adds stderr lines. Valgrind cannot run ASan binaries, so the
+# suite is skipped under `make sanitize` (which checks the same with LSan).
+VALGRIND := valgrind -q --leak-check=full --errors-for-leak-kinds=all --error-exitcode=99
+test-toy-valgrind: $(BUILD)/toycheck
+ifneq (,$(findstring sanitize,$(LDFLAGS)))
+	@echo "toy-valgrind: skipped under sanitizers"; echo "toy-valgrind: 0 passed, 0 failed"
+else
+	lua5.4 tests/toy/run.lua --name toy-valgrind --cmd "$(VALGRIND) $(BUILD)/toycheck" \
+	  tests/toy/check/*.toy $(wildcard tests/toy/errors/s*.toy tests/toy/errors/n*.toy)
+endif
 
 # libFuzzer over lexer + parser + checker (clang only; its own objects).
 FUZZ_DIR := $(BUILD)/fuzz
