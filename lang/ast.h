@@ -114,6 +114,7 @@ struct lang_type {
     int nparams;
     lang_type *result;    /* TY_FN: TY_VOID when none */
     lang_type *array_of;  /* interning cache: [this] */
+    bool interned;        /* in program->type_hash (maps and fns) */
 };
 
 static inline bool lang_type_is_ref(const lang_type *t)
@@ -137,6 +138,8 @@ struct lang_struct {
     int nfields;
     int index;       /* program->structs[index] */
     bool builtin;    /* declared by stdlib (GCStats) */
+    int *field_hash; /* name -> index + 1 (0 empty), see ck_field_index */
+    int field_hash_cap;
     int line, col;
 };
 
@@ -344,6 +347,8 @@ typedef struct lang_program {
     int nstructs, capstructs;
     lang_type **types;
     int ntypes, captypes;
+    lang_type **type_hash; /* interning index of map and fn types (types.c) */
+    int type_hash_cap, type_hash_n;
     lang_func *main;
 } lang_program;
 

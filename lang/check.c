@@ -42,6 +42,9 @@ typedef struct sym {
 typedef struct scope {
     struct scope *parent;
     sym *syms;
+    int nsyms;
+    sym **table;     /* open addressing, once the scope holds many names */
+    int tcap;
     int saved_slots; /* the function's active slot count at entry */
 } scope;
 
@@ -103,8 +106,52 @@ static void pop_scope(checker *c)
     c->cur = c->cur->parent;
 }
 
+static uint32_t hash_name(const char *s)
+{
+    uint32_t h = 2166136261u; /* FNV-1a */
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 16777619u;
+    return h;
+}
+
+/* Small scopes are lists; from 16 names on (the package scope of a big
+ * program, the universe) lookups go through a hash table. */
+enum { SCOPE_HASH_MIN = 16 };
+
+static void table_put(scope *s, sym *y)
+{
+    uint32_t i = hash_name(y->name) & (uint32_t)(s->tcap - 1);
+    while (s->table[i])
+        i = (i + 1) & (uint32_t)(s->tcap - 1);
+    s->table[i] = y;
+}
+
+static void scope_add(checker *c, scope *s, sym *y)
+{
+    y->next = s->syms;
+    s->syms = y;
+    s->nsyms++;
+    if (s->nsyms < SCOPE_HASH_MIN)
+        return;
+    if (!s->table || 2 * s->nsyms > s->tcap) {
+        s->tcap = s->tcap ? 2 * s->tcap : 4 * SCOPE_HASH_MIN;
+        s->table = lang_arena_alloc(c->a, (size_t)s->tcap * sizeof *s->table);
+        for (sym *z = s->syms; z; z = z->next)
+            table_put(s, z);
+    } else {
+        table_put(s, y);
+    }
+}
+
 static sym *lookup_in(scope *s, const char *name)
 {
+    if (s->table) {
+        uint32_t i = hash_name(name) & (uint32_t)(s->tcap - 1);
+        for (; s->table[i]; i = (i + 1) & (uint32_t)(s->tcap - 1))
+            if (strcmp(s->table[i]->name, name) == 0)
+                return s->table[i];
+        return NULL;
+    }
     for (sym *y = s->syms; y; y = y->next)
         if (strcmp(y->name, name) == 0)
             return y;
@@ -145,8 +192,7 @@ static sym *declare(checker *c, const char *name, sym_kind k, int line, int col)
     y->kind = k;
     y->line = line;
     y->col = col;
-    y->next = c->cur->syms;
-    c->cur->syms = y;
+    scope_add(c, c->cur, y);
     return y;
 }
 
@@ -910,17 +956,16 @@ static lang_type *check_struct_lit(checker *c, lang_expr *e)
     }
     lang_struct *st = y->type->st;
     e->u.struct_.st = st;
+    bool *seen = lang_arena_alloc(c->a, (size_t)st->nfields + 1);
     for (int i = 0; i < e->u.struct_.n; i++) {
         lang_field_init *in = &e->u.struct_.inits[i];
-        lang_field *f = NULL;
-        for (int j = 0; j < st->nfields && !f; j++)
-            if (strcmp(st->fields[j].name, in->name) == 0)
-                f = &st->fields[j];
-        for (int j = 0; j < i; j++)
-            if (strcmp(e->u.struct_.inits[j].name, in->name) == 0) {
+        int fi = ck_field_index(c->a, st, in->name);
+        lang_field *f = fi < 0 ? NULL : &st->fields[fi];
+        if (f) {
+            if (seen[fi])
                 error(c, in->line, in->col, "duplicate field %s in struct literal", in->name);
-                break;
-            }
+            seen[fi] = true;
+        }
         if (!f) {
             error(c, in->line, in->col, "unknown field %s in struct %s", in->name, st->name);
             check_expr(c, in->value, NULL);
@@ -967,11 +1012,11 @@ static lang_type *check_field(checker *c, lang_expr *e)
         return fail(c, e);
     }
     lang_struct *st = t->st;
-    for (int j = 0; j < st->nfields; j++)
-        if (strcmp(st->fields[j].name, e->u.field.name) == 0) {
-            e->u.field.index = j;
-            return set(e, st->fields[j].type);
-        }
+    int j = ck_field_index(c->a, st, e->u.field.name);
+    if (j >= 0) {
+        e->u.field.index = j;
+        return set(e, st->fields[j].type);
+    }
     error(c, e->line, e->col, "unknown field %s in struct %s", e->u.field.name, st->name);
     return fail(c, e);
 }
@@ -1492,12 +1537,8 @@ static void resolve_fields(checker *c, lang_struct *st)
 {
     for (int i = 0; i < st->nfields; i++) {
         lang_field *f = &st->fields[i];
-        for (int j = 0; j < i; j++)
-            if (strcmp(st->fields[j].name, f->name) == 0) {
-                error(c, f->line, f->col, "duplicate field %s in struct %s", f->name,
-                      st->name);
-                break;
-            }
+        if (ck_field_index(c->a, st, f->name) != i)
+            error(c, f->line, f->col, "duplicate field %s in struct %s", f->name, st->name);
         f->type = resolve_type(c, f->texpr);
     }
 }
