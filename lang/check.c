@@ -363,6 +363,16 @@ static lang_type *fail(checker *c, lang_expr *e)
     return set(e, c->t_error);
 }
 
+/* How to name e in "... has no value": "f()" for calls of a name. */
+static const char *novalue(const lang_expr *e, char *buf, size_t n)
+{
+    if (e->kind == EX_CALL && e->u.call.fn->kind == EX_IDENT)
+        snprintf(buf, n, "%s() has no value", e->u.call.fn->u.ident.name);
+    else
+        snprintf(buf, n, "expression has no value");
+    return buf;
+}
+
 /* Converts e (already checked) to type `to`: equal types, or nil into a
  * reference type other than string. */
 static bool assignable(checker *c, lang_expr *e, lang_type *to, const char *context)
@@ -379,7 +389,8 @@ static bool assignable(checker *c, lang_expr *e, lang_type *to, const char *cont
         return false;
     }
     if (t->kind == TY_VOID) {
-        error(c, e->line, e->col, "expression has no value, used %s", context);
+        char buf[96];
+        error(c, e->line, e->col, "%s, used %s", novalue(e, buf, sizeof buf), context);
         return false;
     }
     error(c, e->line, e->col, "cannot use %s as %s %s", tn(t).s, tn(to).s, context);
@@ -391,7 +402,8 @@ static lang_type *check_value(checker *c, lang_expr *e, lang_type *want, const c
 {
     lang_type *t = check_expr(c, e, want);
     if (t->kind == TY_VOID) {
-        error(c, e->line, e->col, "expression has no value, used %s", context);
+        char buf[96];
+        error(c, e->line, e->col, "%s, used %s", novalue(e, buf, sizeof buf), context);
         return fail(c, e);
     }
     return t;
