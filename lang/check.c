@@ -300,7 +300,7 @@ static lang_type *resolve_type(checker *c, lang_texpr *t)
         return ck_map_of(c->a, c->prog, k, v);
     }
     case TX_FN: {
-        lang_type *ps[t->nparams ? t->nparams : 1];
+        lang_type **ps = lang_arena_alloc(c->a, (size_t)(t->nparams + 1) * sizeof *ps);
         bool bad = false;
         for (int i = 0; i < t->nparams; i++) {
             ps[i] = resolve_type(c, t->params[i]);
@@ -1470,7 +1470,7 @@ static bool terminates(const lang_stmt *s)
 static void resolve_signature(checker *c, lang_func *f)
 {
     int n = f->nparams;
-    lang_type *ps[n ? n : 1];
+    lang_type **ps = lang_arena_alloc(c->a, (size_t)(n + 1) * sizeof *ps);
     bool bad = false;
     for (int i = 0; i < n; i++) {
         ps[i] = resolve_type(c, f->params[i].texpr);
@@ -1481,11 +1481,9 @@ static void resolve_signature(checker *c, lang_func *f)
         /* Keep the parameter types we know for the body; the function's
          * own type is an error so its uses stay quiet. */
         f->type = ck_type_new(c->a, c->prog, TY_FN);
-        f->type->params = lang_arena_alloc(c->a, (size_t)(n ? n : 1) * sizeof(lang_type *));
-        memcpy(f->type->params, ps, (size_t)n * sizeof(lang_type *));
+        f->type->params = ps;
         f->type->nparams = n;
         f->type->result = r;
-        f->type->kind = TY_FN;
         return;
     }
     f->type = ck_fn_of(c->a, c->prog, ps, n, r);
