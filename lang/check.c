@@ -59,7 +59,17 @@ typedef struct checker {
     int lazy_depth;     /* nested lazy resolutions (consts, globals) */
     lang_type *t_error, *t_void, *t_nil, *t_int, *t_float, *t_bool, *t_string;
     lang_type **builtin_sigs; /* per std_builtin_table entry, STD_FIXED */
+    char tnames[4][128];      /* see tn() */
+    unsigned tn_next;
 } checker;
+
+/* Where a value is used, for messages: "in argument to" + " f". Two
+ * pointers rather than a formatted buffer, for the same reason as tn(). */
+typedef struct ctxt {
+    const char *what, *name;
+} ctxt;
+#define CTX(w) ((ctxt){(w), NULL})
+#define CTXN(w, n) ((ctxt){(w), (n)})
 
 #define NEW(c, T) ((T *)lang_arena_alloc((c)->a, sizeof(T)))
 
@@ -76,16 +86,15 @@ static void error(checker *c, int line, int col, const char *fmt, ...)
     lang_error(c->d, line, col, "%s", buf);
 }
 
-/* A type's name in a small rotating buffer, for messages. */
-typedef struct tname {
-    char s[128];
-} tname;
-
-static tname tn(const lang_type *t)
+/* A type's name for a message, in a ring of buffers in the checker (a
+ * message names at most three types). Buffers live in the checker, not in
+ * the frames of the recursive checking functions, to keep those small:
+ * the tree may be LANG_MAX_NESTING deep. */
+static const char *tn(checker *c, const lang_type *t)
 {
-    tname n;
-    ck_type_write(t, n.s, sizeof n.s);
-    return n;
+    char *b = c->tnames[c->tn_next++ % 4];
+    ck_type_write(t, b, sizeof c->tnames[0]);
+    return b;
 }
 
 static bool is_err(const lang_type *t) { return t->kind == TY_ERROR; }
@@ -292,7 +301,7 @@ static lang_type *resolve_type(checker *c, lang_texpr *t)
         lang_type *v = resolve_type(c, t->elem);
         if (!valid_key(k)) {
             error(c, t->key->line, t->key->col,
-                  "invalid map key type %s (keys are int, string or bool)", tn(k).s);
+                  "invalid map key type %s (keys are int, string or bool)", tn(c, k));
             return c->t_error;
         }
         if (is_err(k) || is_err(v))
@@ -375,7 +384,10 @@ static const char *novalue(const lang_expr *e, char *buf, size_t n)
 
 /* Converts e (already checked) to type `to`: equal types, or nil into a
  * reference type other than string. */
-static bool assignable(checker *c, lang_expr *e, lang_type *to, const char *context)
+#define CTXFMT "%s%s%s"
+#define CTXARGS(x) (x).what, (x).name ? " " : "", (x).name ? (x).name : ""
+
+static bool assignable(checker *c, lang_expr *e, lang_type *to, ctxt context)
 {
     lang_type *t = e->type;
     if (is_err(t) || is_err(to) || t == to)
@@ -385,41 +397,44 @@ static bool assignable(checker *c, lang_expr *e, lang_type *to, const char *cont
             e->type = to;
             return true;
         }
-        error(c, e->line, e->col, "cannot use nil as %s %s", tn(to).s, context);
+        error(c, e->line, e->col, "cannot use nil as %s " CTXFMT, tn(c, to), CTXARGS(context));
         return false;
     }
     if (t->kind == TY_VOID) {
         char buf[96];
-        error(c, e->line, e->col, "%s, used %s", novalue(e, buf, sizeof buf), context);
+        error(c, e->line, e->col, "%s, used " CTXFMT, novalue(e, buf, sizeof buf),
+              CTXARGS(context));
         return false;
     }
-    error(c, e->line, e->col, "cannot use %s as %s %s", tn(t).s, tn(to).s, context);
+    error(c, e->line, e->col, "cannot use %s as %s " CTXFMT, tn(c, t), tn(c, to),
+          CTXARGS(context));
     return false;
 }
 
 /* A value (not void) of any type; nil must have got a type from want. */
-static lang_type *check_value(checker *c, lang_expr *e, lang_type *want, const char *context)
+static lang_type *check_value(checker *c, lang_expr *e, lang_type *want, ctxt context)
 {
     lang_type *t = check_expr(c, e, want);
     if (t->kind == TY_VOID) {
         char buf[96];
-        error(c, e->line, e->col, "%s, used %s", novalue(e, buf, sizeof buf), context);
+        error(c, e->line, e->col, "%s, used " CTXFMT, novalue(e, buf, sizeof buf),
+              CTXARGS(context));
         return fail(c, e);
     }
     return t;
 }
 
 /* check_value, then assignable to `to`. */
-static void check_as(checker *c, lang_expr *e, lang_type *to, const char *context)
+static void check_as(checker *c, lang_expr *e, lang_type *to, ctxt context)
 {
     check_expr(c, e, to);
     assignable(c, e, to, context);
 }
 
-static void untyped_nil(checker *c, lang_expr *e, const char *context)
+static void untyped_nil(checker *c, lang_expr *e, ctxt context)
 {
     if (e->type->kind == TY_NIL) {
-        error(c, e->line, e->col, "use of untyped nil %s", context);
+        error(c, e->line, e->col, "use of untyped nil " CTXFMT, CTXARGS(context));
         e->type = c->t_error;
     }
 }
@@ -492,7 +507,7 @@ static void fold_unary(checker *c, lang_expr *e)
 static lang_type *check_unary(checker *c, lang_expr *e)
 {
     lx_kind op = e->u.unary.op;
-    lang_type *t = check_value(c, e->u.unary.x, NULL, "as an operand");
+    lang_type *t = check_value(c, e->u.unary.x, NULL, CTX("as an operand"));
     if (is_err(t))
         return fail(c, e);
     bool ok = op == TK_MINUS ? (t->kind == TY_INT || t->kind == TY_FLOAT)
@@ -500,7 +515,7 @@ static lang_type *check_unary(checker *c, lang_expr *e)
             : t->kind == TY_INT;
     if (!ok) {
         error(c, e->line, e->col, "invalid operation: operator %s not defined on %s",
-              lx_kind_name(op), tn(t).s);
+              lx_kind_name(op), tn(c, t));
         return fail(c, e);
     }
     set(e, t);
@@ -539,9 +554,9 @@ static lang_type *check_binary(checker *c, lang_expr *e)
 {
     lx_kind op = e->u.binary.op;
     lang_expr *x = e->u.binary.x, *y = e->u.binary.y;
-    lang_type *tx = check_value(c, x, NULL, "as an operand");
+    lang_type *tx = check_value(c, x, NULL, CTX("as an operand"));
     /* `nil == ref` and `ref == nil`: nil takes the other side's type. */
-    lang_type *ty = check_value(c, y, tx->kind == TY_NIL ? NULL : tx, "as an operand");
+    lang_type *ty = check_value(c, y, tx->kind == TY_NIL ? NULL : tx, CTX("as an operand"));
     if (is_err(tx) || is_err(ty))
         return fail(c, e);
     if (tx->kind == TY_NIL && ty->kind == TY_NIL) {
@@ -557,20 +572,20 @@ static lang_type *check_binary(checker *c, lang_expr *e)
             return fail(c, e);
         }
         if (!lang_type_is_ref(other) || other->kind == TY_STRING) {
-            error(c, n->line, n->col, "cannot compare %s with nil", tn(other).s);
+            error(c, n->line, n->col, "cannot compare %s with nil", tn(c, other));
             return fail(c, e);
         }
         n->type = other;
         return set(e, c->t_bool);
     }
     if (tx != ty) {
-        error(c, e->line, e->col, "invalid operation: mismatched types %s and %s", tn(tx).s,
-              tn(ty).s);
+        error(c, e->line, e->col, "invalid operation: mismatched types %s and %s", tn(c, tx),
+              tn(c, ty));
         return fail(c, e);
     }
     if (!op_defined(op, tx)) {
         error(c, e->line, e->col, "invalid operation: operator %s not defined on %s",
-              lx_kind_name(op), tn(tx).s);
+              lx_kind_name(op), tn(c, tx));
         return fail(c, e);
     }
     set(e, is_comparison(op) ? c->t_bool : tx);
@@ -609,15 +624,15 @@ static lang_type *check_conversion(checker *c, lang_expr *e, lang_type *to, cons
         return fail(c, e);
     }
     lang_expr *x = e->u.call.args[0];
-    lang_type *t = check_value(c, x, NULL, "in conversion");
+    lang_type *t = check_value(c, x, NULL, CTX("in conversion"));
     if (is_err(t))
         return fail(c, e);
     bool num = t->kind == TY_INT || t->kind == TY_FLOAT;
     if (!((to->kind == TY_INT || to->kind == TY_FLOAT) && num)) {
         if (to->kind == TY_STRING)
-            error(c, e->line, e->col, "cannot convert %s to string (use str(x))", tn(t).s);
+            error(c, e->line, e->col, "cannot convert %s to string (use str(x))", tn(c, t));
         else
-            error(c, e->line, e->col, "cannot convert %s to %s", tn(t).s, tn(to).s);
+            error(c, e->line, e->col, "cannot convert %s to %s", tn(c, t), tn(c, to));
         return fail(c, e);
     }
     set(e, to);
@@ -645,10 +660,8 @@ static lang_type *check_call_args(checker *c, lang_expr *e, lang_type *ft, const
         check_args_loosely(c, e, 0);
         return set(e, ft->result);
     }
-    char ctx[96];
-    snprintf(ctx, sizeof ctx, "in argument to %s", name);
     for (int i = 0; i < ft->nparams; i++)
-        check_as(c, e->u.call.args[i], ft->params[i], ctx);
+        check_as(c, e->u.call.args[i], ft->params[i], CTXN("in argument to", name));
     return set(e, ft->result);
 }
 
@@ -657,12 +670,12 @@ static lang_type *container_arg(checker *c, lang_expr *e, int i, lang_type_kind 
                                 const char *name)
 {
     lang_expr *a = e->u.call.args[i];
-    lang_type *t = check_value(c, a, NULL, "as an argument");
+    lang_type *t = check_value(c, a, NULL, CTX("as an argument"));
     if (is_err(t))
         return t;
     if (t->kind != k) {
         error(c, a->line, a->col, "%s needs %s, not %s", name,
-              k == TY_ARRAY ? "an array" : "a map", tn(t).s);
+              k == TY_ARRAY ? "an array" : "a map", tn(c, t));
         return c->t_error;
     }
     return t;
@@ -682,18 +695,18 @@ static lang_type *check_builtin(checker *c, lang_expr *e, int bi)
         return check_call_args(c, e, c->builtin_sigs[bi], name);
     case STD_PRINT:
         for (int i = 0; i < e->u.call.nargs; i++) {
-            check_value(c, args[i], NULL, "in argument to print");
-            untyped_nil(c, args[i], "in argument to print");
+            check_value(c, args[i], NULL, CTX("in argument to print"));
+            untyped_nil(c, args[i], CTX("in argument to print"));
         }
         return set(e, c->t_void);
     case STD_LEN: {
         if (!nargs_ok(c, e, name, 1))
             break;
-        lang_type *t = check_value(c, args[0], NULL, "as an argument");
+        lang_type *t = check_value(c, args[0], NULL, CTX("as an argument"));
         if (is_err(t))
             return set(e, c->t_int);
         if (t->kind != TY_STRING && t->kind != TY_ARRAY && t->kind != TY_MAP) {
-            error(c, args[0]->line, args[0]->col, "invalid argument: len of %s", tn(t).s);
+            error(c, args[0]->line, args[0]->col, "invalid argument: len of %s", tn(c, t));
             return set(e, c->t_int);
         }
         set(e, c->t_int);
@@ -712,7 +725,7 @@ static lang_type *check_builtin(checker *c, lang_expr *e, int bi)
             check_expr(c, args[1], NULL);
             return set(e, c->t_void);
         }
-        check_as(c, args[1], t->elem, "in argument to push");
+        check_as(c, args[1], t->elem, CTX("in argument to push"));
         return set(e, c->t_void);
     }
     case STD_POP: {
@@ -731,9 +744,7 @@ static lang_type *check_builtin(checker *c, lang_expr *e, int bi)
             check_expr(c, args[1], NULL);
             return set(e, r);
         }
-        char ctx[64];
-        snprintf(ctx, sizeof ctx, "in argument to %s", name);
-        check_as(c, args[1], t->key, ctx);
+        check_as(c, args[1], t->key, CTXN("in argument to", name));
         return set(e, r);
     }
     case STD_KEYS: {
@@ -745,19 +756,19 @@ static lang_type *check_builtin(checker *c, lang_expr *e, int bi)
     case STD_STR: {
         if (!nargs_ok(c, e, name, 1))
             break;
-        check_value(c, args[0], NULL, "in argument to str");
-        untyped_nil(c, args[0], "in argument to str");
+        check_value(c, args[0], NULL, CTX("in argument to str"));
+        untyped_nil(c, args[0], CTX("in argument to str"));
         return set(e, c->t_string);
     }
     case STD_ABS: {
         if (!nargs_ok(c, e, name, 1))
             break;
-        lang_type *t = check_value(c, args[0], NULL, "as an argument");
+        lang_type *t = check_value(c, args[0], NULL, CTX("as an argument"));
         if (is_err(t))
             return fail(c, e);
         if (!numeric(t)) {
             error(c, args[0]->line, args[0]->col, "%s needs int or float, not %s", name,
-                  tn(t).s);
+                  tn(c, t));
             return fail(c, e);
         }
         return set(e, t);
@@ -765,18 +776,18 @@ static lang_type *check_builtin(checker *c, lang_expr *e, int bi)
     case STD_MINMAX: {
         if (!nargs_ok(c, e, name, 2))
             break;
-        lang_type *t = check_value(c, args[0], NULL, "as an argument");
-        lang_type *u = check_value(c, args[1], NULL, "as an argument");
+        lang_type *t = check_value(c, args[0], NULL, CTX("as an argument"));
+        lang_type *u = check_value(c, args[1], NULL, CTX("as an argument"));
         if (is_err(t) || is_err(u))
             return fail(c, e);
         if (!numeric(t)) {
             error(c, args[0]->line, args[0]->col, "%s needs int or float, not %s", name,
-                  tn(t).s);
+                  tn(c, t));
             return fail(c, e);
         }
         if (t != u) {
-            error(c, e->line, e->col, "mismatched types %s and %s in call to %s", tn(t).s,
-                  tn(u).s, name);
+            error(c, e->line, e->col, "mismatched types %s and %s in call to %s", tn(c, t),
+                  tn(c, u), name);
             return fail(c, e);
         }
         return set(e, t);
@@ -804,22 +815,22 @@ static lang_type *check_builtin(checker *c, lang_expr *e, int bi)
         }
         if (t->kind == TY_ARRAY) {
             if (e->u.call.nargs != 2) {
-                error(c, e->line, e->col, "make(%s) needs a length: make(%s, n)", tn(t).s,
-                      tn(t).s);
+                error(c, e->line, e->col, "make(%s) needs a length: make(%s, n)", tn(c, t),
+                      tn(c, t));
                 return fail(c, e);
             }
-            check_as(c, args[1], c->t_int, "as the length in make");
+            check_as(c, args[1], c->t_int, CTX("as the length in make"));
             return set(e, t);
         }
         if (t->kind == TY_MAP) {
             if (e->u.call.nargs != 1) {
-                error(c, args[1]->line, args[1]->col, "make(%s) takes no length", tn(t).s);
+                error(c, args[1]->line, args[1]->col, "make(%s) takes no length", tn(c, t));
                 check_args_loosely(c, e, 1);
             }
             return set(e, t);
         }
         error(c, args[0]->line, args[0]->col, "cannot make %s; make makes arrays and maps",
-              tn(t).s);
+              tn(c, t));
         check_args_loosely(c, e, 1);
         return fail(c, e);
     }
@@ -845,13 +856,13 @@ static lang_type *check_call(checker *c, lang_expr *e)
             return check_builtin(c, e, y->builtin);
         }
     }
-    lang_type *ft = check_value(c, fn, NULL, "as a function");
+    lang_type *ft = check_value(c, fn, NULL, CTX("as a function"));
     if (is_err(ft)) {
         check_args_loosely(c, e, 0);
         return fail(c, e);
     }
     if (ft->kind != TY_FN) {
-        error(c, e->line, e->col, "cannot call a value of type %s", tn(ft).s);
+        error(c, e->line, e->col, "cannot call a value of type %s", tn(c, ft));
         check_args_loosely(c, e, 0);
         return fail(c, e);
     }
@@ -872,7 +883,7 @@ static lang_type *check_array_lit(checker *c, lang_expr *e, lang_type *want)
     }
     if (want && want->kind == TY_ARRAY) {
         for (int i = 0; i < n; i++)
-            check_as(c, el[i], want->elem, "in array literal");
+            check_as(c, el[i], want->elem, CTX("in array literal"));
         return set(e, want);
     }
     if (n == 0) {
@@ -883,7 +894,7 @@ static lang_type *check_array_lit(checker *c, lang_expr *e, lang_type *want)
     lang_type *et = NULL;
     bool bad = false;
     for (int i = 0; i < n; i++) {
-        lang_type *t = check_value(c, el[i], et, "in array literal");
+        lang_type *t = check_value(c, el[i], et, CTX("in array literal"));
         if (is_err(t))
             bad = true;
         else if (!et && t->kind != TY_NIL)
@@ -896,7 +907,7 @@ static lang_type *check_array_lit(checker *c, lang_expr *e, lang_type *want)
         return fail(c, e);
     }
     for (int i = 0; i < n; i++)
-        if (!assignable(c, el[i], et, "in array literal"))
+        if (!assignable(c, el[i], et, CTX("in array literal")))
             bad = true;
     return bad ? fail(c, e) : set(e, ck_array_of(c->a, c->prog, et));
 }
@@ -914,8 +925,8 @@ static lang_type *check_map_lit(checker *c, lang_expr *e, lang_type *want)
     }
     if (want && want->kind == TY_MAP) {
         for (int i = 0; i < n; i++) {
-            check_as(c, ks[i], want->key, "as a map key");
-            check_as(c, vs[i], want->elem, "as a map value");
+            check_as(c, ks[i], want->key, CTX("as a map key"));
+            check_as(c, vs[i], want->elem, CTX("as a map value"));
         }
         return set(e, want);
     }
@@ -927,8 +938,8 @@ static lang_type *check_map_lit(checker *c, lang_expr *e, lang_type *want)
     lang_type *kt = NULL, *vt = NULL;
     bool bad = false;
     for (int i = 0; i < n; i++) {
-        lang_type *k = check_value(c, ks[i], kt, "as a map key");
-        lang_type *v = check_value(c, vs[i], vt, "as a map value");
+        lang_type *k = check_value(c, ks[i], kt, CTX("as a map key"));
+        lang_type *v = check_value(c, vs[i], vt, CTX("as a map value"));
         bad |= is_err(k) || is_err(v);
         if (!kt && !is_err(k) && k->kind != TY_NIL)
             kt = k;
@@ -943,12 +954,12 @@ static lang_type *check_map_lit(checker *c, lang_expr *e, lang_type *want)
     }
     if (!valid_key(kt)) {
         error(c, ks[0]->line, ks[0]->col,
-              "invalid map key type %s (keys are int, string or bool)", tn(kt).s);
+              "invalid map key type %s (keys are int, string or bool)", tn(c, kt));
         return fail(c, e);
     }
     for (int i = 0; i < n; i++) {
-        bad |= !assignable(c, ks[i], kt, "as a map key");
-        bad |= !assignable(c, vs[i], vt, "as a map value");
+        bad |= !assignable(c, ks[i], kt, CTX("as a map key"));
+        bad |= !assignable(c, vs[i], vt, CTX("as a map value"));
     }
     return bad ? fail(c, e) : set(e, ck_map_of(c->a, c->prog, kt, vt));
 }
@@ -984,30 +995,28 @@ static lang_type *check_struct_lit(checker *c, lang_expr *e)
             continue;
         }
         in->field = f->index;
-        char ctx[96];
-        snprintf(ctx, sizeof ctx, "in field %s", f->name);
-        check_as(c, in->value, f->type, ctx);
+        check_as(c, in->value, f->type, CTXN("in field", f->name));
     }
     return set(e, y->type);
 }
 
 static lang_type *check_index(checker *c, lang_expr *e)
 {
-    lang_type *t = check_value(c, e->u.index.x, NULL, "as an indexed value");
+    lang_type *t = check_value(c, e->u.index.x, NULL, CTX("as an indexed value"));
     lang_expr *i = e->u.index.index;
     if (is_err(t)) {
         check_expr(c, i, NULL);
         return fail(c, e);
     }
     if (t->kind == TY_ARRAY) {
-        check_as(c, i, c->t_int, "as an index");
+        check_as(c, i, c->t_int, CTX("as an index"));
         return set(e, t->elem);
     }
     if (t->kind == TY_MAP) {
-        check_as(c, i, t->key, "as a map key");
+        check_as(c, i, t->key, CTX("as a map key"));
         return set(e, t->elem);
     }
-    error(c, e->line, e->col, "cannot index a value of type %s%s", tn(t).s,
+    error(c, e->line, e->col, "cannot index a value of type %s%s", tn(c, t),
           t->kind == TY_STRING ? " (use ord or substr)" : "");
     check_expr(c, i, NULL);
     return fail(c, e);
@@ -1015,11 +1024,11 @@ static lang_type *check_index(checker *c, lang_expr *e)
 
 static lang_type *check_field(checker *c, lang_expr *e)
 {
-    lang_type *t = check_value(c, e->u.field.x, NULL, "as a struct");
+    lang_type *t = check_value(c, e->u.field.x, NULL, CTX("as a struct"));
     if (is_err(t))
         return fail(c, e);
     if (t->kind != TY_STRUCT) {
-        error(c, e->line, e->col, "%s has no field %s (not a struct)", tn(t).s,
+        error(c, e->line, e->col, "%s has no field %s (not a struct)", tn(c, t),
               e->u.field.name);
         return fail(c, e);
     }
@@ -1146,10 +1155,10 @@ static void eval_const(checker *c, sym *y)
     y->type = c->t_error;
     if (!x)
         return;
-    lang_type *t = check_value(c, x, want, "as a constant");
+    lang_type *t = check_value(c, x, want, CTX("as a constant"));
     if (is_err(t) || (want && is_err(want)))
         return;
-    if (want && !assignable(c, x, want, "in constant declaration"))
+    if (want && !assignable(c, x, want, CTX("in constant declaration")))
         return;
     if (!x->is_const) {
         error(c, x->line, x->col, "value of constant %s is not a constant expression",
@@ -1186,8 +1195,7 @@ static void check_global(checker *c, sym *y)
     /* A declared type was resolved with the other top-level types. */
     lang_type *t = g->type;
     if (s->u.var.init) {
-        char ctx[96];
-        snprintf(ctx, sizeof ctx, "in initialization of %s", y->name);
+        ctxt ctx = CTXN("in initialization of", y->name);
         lang_type *it = check_value(c, s->u.var.init, t, ctx);
         if (t) {
             assignable(c, s->u.var.init, t, ctx);
@@ -1238,9 +1246,9 @@ static void check_block_in(checker *c, lang_stmt *b)
 
 static void check_cond(checker *c, lang_expr *e, const char *what)
 {
-    lang_type *t = check_value(c, e, NULL, "as a condition");
+    lang_type *t = check_value(c, e, NULL, CTX("as a condition"));
     if (!is_err(t) && t->kind != TY_BOOL)
-        error(c, e->line, e->col, "non-bool condition in %s (type %s)", what, tn(t).s);
+        error(c, e->line, e->col, "non-bool condition in %s (type %s)", what, tn(c, t));
 }
 
 static void check_local_var(checker *c, lang_stmt *s)
@@ -1248,8 +1256,7 @@ static void check_local_var(checker *c, lang_stmt *s)
     lang_type *t = s->u.var.texpr ? resolve_type(c, s->u.var.texpr) : NULL;
     lang_expr *x = s->u.var.init;
     if (x) {
-        char ctx[96];
-        snprintf(ctx, sizeof ctx, "in initialization of %s", s->u.var.name);
+        ctxt ctx = CTXN("in initialization of", s->u.var.name);
         check_value(c, x, t, ctx);
         if (t)
             assignable(c, x, t, ctx);
@@ -1299,26 +1306,26 @@ static void check_assign(checker *c, lang_stmt *s)
         error(c, t->line, t->col, "cannot assign to this expression");
         ok = false;
     }
-    lang_type *tt = ok ? check_value(c, t, NULL, "as an assignment target") : c->t_error;
+    lang_type *tt = ok ? check_value(c, t, NULL, CTX("as an assignment target")) : c->t_error;
     if (!ok)
         t->type = tt;
     if (op == TK_ASSIGN) {
         check_expr(c, v, is_err(tt) ? NULL : tt);
         if (!is_err(tt))
-            assignable(c, v, tt, "in assignment");
+            assignable(c, v, tt, CTX("in assignment"));
         return;
     }
-    lang_type *vt = check_value(c, v, tt, "in assignment");
+    lang_type *vt = check_value(c, v, tt, CTX("in assignment"));
     if (is_err(tt) || is_err(vt))
         return;
     if (tt != vt) {
-        error(c, s->line, s->col, "invalid operation: mismatched types %s and %s", tn(tt).s,
-              tn(vt).s);
+        error(c, s->line, s->col, "invalid operation: mismatched types %s and %s", tn(c, tt),
+              tn(c, vt));
         return;
     }
     if (!op_defined(op, tt))
         error(c, s->line, s->col, "invalid operation: operator %s not defined on %s",
-              lx_kind_name(op), tn(tt).s);
+              lx_kind_name(op), tn(c, tt));
 }
 
 static void check_for(checker *c, lang_stmt *s)
@@ -1328,13 +1335,13 @@ static void check_for(checker *c, lang_stmt *s)
     lang_type *t1 = c->t_error, *t2 = NULL;
     if (s->u.for_.hi) {
         s->u.for_.kind = FOR_RANGE;
-        check_as(c, x, c->t_int, "as a range bound");
-        check_as(c, s->u.for_.hi, c->t_int, "as a range bound");
+        check_as(c, x, c->t_int, CTX("as a range bound"));
+        check_as(c, s->u.for_.hi, c->t_int, CTX("as a range bound"));
         t1 = c->t_int;
         if (s->u.for_.name2)
             error(c, s->u.for_.line2, s->u.for_.col2, "a range gives one variable, not two");
     } else {
-        lang_type *t = check_value(c, x, NULL, "in for");
+        lang_type *t = check_value(c, x, NULL, CTX("in for"));
         if (t->kind == TY_ARRAY) {
             s->u.for_.kind = FOR_ARRAY;
             if (s->u.for_.name2) {
@@ -1349,7 +1356,7 @@ static void check_for(checker *c, lang_stmt *s)
             t2 = s->u.for_.name2 ? t->elem : NULL;
         } else if (!is_err(t)) {
             error(c, x->line, x->col, "cannot range over %s (want a..b, an array or a map)",
-                  tn(t).s);
+                  tn(c, t));
         }
     }
     /* The hidden state of the loop (bound, index, container) is the
@@ -1409,9 +1416,9 @@ static void check_stmt(checker *c, lang_stmt *s)
                   c->fn->name);
             check_expr(c, x, NULL);
         } else if (!x && r->kind != TY_VOID && !is_err(r)) {
-            error(c, s->line, s->col, "missing return value (want %s)", tn(r).s);
+            error(c, s->line, s->col, "missing return value (want %s)", tn(c, r));
         } else if (x) {
-            check_as(c, x, r, "in return");
+            check_as(c, x, r, CTX("in return"));
         }
         break;
     }

@@ -27,7 +27,8 @@
  *    inferred globals resolve lazily (cycles are errors); globals are
  *    initialized in source order.
  *  - Nesting deeper than LANG_MAX_NESTING is an error; at that depth the
- *    front end needs about 2 MB of C stack (the main thread has 8).
+ *    front end needs about 512 KB of C stack (the main thread has 8 MB):
+ *    message buffers live in the checker, not in recursive frames.
  * Like Lua's llex/lparser split (luaX_/luaY_), names carry lx_ (lexer),
  * ps_ (parser), ck_ (checker) or lang_ (everything else).
  */
