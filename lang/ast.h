@@ -42,6 +42,9 @@
  *                 use e->type, the type being made, not that argument
  *    CALL_CONV    conversion int(x) / float(x): target is e->type, the one
  *                 argument args[0] (int<->float, or identity)
+ *  The callee of CALL_BUILTIN and CALL_CONV is an EX_IDENT with REF_BUILTIN
+ *  (type TY_VOID) or REF_TYPE (type: the target); nodes of a type argument
+ *  (make's first) carry the type they denote, with REF_TYPE names.
  *
  *  Field access (EX_FIELD): u.field.index is the field's index in
  *  x->type->st->fields (declaration order). Struct literals: each init
@@ -61,7 +64,7 @@
  *  for-in are fresh per iteration (Go 1.22): a captured one needs a new
  *  cell each iteration.
  *
- *  Statements: ST_VAR has u.var.local (locals) or u.var.global (top level,
+ *  Statements: ST_CONST needs no code (uses are REF_CONST); ST_VAR has u.var.local (locals) or u.var.global (top level,
  *  never both). ST_FOR has u.for_.kind (FOR_RANGE, FOR_ARRAY, FOR_MAP) and
  *  up to two locals: FOR_RANGE var1 = the int; FOR_ARRAY var1 = element or,
  *  with two names, var1 = index and var2 = element; FOR_MAP var1 = key,

@@ -329,28 +329,34 @@ static lang_type *resolve_type(checker *c, lang_texpr *t)
 static lang_type *expr_as_type(checker *c, lang_expr *e, bool *is_type)
 {
     *is_type = false;
+    lang_type *t = NULL;
     switch (e->kind) {
     case EX_IDENT: {
         sym *y = lookup(c, e->u.ident.name);
         if (y && y->kind == S_TYPE) {
             *is_type = true;
-            return y->type;
+            e->u.ident.ref.kind = REF_TYPE;
+            t = y->type;
         }
-        return NULL;
+        break;
     }
     case EX_ARRAY:
         if (e->u.array.n == 1) {
-            lang_type *t = expr_as_type(c, e->u.array.elems[0], is_type);
-            if (*is_type)
-                return is_err(t) ? t : ck_array_of(c->a, c->prog, t);
+            t = expr_as_type(c, e->u.array.elems[0], is_type);
+            if (*is_type && !is_err(t))
+                t = ck_array_of(c->a, c->prog, t);
         }
-        return NULL;
+        break;
     case EX_TYPE:
         *is_type = true;
-        return resolve_type(c, e->u.texpr.t);
+        t = resolve_type(c, e->u.texpr.t);
+        break;
     default:
-        return NULL;
+        break;
     }
+    if (*is_type)
+        e->type = t; /* a type argument's nodes carry the type they denote */
+    return t;
 }
 
 /* ---- expressions ---- */
