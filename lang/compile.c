@@ -675,7 +675,7 @@ static void builtin_call(fstate *fs, lang_expr *e, int dst)
         return;
     }
     const vm_builtin *table = fs->C->p->builtins;
-    if (!table || !table[b].fn || strcmp(table[b].name, name) != 0) {
+    if (!table || b >= fs->C->p->nbuiltins || !table[b].fn || strcmp(table[b].name, name) != 0) {
         cerror(fs->C, e->line, e->col, "built-in function %s is not available in this build",
                name);
         return;
@@ -1341,8 +1341,7 @@ vm_program *lang_compile(lang_unit *u)
     for (int j = 0; j < prog->ntypes; j++)
         C.rtype_of[j] = -1;
     vm_program *p = C.p;
-    p->builtins = std_vm_builtins;
-    p->nbuiltins = std_builtin_count;
+    std_install(p);
 
     /* Structs in the checker's order, so struct index = vm struct index. */
     for (int s = 0; s < prog->nstructs; s++)

@@ -51,6 +51,8 @@ extern const int std_builtin_count;
  * indexes), in std_builtin_table's order; fn is NULL where this build has
  * no body yet, and the compiler reports calls of those. */
 extern const vm_builtin std_vm_builtins[];
+/* Points p's builtins at std_vm_builtins (the compiler calls it). */
+void std_install(vm_program *p);
 
 /* Built-in types, as toy source the checker parses before the program
  * (struct GCStats, the result of gc_stats()). */
