@@ -84,3 +84,38 @@ fuzz-lang: $(FUZZ_DIR)/lang_fuzz
 	@mkdir -p $(FUZZ_DIR)/corpus
 	$< -max_total_time=$(FUZZ_TIME) -rss_limit_mb=2048 -timeout=10 -dict=tests/fuzz/lang.dict \
 	  -artifact_prefix=$(FUZZ_DIR)/ $(FUZZ_DIR)/corpus tests/fuzz/corpus/lang
+
+# ---- The compiler's suites (lang/compile.c, lang/liveness.c) ----------
+#   toy-run            tests/toy/run/**.toy under `toy run`, one program per
+#                      statement and expression form, runtime errors too
+#   toy-run-gcstress   the same with a collection at every allocation and
+#                      the mark checked: output must not change
+#   examples           examples/*.toy at their default (small) sizes
+#   examples-gcstress  the same under gcstress, but for gc_graph: it is the
+#                      collector's own demo, and collecting a 50000-vertex
+#                      graph at each of its 150000 allocations takes many
+#                      minutes (it runs in `examples`)
+#   toy-gc             tests/unit/test_compile.c: dead registers free their
+#                      objects, live ones (across calls, in temporaries,
+#                      through cells) keep them, judged by the collector
+TOY_STRESS := TOYDEBUG=gcstress=1,gccheckmark=1
+TOY_RUN_TESTS := $(wildcard tests/toy/run/*/*.toy)
+TOY_EXAMPLES := $(wildcard examples/*.toy)
+TOY_EXAMPLES_STRESS := $(filter-out examples/gc_graph.toy,$(TOY_EXAMPLES))
+SUITES += toy-run toy-run-gcstress examples examples-gcstress toy-gc
+.PHONY: test-toy-run test-toy-run-gcstress test-examples test-examples-gcstress test-toy-gc
+test-toy-run: $(BUILD)/toy
+	lua5.4 tests/toy/run.lua --name toy-run --cmd "$(BUILD)/toy run" $(TOY_RUN_TESTS)
+test-toy-run-gcstress: $(BUILD)/toy
+	$(TOY_STRESS) lua5.4 tests/toy/run.lua --name toy-run-gcstress --cmd "$(BUILD)/toy run" $(TOY_RUN_TESTS)
+test-examples: $(BUILD)/toy
+	lua5.4 tests/toy/run.lua --name examples --cmd "$(BUILD)/toy run" $(TOY_EXAMPLES)
+test-examples-gcstress: $(BUILD)/toy
+	$(TOY_STRESS) lua5.4 tests/toy/run.lua --name examples-gcstress --cmd "$(BUILD)/toy run" $(TOY_EXAMPLES_STRESS)
+
+$(BUILD)/tests/test_compile: $(BUILD)/tests/unit/test_compile.o $(BUILD)/tests/unit/unit.o \
+    $(BUILD)/liblang.a $(BUILD)/libstdlib.a $(BUILD)/libvm.a $(BUILD)/liballoc.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ -lcunit $(LDLIBS)
+test-toy-gc: $(BUILD)/tests/test_compile
+	$<
