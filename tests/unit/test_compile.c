@@ -218,8 +218,8 @@ static CU_TestInfo compile_tests[] = {
 int main(int argc, char **argv)
 {
     CU_SuiteInfo suites[] = {
-        {"toy-gc", NULL, NULL, NULL, NULL, compile_tests},
+        {"compile-gc", NULL, NULL, NULL, NULL, compile_tests},
         CU_SUITE_INFO_NULL,
     };
-    return unit_main("toy-gc", suites, argc, argv);
+    return unit_main("compile-gc", suites, argc, argv);
 }
