@@ -90,6 +90,7 @@ fuzz-lang: $(FUZZ_DIR)/lang_fuzz
 #                      statement and expression form, runtime errors too
 #   toy-run-gcstress   the same with a collection at every allocation and
 #                      the mark checked: output must not change
+#   toy-run-valgrind   the same under valgrind: no leak, no memory error
 #   examples           examples/*.toy at their default (small) sizes
 #   examples-gcstress  the same under gcstress, but for gc_graph: it is the
 #                      collector's own demo, and collecting a 50000-vertex
@@ -105,13 +106,22 @@ TOY_RUN_TESTS := $(wildcard tests/toy/run/*/*.toy)
 TOY_GC_TESTS := $(wildcard tests/toy/gc/*.toy)
 TOY_EXAMPLES := $(wildcard examples/*.toy)
 TOY_EXAMPLES_STRESS := $(filter-out examples/gc_graph.toy,$(TOY_EXAMPLES))
-SUITES += toy-run toy-run-gcstress examples examples-gcstress toy-gc toy-gc-gcstress compile-gc
-.PHONY: test-toy-run test-toy-run-gcstress test-examples test-examples-gcstress \
-    test-toy-gc test-toy-gc-gcstress test-compile-gc
+SUITES += toy-run toy-run-gcstress toy-run-valgrind examples examples-gcstress toy-gc \
+    toy-gc-gcstress compile-gc
+.PHONY: test-toy-run test-toy-run-gcstress test-toy-run-valgrind test-examples \
+    test-examples-gcstress test-toy-gc test-toy-gc-gcstress test-compile-gc
 test-toy-run: $(BUILD)/toy
 	lua5.4 tests/toy/run.lua --name toy-run --cmd "$(BUILD)/toy run" $(TOY_RUN_TESTS)
 test-toy-run-gcstress: $(BUILD)/toy
 	$(TOY_STRESS) lua5.4 tests/toy/run.lua --name toy-run-gcstress --cmd "$(BUILD)/toy run" $(TOY_RUN_TESTS)
+# No leak and no memory error at exit, whatever the program did (valgrind
+# cannot run ASan binaries: skipped under `make sanitize`, where LSan checks).
+test-toy-run-valgrind: $(BUILD)/toy
+ifneq (,$(findstring sanitize,$(LDFLAGS)))
+	@echo "toy-run-valgrind: skipped under sanitizers"; echo "toy-run-valgrind: 0 passed, 0 failed"
+else
+	lua5.4 tests/toy/run.lua --name toy-run-valgrind --cmd "$(VALGRIND) $(BUILD)/toy run" $(TOY_RUN_TESTS)
+endif
 
 # The examples and tests/toy/gc call built-ins whose bodies come from the
 # stdlib branch (args, parse_int, gc, gc_stats...). Until a probe calling
