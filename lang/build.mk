@@ -86,6 +86,8 @@ fuzz-lang: $(FUZZ_DIR)/lang_fuzz
 	  -artifact_prefix=$(FUZZ_DIR)/ $(FUZZ_DIR)/corpus tests/fuzz/corpus/lang
 
 # ---- The compiler's suites (lang/compile.c, lang/liveness.c) ----------
+#   toy-cli            tests/toy/run/cli.lua: run/check/disasm statuses,
+#                      --help, --version, stack maps in disasm
 #   toy-run            tests/toy/run/**.toy under `toy run`, one program per
 #                      statement and expression form, runtime errors too
 #   toy-run-gcstress   the same with a collection at every allocation and
@@ -106,10 +108,12 @@ TOY_RUN_TESTS := $(wildcard tests/toy/run/*/*.toy)
 TOY_GC_TESTS := $(wildcard tests/toy/gc/*.toy)
 TOY_EXAMPLES := $(wildcard examples/*.toy)
 TOY_EXAMPLES_STRESS := $(filter-out examples/gc_graph.toy,$(TOY_EXAMPLES))
-SUITES += toy-run toy-run-gcstress toy-run-valgrind examples examples-gcstress toy-gc \
+SUITES += toy-cli toy-run toy-run-gcstress toy-run-valgrind examples examples-gcstress toy-gc \
     toy-gc-gcstress compile-gc
-.PHONY: test-toy-run test-toy-run-gcstress test-toy-run-valgrind test-examples \
+.PHONY: test-toy-cli test-toy-run test-toy-run-gcstress test-toy-run-valgrind test-examples \
     test-examples-gcstress test-toy-gc test-toy-gc-gcstress test-compile-gc
+test-toy-cli: $(BUILD)/toy
+	lua5.4 tests/toy/run/cli.lua $(BUILD)/toy
 test-toy-run: $(BUILD)/toy
 	lua5.4 tests/toy/run.lua --name toy-run --cmd "$(BUILD)/toy run" $(TOY_RUN_TESTS)
 test-toy-run-gcstress: $(BUILD)/toy
