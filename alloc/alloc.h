@@ -174,7 +174,7 @@ typedef struct gc_stats {
     uint64_t last_gc_ns;     /* monotonic time of the last cycle's end */
     uint64_t pause_ns[GC_MAX_PAUSES]; /* circular, as MemStats.PauseNs */
     uint64_t num_mutators;
-    gc_class_stats by_size[GC_NUM_SIZE_CLASSES];
+    gc_class_stats by_size[GC_NUM_SIZE_CLASSES]; /* [0]: large objects (size 0) */
 } gc_stats;
 
 void gc_read_stats(gc_heap *h, gc_stats *s);

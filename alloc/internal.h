@@ -235,7 +235,12 @@ struct gc_p {
     uintptr_t tiny;
     uintptr_t tinyoffset;
     uint64_t tinyAllocs;
-    uint8_t slow;            /* debug mode: send every allocation to the slow path */
+    /* The last (type, size) whose heap bits were computed, and the bits:
+     * allocation sites repeat, so the tiling is rarely redone. */
+    const gc_type *bitsType;
+    size_t bitsSize;
+    uint64_t bitsSrc;
+    uint8_t slow;            /* debug mode: the mcache stays empty, every allocation takes the slow path */
     gc_heap *heap;
     gc_p *next, *prev;
 };
@@ -252,6 +257,8 @@ struct gc_heap {
     mspan *freelist[FREE_LISTS]; /* free runs of exactly i pages */
     mspan *freelarge;            /* free runs of >= FREE_LISTS pages */
     uint64_t freemask[FREE_LISTS / 64];
+    uintptr_t freePages;         /* pages in free runs */
+    int mergeDeferred;           /* adjacent runs were left unmerged (different scavenged state) */
     heapArena **arenas[1 << ARENA_L1_BITS];
     arenaRegion *regions;
     fixalloc spanalloc;
@@ -311,8 +318,45 @@ unsigned span_countMarked(const mspan *s);
 
 /* mbitmap.c */
 void heapBits_init(mspan *s);
-void heapBits_writeSmall(mspan *s, uintptr_t x, size_t dataSize, const gc_type *t);
-uint64_t type_firstMaskWord(const gc_type *t);
+uint64_t type_maskWord(const gc_type *t, size_t w); /* 64 mask bits from word w (a multiple of 64) */
+static inline uint64_t lowBits(uintptr_t n) { return n >= 64 ? ~(uint64_t)0 : ((uint64_t)1 << n) - 1; }
+/* Go's writeHeapBitsSmall in two halves: the object's bits (at most 64:
+ * objects here are <= 512 bytes), then their splice into at most two
+ * words of the span-end bitmap. */
+static inline uint64_t heapBits_smallMask(const gc_type *t, size_t dataSize)
+{
+    uint64_t src0 = t->ptrdata <= 64 ? t->ptrmask[0] & ((1u << ((t->ptrdata + 7) >> 3)) - 1) : type_maskWord(t, 0);
+    if (t->size == dataSize)
+        return src0;
+    uint64_t src;
+    if (t->size == GC_PTR_SIZE) {
+        src = (src0 & 1) ? lowBits(dataSize / 8) : 0;
+    } else {
+        src = src0;
+        for (size_t i = t->size; i < dataSize; i += t->size)
+            src |= src0 << (i / 8);
+    }
+    /* Never past the object: a partial last element keeps only its words
+     * inside dataSize (the rest of the slot is zero and never scanned). */
+    return src & lowBits((dataSize + 7) / 8);
+}
+
+static inline void heapBits_splice(mspan *s, uintptr_t x, uint64_t src)
+{
+    uintptr_t nw = s->elemsize >> 3; /* 1..64 */
+    uint64_t m = ~(uint64_t)0 >> (64 - nw);
+    uintptr_t o = (x - s->startAddr) >> 3, j = o & 63;
+    uint64_t *hb = s->heapBits + (o >> 6);
+    hb[0] = (hb[0] & ~(m << j)) | src << j;
+    if (j + nw > 64)
+        hb[1] = (hb[1] & ~(m >> (64 - j))) | src >> (64 - j);
+}
+
+static inline void heapBits_writeSmall(mspan *s, uintptr_t x, size_t dataSize, const gc_type *t)
+{
+    heapBits_splice(s, x, heapBits_smallMask(t, dataSize));
+}
+
 typedef struct typePointers {
     uintptr_t elem;   /* start of the current element */
     uintptr_t addr;   /* address of bit 0 of mask */
@@ -342,6 +386,7 @@ static inline spanList *mcentral_fullUnswept(mcentral *c, uint32_t sg) { return 
 mspan *mcache_refill(gc_p *p, uint8_t spc);
 uintptr_t mcache_nextFree(gc_p *p, uint8_t spc, mspan **sp);
 void mcache_releaseAll(gc_p *p);
+void mcache_uncacheAll(gc_p *p); /* releaseAll without dropping the tiny block */
 mspan *mcache_allocLarge(gc_p *p, size_t size, int noscan);
 
 /* mgcsweep.c */

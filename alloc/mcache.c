@@ -54,7 +54,7 @@ uintptr_t mcache_nextFree(gc_p *p, uint8_t spc, mspan **sp)
     return nextFreeFast(s);
 }
 
-void mcache_releaseAll(gc_p *p)
+void mcache_uncacheAll(gc_p *p)
 {
     gc_heap *h = p->heap;
     for (unsigned spc = 0; spc < GC_NUM_SPAN_CLASSES; spc++) {
@@ -65,6 +65,12 @@ void mcache_releaseAll(gc_p *p)
             p->alloc[spc] = &h->emptyspan;
         }
     }
+}
+
+void mcache_releaseAll(gc_p *p)
+{
+    gc_heap *h = p->heap;
+    mcache_uncacheAll(p);
     p->tiny = 0;
     p->tinyoffset = 0;
     h->stats.tinyAllocs += p->tinyAllocs;

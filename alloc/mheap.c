@@ -106,6 +106,7 @@ static void freeInsert(gc_heap *h, mspan *s)
     *head = s;
     if (s->npages < FREE_LISTS)
         h->freemask[s->npages / 64] |= (uint64_t)1 << (s->npages % 64);
+    h->freePages += s->npages;
     setSpanEnds(h, s);
 }
 
@@ -120,6 +121,7 @@ static void freeRemove(gc_heap *h, mspan *s)
         s->next->prev = s->prev;
     s->next = s->prev = NULL;
     s->list = LIST_NONE;
+    h->freePages -= s->npages;
     if (s->npages < FREE_LISTS && !*head)
         h->freemask[s->npages / 64] &= ~((uint64_t)1 << (s->npages % 64));
 }
@@ -188,8 +190,10 @@ static mspan *neighbour(gc_heap *h, mspan *s, int after, int force)
         return NULL;
     if (after ? n->startAddr != p : n->startAddr + n->npages * PAGE != s->startAddr)
         return NULL;
-    if (!force && n->scavenged != s->scavenged)
+    if (!force && n->scavenged != s->scavenged) {
+        h->mergeDeferred = 1;
         return NULL;
+    }
     return n;
 }
 
@@ -340,8 +344,11 @@ mspan *mheap_alloc(gc_heap *h, uintptr_t npages, uint8_t spanclass)
         mheap_reclaim(h, npages);
     heap_lock(h);
     mspan *s = freeFind(h, npages);
-    if (!s) {
+    if (!s && h->mergeDeferred && h->freePages >= npages) {
+        /* Only worth a walk over the heap when runs were left unmerged
+         * and there are enough free pages that merging might help. */
         coalesceAll(h);
+        h->mergeDeferred = 0;
         s = freeFind(h, npages);
     }
     if (!s) {
