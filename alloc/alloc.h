@@ -33,7 +33,8 @@ typedef struct gc_handle gc_handle;
  * Bit i of ptrmask (bit i%8 of byte i/8) is set when word i of the object
  * holds a pointer; only the first ptrdata bytes are described, so
  * ptrdata == 0 (or a NULL type) means noscan. An allocation of n*size bytes
- * is an array of n elements whose bits repeat with stride size.
+ * is an array of n elements whose bits repeat with stride size (a tail
+ * shorter than size after the last whole element is not scanned).
  * The host owns the gc_type and keeps it alive as long as the heap.
  */
 typedef struct gc_type {
@@ -140,7 +141,10 @@ int gc_alloc_path_of(size_t size, const gc_type *type, gc_alloc_info *out);
 
 /* The pointer slots of the object containing obj, as the collector reads
  * them: fills up to max byte offsets from the object's base (in increasing
- * order) and returns how many there are (0 when obj is not an object). */
+ * order) and returns how many there are (0 when obj is not an object).
+ * Objects with a type header (512 < size <= 32760) do not record their
+ * length: every whole element that fits their slot is listed (and scanned;
+ * the slack is zeroed memory). */
 size_t gc_object_pointers(gc_heap *h, const void *obj, size_t *offsets, size_t max);
 
 #define GC_NUM_SIZE_CLASSES 68

@@ -193,6 +193,8 @@ typedef struct workbuf {
     uintptr_t obj[(65536 - 16) / 8];
 } workbuf;
 
+enum { WORKBUF_OBJS = sizeof(((workbuf *)0)->obj) / sizeof(uintptr_t) };
+
 typedef struct gcWork {
     workbuf *full;   /* stack of buffers; the top is being filled/drained */
     workbuf *empty;  /* spare buffers */
@@ -302,10 +304,46 @@ int mheap_init(gc_heap *h);
 void mheap_destroy(gc_heap *h);
 mspan *mheap_alloc(gc_heap *h, uintptr_t npages, uint8_t spanclass);
 void mheap_freeSpan(gc_heap *h, mspan *s);
-mspan *spanOf(const gc_heap *h, uintptr_t p);      /* any span whose pages contain p, or NULL */
-mspan *spanOfHeap(const gc_heap *h, uintptr_t p);  /* in-use span with p in [base, limit), or NULL */
-/* Base of the slot holding p (header included) or 0; *sp gets the span. */
-uintptr_t findObject(const gc_heap *h, uintptr_t p, mspan **sp, uintptr_t *idx);
+/* spanOf: any span whose pages contain p, or NULL. spanOfHeap: the in-use
+ * span with p in [base, limit), or NULL. findObject: base of the slot
+ * holding p (header included) or 0; *sp gets the span, *idx the slot. */
+static inline heapArena *arenaOf(const gc_heap *h, uintptr_t p)
+{
+    uintptr_t ai = p >> ARENA_SHIFT;
+    if (ai >> (ARENA_L1_BITS + ARENA_L2_BITS))
+        return NULL;
+    heapArena **l2 = h->arenas[ai >> ARENA_L2_BITS];
+    return l2 ? l2[ai & ((1u << ARENA_L2_BITS) - 1)] : NULL;
+}
+
+static inline mspan *spanOf(const gc_heap *h, uintptr_t p)
+{
+    heapArena *ha = arenaOf(h, p);
+    return ha ? ha->spans[(p >> GC_PAGE_SHIFT) & (PAGES_PER_ARENA - 1)] : NULL;
+}
+
+static inline mspan *spanOfHeap(const gc_heap *h, uintptr_t p)
+{
+    mspan *s = spanOf(h, p);
+    /* Pages of free runs and freed spans may still name a recycled mspan:
+     * the state and range checks reject those (Go's spanOfHeap). */
+    if (!s || s->state != MSPAN_INUSE || p < s->startAddr || p >= s->limit)
+        return NULL;
+    return s;
+}
+
+static inline uintptr_t findObject(const gc_heap *h, uintptr_t p, mspan **sp, uintptr_t *idx)
+{
+    mspan *s = spanOfHeap(h, p);
+    if (!s)
+        return 0;
+    uintptr_t i = span_objIndex(s, p); /* divMul is 0 for large spans */
+    if (sp)
+        *sp = s;
+    if (idx)
+        *idx = i;
+    return s->startAddr + i * s->elemsize;
+}
 size_t mheap_scavenge(gc_heap *h, int all);
 
 /* mspan.c */
@@ -332,12 +370,12 @@ static inline uint64_t heapBits_smallMask(const gc_type *t, size_t dataSize)
     if (t->size == GC_PTR_SIZE) {
         src = (src0 & 1) ? lowBits(dataSize / 8) : 0;
     } else {
+        /* size/t->size whole elements (alloc.h); a partial tail is not typed. */
         src = src0;
-        for (size_t i = t->size; i < dataSize; i += t->size)
+        for (size_t i = t->size; i + t->size <= dataSize; i += t->size)
             src |= src0 << (i / 8);
     }
-    /* Never past the object: a partial last element keeps only its words
-     * inside dataSize (the rest of the slot is zero and never scanned). */
+    /* Never past the object (only matters when dataSize < t->size). */
     return src & lowBits((dataSize + 7) / 8);
 }
 
@@ -403,8 +441,23 @@ void gc_start(gc_heap *h, int forced);
 void gc_maybe_trigger(gc_heap *h);
 void gcmark_roots_and_drain(gc_heap *h, gc_marker *m);
 void gcWork_destroy(gc_heap *h);
-void gcw_push(gc_heap *h, uintptr_t obj);
-uintptr_t gcw_pop(gc_heap *h);
+void gcw_pushSlow(gc_heap *h, uintptr_t obj);
+uintptr_t gcw_popSlow(gc_heap *h);
+static inline void gcw_push(gc_heap *h, uintptr_t obj)
+{
+    workbuf *b = h->work.full;
+    if (LIKELY(b && b->nobj < WORKBUF_OBJS))
+        b->obj[b->nobj++] = obj;
+    else
+        gcw_pushSlow(h, obj);
+}
+static inline uintptr_t gcw_pop(gc_heap *h)
+{
+    workbuf *b = h->work.full;
+    if (LIKELY(b && b->nobj))
+        return b->obj[--b->nobj];
+    return gcw_popSlow(h);
+}
 typedef void (*span_fn)(gc_heap *h, mspan *s, void *ud);
 void forEachInUseSpan(gc_heap *h, span_fn fn, void *ud);
 const char *span_typeName(mspan *s, uintptr_t slot);

@@ -67,11 +67,16 @@ typePointers typePointersOf(const mspan *s, uintptr_t x)
         /* The slot does not record the object's length: stop after the last
          * whole element that fits (Go scans to the slot's end; the tail is
          * zero either way, this keeps gc_object_pointers exact for arrays). */
-        if (t)
-            tp.limit = x + (s->elemsize - GC_MALLOC_HEADER_SIZE) / t->size * t->size;
+        if (t) {
+            uintptr_t avail = s->elemsize - GC_MALLOC_HEADER_SIZE;
+            tp.limit = x + (avail >= t->size ? avail / t->size * t->size : avail);
+        }
     } else {
         t = s->largeType;
+        /* size/t->size whole elements, as heap bits and headers. */
         tp.limit = s->limit;
+        if (t && s->limit - x >= t->size)
+            tp.limit = x + (s->limit - x) / t->size * t->size;
     }
     if (!t)
         return tp; /* not typed yet: nothing to scan */

@@ -70,11 +70,30 @@ static inline void greyobject(gc_heap *h, gc_marker *m, uintptr_t v, uintptr_t f
 static void scanobject(gc_heap *h, gc_marker *m, uintptr_t b)
 {
     mspan *s = spanOfHeap(h, b);
+    uintptr_t size = s->elemsize;
+    if (s->heapBits) {
+        /* Small object: its bits are one word of the span-end bitmap. */
+        uintptr_t nw = size >> 3, o = (b - s->startAddr) >> 3, j = o & 63;
+        const uint64_t *hb = s->heapBits + (o >> 6);
+        uint64_t mask = hb[0] >> j;
+        if (j + nw > 64)
+            mask |= hb[1] << (64 - j);
+        mask &= ~(uint64_t)0 >> (64 - nw);
+        while (mask) {
+            uintptr_t a = b + (uintptr_t)__builtin_ctzll(mask) * 8;
+            mask &= mask - 1;
+            uintptr_t v = *(const uintptr_t *)a;
+            /* Skip nil and pointers into the object itself. */
+            if (v && (v - b >= size || m->checkmark == 2))
+                greyobject(h, m, v, a);
+        }
+        return;
+    }
     typePointers tp = typePointersOf(s, b);
-    uintptr_t end = b + s->elemsize, a;
+    uintptr_t a;
     while ((a = typePointers_next(&tp)) != 0) {
         uintptr_t v = *(const uintptr_t *)a;
-        if (v && (v < b || v >= end || m->checkmark == 2))
+        if (v && (v - b >= size || m->checkmark == 2))
             greyobject(h, m, v, a);
     }
 }

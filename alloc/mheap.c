@@ -33,43 +33,8 @@ static void heap_lock(gc_heap *h)
 }
 static void heap_unlock(gc_heap *h) { atomic_flag_clear_explicit(&h->lock, memory_order_release); }
 
-static heapArena *arenaOf(const gc_heap *h, uintptr_t p)
-{
-    uintptr_t ai = p >> ARENA_SHIFT;
-    if (ai >> (ARENA_L1_BITS + ARENA_L2_BITS))
-        return NULL;
-    heapArena **l2 = h->arenas[ai >> ARENA_L2_BITS];
-    return l2 ? l2[ai & ((1u << ARENA_L2_BITS) - 1)] : NULL;
-}
-
-mspan *spanOf(const gc_heap *h, uintptr_t p)
-{
-    heapArena *ha = arenaOf(h, p);
-    return ha ? ha->spans[(p >> GC_PAGE_SHIFT) & (PAGES_PER_ARENA - 1)] : NULL;
-}
-
-mspan *spanOfHeap(const gc_heap *h, uintptr_t p)
-{
-    mspan *s = spanOf(h, p);
-    /* Pages of free runs and freed spans may still name a recycled mspan:
-     * the state and range checks reject those (Go's spanOfHeap). */
-    if (!s || s->state != MSPAN_INUSE || p < s->startAddr || p >= s->limit)
-        return NULL;
-    return s;
-}
-
-uintptr_t findObject(const gc_heap *h, uintptr_t p, mspan **sp, uintptr_t *idx)
-{
-    mspan *s = spanOfHeap(h, p);
-    if (!s)
-        return 0;
-    uintptr_t i = span_objIndex(s, p); /* divMul is 0 for large spans */
-    if (sp)
-        *sp = s;
-    if (idx)
-        *idx = i;
-    return s->startAddr + i * s->elemsize;
-}
+/* arenaOf, spanOf, spanOfHeap and findObject are in internal.h: the marker
+ * inlines them. */
 
 static void setSpans(gc_heap *h, uintptr_t base, uintptr_t npages, mspan *s)
 {

@@ -329,13 +329,24 @@ static void test_pointer_bits(void)
         for (size_t i = 0; i < sz; i += 8)
             want[n++] = i;
         CU_ASSERT(offsetsEqual(H, a, want, n));
+        /* sz/24 whole elements; a partial tail is untyped (one element at least). */
         n = 0;
-        for (size_t i = 0; i < sz; i += 24) {
+        for (size_t i = 0; i == 0 || i + 24 <= sz; i += 24) {
             want[n++] = i;
             if (i + 16 < sz)
                 want[n++] = i + 16;
         }
         CU_ASSERT(offsetsEqual(H, b, want, n));
+        /* The same rule for header and large objects. */
+        if (sz % 24) {
+            void *hdr = gc_mallocgc(P, 600 + sz, &s3, true), *lg = gc_mallocgc(P, 40000 + sz, &s3, true);
+            size_t got[4096];
+            /* A header slot does not record the length: its whole elements count. */
+            gc_alloc_info ai;
+            gc_alloc_path_of(600 + sz, &s3, &ai);
+            CU_ASSERT_EQUAL(gc_object_pointers(H, hdr, got, 4096), (ai.elem_size - 8) / 24 * 2);
+            CU_ASSERT_EQUAL(gc_object_pointers(H, lg, got, 4096), (40000 + sz) / 24 * 2);
+        }
     }
     /* noscan objects have no pointers. */
     o = gc_mallocgc(P, 64, NULL, true);
