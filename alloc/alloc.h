@@ -147,6 +147,23 @@ int gc_alloc_path_of(size_t size, const gc_type *type, gc_alloc_info *out);
  * the slack is zeroed memory). */
 size_t gc_object_pointers(gc_heap *h, const void *obj, size_t *offsets, size_t max);
 
+/* One span or free run of pages, as gc_span_walk reports it. */
+typedef struct gc_span_info {
+    uintptr_t base;
+    size_t npages;       /* 8 KiB pages */
+    bool free;           /* a free run of pages, not a span */
+    bool released;       /* free run returned to the OS (scavenged) */
+    bool noscan;
+    unsigned size_class; /* 0 for a large object (and for free runs) */
+    size_t elem_size;    /* bytes per slot (the whole span for a large object) */
+    unsigned nelems;     /* slots */
+    unsigned nalloc;     /* slots allocated (live, or dead and not yet swept) */
+} gc_span_info;
+typedef void (*gc_span_fn)(const gc_span_info *si, void *ud);
+/* Every span and free run of the heap in address order within each arena
+ * region, for statistics and pictures. fn must not allocate. */
+void gc_span_walk(gc_heap *h, gc_span_fn fn, void *ud);
+
 #define GC_NUM_SIZE_CLASSES 68
 #define GC_MAX_PAUSES 256
 

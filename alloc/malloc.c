@@ -1,7 +1,7 @@
 /*
  * malloc.c: gc_mallocgc and its five paths, as Go's malloc.go (mallocgc,
  * mallocgcTiny, mallocgcSmallNoscan, mallocgcSmallScanNoHeader,
- * mallocgcSmallScanHeader, mallocgcLarge), plus gc_alloc_info, which tells
+ * mallocgcSmallScanHeader, mallocgcLarge), plus gc_alloc_path_of, which tells
  * which path and class a (size, type) takes, and the object introspection
  * calls built on findObject and typePointers.
  *
@@ -31,7 +31,7 @@ static ALWAYS_INLINE uintptr_t allocSlot(gc_p *p, uint8_t spc, mspan **sp)
         *sp = s;
         return x;
     }
-    return mcache_nextFree(p, spc, sp);
+    return gc_mcache_nextFree(p, spc, sp);
 }
 
 static ALWAYS_INLINE void *mallocgcTiny(gc_p *p, size_t size, const int dbg)
@@ -57,7 +57,7 @@ static ALWAYS_INLINE void *mallocgcTiny(gc_p *p, size_t size, const int dbg)
     if (UNLIKELY(!x))
         return NULL;
     if (dbg && p->heap->opts.debug.clobberfree)
-        clobber_check(p->heap, s, x);
+        gc_clobber_check(p->heap, s, x);
     ((uint64_t *)x)[0] = 0;
     ((uint64_t *)x)[1] = 0;
     /* Keep whichever block has more room left. */
@@ -77,7 +77,7 @@ static ALWAYS_INLINE void *mallocgcSmallNoscan(gc_p *p, size_t size, bool needze
         return NULL;
     int clobber = dbg && p->heap->opts.debug.clobberfree;
     if (clobber)
-        clobber_check(p->heap, s, x);
+        gc_clobber_check(p->heap, s, x);
     if (needzero && (s->needzero || clobber)) /* free slots hold poison under clobberfree */
         memset((void *)x, 0, s->elemsize);
     return (void *)x;
@@ -92,7 +92,7 @@ static ALWAYS_INLINE void *mallocgcSmallScanNoHeader(gc_p *p, size_t size, const
         return NULL;
     int clobber = dbg && p->heap->opts.debug.clobberfree;
     if (clobber)
-        clobber_check(p->heap, s, x);
+        gc_clobber_check(p->heap, s, x);
     if (s->needzero || clobber)
         memset((void *)x, 0, s->elemsize);
     if (s->elemsize != GC_PTR_SIZE) /* 8-byte class: bits pre-filled with ones */
@@ -110,7 +110,7 @@ static ALWAYS_INLINE void *mallocgcSmallScanHeader(gc_p *p, size_t size, const g
         return NULL;
     int clobber = dbg && p->heap->opts.debug.clobberfree;
     if (clobber)
-        clobber_check(p->heap, s, x);
+        gc_clobber_check(p->heap, s, x);
     if (s->needzero || clobber)
         memset((void *)x, 0, s->elemsize);
     *(const gc_type **)x = t;
@@ -122,7 +122,7 @@ static void *mallocgcLarge(gc_p *p, size_t size, const gc_type *t, bool needzero
     if (size > GC_MAX_ALLOC)
         return NULL;
     int noscan = t == NULL;
-    mspan *s = mcache_allocLarge(p, size, noscan);
+    mspan *s = gc_mcache_allocLarge(p, size, noscan);
     if (!s)
         return NULL;
     if ((needzero || !noscan) && s->needzero)
@@ -166,7 +166,7 @@ static __attribute__((noinline)) void *mallocgcDebug(gc_p *p, size_t size, const
     if (h->opts.debug.gcstress && !h->gc_running)
         gc_collect(h);
     void *x = mallocgc(p, size, t, needzero, 1);
-    mcache_uncacheAll(p);
+    gc_mcache_uncacheAll(p);
     return x;
 }
 
@@ -323,9 +323,9 @@ size_t gc_object_pointers(gc_heap *h, const void *obj, size_t *offsets, size_t m
     uintptr_t base = (uintptr_t)gc_find_object(h, obj);
     if (!base)
         return 0;
-    typePointers tp = typePointersOf(s, x);
+    typePointers tp = gc_typePointersOf(s, x);
     size_t n = 0;
-    for (uintptr_t a; (a = typePointers_next(&tp)) != 0; n++)
+    for (uintptr_t a; (a = gc_typePointers_next(&tp)) != 0; n++)
         if (n < max)
             offsets[n] = a - base;
     return n;

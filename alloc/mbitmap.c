@@ -10,7 +10,7 @@
 #include "alloc/internal.h"
 
 /* 64 bits of t's pointer mask starting at word w (a multiple of 64). */
-uint64_t type_maskWord(const gc_type *t, size_t w)
+uint64_t gc_type_maskWord(const gc_type *t, size_t w)
 {
     size_t nbits = (t->ptrdata + 7) / 8;
     if (w >= nbits)
@@ -25,7 +25,7 @@ uint64_t type_maskWord(const gc_type *t, size_t w)
 }
 
 
-void heapBits_init(mspan *s)
+void gc_heapBits_init(mspan *s)
 {
     size_t n = s->npages * GC_PAGE_SIZE / 64;
     /* 8-byte pointerful objects are one pointer each: all ones, never written again. */
@@ -49,7 +49,7 @@ static uint64_t heapBitsSmallForAddr(const mspan *s, uintptr_t x)
     return m & lowBits(elemWords);
 }
 
-typePointers typePointersOf(const mspan *s, uintptr_t x)
+typePointers gc_typePointersOf(const mspan *s, uintptr_t x)
 {
     typePointers tp = {0, 0, 0, NULL, 0};
     if (spanclass_noscan(s->spanclass))
@@ -82,11 +82,11 @@ typePointers typePointersOf(const mspan *s, uintptr_t x)
         return tp; /* not typed yet: nothing to scan */
     tp.typ = t;
     tp.addr = tp.elem = x;
-    tp.mask = type_maskWord(t, 0);
+    tp.mask = gc_type_maskWord(t, 0);
     return tp;
 }
 
-uintptr_t typePointers_next(typePointers *tp)
+uintptr_t gc_typePointers_next(typePointers *tp)
 {
     for (;;) {
         if (tp->mask) {
@@ -111,6 +111,6 @@ uintptr_t typePointers_next(typePointers *tp)
             tp->typ = NULL;
             return 0;
         }
-        tp->mask = type_maskWord(t, (tp->addr - tp->elem) / 8);
+        tp->mask = gc_type_maskWord(t, (tp->addr - tp->elem) / 8);
     }
 }

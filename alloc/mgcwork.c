@@ -12,13 +12,13 @@
 #include "alloc/internal.h"
 
 /* The top buffer is full (or there is none): start a new one. */
-void gcw_pushSlow(gc_heap *h, uintptr_t obj)
+void gc_work_pushSlow(gc_heap *h, uintptr_t obj)
 {
     workbuf *b = h->work.empty;
     if (b) {
         h->work.empty = b->next;
     } else {
-        b = sys_alloc(sizeof(workbuf));
+        b = gc_sys_alloc(sizeof(workbuf));
         if (!b) {
             fprintf(h->trace, "alloc: out of memory for the mark queue\n");
             abort();
@@ -32,7 +32,7 @@ void gcw_pushSlow(gc_heap *h, uintptr_t obj)
 }
 
 /* The top buffer is empty: retire it and take the next. */
-uintptr_t gcw_popSlow(gc_heap *h)
+uintptr_t gc_work_popSlow(gc_heap *h)
 {
     workbuf *b = h->work.full;
     while (b && b->nobj == 0) {
@@ -44,13 +44,13 @@ uintptr_t gcw_popSlow(gc_heap *h)
     return b ? b->obj[--b->nobj] : 0;
 }
 
-void gcWork_destroy(gc_heap *h)
+void gc_work_destroy(gc_heap *h)
 {
     for (int pass = 0; pass < 2; pass++) {
         workbuf *b = pass ? h->work.empty : h->work.full;
         while (b) {
             workbuf *n = b->next;
-            sys_free(b, sizeof(workbuf));
+            gc_sys_free(b, sizeof(workbuf));
             b = n;
         }
     }

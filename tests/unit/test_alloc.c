@@ -446,6 +446,43 @@ static void test_stats_balance(void)
     CU_ASSERT(s.mallocs > 0);
 }
 
+typedef struct walkSum {
+    uint64_t bytes, inuse, spans, freeRuns, released, nalloc;
+} walkSum;
+
+static void sumSpan(const gc_span_info *si, void *ud)
+{
+    walkSum *w = ud;
+    w->bytes += si->npages * GC_PAGE_SIZE;
+    if (si->free) {
+        w->freeRuns++;
+        if (si->released)
+            w->released += si->npages * GC_PAGE_SIZE;
+        return;
+    }
+    w->inuse += si->npages * GC_PAGE_SIZE;
+    w->spans++;
+    w->nalloc += si->nalloc;
+    if (si->nalloc > si->nelems || (si->size_class == 0 && si->nelems != 1))
+        w->nalloc += 1000000000; /* poison the sum */
+}
+
+static void test_span_walk(void)
+{
+    walkSum w;
+    memset(&w, 0, sizeof w);
+    gc_span_walk(H, sumSpan, &w);
+    gc_stats s;
+    gc_read_stats(H, &s);
+    CU_ASSERT_EQUAL(w.bytes, s.heap_sys);
+    CU_ASSERT_EQUAL(w.inuse, s.heap_inuse);
+    CU_ASSERT_EQUAL(w.spans, s.spans_inuse);
+    CU_ASSERT_EQUAL(w.released, s.heap_released);
+    CU_ASSERT(w.freeRuns > 0);
+    /* Every object is a slot, except tiny sub-objects: blocks count once. */
+    CU_ASSERT_EQUAL(w.nalloc, s.heap_objects);
+}
+
 static void test_two_heaps(void)
 {
     gc_heap *h2 = gc_heap_new(NULL);
@@ -524,6 +561,7 @@ static CU_TestInfo tests[] = {
     {"pointer_bits", test_pointer_bits},
     {"million", test_million},
     {"stats_balance", test_stats_balance},
+    {"span_walk", test_span_walk},
     {"two_heaps", test_two_heaps},
     {"options", test_options},
     CU_TEST_INFO_NULL,
