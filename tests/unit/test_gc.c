@@ -71,6 +71,20 @@ static uint64_t liveObjects(gc_heap *h)
     return s.mallocs - s.frees;
 }
 
+static void countSlots(const gc_span_info *si, void *ud)
+{
+    if (!si->free)
+        *(uint64_t *)ud += si->nalloc;
+}
+
+/* The span walk's count of allocated slots must match the counters. */
+static uint64_t walkedObjects(gc_heap *h)
+{
+    uint64_t n = 0;
+    gc_span_walk(h, countSlots, &n);
+    return n;
+}
+
 static uint64_t mix(uint64_t x)
 {
     x ^= x >> 33;
@@ -414,6 +428,7 @@ static void verifyGraph(gc_heap *h, graph *g, size_t live)
     CU_ASSERT_EQUAL(bad, 0);
     CU_ASSERT_EQUAL(notFreed, 0);
     CU_ASSERT_EQUAL(liveObjects(h), live);
+    CU_ASSERT_EQUAL(walkedObjects(h), live);
     CU_ASSERT_EQUAL(gc_verify(h), 0);
 }
 
@@ -655,6 +670,7 @@ static void test_churn(void)
     /* Pointer-typed objects may keep their predecessors' objects alive
      * through the tag words, so count what is reachable instead. */
     CU_ASSERT(liveObjects(h) >= live);
+    CU_ASSERT_EQUAL(walkedObjects(h), liveObjects(h));
     CU_ASSERT_EQUAL(gc_verify(h), 0);
     memset(r->slot, 0, SLOTS * sizeof(void *));
     gc_collect(h);
