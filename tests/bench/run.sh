@@ -51,7 +51,7 @@ run() {
     return
   fi
   echo "$out" | grep -v '^RESULT\|^RUSAGE' >"$raw/$key.out"
-  for f in ns_per_alloc seconds gcs; do
+  for f in ns_per_alloc seconds gcs stores; do
     fv=$(field $f "$res")
     [ -n "$fv" ] && echo "$fv" >>"$raw/$key.$f"
   done
@@ -98,6 +98,11 @@ micro)
     for r in $(seq "$vr"); do
       for i in $impls; do run "micro.$vk.$i" "$dir/micro" $i $v "$n"; done
     done
+    # Every implementation must have run the same sequence.
+    if [ "$(cat "$raw"/micro.$vk.*.stores 2>/dev/null | sort -u | wc -l)" -gt 1 ]; then
+      echo "  the implementations disagree on the number of pointer stores ($v)" >&2
+      status=1
+    fi
     a=$(median "$raw/micro.$vk.alloc.ns_per_alloc")
     printf '%-16s %-12s %9s %13s %6s %14s\n' variant impl ns/alloc "peak RSS MiB" GCs "alloc/impl"
     for i in $impls; do
@@ -125,7 +130,7 @@ trees)
     echo
     echo "## binary-trees, depth $depth"
     echo
-    echo "Stretch tree of depth $((depth + 1)), long-lived tree of depth $depth, 2^($depth-d) trees of each depth d = 4, 6, ... $depth; nodes of two pointers."
+    echo "Stretch tree of depth $((depth + 1)), long-lived tree of depth $depth, 2^($depth-d) trees of each depth d = 4, 6, ... ≤ $depth; nodes of two pointers."
     echo "alloc keeps its live trees in a shadow stack registered with gc_add_roots; malloc frees each tree; Boehm drops them."
     echo
     echo "| impl | seconds | peak RSS MiB | GCs | alloc ÷ impl (time) | alloc ÷ impl (RSS) |"
@@ -134,12 +139,15 @@ trees)
   for r in $(seq "$reps"); do
     for i in $impls; do run "trees.$i" "$dir/trees" $i "$depth"; done
   done
-  if [ -s "$raw/trees.alloc.out" ] && [ -s "$raw/trees.malloc.out" ] &&
-     ! diff <(grep -v '^alloc:' "$raw/trees.alloc.out") "$raw/trees.malloc.out" >/dev/null; then
-    echo "  alloc's trees output differs from malloc's:" >&2
-    diff <(grep -v '^alloc:' "$raw/trees.alloc.out") "$raw/trees.malloc.out" >&2
-    status=1
-  fi
+  # Every implementation must print the same checks.
+  for i in $impls; do
+    [ "$i" = malloc ] || [ ! -s "$raw/trees.$i.out" ] || [ ! -s "$raw/trees.malloc.out" ] && continue
+    if ! diff <(grep -v '^alloc:' "$raw/trees.$i.out") "$raw/trees.malloc.out" >/dev/null; then
+      echo "  $i's trees output differs from malloc's:" >&2
+      diff <(grep -v '^alloc:' "$raw/trees.$i.out") "$raw/trees.malloc.out" >&2
+      status=1
+    fi
+  done
   [ -s "$raw/trees.malloc.out" ] && sed 's/^/   /' "$raw/trees.malloc.out"
   a=$(median "$raw/trees.alloc.seconds")
   ar=$(median "$raw/trees.alloc.rss")
