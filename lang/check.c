@@ -1,0 +1,1666 @@
+/*
+ * check.c: toy's type checker and resolver. It mirrors go/types in spirit
+ * (universe scope, package scope collected before any body is checked, so
+ * declarations may come in any order; lazy resolution of constants and
+ * inferred globals with cycle detection) and Lua's lparser in how it
+ * resolves names for a register VM: each local gets a frame slot, slots are
+ * reused once a scope closes, and a variable used by an inner function is
+ * marked captured and reached through the chain of captures (Lua's
+ * upvalues, singlevaraux).
+ *
+ * It annotates the tree in place as ast.h documents. Built-in functions
+ * come from stdlib/ (std_builtin_table, std_prelude): no built-in name is
+ * written here, only the typing rule of each generic kind.
+ *
+ * Errors are reported once per cause: an expression that failed gets the
+ * type TY_ERROR, which every rule accepts silently.
+ */
+#include "lang/internal.h"
+#include "stdlib/stdlib.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <string.h>
+
+typedef enum sym_kind { S_LOCAL, S_GLOBAL, S_CONST, S_FUNC, S_BUILTIN, S_TYPE } sym_kind;
+
+typedef struct sym {
+    const char *name;
+    sym_kind kind;
+    int line, col;
+    lang_local *local;   /* S_LOCAL */
+    lang_global *global; /* S_GLOBAL */
+    lang_stmt *decl;     /* S_GLOBAL, S_CONST: the declaration */
+    lang_func *fn;       /* S_FUNC */
+    int builtin;         /* S_BUILTIN */
+    lang_type *type;     /* S_TYPE, S_CONST */
+    int state;           /* S_GLOBAL, S_CONST: 0 todo, 1 resolving, 2 done */
+    lang_const cv;       /* S_CONST */
+    struct sym *next;
+} sym;
+
+typedef struct scope {
+    struct scope *parent;
+    sym *syms;
+    int saved_slots; /* the function's active slot count at entry */
+} scope;
+
+typedef struct checker {
+    lang_arena *a;
+    lang_diags *d;
+    lang_program *prog;
+    scope *universe, *package, *cur;
+    lang_func *fn;      /* the function being checked, NULL at top level */
+    int loops;          /* enclosing loops in the current function */
+    int slots;          /* active slots in the current function */
+    int lazy_depth;     /* nested lazy resolutions (consts, globals) */
+    lang_type *t_error, *t_void, *t_nil, *t_int, *t_float, *t_bool, *t_string;
+    lang_type **builtin_sigs; /* per std_builtin_table entry, STD_FIXED */
+} checker;
+
+#define NEW(c, T) ((T *)lang_arena_alloc((c)->a, sizeof(T)))
+
+static void error(checker *c, int line, int col, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static void error(checker *c, int line, int col, const char *fmt, ...)
+{
+    char buf[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    lang_error(c->d, line, col, "%s", buf);
+}
+
+/* A type's name in a small rotating buffer, for messages. */
+typedef struct tname {
+    char s[128];
+} tname;
+
+static tname tn(const lang_type *t)
+{
+    tname n;
+    ck_type_write(t, n.s, sizeof n.s);
+    return n;
+}
+
+static bool is_err(const lang_type *t) { return t->kind == TY_ERROR; }
+
+/* ---- scopes ---- */
+
+static void push_scope(checker *c)
+{
+    scope *s = NEW(c, scope);
+    s->parent = c->cur;
+    s->saved_slots = c->slots;
+    c->cur = s;
+}
+
+static void pop_scope(checker *c)
+{
+    c->slots = c->cur->saved_slots;
+    c->cur = c->cur->parent;
+}
+
+static sym *lookup_in(scope *s, const char *name)
+{
+    for (sym *y = s->syms; y; y = y->next)
+        if (strcmp(y->name, name) == 0)
+            return y;
+    return NULL;
+}
+
+static sym *lookup(checker *c, const char *name)
+{
+    for (scope *s = c->cur; s; s = s->parent) {
+        sym *y = lookup_in(s, name);
+        if (y)
+            return y;
+    }
+    return NULL;
+}
+
+/* Declares name in the current scope; NULL (after an error) when the
+ * scope has it already. The blank name `_` declares nothing. */
+static sym *declare(checker *c, const char *name, sym_kind k, int line, int col)
+{
+    if (strcmp(name, "_") == 0) {
+        sym *y = NEW(c, sym);
+        y->name = name;
+        y->kind = k;
+        return y;
+    }
+    sym *old = lookup_in(c->cur, name);
+    if (old) {
+        if (old->line > 0)
+            error(c, line, col, "%s redeclared in this block (previous declaration at %d:%d)",
+                  name, old->line, old->col);
+        else
+            error(c, line, col, "%s redeclared in this block", name);
+        return NULL;
+    }
+    sym *y = NEW(c, sym);
+    y->name = name;
+    y->kind = k;
+    y->line = line;
+    y->col = col;
+    y->next = c->cur->syms;
+    c->cur->syms = y;
+    return y;
+}
+
+/* ---- growable arrays in the arena ---- */
+
+#define GROW(c, arr, n, cap)                                                  \
+    do {                                                                      \
+        if ((n) == (cap)) {                                                   \
+            int ncap_ = (cap) ? 2 * (cap) : 8;                                \
+            void *nv_ = lang_arena_alloc((c)->a, (size_t)ncap_ * sizeof *(arr)); \
+            if (n)                                                            \
+                memcpy(nv_, (arr), (size_t)(n) * sizeof *(arr));              \
+            (arr) = nv_;                                                      \
+            (cap) = ncap_;                                                    \
+        }                                                                     \
+    } while (0)
+
+static lang_local *new_local(checker *c, const char *name, lang_type *t, int line, int col)
+{
+    lang_func *f = c->fn;
+    lang_local *v = NEW(c, lang_local);
+    v->name = name;
+    v->type = t;
+    v->fn = f;
+    v->line = line;
+    v->col = col;
+    v->slot = c->slots++;
+    if (c->slots > f->nslots)
+        f->nslots = c->slots;
+    GROW(c, f->locals, f->nlocals, f->caplocals);
+    f->locals[f->nlocals++] = v;
+    return v;
+}
+
+static lang_local *declare_local(checker *c, const char *name, lang_type *t, int line, int col)
+{
+    lang_local *v = new_local(c, name, t, line, col);
+    sym *y = declare(c, name, S_LOCAL, line, col);
+    if (y)
+        y->local = v;
+    return v;
+}
+
+static void add_func(checker *c, lang_func *f)
+{
+    lang_program *p = c->prog;
+    GROW(c, p->funcs, p->nfuncs, p->capfuncs);
+    f->index = p->nfuncs;
+    p->funcs[p->nfuncs++] = f;
+}
+
+/* Index of v in f's captures, adding it (and, through the parents, the
+ * chain that brings it down) when missing. */
+static int capture(checker *c, lang_func *f, lang_local *v)
+{
+    for (int i = 0; i < f->ncaptures; i++)
+        if (f->captures[i].var == v)
+            return i;
+    lang_func *parent = f->parent;
+    bool from_local = v->fn == parent;
+    int idx = from_local ? v->slot : capture(c, parent, v);
+    v->captured = true;
+    GROW(c, f->captures, f->ncaptures, f->capcaptures);
+    f->captures[f->ncaptures] = (lang_capture){v->name, v->type, v, from_local, idx};
+    return f->ncaptures++;
+}
+
+/* ---- types as written ---- */
+
+static bool valid_key(const lang_type *t)
+{
+    return t->kind == TY_INT || t->kind == TY_STRING || t->kind == TY_BOOL ||
+           t->kind == TY_ERROR;
+}
+
+static lang_type *resolve_type(checker *c, lang_texpr *t)
+{
+    switch (t->kind) {
+    case TX_NAME: {
+        sym *y = lookup(c, t->name);
+        if (!y) {
+            error(c, t->line, t->col, "undefined type %s", t->name);
+            return c->t_error;
+        }
+        if (y->kind != S_TYPE) {
+            error(c, t->line, t->col, "%s is not a type", t->name);
+            return c->t_error;
+        }
+        return y->type;
+    }
+    case TX_ARRAY: {
+        lang_type *e = resolve_type(c, t->elem);
+        return is_err(e) ? e : ck_array_of(c->a, c->prog, e);
+    }
+    case TX_MAP: {
+        lang_type *k = resolve_type(c, t->key);
+        lang_type *v = resolve_type(c, t->elem);
+        if (!valid_key(k)) {
+            error(c, t->key->line, t->key->col,
+                  "invalid map key type %s (keys are int, string or bool)", tn(k).s);
+            return c->t_error;
+        }
+        if (is_err(k) || is_err(v))
+            return c->t_error;
+        return ck_map_of(c->a, c->prog, k, v);
+    }
+    case TX_FN: {
+        lang_type *ps[t->nparams ? t->nparams : 1];
+        bool bad = false;
+        for (int i = 0; i < t->nparams; i++) {
+            ps[i] = resolve_type(c, t->params[i]);
+            bad |= is_err(ps[i]);
+        }
+        lang_type *r = t->result ? resolve_type(c, t->result) : c->t_void;
+        if (bad || is_err(r))
+            return c->t_error;
+        return ck_fn_of(c->a, c->prog, ps, t->nparams, r);
+    }
+    }
+    return c->t_error;
+}
+
+/* The type an expression denotes, when it denotes one: a type name, a
+ * one-element array literal of a type ([int]), map[K]V or fn(...). */
+static lang_type *expr_as_type(checker *c, lang_expr *e, bool *is_type)
+{
+    *is_type = false;
+    switch (e->kind) {
+    case EX_IDENT: {
+        sym *y = lookup(c, e->u.ident.name);
+        if (y && y->kind == S_TYPE) {
+            *is_type = true;
+            return y->type;
+        }
+        return NULL;
+    }
+    case EX_ARRAY:
+        if (e->u.array.n == 1) {
+            lang_type *t = expr_as_type(c, e->u.array.elems[0], is_type);
+            if (*is_type)
+                return is_err(t) ? t : ck_array_of(c->a, c->prog, t);
+        }
+        return NULL;
+    case EX_TYPE:
+        *is_type = true;
+        return resolve_type(c, e->u.texpr.t);
+    default:
+        return NULL;
+    }
+}
+
+/* ---- expressions ---- */
+
+static lang_type *check_expr(checker *c, lang_expr *e, lang_type *want);
+static void check_block_in(checker *c, lang_stmt *b);
+static void check_func_body(checker *c, lang_func *f);
+static void resolve_const(checker *c, sym *y);
+static void resolve_global(checker *c, sym *y);
+
+static lang_type *set(lang_expr *e, lang_type *t)
+{
+    e->type = t;
+    return t;
+}
+
+static lang_type *fail(checker *c, lang_expr *e)
+{
+    return set(e, c->t_error);
+}
+
+/* Converts e (already checked) to type `to`: equal types, or nil into a
+ * reference type other than string. */
+static bool assignable(checker *c, lang_expr *e, lang_type *to, const char *context)
+{
+    lang_type *t = e->type;
+    if (is_err(t) || is_err(to) || t == to)
+        return true;
+    if (t->kind == TY_NIL) {
+        if (lang_type_is_ref(to) && to->kind != TY_STRING) {
+            e->type = to;
+            return true;
+        }
+        error(c, e->line, e->col, "cannot use nil as %s %s", tn(to).s, context);
+        return false;
+    }
+    if (t->kind == TY_VOID) {
+        error(c, e->line, e->col, "expression has no value, used %s", context);
+        return false;
+    }
+    error(c, e->line, e->col, "cannot use %s as %s %s", tn(t).s, tn(to).s, context);
+    return false;
+}
+
+/* A value (not void) of any type; nil must have got a type from want. */
+static lang_type *check_value(checker *c, lang_expr *e, lang_type *want, const char *context)
+{
+    lang_type *t = check_expr(c, e, want);
+    if (t->kind == TY_VOID) {
+        error(c, e->line, e->col, "expression has no value, used %s", context);
+        return fail(c, e);
+    }
+    return t;
+}
+
+/* check_value, then assignable to `to`. */
+static void check_as(checker *c, lang_expr *e, lang_type *to, const char *context)
+{
+    check_expr(c, e, to);
+    assignable(c, e, to, context);
+}
+
+static void untyped_nil(checker *c, lang_expr *e, const char *context)
+{
+    if (e->type->kind == TY_NIL) {
+        error(c, e->line, e->col, "use of untyped nil %s", context);
+        e->type = c->t_error;
+    }
+}
+
+static lang_type *check_ident(checker *c, lang_expr *e)
+{
+    const char *name = e->u.ident.name;
+    if (strcmp(name, "_") == 0) {
+        error(c, e->line, e->col, "cannot use _ as a value");
+        return fail(c, e);
+    }
+    sym *y = lookup(c, name);
+    lang_ref *r = &e->u.ident.ref;
+    if (!y) {
+        error(c, e->line, e->col, "undefined: %s", name);
+        return fail(c, e);
+    }
+    switch (y->kind) {
+    case S_LOCAL:
+        r->local = y->local;
+        if (y->local->fn == c->fn) {
+            r->kind = REF_LOCAL;
+            r->index = y->local->slot;
+        } else {
+            r->kind = REF_CAPTURE;
+            r->index = capture(c, c->fn, y->local);
+        }
+        return set(e, y->local->type);
+    case S_GLOBAL:
+        resolve_global(c, y);
+        r->kind = REF_GLOBAL;
+        r->index = y->global->index;
+        return set(e, y->global->type);
+    case S_CONST:
+        resolve_const(c, y);
+        r->kind = REF_CONST;
+        if (is_err(y->type))
+            return fail(c, e);
+        e->is_const = true;
+        e->cv = y->cv;
+        return set(e, y->type);
+    case S_FUNC:
+        r->kind = REF_FUNC;
+        r->index = y->fn->index;
+        return set(e, y->fn->type);
+    case S_BUILTIN:
+        error(c, e->line, e->col, "built-in function %s must be called", name);
+        return fail(c, e);
+    case S_TYPE:
+        error(c, e->line, e->col, "%s is a type, not a value", name);
+        return fail(c, e);
+    }
+    return fail(c, e);
+}
+
+static void fold_unary(checker *c, lang_expr *e)
+{
+    lang_expr *x = e->u.unary.x;
+    if (!x->is_const)
+        return;
+    const char *err = ck_fold_unary(e->u.unary.op, &x->cv, &e->cv);
+    if (err) {
+        error(c, e->line, e->col, "%s", err);
+        e->type = c->t_error;
+        return;
+    }
+    e->is_const = true;
+}
+
+static lang_type *check_unary(checker *c, lang_expr *e)
+{
+    lx_kind op = e->u.unary.op;
+    lang_type *t = check_value(c, e->u.unary.x, NULL, "as an operand");
+    if (is_err(t))
+        return fail(c, e);
+    bool ok = op == TK_MINUS ? (t->kind == TY_INT || t->kind == TY_FLOAT)
+            : op == TK_NOT ? t->kind == TY_BOOL
+            : t->kind == TY_INT;
+    if (!ok) {
+        error(c, e->line, e->col, "invalid operation: operator %s not defined on %s",
+              lx_kind_name(op), tn(t).s);
+        return fail(c, e);
+    }
+    set(e, t);
+    fold_unary(c, e);
+    return e->type;
+}
+
+static bool is_comparison(lx_kind op)
+{
+    return op == TK_EQ || op == TK_NE || op == TK_LT || op == TK_LE || op == TK_GT ||
+           op == TK_GE;
+}
+
+/* Whether binary operator op applies to operands of type t. */
+static bool op_defined(lx_kind op, const lang_type *t)
+{
+    switch (op) {
+    case TK_PLUS:
+        return t->kind == TY_INT || t->kind == TY_FLOAT || t->kind == TY_STRING;
+    case TK_MINUS: case TK_STAR: case TK_SLASH: case TK_PERCENT:
+        return t->kind == TY_INT || t->kind == TY_FLOAT;
+    case TK_AMP: case TK_PIPE: case TK_CARET: case TK_SHL: case TK_SHR:
+        return t->kind == TY_INT;
+    case TK_ANDAND: case TK_OROR:
+        return t->kind == TY_BOOL;
+    case TK_EQ: case TK_NE:
+        return t->kind != TY_VOID;
+    case TK_LT: case TK_LE: case TK_GT: case TK_GE:
+        return t->kind == TY_INT || t->kind == TY_FLOAT || t->kind == TY_STRING;
+    default:
+        return false;
+    }
+}
+
+static lang_type *check_binary(checker *c, lang_expr *e)
+{
+    lx_kind op = e->u.binary.op;
+    lang_expr *x = e->u.binary.x, *y = e->u.binary.y;
+    lang_type *tx = check_value(c, x, NULL, "as an operand");
+    /* `nil == ref` and `ref == nil`: nil takes the other side's type. */
+    lang_type *ty = check_value(c, y, tx->kind == TY_NIL ? NULL : tx, "as an operand");
+    if (is_err(tx) || is_err(ty))
+        return fail(c, e);
+    if (tx->kind == TY_NIL && ty->kind == TY_NIL) {
+        error(c, e->line, e->col, "invalid operation: nil %s nil", lx_kind_name(op));
+        return fail(c, e);
+    }
+    if (tx->kind == TY_NIL || ty->kind == TY_NIL) {
+        lang_expr *n = tx->kind == TY_NIL ? x : y;
+        lang_type *other = tx->kind == TY_NIL ? ty : tx;
+        if (op != TK_EQ && op != TK_NE) {
+            error(c, e->line, e->col, "invalid operation: operator %s not defined on nil",
+                  lx_kind_name(op));
+            return fail(c, e);
+        }
+        if (!lang_type_is_ref(other) || other->kind == TY_STRING) {
+            error(c, n->line, n->col, "cannot compare %s with nil", tn(other).s);
+            return fail(c, e);
+        }
+        n->type = other;
+        return set(e, c->t_bool);
+    }
+    if (tx != ty) {
+        error(c, e->line, e->col, "invalid operation: mismatched types %s and %s", tn(tx).s,
+              tn(ty).s);
+        return fail(c, e);
+    }
+    if (!op_defined(op, tx)) {
+        error(c, e->line, e->col, "invalid operation: operator %s not defined on %s",
+              lx_kind_name(op), tn(tx).s);
+        return fail(c, e);
+    }
+    set(e, is_comparison(op) ? c->t_bool : tx);
+    if (x->is_const && y->is_const) {
+        const char *err = ck_fold_binary(c->a, op, &x->cv, &y->cv, &e->cv);
+        if (err) {
+            error(c, e->line, e->col, "%s", err);
+            return fail(c, e);
+        }
+        e->is_const = true;
+    }
+    return e->type;
+}
+
+static bool nargs_ok(checker *c, lang_expr *e, const char *name, int want)
+{
+    if (e->u.call.nargs == want)
+        return true;
+    error(c, e->line, e->col, "wrong number of arguments in call to %s: want %d, got %d",
+          name, want, e->u.call.nargs);
+    return false;
+}
+
+/* Checks every argument as a value, for error recovery. */
+static void check_args_loosely(checker *c, lang_expr *e, int from)
+{
+    for (int i = from; i < e->u.call.nargs; i++)
+        check_expr(c, e->u.call.args[i], NULL);
+}
+
+static lang_type *check_conversion(checker *c, lang_expr *e, lang_type *to, const char *name)
+{
+    e->u.call.kind = CALL_CONV;
+    if (!nargs_ok(c, e, name, 1)) {
+        check_args_loosely(c, e, 0);
+        return fail(c, e);
+    }
+    lang_expr *x = e->u.call.args[0];
+    lang_type *t = check_value(c, x, NULL, "in conversion");
+    if (is_err(t))
+        return fail(c, e);
+    bool num = t->kind == TY_INT || t->kind == TY_FLOAT;
+    if (!((to->kind == TY_INT || to->kind == TY_FLOAT) && num)) {
+        if (to->kind == TY_STRING)
+            error(c, e->line, e->col, "cannot convert %s to string (use str(x))", tn(t).s);
+        else
+            error(c, e->line, e->col, "cannot convert %s to %s", tn(t).s, tn(to).s);
+        return fail(c, e);
+    }
+    set(e, to);
+    if (x->is_const) {
+        e->cv = x->cv;
+        e->cv.kind = to->kind;
+        if (to->kind == TY_FLOAT && t->kind == TY_INT) {
+            e->cv.f = (double)x->cv.i;
+        } else if (to->kind == TY_INT && t->kind == TY_FLOAT) {
+            double f = x->cv.f;
+            if (!(f > -9223372036854775809.0 && f < 9223372036854775808.0)) {
+                error(c, e->line, e->col, "constant %g overflows int", f);
+                return fail(c, e);
+            }
+            e->cv.i = (int64_t)f;
+        }
+        e->is_const = true;
+    }
+    return e->type;
+}
+
+static lang_type *check_call_args(checker *c, lang_expr *e, lang_type *ft, const char *name)
+{
+    if (!nargs_ok(c, e, name, ft->nparams)) {
+        check_args_loosely(c, e, 0);
+        return set(e, ft->result);
+    }
+    char ctx[96];
+    snprintf(ctx, sizeof ctx, "in argument to %s", name);
+    for (int i = 0; i < ft->nparams; i++)
+        check_as(c, e->u.call.args[i], ft->params[i], ctx);
+    return set(e, ft->result);
+}
+
+/* The argument that must be an array or a map, checked. */
+static lang_type *container_arg(checker *c, lang_expr *e, int i, lang_type_kind k,
+                                const char *name)
+{
+    lang_expr *a = e->u.call.args[i];
+    lang_type *t = check_value(c, a, NULL, "as an argument");
+    if (is_err(t))
+        return t;
+    if (t->kind != k) {
+        error(c, a->line, a->col, "%s needs %s, not %s", name,
+              k == TY_ARRAY ? "an array" : "a map", tn(t).s);
+        return c->t_error;
+    }
+    return t;
+}
+
+static bool numeric(const lang_type *t) { return t->kind == TY_INT || t->kind == TY_FLOAT; }
+
+static lang_type *check_builtin(checker *c, lang_expr *e, int bi)
+{
+    const std_builtin *b = &std_builtin_table[bi];
+    const char *name = b->name;
+    lang_expr **args = e->u.call.args;
+    e->u.call.kind = CALL_BUILTIN;
+    e->u.call.builtin = bi;
+    switch (b->generic) {
+    case STD_FIXED:
+        return check_call_args(c, e, c->builtin_sigs[bi], name);
+    case STD_PRINT:
+        for (int i = 0; i < e->u.call.nargs; i++) {
+            check_value(c, args[i], NULL, "in argument to print");
+            untyped_nil(c, args[i], "in argument to print");
+        }
+        return set(e, c->t_void);
+    case STD_LEN: {
+        if (!nargs_ok(c, e, name, 1))
+            break;
+        lang_type *t = check_value(c, args[0], NULL, "as an argument");
+        if (is_err(t))
+            return set(e, c->t_int);
+        if (t->kind != TY_STRING && t->kind != TY_ARRAY && t->kind != TY_MAP) {
+            error(c, args[0]->line, args[0]->col, "invalid argument: len of %s", tn(t).s);
+            return set(e, c->t_int);
+        }
+        set(e, c->t_int);
+        if (args[0]->is_const) {
+            e->is_const = true;
+            e->cv.kind = TY_INT;
+            e->cv.i = (int64_t)args[0]->cv.n;
+        }
+        return e->type;
+    }
+    case STD_PUSH: {
+        if (!nargs_ok(c, e, name, 2))
+            break;
+        lang_type *t = container_arg(c, e, 0, TY_ARRAY, name);
+        if (is_err(t)) {
+            check_expr(c, args[1], NULL);
+            return set(e, c->t_void);
+        }
+        check_as(c, args[1], t->elem, "in argument to push");
+        return set(e, c->t_void);
+    }
+    case STD_POP: {
+        if (!nargs_ok(c, e, name, 1))
+            break;
+        lang_type *t = container_arg(c, e, 0, TY_ARRAY, name);
+        return is_err(t) ? fail(c, e) : set(e, t->elem);
+    }
+    case STD_HAS:
+    case STD_DELETE: {
+        if (!nargs_ok(c, e, name, 2))
+            break;
+        lang_type *t = container_arg(c, e, 0, TY_MAP, name);
+        lang_type *r = b->generic == STD_HAS ? c->t_bool : c->t_void;
+        if (is_err(t)) {
+            check_expr(c, args[1], NULL);
+            return set(e, r);
+        }
+        char ctx[64];
+        snprintf(ctx, sizeof ctx, "in argument to %s", name);
+        check_as(c, args[1], t->key, ctx);
+        return set(e, r);
+    }
+    case STD_KEYS: {
+        if (!nargs_ok(c, e, name, 1))
+            break;
+        lang_type *t = container_arg(c, e, 0, TY_MAP, name);
+        return is_err(t) ? fail(c, e) : set(e, ck_array_of(c->a, c->prog, t->key));
+    }
+    case STD_STR: {
+        if (!nargs_ok(c, e, name, 1))
+            break;
+        check_value(c, args[0], NULL, "in argument to str");
+        untyped_nil(c, args[0], "in argument to str");
+        return set(e, c->t_string);
+    }
+    case STD_ABS: {
+        if (!nargs_ok(c, e, name, 1))
+            break;
+        lang_type *t = check_value(c, args[0], NULL, "as an argument");
+        if (is_err(t))
+            return fail(c, e);
+        if (!numeric(t)) {
+            error(c, args[0]->line, args[0]->col, "%s needs int or float, not %s", name,
+                  tn(t).s);
+            return fail(c, e);
+        }
+        return set(e, t);
+    }
+    case STD_MINMAX: {
+        if (!nargs_ok(c, e, name, 2))
+            break;
+        lang_type *t = check_value(c, args[0], NULL, "as an argument");
+        lang_type *u = check_value(c, args[1], NULL, "as an argument");
+        if (is_err(t) || is_err(u))
+            return fail(c, e);
+        if (!numeric(t)) {
+            error(c, args[0]->line, args[0]->col, "%s needs int or float, not %s", name,
+                  tn(t).s);
+            return fail(c, e);
+        }
+        if (t != u) {
+            error(c, e->line, e->col, "mismatched types %s and %s in call to %s", tn(t).s,
+                  tn(u).s, name);
+            return fail(c, e);
+        }
+        return set(e, t);
+    }
+    case STD_MAKE: {
+        if (e->u.call.nargs < 1 || e->u.call.nargs > 2) {
+            error(c, e->line, e->col,
+                  "wrong number of arguments in call to make: want a type and, for an "
+                  "array, a length");
+            check_args_loosely(c, e, 0);
+            return fail(c, e);
+        }
+        bool is_type;
+        lang_type *t = expr_as_type(c, args[0], &is_type);
+        if (!is_type) {
+            error(c, args[0]->line, args[0]->col,
+                  "make needs a type: make([T], n) or make(map[K]V)");
+            check_args_loosely(c, e, 1);
+            return fail(c, e);
+        }
+        args[0]->type = t;
+        if (is_err(t)) {
+            check_args_loosely(c, e, 1);
+            return fail(c, e);
+        }
+        if (t->kind == TY_ARRAY) {
+            if (e->u.call.nargs != 2) {
+                error(c, e->line, e->col, "make(%s) needs a length: make(%s, n)", tn(t).s,
+                      tn(t).s);
+                return fail(c, e);
+            }
+            check_as(c, args[1], c->t_int, "as the length in make");
+            return set(e, t);
+        }
+        if (t->kind == TY_MAP) {
+            if (e->u.call.nargs != 1) {
+                error(c, args[1]->line, args[1]->col, "make(%s) takes no length", tn(t).s);
+                check_args_loosely(c, e, 1);
+            }
+            return set(e, t);
+        }
+        error(c, args[0]->line, args[0]->col, "cannot make %s; make makes arrays and maps",
+              tn(t).s);
+        check_args_loosely(c, e, 1);
+        return fail(c, e);
+    }
+    }
+    check_args_loosely(c, e, 0);
+    return fail(c, e);
+}
+
+static lang_type *check_call(checker *c, lang_expr *e)
+{
+    lang_expr *fn = e->u.call.fn;
+    if (fn->kind == EX_IDENT) {
+        sym *y = lookup(c, fn->u.ident.name);
+        if (y && y->kind == S_TYPE) {
+            fn->u.ident.ref.kind = REF_TYPE;
+            fn->type = y->type;
+            return check_conversion(c, e, y->type, y->name);
+        }
+        if (y && y->kind == S_BUILTIN) {
+            fn->u.ident.ref.kind = REF_BUILTIN;
+            fn->u.ident.ref.index = y->builtin;
+            fn->type = c->t_void;
+            return check_builtin(c, e, y->builtin);
+        }
+    }
+    lang_type *ft = check_value(c, fn, NULL, "as a function");
+    if (is_err(ft)) {
+        check_args_loosely(c, e, 0);
+        return fail(c, e);
+    }
+    if (ft->kind != TY_FN) {
+        error(c, e->line, e->col, "cannot call a value of type %s", tn(ft).s);
+        check_args_loosely(c, e, 0);
+        return fail(c, e);
+    }
+    const char *name = fn->kind == EX_IDENT ? fn->u.ident.name : "function value";
+    e->u.call.kind = fn->kind == EX_IDENT && fn->u.ident.ref.kind == REF_FUNC ? CALL_DIRECT
+                                                                            : CALL_VALUE;
+    return check_call_args(c, e, ft, name);
+}
+
+static lang_type *check_array_lit(checker *c, lang_expr *e, lang_type *want)
+{
+    int n = e->u.array.n;
+    lang_expr **el = e->u.array.elems;
+    if (want && is_err(want)) { /* the context failed: stay quiet */
+        for (int i = 0; i < n; i++)
+            check_expr(c, el[i], NULL);
+        return fail(c, e);
+    }
+    if (want && want->kind == TY_ARRAY) {
+        for (int i = 0; i < n; i++)
+            check_as(c, el[i], want->elem, "in array literal");
+        return set(e, want);
+    }
+    if (n == 0) {
+        error(c, e->line, e->col, "cannot infer the type of an empty array literal "
+                                  "(declare the variable's type)");
+        return fail(c, e);
+    }
+    lang_type *et = NULL;
+    bool bad = false;
+    for (int i = 0; i < n; i++) {
+        lang_type *t = check_value(c, el[i], et, "in array literal");
+        if (is_err(t))
+            bad = true;
+        else if (!et && t->kind != TY_NIL)
+            et = t;
+    }
+    if (bad)
+        return fail(c, e);
+    if (!et) {
+        error(c, e->line, e->col, "cannot infer the type of an array literal of nils");
+        return fail(c, e);
+    }
+    for (int i = 0; i < n; i++)
+        if (!assignable(c, el[i], et, "in array literal"))
+            bad = true;
+    return bad ? fail(c, e) : set(e, ck_array_of(c->a, c->prog, et));
+}
+
+static lang_type *check_map_lit(checker *c, lang_expr *e, lang_type *want)
+{
+    int n = e->u.map.n;
+    lang_expr **ks = e->u.map.keys, **vs = e->u.map.vals;
+    if (want && is_err(want)) {
+        for (int i = 0; i < n; i++) {
+            check_expr(c, ks[i], NULL);
+            check_expr(c, vs[i], NULL);
+        }
+        return fail(c, e);
+    }
+    if (want && want->kind == TY_MAP) {
+        for (int i = 0; i < n; i++) {
+            check_as(c, ks[i], want->key, "as a map key");
+            check_as(c, vs[i], want->elem, "as a map value");
+        }
+        return set(e, want);
+    }
+    if (n == 0) {
+        error(c, e->line, e->col, "cannot infer the type of an empty map literal "
+                                  "(declare the variable's type)");
+        return fail(c, e);
+    }
+    lang_type *kt = NULL, *vt = NULL;
+    bool bad = false;
+    for (int i = 0; i < n; i++) {
+        lang_type *k = check_value(c, ks[i], kt, "as a map key");
+        lang_type *v = check_value(c, vs[i], vt, "as a map value");
+        bad |= is_err(k) || is_err(v);
+        if (!kt && !is_err(k) && k->kind != TY_NIL)
+            kt = k;
+        if (!vt && !is_err(v) && v->kind != TY_NIL)
+            vt = v;
+    }
+    if (bad)
+        return fail(c, e);
+    if (!kt || !vt) {
+        error(c, e->line, e->col, "cannot infer the type of a map literal of nils");
+        return fail(c, e);
+    }
+    if (!valid_key(kt)) {
+        error(c, ks[0]->line, ks[0]->col,
+              "invalid map key type %s (keys are int, string or bool)", tn(kt).s);
+        return fail(c, e);
+    }
+    for (int i = 0; i < n; i++) {
+        bad |= !assignable(c, ks[i], kt, "as a map key");
+        bad |= !assignable(c, vs[i], vt, "as a map value");
+    }
+    return bad ? fail(c, e) : set(e, ck_map_of(c->a, c->prog, kt, vt));
+}
+
+static lang_type *check_struct_lit(checker *c, lang_expr *e)
+{
+    const char *name = e->u.struct_.name;
+    sym *y = lookup(c, name);
+    if (!y || y->kind != S_TYPE || y->type->kind != TY_STRUCT) {
+        if (!y)
+            error(c, e->line, e->col, "undefined: %s", name);
+        else
+            error(c, e->line, e->col, "%s is not a struct type", name);
+        for (int i = 0; i < e->u.struct_.n; i++)
+            check_expr(c, e->u.struct_.inits[i].value, NULL);
+        return fail(c, e);
+    }
+    lang_struct *st = y->type->st;
+    e->u.struct_.st = st;
+    for (int i = 0; i < e->u.struct_.n; i++) {
+        lang_field_init *in = &e->u.struct_.inits[i];
+        lang_field *f = NULL;
+        for (int j = 0; j < st->nfields && !f; j++)
+            if (strcmp(st->fields[j].name, in->name) == 0)
+                f = &st->fields[j];
+        for (int j = 0; j < i; j++)
+            if (strcmp(e->u.struct_.inits[j].name, in->name) == 0) {
+                error(c, in->line, in->col, "duplicate field %s in struct literal", in->name);
+                break;
+            }
+        if (!f) {
+            error(c, in->line, in->col, "unknown field %s in struct %s", in->name, st->name);
+            check_expr(c, in->value, NULL);
+            continue;
+        }
+        in->field = f->index;
+        char ctx[96];
+        snprintf(ctx, sizeof ctx, "in field %s", f->name);
+        check_as(c, in->value, f->type, ctx);
+    }
+    return set(e, y->type);
+}
+
+static lang_type *check_index(checker *c, lang_expr *e)
+{
+    lang_type *t = check_value(c, e->u.index.x, NULL, "as an indexed value");
+    lang_expr *i = e->u.index.index;
+    if (is_err(t)) {
+        check_expr(c, i, NULL);
+        return fail(c, e);
+    }
+    if (t->kind == TY_ARRAY) {
+        check_as(c, i, c->t_int, "as an index");
+        return set(e, t->elem);
+    }
+    if (t->kind == TY_MAP) {
+        check_as(c, i, t->key, "as a map key");
+        return set(e, t->elem);
+    }
+    error(c, e->line, e->col, "cannot index a value of type %s%s", tn(t).s,
+          t->kind == TY_STRING ? " (use ord or substr)" : "");
+    check_expr(c, i, NULL);
+    return fail(c, e);
+}
+
+static lang_type *check_field(checker *c, lang_expr *e)
+{
+    lang_type *t = check_value(c, e->u.field.x, NULL, "as a struct");
+    if (is_err(t))
+        return fail(c, e);
+    if (t->kind != TY_STRUCT) {
+        error(c, e->line, e->col, "%s has no field %s (not a struct)", tn(t).s,
+              e->u.field.name);
+        return fail(c, e);
+    }
+    lang_struct *st = t->st;
+    for (int j = 0; j < st->nfields; j++)
+        if (strcmp(st->fields[j].name, e->u.field.name) == 0) {
+            e->u.field.index = j;
+            return set(e, st->fields[j].type);
+        }
+    error(c, e->line, e->col, "unknown field %s in struct %s", e->u.field.name, st->name);
+    return fail(c, e);
+}
+
+static lang_type *check_closure(checker *c, lang_expr *e)
+{
+    lang_func *f = e->u.closure.fn;
+    f->parent = c->fn;
+    add_func(c, f);
+    check_func_body(c, f);
+    return set(e, f->type);
+}
+
+static lang_type *check_expr(checker *c, lang_expr *e, lang_type *want)
+{
+    switch (e->kind) {
+    case EX_INT:
+        e->is_const = true;
+        e->cv.kind = TY_INT;
+        e->cv.i = e->u.i;
+        return set(e, c->t_int);
+    case EX_FLOAT:
+        e->is_const = true;
+        e->cv.kind = TY_FLOAT;
+        e->cv.f = e->u.f;
+        return set(e, c->t_float);
+    case EX_BOOL:
+        e->is_const = true;
+        e->cv.kind = TY_BOOL;
+        e->cv.b = e->u.b;
+        return set(e, c->t_bool);
+    case EX_STRING:
+        e->is_const = true;
+        e->cv.kind = TY_STRING;
+        e->cv.s = e->u.str.s;
+        e->cv.n = e->u.str.n;
+        return set(e, c->t_string);
+    case EX_NIL:
+        if (want && lang_type_is_ref(want) && want->kind != TY_STRING)
+            return set(e, want);
+        return set(e, c->t_nil);
+    case EX_IDENT: return check_ident(c, e);
+    case EX_UNARY: return check_unary(c, e);
+    case EX_BINARY: return check_binary(c, e);
+    case EX_CALL: return check_call(c, e);
+    case EX_INDEX: return check_index(c, e);
+    case EX_FIELD: return check_field(c, e);
+    case EX_ARRAY: return check_array_lit(c, e, want);
+    case EX_MAP: return check_map_lit(c, e, want);
+    case EX_STRUCT: return check_struct_lit(c, e);
+    case EX_CLOSURE: return check_closure(c, e);
+    case EX_TYPE:
+        error(c, e->line, e->col, "a type is not a value");
+        return fail(c, e);
+    }
+    return fail(c, e);
+}
+
+/* ---- constants and globals, resolved lazily so order does not matter ---- */
+
+static bool enter_lazy(checker *c, sym *y)
+{
+    if (y->state == 1) {
+        error(c, y->line, y->col, "initialization cycle: %s refers to itself", y->name);
+        y->type = c->t_error;
+        if (y->global)
+            y->global->type = c->t_error;
+        y->state = 2;
+        return false;
+    }
+    if (c->lazy_depth >= LANG_MAX_NESTING) {
+        error(c, y->line, y->col, "declarations refer to each other too deeply");
+        y->type = c->t_error;
+        if (y->global)
+            y->global->type = c->t_error;
+        y->state = 2;
+        return false;
+    }
+    c->lazy_depth++;
+    y->state = 1;
+    return true;
+}
+
+/* Resolution happens at top level, whatever function we are in. */
+typedef struct ctx_save {
+    scope *cur;
+    lang_func *fn;
+    int loops, slots;
+} ctx_save;
+
+static ctx_save to_top(checker *c, scope *s)
+{
+    ctx_save sv = {c->cur, c->fn, c->loops, c->slots};
+    c->cur = s;
+    c->fn = NULL;
+    c->loops = 0;
+    c->slots = 0;
+    return sv;
+}
+
+static void restore(checker *c, ctx_save sv)
+{
+    c->cur = sv.cur;
+    c->fn = sv.fn;
+    c->loops = sv.loops;
+    c->slots = sv.slots;
+}
+
+/* Evaluates a const declaration's value into y. */
+static void eval_const(checker *c, sym *y)
+{
+    lang_stmt *s = y->decl;
+    lang_type *want = s->u.var.texpr ? resolve_type(c, s->u.var.texpr) : NULL;
+    lang_expr *x = s->u.var.init;
+    y->type = c->t_error;
+    if (!x)
+        return;
+    lang_type *t = check_value(c, x, want, "as a constant");
+    if (is_err(t) || (want && is_err(want)))
+        return;
+    if (want && !assignable(c, x, want, "in constant declaration"))
+        return;
+    if (!x->is_const) {
+        error(c, x->line, x->col, "value of constant %s is not a constant expression",
+              y->name);
+        return;
+    }
+    if (t->kind != TY_INT && t->kind != TY_FLOAT && t->kind != TY_BOOL &&
+        t->kind != TY_STRING) {
+        error(c, x->line, x->col, "constant %s must be int, float, bool or string", y->name);
+        return;
+    }
+    y->type = t;
+    y->cv = x->cv;
+    s->u.var.type = t;
+}
+
+static void resolve_const(checker *c, sym *y)
+{
+    if (y->state == 2)
+        return;
+    if (!enter_lazy(c, y))
+        return;
+    ctx_save sv = to_top(c, c->package);
+    eval_const(c, y);
+    restore(c, sv);
+    y->state = 2;
+    c->lazy_depth--;
+}
+
+static void check_global(checker *c, sym *y)
+{
+    lang_stmt *s = y->decl;
+    lang_global *g = y->global;
+    /* A declared type was resolved with the other top-level types. */
+    lang_type *t = g->type;
+    if (s->u.var.init) {
+        char ctx[96];
+        snprintf(ctx, sizeof ctx, "in initialization of %s", y->name);
+        lang_type *it = check_value(c, s->u.var.init, t, ctx);
+        if (t) {
+            assignable(c, s->u.var.init, t, ctx);
+        } else {
+            untyped_nil(c, s->u.var.init, ctx);
+            t = s->u.var.init->type;
+            (void)it;
+        }
+    }
+    g->type = t ? t : c->t_error;
+    s->u.var.type = g->type;
+}
+
+static void resolve_global(checker *c, sym *y)
+{
+    if (y->state == 2)
+        return;
+    if (y->global->type) {
+        /* Declared type known: no need to look into the initializer now. */
+        return;
+    }
+    if (!enter_lazy(c, y))
+        return;
+    ctx_save sv = to_top(c, c->package);
+    check_global(c, y);
+    restore(c, sv);
+    y->state = 2;
+    c->lazy_depth--;
+}
+
+/* ---- statements ---- */
+
+static void check_stmt(checker *c, lang_stmt *s);
+
+static void check_block(checker *c, lang_stmt *b)
+{
+    push_scope(c);
+    check_block_in(c, b);
+    pop_scope(c);
+}
+
+/* The statements of b, in the current scope. */
+static void check_block_in(checker *c, lang_stmt *b)
+{
+    for (int i = 0; i < b->u.block.n; i++)
+        check_stmt(c, b->u.block.stmts[i]);
+}
+
+static void check_cond(checker *c, lang_expr *e, const char *what)
+{
+    lang_type *t = check_value(c, e, NULL, "as a condition");
+    if (!is_err(t) && t->kind != TY_BOOL)
+        error(c, e->line, e->col, "non-bool condition in %s (type %s)", what, tn(t).s);
+}
+
+static void check_local_var(checker *c, lang_stmt *s)
+{
+    lang_type *t = s->u.var.texpr ? resolve_type(c, s->u.var.texpr) : NULL;
+    lang_expr *x = s->u.var.init;
+    if (x) {
+        char ctx[96];
+        snprintf(ctx, sizeof ctx, "in initialization of %s", s->u.var.name);
+        check_value(c, x, t, ctx);
+        if (t)
+            assignable(c, x, t, ctx);
+        else {
+            untyped_nil(c, x, ctx);
+            t = x->type;
+        }
+    }
+    if (!t)
+        t = c->t_error;
+    s->u.var.type = t;
+    s->u.var.local = declare_local(c, s->u.var.name, t, s->u.var.name_line, s->u.var.name_col);
+}
+
+static void check_local_const(checker *c, lang_stmt *s)
+{
+    sym tmp = {0};
+    tmp.name = s->u.var.name;
+    tmp.decl = s;
+    tmp.line = s->u.var.name_line;
+    tmp.col = s->u.var.name_col;
+    eval_const(c, &tmp);
+    sym *y = declare(c, s->u.var.name, S_CONST, s->u.var.name_line, s->u.var.name_col);
+    if (y) {
+        y->decl = s;
+        y->type = tmp.type;
+        y->cv = tmp.cv;
+        y->state = 2;
+    }
+}
+
+static void check_assign(checker *c, lang_stmt *s)
+{
+    lang_expr *t = s->u.assign.target, *v = s->u.assign.value;
+    lx_kind op = s->u.assign.op;
+    bool ok = true;
+    if (t->kind == EX_IDENT) {
+        sym *y = lookup(c, t->u.ident.name);
+        if (y && y->kind != S_LOCAL && y->kind != S_GLOBAL) {
+            const char *what = y->kind == S_CONST ? "constant"
+                             : y->kind == S_FUNC ? "function"
+                             : y->kind == S_BUILTIN ? "built-in function" : "type";
+            error(c, t->line, t->col, "cannot assign to %s %s", what, y->name);
+            ok = false;
+        }
+    } else if (t->kind != EX_INDEX && t->kind != EX_FIELD) {
+        error(c, t->line, t->col, "cannot assign to this expression");
+        ok = false;
+    }
+    lang_type *tt = ok ? check_value(c, t, NULL, "as an assignment target") : c->t_error;
+    if (!ok)
+        t->type = tt;
+    if (op == TK_ASSIGN) {
+        check_expr(c, v, is_err(tt) ? NULL : tt);
+        if (!is_err(tt))
+            assignable(c, v, tt, "in assignment");
+        return;
+    }
+    lang_type *vt = check_value(c, v, tt, "in assignment");
+    if (is_err(tt) || is_err(vt))
+        return;
+    if (tt != vt) {
+        error(c, s->line, s->col, "invalid operation: mismatched types %s and %s", tn(tt).s,
+              tn(vt).s);
+        return;
+    }
+    if (!op_defined(op, tt))
+        error(c, s->line, s->col, "invalid operation: operator %s not defined on %s",
+              lx_kind_name(op), tn(tt).s);
+}
+
+static void check_for(checker *c, lang_stmt *s)
+{
+    lang_expr *x = s->u.for_.x;
+    push_scope(c);
+    lang_type *t1 = c->t_error, *t2 = NULL;
+    if (s->u.for_.hi) {
+        s->u.for_.kind = FOR_RANGE;
+        check_as(c, x, c->t_int, "as a range bound");
+        check_as(c, s->u.for_.hi, c->t_int, "as a range bound");
+        t1 = c->t_int;
+        if (s->u.for_.name2)
+            error(c, s->u.for_.line2, s->u.for_.col2, "a range gives one variable, not two");
+    } else {
+        lang_type *t = check_value(c, x, NULL, "in for");
+        if (t->kind == TY_ARRAY) {
+            s->u.for_.kind = FOR_ARRAY;
+            if (s->u.for_.name2) {
+                t1 = c->t_int;
+                t2 = t->elem;
+            } else {
+                t1 = t->elem;
+            }
+        } else if (t->kind == TY_MAP) {
+            s->u.for_.kind = FOR_MAP;
+            t1 = t->key;
+            t2 = s->u.for_.name2 ? t->elem : NULL;
+        } else if (!is_err(t)) {
+            error(c, x->line, x->col, "cannot range over %s (want a..b, an array or a map)",
+                  tn(t).s);
+        }
+    }
+    /* The hidden state of the loop (bound, index, container) is the
+     * compiler's to allocate, above the locals. */
+    s->u.for_.var1 = declare_local(c, s->u.for_.name1, t1, s->u.for_.line1, s->u.for_.col1);
+    if (s->u.for_.name2)
+        s->u.for_.var2 = declare_local(c, s->u.for_.name2, t2 ? t2 : c->t_error,
+                                       s->u.for_.line2, s->u.for_.col2);
+    c->loops++;
+    check_block(c, s->u.for_.body);
+    c->loops--;
+    pop_scope(c);
+}
+
+static void check_stmt(checker *c, lang_stmt *s)
+{
+    switch (s->kind) {
+    case ST_BLOCK:
+        check_block(c, s);
+        break;
+    case ST_VAR:
+        check_local_var(c, s);
+        break;
+    case ST_CONST:
+        check_local_const(c, s);
+        break;
+    case ST_ASSIGN:
+        check_assign(c, s);
+        break;
+    case ST_EXPR: {
+        lang_expr *x = s->u.expr.x;
+        check_expr(c, x, NULL);
+        if (x->kind != EX_CALL && !is_err(x->type))
+            error(c, x->line, x->col, "expression value is not used");
+        break;
+    }
+    case ST_IF:
+        check_cond(c, s->u.if_.cond, "if");
+        check_block(c, s->u.if_.then);
+        if (s->u.if_.else_)
+            check_stmt(c, s->u.if_.else_);
+        break;
+    case ST_WHILE:
+        check_cond(c, s->u.while_.cond, "while");
+        c->loops++;
+        check_block(c, s->u.while_.body);
+        c->loops--;
+        break;
+    case ST_FOR:
+        check_for(c, s);
+        break;
+    case ST_RETURN: {
+        lang_type *r = c->fn->type->result;
+        lang_expr *x = s->u.ret.x;
+        if (x && r->kind == TY_VOID) {
+            error(c, x->line, x->col, "too many return values: %s has no result",
+                  c->fn->name);
+            check_expr(c, x, NULL);
+        } else if (!x && r->kind != TY_VOID && !is_err(r)) {
+            error(c, s->line, s->col, "missing return value (want %s)", tn(r).s);
+        } else if (x) {
+            check_as(c, x, r, "in return");
+        }
+        break;
+    }
+    case ST_BREAK:
+    case ST_CONTINUE:
+        if (c->loops == 0)
+            error(c, s->line, s->col, "%s outside a loop",
+                  s->kind == ST_BREAK ? "break" : "continue");
+        break;
+    }
+}
+
+/* ---- terminating statements (Go spec, "Terminating statements") ---- */
+
+static bool has_break(const lang_stmt *s)
+{
+    if (!s)
+        return false;
+    switch (s->kind) {
+    case ST_BREAK:
+        return true;
+    case ST_BLOCK:
+        for (int i = 0; i < s->u.block.n; i++)
+            if (has_break(s->u.block.stmts[i]))
+                return true;
+        return false;
+    case ST_IF:
+        return has_break(s->u.if_.then) || has_break(s->u.if_.else_);
+    default: /* loops own their breaks; closures cannot break out */
+        return false;
+    }
+}
+
+static bool terminates(const lang_stmt *s)
+{
+    if (!s)
+        return false;
+    switch (s->kind) {
+    case ST_RETURN:
+        return true;
+    case ST_BLOCK:
+        return s->u.block.n > 0 && terminates(s->u.block.stmts[s->u.block.n - 1]);
+    case ST_IF:
+        return s->u.if_.else_ && terminates(s->u.if_.then) && terminates(s->u.if_.else_);
+    case ST_WHILE: {
+        const lang_expr *x = s->u.while_.cond;
+        return x->is_const && x->cv.kind == TY_BOOL && x->cv.b && !has_break(s->u.while_.body);
+    }
+    default:
+        return false;
+    }
+}
+
+/* ---- functions ---- */
+
+static void resolve_signature(checker *c, lang_func *f)
+{
+    int n = f->nparams;
+    lang_type *ps[n ? n : 1];
+    bool bad = false;
+    for (int i = 0; i < n; i++) {
+        ps[i] = resolve_type(c, f->params[i].texpr);
+        bad |= is_err(ps[i]);
+    }
+    lang_type *r = f->result_texpr ? resolve_type(c, f->result_texpr) : c->t_void;
+    if (bad || is_err(r)) {
+        /* Keep the parameter types we know for the body; the function's
+         * own type is an error so its uses stay quiet. */
+        f->type = ck_type_new(c->a, c->prog, TY_FN);
+        f->type->params = lang_arena_alloc(c->a, (size_t)(n ? n : 1) * sizeof(lang_type *));
+        memcpy(f->type->params, ps, (size_t)n * sizeof(lang_type *));
+        f->type->nparams = n;
+        f->type->result = r;
+        f->type->kind = TY_FN;
+        return;
+    }
+    f->type = ck_fn_of(c->a, c->prog, ps, n, r);
+}
+
+static void check_func_body(checker *c, lang_func *f)
+{
+    if (!f->type)
+        resolve_signature(c, f);
+    lang_func *save_fn = c->fn;
+    int save_loops = c->loops, save_slots = c->slots;
+    c->fn = f;
+    c->loops = 0;
+    c->slots = 0;
+    push_scope(c);
+    for (int i = 0; i < f->nparams; i++) {
+        lang_local *v = declare_local(c, f->params[i].name, f->type->params[i],
+                                      f->params[i].line, f->params[i].col);
+        v->is_param = true;
+    }
+    if (f->body) {
+        check_block_in(c, f->body);
+        if (f->type->result->kind != TY_VOID && !is_err(f->type->result) &&
+            !terminates(f->body))
+            error(c, f->body->u.block.end_line, f->body->u.block.end_col, "missing return");
+    }
+    pop_scope(c);
+    c->fn = save_fn;
+    c->loops = save_loops;
+    c->slots = save_slots;
+}
+
+/* ---- the universe: predeclared types, built-ins, the stdlib prelude ---- */
+
+static lang_type *basic(checker *c, lang_type_kind k, const char *name)
+{
+    lang_type *t = ck_type_new(c->a, c->prog, k);
+    if (name) {
+        sym *y = declare(c, name, S_TYPE, 0, 0);
+        y->type = t;
+    }
+    return t;
+}
+
+static void declare_struct(checker *c, lang_struct *st, bool builtin)
+{
+    lang_program *p = c->prog;
+    lang_type *t = ck_type_new(c->a, p, TY_STRUCT);
+    t->st = st;
+    st->type = t;
+    st->builtin = builtin;
+    GROW(c, p->structs, p->nstructs, p->capstructs);
+    st->index = p->nstructs;
+    p->structs[p->nstructs++] = st;
+    sym *y = declare(c, st->name, S_TYPE, builtin ? 0 : st->line, builtin ? 0 : st->col);
+    if (y)
+        y->type = t;
+}
+
+static void resolve_fields(checker *c, lang_struct *st)
+{
+    for (int i = 0; i < st->nfields; i++) {
+        lang_field *f = &st->fields[i];
+        for (int j = 0; j < i; j++)
+            if (strcmp(st->fields[j].name, f->name) == 0) {
+                error(c, f->line, f->col, "duplicate field %s in struct %s", f->name,
+                      st->name);
+                break;
+            }
+        f->type = resolve_type(c, f->texpr);
+    }
+}
+
+static bool make_universe(checker *c)
+{
+    c->cur = c->universe = NEW(c, scope);
+    c->t_error = basic(c, TY_ERROR, NULL);
+    c->t_void = basic(c, TY_VOID, NULL);
+    c->t_nil = basic(c, TY_NIL, NULL);
+    c->t_int = basic(c, TY_INT, "int");
+    c->t_float = basic(c, TY_FLOAT, "float");
+    c->t_bool = basic(c, TY_BOOL, "bool");
+    c->t_string = basic(c, TY_STRING, "string");
+
+    /* Built-in types: stdlib's prelude, in toy. Errors there are ours. */
+    lang_diags internal = {c->a, NULL, 0, 0};
+    lang_program *pre = ps_parse_source(c->a, &internal, std_prelude, strlen(std_prelude));
+    for (int i = 0; i < pre->ndecls; i++)
+        if (pre->decls[i]->kind == DECL_STRUCT)
+            declare_struct(c, pre->decls[i]->st, true);
+    lang_diags *user = c->d;
+    c->d = &internal;
+    for (int i = 0; i < pre->ndecls; i++)
+        if (pre->decls[i]->kind == DECL_STRUCT)
+            resolve_fields(c, pre->decls[i]->st);
+
+    c->builtin_sigs = lang_arena_alloc(c->a, (size_t)std_builtin_count * sizeof(lang_type *));
+    for (int i = 0; i < std_builtin_count; i++) {
+        const std_builtin *b = &std_builtin_table[i];
+        sym *y = declare(c, b->name, S_BUILTIN, 0, 0);
+        if (y)
+            y->builtin = i;
+        if (b->generic == STD_FIXED) {
+            lang_texpr *tx = ps_parse_type_text(c->a, &internal, b->sig, strlen(b->sig));
+            c->builtin_sigs[i] = resolve_type(c, tx);
+        }
+    }
+    c->d = user;
+    if (internal.n) {
+        for (int i = 0; i < internal.n; i++)
+            lang_error(c->d, 1, 1, "internal error in stdlib signatures: %s",
+                       internal.v[i].msg);
+        return false;
+    }
+    return true;
+}
+
+/* ---- the program ---- */
+
+int ck_check_program(lang_arena *a, lang_diags *d, lang_program *p);
+
+int ck_check_program(lang_arena *a, lang_diags *d, lang_program *p)
+{
+    checker cs, *c = &cs;
+    memset(c, 0, sizeof *c);
+    c->a = a;
+    c->d = d;
+    c->prog = p;
+    int before = d->n;
+    if (!make_universe(c))
+        return d->n - before;
+
+    push_scope(c);
+    c->package = c->cur;
+    /* 1. Every top-level name, so bodies and types may use any of them. */
+    for (int i = 0; i < p->ndecls; i++) {
+        lang_decl *dl = p->decls[i];
+        switch (dl->kind) {
+        case DECL_STRUCT:
+            if (dl->st->name)
+                declare_struct(c, dl->st, false);
+            break;
+        case DECL_FN:
+            if (dl->fn->name) {
+                add_func(c, dl->fn);
+                sym *y = declare(c, dl->fn->name, S_FUNC, dl->fn->line, dl->fn->col);
+                if (y)
+                    y->fn = dl->fn;
+            }
+            break;
+        case DECL_VAR: {
+            lang_stmt *s = dl->var;
+            if (!s->u.var.name)
+                break;
+            lang_global *g = NEW(c, lang_global);
+            g->name = s->u.var.name;
+            g->init = s->u.var.init;
+            g->line = s->u.var.name_line;
+            g->col = s->u.var.name_col;
+            GROW(c, p->globals, p->nglobals, p->capglobals);
+            g->index = p->nglobals;
+            p->globals[p->nglobals++] = g;
+            s->u.var.global = g;
+            sym *y = declare(c, g->name, S_GLOBAL, g->line, g->col);
+            if (y) {
+                y->global = g;
+                y->decl = s;
+            }
+            break;
+        }
+        case DECL_CONST: {
+            lang_stmt *s = dl->var;
+            if (!s->u.var.name)
+                break;
+            sym *y = declare(c, s->u.var.name, S_CONST, s->u.var.name_line,
+                             s->u.var.name_col);
+            if (y)
+                y->decl = s;
+            break;
+        }
+        }
+    }
+    p->nfuncs_top = p->nfuncs;
+    /* 2. Struct fields (any order: types are made before fields). */
+    for (int i = 0; i < p->ndecls; i++)
+        if (p->decls[i]->kind == DECL_STRUCT && p->decls[i]->st->name)
+            resolve_fields(c, p->decls[i]->st);
+    /* 3. Function signatures, then globals' declared types. */
+    for (int i = 0; i < p->nfuncs_top; i++)
+        resolve_signature(c, p->funcs[i]);
+    for (sym *y = c->package->syms; y; y = y->next)
+        if (y->kind == S_GLOBAL && y->decl->u.var.texpr) {
+            y->global->type = resolve_type(c, y->decl->u.var.texpr);
+            y->decl->u.var.type = y->global->type;
+        }
+    /* 4. Constants and globals in source order (lazily, for references
+     * to later ones). */
+    for (int i = 0; i < p->ndecls; i++) {
+        lang_decl *dl = p->decls[i];
+        if ((dl->kind != DECL_CONST && dl->kind != DECL_VAR) || !dl->var->u.var.name)
+            continue;
+        sym *y = lookup_in(c->package, dl->var->u.var.name);
+        if (!y || y->decl != dl->var)
+            continue; /* a redeclaration, already reported */
+        if (y->kind == S_CONST) {
+            resolve_const(c, y);
+        } else if (y->state != 2) {
+            /* Globals with a declared type still need their initializer
+             * checked; resolve_global skips those. */
+            if (y->global->type && y->state == 0) {
+                y->state = 1;
+                check_global(c, y);
+                y->state = 2;
+            } else {
+                resolve_global(c, y);
+            }
+        }
+    }
+    /* 5. Bodies. */
+    for (int i = 0; i < p->nfuncs_top; i++)
+        check_func_body(c, p->funcs[i]);
+    /* 6. The entry point. */
+    sym *m = lookup_in(c->package, "main");
+    if (!m || m->kind != S_FUNC) {
+        if (m)
+            error(c, m->line, m->col, "main must be a function");
+        else
+            error(c, 1, 1, "function main is undeclared");
+    } else {
+        p->main = m->fn;
+        if (m->fn->nparams != 0 || m->fn->result_texpr)
+            error(c, m->line, m->col, "func main must have no parameters and no result");
+    }
+    return d->n - before;
+}

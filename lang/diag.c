@@ -1,0 +1,90 @@
+/*
+ * diag.c: compile diagnostics as data (line, col, message) and their
+ * printing as `file:line:col: error: message`, the source line and a caret
+ * under the column, the way gcc and Go's compiler print them. Errors are
+ * kept in a list, not printed as found, so the driver can sort them into
+ * source order and the Lua driver can read them as values.
+ */
+#include "lang/lang.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+void lang_error(lang_diags *d, int line, int col, const char *fmt, ...)
+{
+    char buf[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    if (d->n == d->cap) {
+        int cap = d->cap ? 2 * d->cap : 16;
+        lang_diag *v = lang_arena_alloc(d->arena, (size_t)cap * sizeof *v);
+        if (d->n)
+            memcpy(v, d->v, (size_t)d->n * sizeof *v);
+        d->v = v;
+        d->cap = cap;
+    }
+    d->v[d->n] = (lang_diag){line, col, lang_arena_strndup(d->arena, buf, strlen(buf)), d->n};
+    d->n++;
+}
+
+static int cmp_diag(const void *a, const void *b)
+{
+    const lang_diag *x = a, *y = b;
+    if (x->line != y->line)
+        return x->line < y->line ? -1 : 1;
+    if (x->col != y->col)
+        return x->col < y->col ? -1 : 1;
+    return (x->seq > y->seq) - (x->seq < y->seq);
+}
+
+void lang_diags_sort(lang_diags *d)
+{
+    if (d->n > 1)
+        qsort(d->v, (size_t)d->n, sizeof *d->v, cmp_diag);
+}
+
+/* Finds line `line` (1-based) in src; returns its start and length. */
+static const char *find_line(const char *src, size_t len, int line, size_t *n)
+{
+    const char *p = src, *end = src + len;
+    for (int l = 1; l < line && p < end; l++) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        if (!nl)
+            return NULL;
+        p = nl + 1;
+    }
+    const char *nl = memchr(p, '\n', (size_t)(end - p));
+    *n = (size_t)((nl ? nl : end) - p);
+    return p;
+}
+
+void lang_diags_print(const lang_diags *d, const char *file, const char *src,
+                      size_t len, FILE *out)
+{
+    for (int i = 0; i < d->n; i++) {
+        const lang_diag *g = &d->v[i];
+        fprintf(out, "%s:%d:%d: error: %s\n", file, g->line, g->col, g->msg);
+        size_t n = 0;
+        const char *l = src ? find_line(src, len, g->line, &n) : NULL;
+        if (!l)
+            continue;
+        if (n > 200)
+            n = 200; /* keep pathological one-line inputs readable */
+        for (size_t k = 0; k < n; k++)
+            fputc(l[k] == '\0' || l[k] == '\r' ? ' ' : l[k], out);
+        fputc('\n', out);
+        /* The caret: tabs stay tabs so it lines up, UTF-8 continuation
+         * bytes take no column of their own. */
+        for (size_t k = 0; k + 1 < (size_t)g->col && k < n; k++) {
+            unsigned char c = (unsigned char)l[k];
+            if (c == '\t')
+                fputc('\t', out);
+            else if ((c & 0xC0) != 0x80)
+                fputc(' ', out);
+        }
+        fputs("^\n", out);
+    }
+}
