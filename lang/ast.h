@@ -42,6 +42,9 @@
  *                 use e->type, the type being made, not that argument
  *    CALL_CONV    conversion int(x) / float(x): target is e->type, the one
  *                 argument args[0] (int<->float, or identity)
+ *  The callee of CALL_BUILTIN and CALL_CONV is an EX_IDENT with REF_BUILTIN
+ *  (type TY_VOID) or REF_TYPE (type: the target); nodes of a type argument
+ *  (make's first) carry the type they denote, with REF_TYPE names.
  *
  *  Field access (EX_FIELD): u.field.index is the field's index in
  *  x->type->st->fields (declaration order). Struct literals: each init
@@ -61,7 +64,7 @@
  *  for-in are fresh per iteration (Go 1.22): a captured one needs a new
  *  cell each iteration.
  *
- *  Statements: ST_VAR has u.var.local (locals) or u.var.global (top level,
+ *  Statements: ST_CONST needs no code (uses are REF_CONST); ST_VAR has u.var.local (locals) or u.var.global (top level,
  *  never both). ST_FOR has u.for_.kind (FOR_RANGE, FOR_ARRAY, FOR_MAP) and
  *  up to two locals: FOR_RANGE var1 = the int; FOR_ARRAY var1 = element or,
  *  with two names, var1 = index and var2 = element; FOR_MAP var1 = key,
@@ -114,6 +117,7 @@ struct lang_type {
     int nparams;
     lang_type *result;    /* TY_FN: TY_VOID when none */
     lang_type *array_of;  /* interning cache: [this] */
+    bool interned;        /* in program->type_hash (maps and fns) */
 };
 
 static inline bool lang_type_is_ref(const lang_type *t)
@@ -137,6 +141,8 @@ struct lang_struct {
     int nfields;
     int index;       /* program->structs[index] */
     bool builtin;    /* declared by stdlib (GCStats) */
+    int *field_hash; /* name -> index + 1 (0 empty), see ck_field_index */
+    int field_hash_cap;
     int line, col;
 };
 
@@ -344,6 +350,8 @@ typedef struct lang_program {
     int nstructs, capstructs;
     lang_type **types;
     int ntypes, captypes;
+    lang_type **type_hash; /* interning index of map and fn types (types.c) */
+    int type_hash_cap, type_hash_n;
     lang_func *main;
 } lang_program;
 

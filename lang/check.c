@@ -42,6 +42,9 @@ typedef struct sym {
 typedef struct scope {
     struct scope *parent;
     sym *syms;
+    int nsyms;
+    sym **table;     /* open addressing, once the scope holds many names */
+    int tcap;
     int saved_slots; /* the function's active slot count at entry */
 } scope;
 
@@ -56,7 +59,17 @@ typedef struct checker {
     int lazy_depth;     /* nested lazy resolutions (consts, globals) */
     lang_type *t_error, *t_void, *t_nil, *t_int, *t_float, *t_bool, *t_string;
     lang_type **builtin_sigs; /* per std_builtin_table entry, STD_FIXED */
+    char tnames[4][128];      /* see tn() */
+    unsigned tn_next;
 } checker;
+
+/* Where a value is used, for messages: "in argument to" + " f". Two
+ * pointers rather than a formatted buffer, for the same reason as tn(). */
+typedef struct ctxt {
+    const char *what, *name;
+} ctxt;
+#define CTX(w) ((ctxt){(w), NULL})
+#define CTXN(w, n) ((ctxt){(w), (n)})
 
 #define NEW(c, T) ((T *)lang_arena_alloc((c)->a, sizeof(T)))
 
@@ -73,16 +86,15 @@ static void error(checker *c, int line, int col, const char *fmt, ...)
     lang_error(c->d, line, col, "%s", buf);
 }
 
-/* A type's name in a small rotating buffer, for messages. */
-typedef struct tname {
-    char s[128];
-} tname;
-
-static tname tn(const lang_type *t)
+/* A type's name for a message, in a ring of buffers in the checker (a
+ * message names at most three types). Buffers live in the checker, not in
+ * the frames of the recursive checking functions, to keep those small:
+ * the tree may be LANG_MAX_NESTING deep. */
+static const char *tn(checker *c, const lang_type *t)
 {
-    tname n;
-    ck_type_write(t, n.s, sizeof n.s);
-    return n;
+    char *b = c->tnames[c->tn_next++ % 4];
+    ck_type_write(t, b, sizeof c->tnames[0]);
+    return b;
 }
 
 static bool is_err(const lang_type *t) { return t->kind == TY_ERROR; }
@@ -103,8 +115,52 @@ static void pop_scope(checker *c)
     c->cur = c->cur->parent;
 }
 
+static uint32_t hash_name(const char *s)
+{
+    uint32_t h = 2166136261u; /* FNV-1a */
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 16777619u;
+    return h;
+}
+
+/* Small scopes are lists; from 16 names on (the package scope of a big
+ * program, the universe) lookups go through a hash table. */
+enum { SCOPE_HASH_MIN = 16 };
+
+static void table_put(scope *s, sym *y)
+{
+    uint32_t i = hash_name(y->name) & (uint32_t)(s->tcap - 1);
+    while (s->table[i])
+        i = (i + 1) & (uint32_t)(s->tcap - 1);
+    s->table[i] = y;
+}
+
+static void scope_add(checker *c, scope *s, sym *y)
+{
+    y->next = s->syms;
+    s->syms = y;
+    s->nsyms++;
+    if (s->nsyms < SCOPE_HASH_MIN)
+        return;
+    if (!s->table || 2 * s->nsyms > s->tcap) {
+        s->tcap = s->tcap ? 2 * s->tcap : 4 * SCOPE_HASH_MIN;
+        s->table = lang_arena_alloc(c->a, (size_t)s->tcap * sizeof *s->table);
+        for (sym *z = s->syms; z; z = z->next)
+            table_put(s, z);
+    } else {
+        table_put(s, y);
+    }
+}
+
 static sym *lookup_in(scope *s, const char *name)
 {
+    if (s->table) {
+        uint32_t i = hash_name(name) & (uint32_t)(s->tcap - 1);
+        for (; s->table[i]; i = (i + 1) & (uint32_t)(s->tcap - 1))
+            if (strcmp(s->table[i]->name, name) == 0)
+                return s->table[i];
+        return NULL;
+    }
     for (sym *y = s->syms; y; y = y->next)
         if (strcmp(y->name, name) == 0)
             return y;
@@ -145,8 +201,7 @@ static sym *declare(checker *c, const char *name, sym_kind k, int line, int col)
     y->kind = k;
     y->line = line;
     y->col = col;
-    y->next = c->cur->syms;
-    c->cur->syms = y;
+    scope_add(c, c->cur, y);
     return y;
 }
 
@@ -246,7 +301,7 @@ static lang_type *resolve_type(checker *c, lang_texpr *t)
         lang_type *v = resolve_type(c, t->elem);
         if (!valid_key(k)) {
             error(c, t->key->line, t->key->col,
-                  "invalid map key type %s (keys are int, string or bool)", tn(k).s);
+                  "invalid map key type %s (keys are int, string or bool)", tn(c, k));
             return c->t_error;
         }
         if (is_err(k) || is_err(v))
@@ -254,7 +309,7 @@ static lang_type *resolve_type(checker *c, lang_texpr *t)
         return ck_map_of(c->a, c->prog, k, v);
     }
     case TX_FN: {
-        lang_type *ps[t->nparams ? t->nparams : 1];
+        lang_type **ps = lang_arena_alloc(c->a, (size_t)(t->nparams + 1) * sizeof *ps);
         bool bad = false;
         for (int i = 0; i < t->nparams; i++) {
             ps[i] = resolve_type(c, t->params[i]);
@@ -274,28 +329,34 @@ static lang_type *resolve_type(checker *c, lang_texpr *t)
 static lang_type *expr_as_type(checker *c, lang_expr *e, bool *is_type)
 {
     *is_type = false;
+    lang_type *t = NULL;
     switch (e->kind) {
     case EX_IDENT: {
         sym *y = lookup(c, e->u.ident.name);
         if (y && y->kind == S_TYPE) {
             *is_type = true;
-            return y->type;
+            e->u.ident.ref.kind = REF_TYPE;
+            t = y->type;
         }
-        return NULL;
+        break;
     }
     case EX_ARRAY:
         if (e->u.array.n == 1) {
-            lang_type *t = expr_as_type(c, e->u.array.elems[0], is_type);
-            if (*is_type)
-                return is_err(t) ? t : ck_array_of(c->a, c->prog, t);
+            t = expr_as_type(c, e->u.array.elems[0], is_type);
+            if (*is_type && !is_err(t))
+                t = ck_array_of(c->a, c->prog, t);
         }
-        return NULL;
+        break;
     case EX_TYPE:
         *is_type = true;
-        return resolve_type(c, e->u.texpr.t);
+        t = resolve_type(c, e->u.texpr.t);
+        break;
     default:
-        return NULL;
+        break;
     }
+    if (*is_type)
+        e->type = t; /* a type argument's nodes carry the type they denote */
+    return t;
 }
 
 /* ---- expressions ---- */
@@ -317,9 +378,22 @@ static lang_type *fail(checker *c, lang_expr *e)
     return set(e, c->t_error);
 }
 
+/* How to name e in "... has no value": "f()" for calls of a name. */
+static const char *novalue(const lang_expr *e, char *buf, size_t n)
+{
+    if (e->kind == EX_CALL && e->u.call.fn->kind == EX_IDENT)
+        snprintf(buf, n, "%s() has no value", e->u.call.fn->u.ident.name);
+    else
+        snprintf(buf, n, "expression has no value");
+    return buf;
+}
+
 /* Converts e (already checked) to type `to`: equal types, or nil into a
  * reference type other than string. */
-static bool assignable(checker *c, lang_expr *e, lang_type *to, const char *context)
+#define CTXFMT "%s%s%s"
+#define CTXARGS(x) (x).what, (x).name ? " " : "", (x).name ? (x).name : ""
+
+static bool assignable(checker *c, lang_expr *e, lang_type *to, ctxt context)
 {
     lang_type *t = e->type;
     if (is_err(t) || is_err(to) || t == to)
@@ -329,39 +403,44 @@ static bool assignable(checker *c, lang_expr *e, lang_type *to, const char *cont
             e->type = to;
             return true;
         }
-        error(c, e->line, e->col, "cannot use nil as %s %s", tn(to).s, context);
+        error(c, e->line, e->col, "cannot use nil as %s " CTXFMT, tn(c, to), CTXARGS(context));
         return false;
     }
     if (t->kind == TY_VOID) {
-        error(c, e->line, e->col, "expression has no value, used %s", context);
+        char buf[96];
+        error(c, e->line, e->col, "%s, used " CTXFMT, novalue(e, buf, sizeof buf),
+              CTXARGS(context));
         return false;
     }
-    error(c, e->line, e->col, "cannot use %s as %s %s", tn(t).s, tn(to).s, context);
+    error(c, e->line, e->col, "cannot use %s as %s " CTXFMT, tn(c, t), tn(c, to),
+          CTXARGS(context));
     return false;
 }
 
 /* A value (not void) of any type; nil must have got a type from want. */
-static lang_type *check_value(checker *c, lang_expr *e, lang_type *want, const char *context)
+static lang_type *check_value(checker *c, lang_expr *e, lang_type *want, ctxt context)
 {
     lang_type *t = check_expr(c, e, want);
     if (t->kind == TY_VOID) {
-        error(c, e->line, e->col, "expression has no value, used %s", context);
+        char buf[96];
+        error(c, e->line, e->col, "%s, used " CTXFMT, novalue(e, buf, sizeof buf),
+              CTXARGS(context));
         return fail(c, e);
     }
     return t;
 }
 
 /* check_value, then assignable to `to`. */
-static void check_as(checker *c, lang_expr *e, lang_type *to, const char *context)
+static void check_as(checker *c, lang_expr *e, lang_type *to, ctxt context)
 {
     check_expr(c, e, to);
     assignable(c, e, to, context);
 }
 
-static void untyped_nil(checker *c, lang_expr *e, const char *context)
+static void untyped_nil(checker *c, lang_expr *e, ctxt context)
 {
     if (e->type->kind == TY_NIL) {
-        error(c, e->line, e->col, "use of untyped nil %s", context);
+        error(c, e->line, e->col, "use of untyped nil " CTXFMT, CTXARGS(context));
         e->type = c->t_error;
     }
 }
@@ -434,7 +513,7 @@ static void fold_unary(checker *c, lang_expr *e)
 static lang_type *check_unary(checker *c, lang_expr *e)
 {
     lx_kind op = e->u.unary.op;
-    lang_type *t = check_value(c, e->u.unary.x, NULL, "as an operand");
+    lang_type *t = check_value(c, e->u.unary.x, NULL, CTX("as an operand"));
     if (is_err(t))
         return fail(c, e);
     bool ok = op == TK_MINUS ? (t->kind == TY_INT || t->kind == TY_FLOAT)
@@ -442,7 +521,7 @@ static lang_type *check_unary(checker *c, lang_expr *e)
             : t->kind == TY_INT;
     if (!ok) {
         error(c, e->line, e->col, "invalid operation: operator %s not defined on %s",
-              lx_kind_name(op), tn(t).s);
+              lx_kind_name(op), tn(c, t));
         return fail(c, e);
     }
     set(e, t);
@@ -481,9 +560,9 @@ static lang_type *check_binary(checker *c, lang_expr *e)
 {
     lx_kind op = e->u.binary.op;
     lang_expr *x = e->u.binary.x, *y = e->u.binary.y;
-    lang_type *tx = check_value(c, x, NULL, "as an operand");
+    lang_type *tx = check_value(c, x, NULL, CTX("as an operand"));
     /* `nil == ref` and `ref == nil`: nil takes the other side's type. */
-    lang_type *ty = check_value(c, y, tx->kind == TY_NIL ? NULL : tx, "as an operand");
+    lang_type *ty = check_value(c, y, tx->kind == TY_NIL ? NULL : tx, CTX("as an operand"));
     if (is_err(tx) || is_err(ty))
         return fail(c, e);
     if (tx->kind == TY_NIL && ty->kind == TY_NIL) {
@@ -499,20 +578,20 @@ static lang_type *check_binary(checker *c, lang_expr *e)
             return fail(c, e);
         }
         if (!lang_type_is_ref(other) || other->kind == TY_STRING) {
-            error(c, n->line, n->col, "cannot compare %s with nil", tn(other).s);
+            error(c, n->line, n->col, "cannot compare %s with nil", tn(c, other));
             return fail(c, e);
         }
         n->type = other;
         return set(e, c->t_bool);
     }
     if (tx != ty) {
-        error(c, e->line, e->col, "invalid operation: mismatched types %s and %s", tn(tx).s,
-              tn(ty).s);
+        error(c, e->line, e->col, "invalid operation: mismatched types %s and %s", tn(c, tx),
+              tn(c, ty));
         return fail(c, e);
     }
     if (!op_defined(op, tx)) {
         error(c, e->line, e->col, "invalid operation: operator %s not defined on %s",
-              lx_kind_name(op), tn(tx).s);
+              lx_kind_name(op), tn(c, tx));
         return fail(c, e);
     }
     set(e, is_comparison(op) ? c->t_bool : tx);
@@ -551,15 +630,15 @@ static lang_type *check_conversion(checker *c, lang_expr *e, lang_type *to, cons
         return fail(c, e);
     }
     lang_expr *x = e->u.call.args[0];
-    lang_type *t = check_value(c, x, NULL, "in conversion");
+    lang_type *t = check_value(c, x, NULL, CTX("in conversion"));
     if (is_err(t))
         return fail(c, e);
     bool num = t->kind == TY_INT || t->kind == TY_FLOAT;
     if (!((to->kind == TY_INT || to->kind == TY_FLOAT) && num)) {
         if (to->kind == TY_STRING)
-            error(c, e->line, e->col, "cannot convert %s to string (use str(x))", tn(t).s);
+            error(c, e->line, e->col, "cannot convert %s to string (use str(x))", tn(c, t));
         else
-            error(c, e->line, e->col, "cannot convert %s to %s", tn(t).s, tn(to).s);
+            error(c, e->line, e->col, "cannot convert %s to %s", tn(c, t), tn(c, to));
         return fail(c, e);
     }
     set(e, to);
@@ -587,10 +666,8 @@ static lang_type *check_call_args(checker *c, lang_expr *e, lang_type *ft, const
         check_args_loosely(c, e, 0);
         return set(e, ft->result);
     }
-    char ctx[96];
-    snprintf(ctx, sizeof ctx, "in argument to %s", name);
     for (int i = 0; i < ft->nparams; i++)
-        check_as(c, e->u.call.args[i], ft->params[i], ctx);
+        check_as(c, e->u.call.args[i], ft->params[i], CTXN("in argument to", name));
     return set(e, ft->result);
 }
 
@@ -599,12 +676,12 @@ static lang_type *container_arg(checker *c, lang_expr *e, int i, lang_type_kind 
                                 const char *name)
 {
     lang_expr *a = e->u.call.args[i];
-    lang_type *t = check_value(c, a, NULL, "as an argument");
+    lang_type *t = check_value(c, a, NULL, CTX("as an argument"));
     if (is_err(t))
         return t;
     if (t->kind != k) {
         error(c, a->line, a->col, "%s needs %s, not %s", name,
-              k == TY_ARRAY ? "an array" : "a map", tn(t).s);
+              k == TY_ARRAY ? "an array" : "a map", tn(c, t));
         return c->t_error;
     }
     return t;
@@ -624,18 +701,18 @@ static lang_type *check_builtin(checker *c, lang_expr *e, int bi)
         return check_call_args(c, e, c->builtin_sigs[bi], name);
     case STD_PRINT:
         for (int i = 0; i < e->u.call.nargs; i++) {
-            check_value(c, args[i], NULL, "in argument to print");
-            untyped_nil(c, args[i], "in argument to print");
+            check_value(c, args[i], NULL, CTX("in argument to print"));
+            untyped_nil(c, args[i], CTX("in argument to print"));
         }
         return set(e, c->t_void);
     case STD_LEN: {
         if (!nargs_ok(c, e, name, 1))
             break;
-        lang_type *t = check_value(c, args[0], NULL, "as an argument");
+        lang_type *t = check_value(c, args[0], NULL, CTX("as an argument"));
         if (is_err(t))
             return set(e, c->t_int);
         if (t->kind != TY_STRING && t->kind != TY_ARRAY && t->kind != TY_MAP) {
-            error(c, args[0]->line, args[0]->col, "invalid argument: len of %s", tn(t).s);
+            error(c, args[0]->line, args[0]->col, "invalid argument: len of %s", tn(c, t));
             return set(e, c->t_int);
         }
         set(e, c->t_int);
@@ -654,7 +731,7 @@ static lang_type *check_builtin(checker *c, lang_expr *e, int bi)
             check_expr(c, args[1], NULL);
             return set(e, c->t_void);
         }
-        check_as(c, args[1], t->elem, "in argument to push");
+        check_as(c, args[1], t->elem, CTX("in argument to push"));
         return set(e, c->t_void);
     }
     case STD_POP: {
@@ -673,9 +750,7 @@ static lang_type *check_builtin(checker *c, lang_expr *e, int bi)
             check_expr(c, args[1], NULL);
             return set(e, r);
         }
-        char ctx[64];
-        snprintf(ctx, sizeof ctx, "in argument to %s", name);
-        check_as(c, args[1], t->key, ctx);
+        check_as(c, args[1], t->key, CTXN("in argument to", name));
         return set(e, r);
     }
     case STD_KEYS: {
@@ -687,19 +762,19 @@ static lang_type *check_builtin(checker *c, lang_expr *e, int bi)
     case STD_STR: {
         if (!nargs_ok(c, e, name, 1))
             break;
-        check_value(c, args[0], NULL, "in argument to str");
-        untyped_nil(c, args[0], "in argument to str");
+        check_value(c, args[0], NULL, CTX("in argument to str"));
+        untyped_nil(c, args[0], CTX("in argument to str"));
         return set(e, c->t_string);
     }
     case STD_ABS: {
         if (!nargs_ok(c, e, name, 1))
             break;
-        lang_type *t = check_value(c, args[0], NULL, "as an argument");
+        lang_type *t = check_value(c, args[0], NULL, CTX("as an argument"));
         if (is_err(t))
             return fail(c, e);
         if (!numeric(t)) {
             error(c, args[0]->line, args[0]->col, "%s needs int or float, not %s", name,
-                  tn(t).s);
+                  tn(c, t));
             return fail(c, e);
         }
         return set(e, t);
@@ -707,18 +782,18 @@ static lang_type *check_builtin(checker *c, lang_expr *e, int bi)
     case STD_MINMAX: {
         if (!nargs_ok(c, e, name, 2))
             break;
-        lang_type *t = check_value(c, args[0], NULL, "as an argument");
-        lang_type *u = check_value(c, args[1], NULL, "as an argument");
+        lang_type *t = check_value(c, args[0], NULL, CTX("as an argument"));
+        lang_type *u = check_value(c, args[1], NULL, CTX("as an argument"));
         if (is_err(t) || is_err(u))
             return fail(c, e);
         if (!numeric(t)) {
             error(c, args[0]->line, args[0]->col, "%s needs int or float, not %s", name,
-                  tn(t).s);
+                  tn(c, t));
             return fail(c, e);
         }
         if (t != u) {
-            error(c, e->line, e->col, "mismatched types %s and %s in call to %s", tn(t).s,
-                  tn(u).s, name);
+            error(c, e->line, e->col, "mismatched types %s and %s in call to %s", tn(c, t),
+                  tn(c, u), name);
             return fail(c, e);
         }
         return set(e, t);
@@ -746,22 +821,22 @@ static lang_type *check_builtin(checker *c, lang_expr *e, int bi)
         }
         if (t->kind == TY_ARRAY) {
             if (e->u.call.nargs != 2) {
-                error(c, e->line, e->col, "make(%s) needs a length: make(%s, n)", tn(t).s,
-                      tn(t).s);
+                error(c, e->line, e->col, "make(%s) needs a length: make(%s, n)", tn(c, t),
+                      tn(c, t));
                 return fail(c, e);
             }
-            check_as(c, args[1], c->t_int, "as the length in make");
+            check_as(c, args[1], c->t_int, CTX("as the length in make"));
             return set(e, t);
         }
         if (t->kind == TY_MAP) {
             if (e->u.call.nargs != 1) {
-                error(c, args[1]->line, args[1]->col, "make(%s) takes no length", tn(t).s);
+                error(c, args[1]->line, args[1]->col, "make(%s) takes no length", tn(c, t));
                 check_args_loosely(c, e, 1);
             }
             return set(e, t);
         }
         error(c, args[0]->line, args[0]->col, "cannot make %s; make makes arrays and maps",
-              tn(t).s);
+              tn(c, t));
         check_args_loosely(c, e, 1);
         return fail(c, e);
     }
@@ -787,13 +862,13 @@ static lang_type *check_call(checker *c, lang_expr *e)
             return check_builtin(c, e, y->builtin);
         }
     }
-    lang_type *ft = check_value(c, fn, NULL, "as a function");
+    lang_type *ft = check_value(c, fn, NULL, CTX("as a function"));
     if (is_err(ft)) {
         check_args_loosely(c, e, 0);
         return fail(c, e);
     }
     if (ft->kind != TY_FN) {
-        error(c, e->line, e->col, "cannot call a value of type %s", tn(ft).s);
+        error(c, e->line, e->col, "cannot call a value of type %s", tn(c, ft));
         check_args_loosely(c, e, 0);
         return fail(c, e);
     }
@@ -814,7 +889,7 @@ static lang_type *check_array_lit(checker *c, lang_expr *e, lang_type *want)
     }
     if (want && want->kind == TY_ARRAY) {
         for (int i = 0; i < n; i++)
-            check_as(c, el[i], want->elem, "in array literal");
+            check_as(c, el[i], want->elem, CTX("in array literal"));
         return set(e, want);
     }
     if (n == 0) {
@@ -825,7 +900,7 @@ static lang_type *check_array_lit(checker *c, lang_expr *e, lang_type *want)
     lang_type *et = NULL;
     bool bad = false;
     for (int i = 0; i < n; i++) {
-        lang_type *t = check_value(c, el[i], et, "in array literal");
+        lang_type *t = check_value(c, el[i], et, CTX("in array literal"));
         if (is_err(t))
             bad = true;
         else if (!et && t->kind != TY_NIL)
@@ -838,7 +913,7 @@ static lang_type *check_array_lit(checker *c, lang_expr *e, lang_type *want)
         return fail(c, e);
     }
     for (int i = 0; i < n; i++)
-        if (!assignable(c, el[i], et, "in array literal"))
+        if (!assignable(c, el[i], et, CTX("in array literal")))
             bad = true;
     return bad ? fail(c, e) : set(e, ck_array_of(c->a, c->prog, et));
 }
@@ -856,8 +931,8 @@ static lang_type *check_map_lit(checker *c, lang_expr *e, lang_type *want)
     }
     if (want && want->kind == TY_MAP) {
         for (int i = 0; i < n; i++) {
-            check_as(c, ks[i], want->key, "as a map key");
-            check_as(c, vs[i], want->elem, "as a map value");
+            check_as(c, ks[i], want->key, CTX("as a map key"));
+            check_as(c, vs[i], want->elem, CTX("as a map value"));
         }
         return set(e, want);
     }
@@ -869,8 +944,8 @@ static lang_type *check_map_lit(checker *c, lang_expr *e, lang_type *want)
     lang_type *kt = NULL, *vt = NULL;
     bool bad = false;
     for (int i = 0; i < n; i++) {
-        lang_type *k = check_value(c, ks[i], kt, "as a map key");
-        lang_type *v = check_value(c, vs[i], vt, "as a map value");
+        lang_type *k = check_value(c, ks[i], kt, CTX("as a map key"));
+        lang_type *v = check_value(c, vs[i], vt, CTX("as a map value"));
         bad |= is_err(k) || is_err(v);
         if (!kt && !is_err(k) && k->kind != TY_NIL)
             kt = k;
@@ -885,12 +960,12 @@ static lang_type *check_map_lit(checker *c, lang_expr *e, lang_type *want)
     }
     if (!valid_key(kt)) {
         error(c, ks[0]->line, ks[0]->col,
-              "invalid map key type %s (keys are int, string or bool)", tn(kt).s);
+              "invalid map key type %s (keys are int, string or bool)", tn(c, kt));
         return fail(c, e);
     }
     for (int i = 0; i < n; i++) {
-        bad |= !assignable(c, ks[i], kt, "as a map key");
-        bad |= !assignable(c, vs[i], vt, "as a map value");
+        bad |= !assignable(c, ks[i], kt, CTX("as a map key"));
+        bad |= !assignable(c, vs[i], vt, CTX("as a map value"));
     }
     return bad ? fail(c, e) : set(e, ck_map_of(c->a, c->prog, kt, vt));
 }
@@ -910,47 +985,44 @@ static lang_type *check_struct_lit(checker *c, lang_expr *e)
     }
     lang_struct *st = y->type->st;
     e->u.struct_.st = st;
+    bool *seen = lang_arena_alloc(c->a, (size_t)st->nfields + 1);
     for (int i = 0; i < e->u.struct_.n; i++) {
         lang_field_init *in = &e->u.struct_.inits[i];
-        lang_field *f = NULL;
-        for (int j = 0; j < st->nfields && !f; j++)
-            if (strcmp(st->fields[j].name, in->name) == 0)
-                f = &st->fields[j];
-        for (int j = 0; j < i; j++)
-            if (strcmp(e->u.struct_.inits[j].name, in->name) == 0) {
+        int fi = ck_field_index(c->a, st, in->name);
+        lang_field *f = fi < 0 ? NULL : &st->fields[fi];
+        if (f) {
+            if (seen[fi])
                 error(c, in->line, in->col, "duplicate field %s in struct literal", in->name);
-                break;
-            }
+            seen[fi] = true;
+        }
         if (!f) {
             error(c, in->line, in->col, "unknown field %s in struct %s", in->name, st->name);
             check_expr(c, in->value, NULL);
             continue;
         }
         in->field = f->index;
-        char ctx[96];
-        snprintf(ctx, sizeof ctx, "in field %s", f->name);
-        check_as(c, in->value, f->type, ctx);
+        check_as(c, in->value, f->type, CTXN("in field", f->name));
     }
     return set(e, y->type);
 }
 
 static lang_type *check_index(checker *c, lang_expr *e)
 {
-    lang_type *t = check_value(c, e->u.index.x, NULL, "as an indexed value");
+    lang_type *t = check_value(c, e->u.index.x, NULL, CTX("as an indexed value"));
     lang_expr *i = e->u.index.index;
     if (is_err(t)) {
         check_expr(c, i, NULL);
         return fail(c, e);
     }
     if (t->kind == TY_ARRAY) {
-        check_as(c, i, c->t_int, "as an index");
+        check_as(c, i, c->t_int, CTX("as an index"));
         return set(e, t->elem);
     }
     if (t->kind == TY_MAP) {
-        check_as(c, i, t->key, "as a map key");
+        check_as(c, i, t->key, CTX("as a map key"));
         return set(e, t->elem);
     }
-    error(c, e->line, e->col, "cannot index a value of type %s%s", tn(t).s,
+    error(c, e->line, e->col, "cannot index a value of type %s%s", tn(c, t),
           t->kind == TY_STRING ? " (use ord or substr)" : "");
     check_expr(c, i, NULL);
     return fail(c, e);
@@ -958,20 +1030,20 @@ static lang_type *check_index(checker *c, lang_expr *e)
 
 static lang_type *check_field(checker *c, lang_expr *e)
 {
-    lang_type *t = check_value(c, e->u.field.x, NULL, "as a struct");
+    lang_type *t = check_value(c, e->u.field.x, NULL, CTX("as a struct"));
     if (is_err(t))
         return fail(c, e);
     if (t->kind != TY_STRUCT) {
-        error(c, e->line, e->col, "%s has no field %s (not a struct)", tn(t).s,
+        error(c, e->line, e->col, "%s has no field %s (not a struct)", tn(c, t),
               e->u.field.name);
         return fail(c, e);
     }
     lang_struct *st = t->st;
-    for (int j = 0; j < st->nfields; j++)
-        if (strcmp(st->fields[j].name, e->u.field.name) == 0) {
-            e->u.field.index = j;
-            return set(e, st->fields[j].type);
-        }
+    int j = ck_field_index(c->a, st, e->u.field.name);
+    if (j >= 0) {
+        e->u.field.index = j;
+        return set(e, st->fields[j].type);
+    }
     error(c, e->line, e->col, "unknown field %s in struct %s", e->u.field.name, st->name);
     return fail(c, e);
 }
@@ -1089,10 +1161,10 @@ static void eval_const(checker *c, sym *y)
     y->type = c->t_error;
     if (!x)
         return;
-    lang_type *t = check_value(c, x, want, "as a constant");
+    lang_type *t = check_value(c, x, want, CTX("as a constant"));
     if (is_err(t) || (want && is_err(want)))
         return;
-    if (want && !assignable(c, x, want, "in constant declaration"))
+    if (want && !assignable(c, x, want, CTX("in constant declaration")))
         return;
     if (!x->is_const) {
         error(c, x->line, x->col, "value of constant %s is not a constant expression",
@@ -1129,8 +1201,7 @@ static void check_global(checker *c, sym *y)
     /* A declared type was resolved with the other top-level types. */
     lang_type *t = g->type;
     if (s->u.var.init) {
-        char ctx[96];
-        snprintf(ctx, sizeof ctx, "in initialization of %s", y->name);
+        ctxt ctx = CTXN("in initialization of", y->name);
         lang_type *it = check_value(c, s->u.var.init, t, ctx);
         if (t) {
             assignable(c, s->u.var.init, t, ctx);
@@ -1181,9 +1252,9 @@ static void check_block_in(checker *c, lang_stmt *b)
 
 static void check_cond(checker *c, lang_expr *e, const char *what)
 {
-    lang_type *t = check_value(c, e, NULL, "as a condition");
+    lang_type *t = check_value(c, e, NULL, CTX("as a condition"));
     if (!is_err(t) && t->kind != TY_BOOL)
-        error(c, e->line, e->col, "non-bool condition in %s (type %s)", what, tn(t).s);
+        error(c, e->line, e->col, "non-bool condition in %s (type %s)", what, tn(c, t));
 }
 
 static void check_local_var(checker *c, lang_stmt *s)
@@ -1191,8 +1262,7 @@ static void check_local_var(checker *c, lang_stmt *s)
     lang_type *t = s->u.var.texpr ? resolve_type(c, s->u.var.texpr) : NULL;
     lang_expr *x = s->u.var.init;
     if (x) {
-        char ctx[96];
-        snprintf(ctx, sizeof ctx, "in initialization of %s", s->u.var.name);
+        ctxt ctx = CTXN("in initialization of", s->u.var.name);
         check_value(c, x, t, ctx);
         if (t)
             assignable(c, x, t, ctx);
@@ -1242,26 +1312,26 @@ static void check_assign(checker *c, lang_stmt *s)
         error(c, t->line, t->col, "cannot assign to this expression");
         ok = false;
     }
-    lang_type *tt = ok ? check_value(c, t, NULL, "as an assignment target") : c->t_error;
+    lang_type *tt = ok ? check_value(c, t, NULL, CTX("as an assignment target")) : c->t_error;
     if (!ok)
         t->type = tt;
     if (op == TK_ASSIGN) {
         check_expr(c, v, is_err(tt) ? NULL : tt);
         if (!is_err(tt))
-            assignable(c, v, tt, "in assignment");
+            assignable(c, v, tt, CTX("in assignment"));
         return;
     }
-    lang_type *vt = check_value(c, v, tt, "in assignment");
+    lang_type *vt = check_value(c, v, tt, CTX("in assignment"));
     if (is_err(tt) || is_err(vt))
         return;
     if (tt != vt) {
-        error(c, s->line, s->col, "invalid operation: mismatched types %s and %s", tn(tt).s,
-              tn(vt).s);
+        error(c, s->line, s->col, "invalid operation: mismatched types %s and %s", tn(c, tt),
+              tn(c, vt));
         return;
     }
     if (!op_defined(op, tt))
         error(c, s->line, s->col, "invalid operation: operator %s not defined on %s",
-              lx_kind_name(op), tn(tt).s);
+              lx_kind_name(op), tn(c, tt));
 }
 
 static void check_for(checker *c, lang_stmt *s)
@@ -1271,13 +1341,13 @@ static void check_for(checker *c, lang_stmt *s)
     lang_type *t1 = c->t_error, *t2 = NULL;
     if (s->u.for_.hi) {
         s->u.for_.kind = FOR_RANGE;
-        check_as(c, x, c->t_int, "as a range bound");
-        check_as(c, s->u.for_.hi, c->t_int, "as a range bound");
+        check_as(c, x, c->t_int, CTX("as a range bound"));
+        check_as(c, s->u.for_.hi, c->t_int, CTX("as a range bound"));
         t1 = c->t_int;
         if (s->u.for_.name2)
             error(c, s->u.for_.line2, s->u.for_.col2, "a range gives one variable, not two");
     } else {
-        lang_type *t = check_value(c, x, NULL, "in for");
+        lang_type *t = check_value(c, x, NULL, CTX("in for"));
         if (t->kind == TY_ARRAY) {
             s->u.for_.kind = FOR_ARRAY;
             if (s->u.for_.name2) {
@@ -1292,7 +1362,7 @@ static void check_for(checker *c, lang_stmt *s)
             t2 = s->u.for_.name2 ? t->elem : NULL;
         } else if (!is_err(t)) {
             error(c, x->line, x->col, "cannot range over %s (want a..b, an array or a map)",
-                  tn(t).s);
+                  tn(c, t));
         }
     }
     /* The hidden state of the loop (bound, index, container) is the
@@ -1352,9 +1422,9 @@ static void check_stmt(checker *c, lang_stmt *s)
                   c->fn->name);
             check_expr(c, x, NULL);
         } else if (!x && r->kind != TY_VOID && !is_err(r)) {
-            error(c, s->line, s->col, "missing return value (want %s)", tn(r).s);
+            error(c, s->line, s->col, "missing return value (want %s)", tn(c, r));
         } else if (x) {
-            check_as(c, x, r, "in return");
+            check_as(c, x, r, CTX("in return"));
         }
         break;
     }
@@ -1413,7 +1483,7 @@ static bool terminates(const lang_stmt *s)
 static void resolve_signature(checker *c, lang_func *f)
 {
     int n = f->nparams;
-    lang_type *ps[n ? n : 1];
+    lang_type **ps = lang_arena_alloc(c->a, (size_t)(n + 1) * sizeof *ps);
     bool bad = false;
     for (int i = 0; i < n; i++) {
         ps[i] = resolve_type(c, f->params[i].texpr);
@@ -1424,11 +1494,9 @@ static void resolve_signature(checker *c, lang_func *f)
         /* Keep the parameter types we know for the body; the function's
          * own type is an error so its uses stay quiet. */
         f->type = ck_type_new(c->a, c->prog, TY_FN);
-        f->type->params = lang_arena_alloc(c->a, (size_t)(n ? n : 1) * sizeof(lang_type *));
-        memcpy(f->type->params, ps, (size_t)n * sizeof(lang_type *));
+        f->type->params = ps;
         f->type->nparams = n;
         f->type->result = r;
-        f->type->kind = TY_FN;
         return;
     }
     f->type = ck_fn_of(c->a, c->prog, ps, n, r);
@@ -1492,12 +1560,8 @@ static void resolve_fields(checker *c, lang_struct *st)
 {
     for (int i = 0; i < st->nfields; i++) {
         lang_field *f = &st->fields[i];
-        for (int j = 0; j < i; j++)
-            if (strcmp(st->fields[j].name, f->name) == 0) {
-                error(c, f->line, f->col, "duplicate field %s in struct %s", f->name,
-                      st->name);
-                break;
-            }
+        if (ck_field_index(c->a, st, f->name) != i)
+            error(c, f->line, f->col, "duplicate field %s in struct %s", f->name, st->name);
         f->type = resolve_type(c, f->texpr);
     }
 }

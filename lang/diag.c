@@ -46,16 +46,26 @@ void lang_diags_sort(lang_diags *d)
         qsort(d->v, (size_t)d->n, sizeof *d->v, cmp_diag);
 }
 
-/* Finds line `line` (1-based) in src; returns its start and length. */
-static const char *find_line(const char *src, size_t len, int line, size_t *n)
+/* Walks to line `line` (1-based) from the cursor (*at, *at_line), which
+ * only moves forward while the diagnostics are sorted; returns the line's
+ * start and length, or NULL past the end. */
+static const char *find_line(const char *src, size_t len, int line, const char **at,
+                             int *at_line, size_t *n)
 {
-    const char *p = src, *end = src + len;
-    for (int l = 1; l < line && p < end; l++) {
+    const char *end = src + len;
+    if (line < *at_line) {
+        *at = src;
+        *at_line = 1;
+    }
+    const char *p = *at;
+    for (int l = *at_line; l < line; l++) {
         const char *nl = memchr(p, '\n', (size_t)(end - p));
         if (!nl)
             return NULL;
         p = nl + 1;
     }
+    *at = p;
+    *at_line = line;
     const char *nl = memchr(p, '\n', (size_t)(end - p));
     *n = (size_t)((nl ? nl : end) - p);
     return p;
@@ -64,21 +74,33 @@ static const char *find_line(const char *src, size_t len, int line, size_t *n)
 void lang_diags_print(const lang_diags *d, const char *file, const char *src,
                       size_t len, FILE *out)
 {
+    const char *at = src;
+    int at_line = 1;
     for (int i = 0; i < d->n; i++) {
         const lang_diag *g = &d->v[i];
         fprintf(out, "%s:%d:%d: error: %s\n", file, g->line, g->col, g->msg);
         size_t n = 0;
-        const char *l = src ? find_line(src, len, g->line, &n) : NULL;
+        const char *l = src ? find_line(src, len, g->line, &at, &at_line, &n) : NULL;
         if (!l)
             continue;
+        /* A window of at most 200 bytes around the column keeps
+         * pathological one-line inputs readable. */
+        size_t from = 0, col = g->col > 0 ? (size_t)g->col - 1 : 0;
+        if (col > 150 && n > 200)
+            from = col - 100 < n ? col - 100 : n;
+        while (from > 0 && from < n && ((unsigned char)l[from] & 0xC0) == 0x80)
+            from--; /* do not cut a UTF-8 sequence */
+        l += from;
+        n -= from;
+        col -= from < col ? from : col;
         if (n > 200)
-            n = 200; /* keep pathological one-line inputs readable */
+            n = 200;
         for (size_t k = 0; k < n; k++)
             fputc(l[k] == '\0' || l[k] == '\r' ? ' ' : l[k], out);
         fputc('\n', out);
         /* The caret: tabs stay tabs so it lines up, UTF-8 continuation
          * bytes take no column of their own. */
-        for (size_t k = 0; k + 1 < (size_t)g->col && k < n; k++) {
+        for (size_t k = 0; k < col && k < n; k++) {
             unsigned char c = (unsigned char)l[k];
             if (c == '\t')
                 fputc('\t', out);

@@ -19,6 +19,9 @@ lang_type *ck_array_of(lang_arena *a, lang_program *p, lang_type *elem);
 lang_type *ck_map_of(lang_arena *a, lang_program *p, lang_type *key, lang_type *val);
 lang_type *ck_fn_of(lang_arena *a, lang_program *p, lang_type **params, int n,
                     lang_type *result);
+/* Index of the first field of st named name, or -1; builds st's
+ * field index on first use. */
+int ck_field_index(lang_arena *a, lang_struct *st, const char *name);
 /* Writes t as the language spells it, truncating to fit n bytes. */
 void ck_type_write(const lang_type *t, char *buf, size_t n);
 

@@ -10,6 +10,25 @@
  * mutable state, and freeing never recurses over the tree.
  *
  * The AST annotation contract for the compiler is documented in ast.h.
+ *
+ * Where LANGUAGE.md is silent, the front end decides (each is tested):
+ *  - -9223372036854775808 is an error: the literal is an int before the
+ *    minus applies (toy has no untyped constants); write
+ *    -9223372036854775807 - 1, which folds to the minimum.
+ *  - `map` is reserved (the keyword of map types); `_` is the blank name
+ *    (declares nothing, cannot be read).
+ *  - Constant expressions are folded everywhere; int overflow, division by
+ *    zero and bad shifts in them are errors (as in Go); floats fold as IEEE.
+ *  - An expression statement must be a call. Built-in functions must be
+ *    called (they are not values). min and max take two arguments.
+ *  - `for i, x in array` gives index and element; `for x in array` the
+ *    element; `for k in map` the key; a range `a..b` one int.
+ *  - Top-level names may be used before their declaration; constants and
+ *    inferred globals resolve lazily (cycles are errors); globals are
+ *    initialized in source order.
+ *  - Nesting deeper than LANG_MAX_NESTING is an error; at that depth the
+ *    front end needs about 512 KB of C stack (the main thread has 8 MB):
+ *    message buffers live in the checker, not in recursive frames.
  * Like Lua's llex/lparser split (luaX_/luaY_), names carry lx_ (lexer),
  * ps_ (parser), ck_ (checker) or lang_ (everything else).
  */

@@ -177,16 +177,12 @@ static int64_t int_value(lx_lexer *lx, const unsigned char *tok,
 static double float_value(lx_lexer *lx, const unsigned char *tok,
                           const unsigned char *end)
 {
-    char buf[128];
+    char *buf = lang_arena_alloc(lx->arena, (size_t)(end - tok) + 1);
     size_t n = 0;
-    for (const unsigned char *p = tok; p < end && n + 1 < sizeof buf; p++)
+    for (const unsigned char *p = tok; p < end; p++)
         if (*p != '_')
             buf[n++] = (char)*p;
     buf[n] = '\0';
-    if ((size_t)(end - tok) >= sizeof buf) {
-        err_at(lx, tok, "float literal too long");
-        return 0;
-    }
     errno = 0;
     double d = strtod(buf, NULL);
     if (isinf(d)) {

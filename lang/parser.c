@@ -778,6 +778,15 @@ static lang_stmt *parse_stmt(parser *p)
         error_tok(p, &t, "else must follow the '}' of its if on the same line%s", "");
         advance(p);
         return NULL;
+    case TK_FN:
+        if (p->peek.kind == TK_IDENT) {
+            error_tok(p, &t, "functions are declared at top level; inside a function "
+                             "write var %s = fn (...) { ... }",
+                      lang_arena_strndup(p->a, p->peek.start, (size_t)p->peek.len));
+            advance(p);
+            return NULL;
+        }
+        break;
     default:
         break;
     }

@@ -8,6 +8,7 @@
 #include "stdlib/stdlib.h"
 #include "tests/unit/unit.h"
 
+#include <glob.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -340,6 +341,138 @@ static void test_diagnostics_as_data(void)
     lang_unit_free(u);
 }
 
+/* ---- every node annotated, over every valid program ---- */
+
+static int unannotated;
+
+static void walk_stmt(const lang_stmt *s);
+
+static void walk_expr(const lang_expr *e)
+{
+    if (!e->type || e->type->kind == TY_ERROR || e->type->kind == TY_NIL) {
+        unannotated++;
+        fprintf(stderr, "expression at %d:%d has no type\n", e->line, e->col);
+        return;
+    }
+    switch (e->kind) {
+    case EX_IDENT:
+        if (e->u.ident.ref.kind == REF_NONE) {
+            unannotated++;
+            fprintf(stderr, "name %s at %d:%d unresolved\n", e->u.ident.name, e->line, e->col);
+        }
+        break;
+    case EX_UNARY: walk_expr(e->u.unary.x); break;
+    case EX_BINARY: walk_expr(e->u.binary.x); walk_expr(e->u.binary.y); break;
+    case EX_CALL:
+        if (e->u.call.kind == CALL_NONE)
+            unannotated++;
+        walk_expr(e->u.call.fn);
+        for (int i = 0; i < e->u.call.nargs; i++)
+            walk_expr(e->u.call.args[i]);
+        break;
+    case EX_INDEX: walk_expr(e->u.index.x); walk_expr(e->u.index.index); break;
+    case EX_FIELD:
+        if (e->u.field.index < 0)
+            unannotated++;
+        walk_expr(e->u.field.x);
+        break;
+    case EX_ARRAY:
+        for (int i = 0; i < e->u.array.n; i++)
+            walk_expr(e->u.array.elems[i]);
+        break;
+    case EX_MAP:
+        for (int i = 0; i < e->u.map.n; i++) {
+            walk_expr(e->u.map.keys[i]);
+            walk_expr(e->u.map.vals[i]);
+        }
+        break;
+    case EX_STRUCT:
+        if (!e->u.struct_.st)
+            unannotated++;
+        for (int i = 0; i < e->u.struct_.n; i++) {
+            if (e->u.struct_.inits[i].field < 0)
+                unannotated++;
+            walk_expr(e->u.struct_.inits[i].value);
+        }
+        break;
+    case EX_CLOSURE: walk_stmt(e->u.closure.fn->body); break;
+    default: break;
+    }
+}
+
+static void walk_stmt(const lang_stmt *s)
+{
+    switch (s->kind) {
+    case ST_BLOCK:
+        for (int i = 0; i < s->u.block.n; i++)
+            walk_stmt(s->u.block.stmts[i]);
+        break;
+    case ST_VAR:
+        if (!s->u.var.local || !s->u.var.type)
+            unannotated++;
+        if (s->u.var.init)
+            walk_expr(s->u.var.init);
+        break;
+    case ST_ASSIGN: walk_expr(s->u.assign.target); walk_expr(s->u.assign.value); break;
+    case ST_EXPR: walk_expr(s->u.expr.x); break;
+    case ST_IF:
+        walk_expr(s->u.if_.cond);
+        walk_stmt(s->u.if_.then);
+        if (s->u.if_.else_)
+            walk_stmt(s->u.if_.else_);
+        break;
+    case ST_WHILE: walk_expr(s->u.while_.cond); walk_stmt(s->u.while_.body); break;
+    case ST_FOR:
+        if (s->u.for_.kind == FOR_NONE || !s->u.for_.var1)
+            unannotated++;
+        walk_expr(s->u.for_.x);
+        if (s->u.for_.hi)
+            walk_expr(s->u.for_.hi);
+        walk_stmt(s->u.for_.body);
+        break;
+    case ST_RETURN:
+        if (s->u.ret.x)
+            walk_expr(s->u.ret.x);
+        break;
+    default: break;
+    }
+}
+
+static void test_every_node_annotated(void)
+{
+    glob_t g;
+    CU_ASSERT_EQUAL_FATAL(glob("tests/toy/check/*.toy", 0, NULL, &g), 0);
+    CU_ASSERT(g.gl_pathc >= 8);
+    for (size_t i = 0; i < g.gl_pathc; i++) {
+        lang_unit *u = lang_unit_open(g.gl_pathv[i]);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(u);
+        CU_ASSERT_EQUAL(lang_unit_check(u), 0);
+        unannotated = 0;
+        lang_program *p = u->program;
+        for (int j = 0; j < p->nfuncs_top; j++)
+            walk_stmt(p->funcs[j]->body);
+        for (int j = 0; j < p->nglobals; j++) {
+            if (!p->globals[j]->type)
+                unannotated++;
+            if (p->globals[j]->init)
+                walk_expr(p->globals[j]->init);
+        }
+        for (int j = 0; j < p->nfuncs; j++) {
+            lang_func *f = p->funcs[j];
+            if (!f->type || f->type->kind != TY_FN || f->nslots < f->nparams)
+                unannotated++;
+            for (int k = 0; k < f->nlocals; k++)
+                if (f->locals[k]->slot >= f->nslots || f->locals[k]->fn != f)
+                    unannotated++;
+        }
+        if (unannotated)
+            fprintf(stderr, "%s: %d unannotated\n", g.gl_pathv[i], unannotated);
+        CU_ASSERT_EQUAL(unannotated, 0);
+        lang_unit_free(u);
+    }
+    globfree(&g);
+}
+
 static void test_check_file(void)
 {
     /* The front door on a file that does not exist. */
@@ -364,6 +497,7 @@ int main(int argc, char **argv)
         {"const_folding", test_const_folding},
         {"builtins_table", test_builtins_table},
         {"diagnostics_as_data", test_diagnostics_as_data},
+        {"every_node_annotated", test_every_node_annotated},
         {"check_file", test_check_file},
         CU_TEST_INFO_NULL,
     };

@@ -250,6 +250,15 @@ static void test_deep_nesting(void)
     deep(200, "var a = ", "[", "1", "]", 0);
     deep(200, "var x = ", "-", "1", "", 0);
     deep(200, "", "while true {", "break", "}", 0);
+    /* Just under the limit: parser, checker and printer recurse ~1000
+     * levels deep (this also runs under ASan's bigger frames). */
+    deep(990, "var x = ", "(", "1", ")", 0);
+    deep(990, "", "{", "var x = 1", "}", 0);
+    deep(990, "var a = ", "[", "1", "]", 0);
+    deep(990, "var x = ", "-", "1", "", 0);
+    deep(990, "var x = 1", "", "", "+1", 0);
+    deep(490, "var x = 1\n", "var f = fn() {", "x += 1", "}", 0);
+    deep(990, "var x: ", "[", "int", "]", 0);
     /* 100,000 levels: one diagnostic, no stack overflow. */
     deep(100000, "var x = ", "(", "1", ")", 1);
     deep(100000, "", "{", "", "}", 1);
