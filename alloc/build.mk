@@ -66,4 +66,5 @@ test-sizeclasses: $(BUILD)/mksizeclasses $(BUILD)/tests/unit/test_sizeclasses
 	SIZECLASSES_TABLE=$(BUILD)/sizeclasses/table.txt \
 	SIZECLASSES_GENERATED=$(BUILD)/sizeclasses/sizeclasses.c \
 	SIZECLASSES_CHECKED_IN=alloc/sizeclasses.c \
+	SIZECLASSES_GENERATOR=$(BUILD)/mksizeclasses \
 	  $(BUILD)/tests/unit/test_sizeclasses
