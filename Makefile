@@ -39,7 +39,7 @@ all: $(ALL)
 # What `make run` runs: the VM's default example once it exists.
 RUN_PREREQ ?=
 RUN_CMD ?= @echo "nothing to run yet"
-run: deps-build
+run: deps
 	@$(MAKE) --no-print-directory $(RUN_PREREQ)
 	$(RUN_CMD)
 

@@ -68,6 +68,7 @@ typedef struct spanList {
 struct mspan {
     /* The fields nextFreeFast touches come first, in one cache line. */
     uint64_t allocCache;    /* bit i set: slot freeindex+i is free */
+    uintptr_t winBase;      /* address of slot freeindex */
     uintptr_t startAddr;
     uintptr_t elemsize;
     uint32_t freeindex;     /* start of allocCache's 64-slot window; slots below are allocated */
@@ -139,7 +140,7 @@ static inline uintptr_t nextFreeFast(mspan *s)
     if (UNLIKELY(c == 0))
         return 0;
     s->allocCache = c & (c - 1);
-    return s->startAddr + (s->freeindex + (uintptr_t)__builtin_ctzll(c)) * s->elemsize;
+    return s->winBase + (uintptr_t)__builtin_ctzll(c) * s->elemsize;
 }
 
 /* ---- OS memory and fixed-size metadata pools (mem.c, fixalloc.c) ---- */
@@ -228,6 +229,9 @@ typedef struct sweepState {
 struct gc_p {
     /* mcache: alloc[spc] is the span each class allocates from. */
     mspan *alloc[GC_NUM_SPAN_CLASSES];
+    /* noscan span class by (size+7)/8, for 16 <= size <= 32760: the class
+     * lookup in one load, without the two tables' branch. */
+    uint8_t noscanSpc[(GC_MAX_SMALL_ALLOC + 7) / 8 + 1];
     uintptr_t tiny;
     uintptr_t tinyoffset;
     uint64_t tinyAllocs;

@@ -75,9 +75,10 @@ static ALWAYS_INLINE void *mallocgcSmallNoscan(gc_p *p, size_t size, bool needze
     uintptr_t x = allocSlot(p, spc, &s);
     if (UNLIKELY(!x))
         return NULL;
-    if (dbg && p->heap->opts.debug.clobberfree)
+    int clobber = dbg && p->heap->opts.debug.clobberfree;
+    if (clobber)
         clobber_check(p->heap, s, x);
-    if (needzero && s->needzero)
+    if (needzero && (s->needzero || clobber)) /* free slots hold poison under clobberfree */
         memset((void *)x, 0, s->elemsize);
     return (void *)x;
 }
@@ -161,11 +162,66 @@ static __attribute__((noinline)) void *mallocgcDebug(gc_p *p, size_t size, const
     return mallocgc(p, size, t, needzero, 1);
 }
 
+/* Out-of-line instances of the general paths: what the fast front below
+ * tail-calls when the span is out of room or the case is not its own. */
+static __attribute__((noinline)) void *mallocgcNoscanSlow(gc_p *p, size_t size, bool needzero)
+{
+    return mallocgcSmallNoscan(p, size, needzero, 0);
+}
+static __attribute__((noinline)) void *mallocgcTinyOut(gc_p *p, size_t size) { return mallocgcTiny(p, size, 0); }
+static __attribute__((noinline)) void *mallocgcScanSlow(gc_p *p, size_t size, const gc_type *t)
+{
+    return mallocgc(p, size, t, true, 0);
+}
+
+/* The pointerful front: small objects with heap bits in the span inline,
+ * everything else through the general code. */
+static __attribute__((noinline)) void *mallocgcScan(gc_p *p, size_t size, const gc_type *t)
+{
+    if (UNLIKELY(!type_ok(t)))
+        return NULL;
+    if (LIKELY(size - 1 < GC_MIN_SIZE_FOR_MALLOC_HEADER)) {
+        mspan *s = p->alloc[p->noscanSpc[(size + 7) >> 3] - 1]; /* the scan class is noscan - 1 */
+        uint64_t c = s->allocCache;
+        if (UNLIKELY(c == 0))
+            return mallocgcScanSlow(p, size, t);
+        s->allocCache = c & (c - 1);
+        uintptr_t x = s->winBase + (unsigned)__builtin_ctzll(c) * s->elemsize;
+        if (s->needzero)
+            memset((void *)x, 0, s->elemsize);
+        if (s->elemsize != GC_PTR_SIZE)
+            heapBits_writeSmall(s, x, size, t);
+        return (void *)x;
+    }
+    return mallocgcScanSlow(p, size, t);
+}
+
+/*
+ * The front door. The common case, a small noscan object from a span with
+ * room, is spelled out here so that it compiles to straight-line code with
+ * no stack frame: every other case leaves by a tail call, including the
+ * memset that zeroes a reused slot (memset returns its first argument).
+ */
 void *gc_mallocgc(gc_p *p, size_t size, const gc_type *t, bool needzero)
 {
     if (UNLIKELY(p->slow))
         return mallocgcDebug(p, size, t, needzero);
-    return mallocgc(p, size, t, needzero, 0);
+    if (t != NULL && t->ptrdata != 0)
+        return mallocgcScan(p, size, t);
+    if (LIKELY(size - GC_TINY_SIZE <= (size_t)(GC_MAX_SMALL_ALLOC - GC_TINY_SIZE))) {
+        mspan *s = p->alloc[p->noscanSpc[(size + 7) >> 3]];
+        uint64_t c = s->allocCache;
+        if (UNLIKELY(c == 0))
+            return mallocgcNoscanSlow(p, size, needzero);
+        s->allocCache = c & (c - 1);
+        void *x = (void *)(s->winBase + (unsigned)__builtin_ctzll(c) * s->elemsize);
+        if (needzero && s->needzero)
+            return memset(x, 0, s->elemsize);
+        return x;
+    }
+    if (size < GC_TINY_SIZE)
+        return mallocgcTinyOut(p, size);
+    return mallocgcLarge(p, size, NULL, needzero);
 }
 
 int gc_alloc_path_of(size_t size, const gc_type *t, gc_alloc_info *out)

@@ -42,29 +42,29 @@ void heapBits_init(mspan *s)
  * at most two bitmap words. */
 void heapBits_writeSmall(mspan *s, uintptr_t x, size_t dataSize, const gc_type *t)
 {
-    uintptr_t elemWords = s->elemsize / 8;
-    uint64_t src0 = maskWord(t, 0), src;
-    if (t->size == GC_PTR_SIZE) {
-        src = (src0 & 1) ? lowBits(dataSize / 8) : 0;
-    } else {
+    uint64_t src0 = t->ptrdata <= 64 ? t->ptrmask[0] & ((1u << ((t->ptrdata + 7) >> 3)) - 1) : maskWord(t, 0);
+    uint64_t src;
+    if (t->size == dataSize) {
         src = src0;
-        for (size_t i = t->size; i < dataSize; i += t->size)
-            src |= src0 << (i / 8);
-    }
-    /* Never past the object: a partial last element keeps only its words
-     * inside dataSize (the rest of the slot is zero and unscanned). */
-    uintptr_t dataWords = (dataSize + 7) / 8;
-    src &= lowBits(dataWords < elemWords ? dataWords : elemWords);
-    uintptr_t o = (x - s->startAddr) / 8, i = o / 64, j = o % 64;
-    uint64_t *hb = s->heapBits;
-    if (j + elemWords > 64) {
-        uintptr_t bits0 = 64 - j, bits1 = elemWords - bits0;
-        hb[i] = (hb[i] & lowBits(j)) | src << j;
-        hb[i + 1] = (hb[i + 1] & ~lowBits(bits1)) | src >> bits0;
     } else {
-        uint64_t m = lowBits(elemWords) << j;
-        hb[i] = (hb[i] & ~m) | src << j;
+        if (t->size == GC_PTR_SIZE) {
+            src = (src0 & 1) ? lowBits(dataSize / 8) : 0;
+        } else {
+            src = src0;
+            for (size_t i = t->size; i < dataSize; i += t->size)
+                src |= src0 << (i / 8);
+        }
+        /* Never past the object: a partial last element keeps only its
+         * words inside dataSize (the rest of the slot is zero, unscanned). */
+        src &= lowBits((dataSize + 7) / 8);
     }
+    uintptr_t nw = s->elemsize >> 3; /* 1..64 */
+    uint64_t m = ~(uint64_t)0 >> (64 - nw);
+    uintptr_t o = (x - s->startAddr) >> 3, j = o & 63;
+    uint64_t *hb = s->heapBits + (o >> 6);
+    hb[0] = (hb[0] & ~(m << j)) | src << j;
+    if (j + nw > 64)
+        hb[1] = (hb[1] & ~(m >> (64 - j))) | src >> (64 - j);
 }
 
 static uint64_t heapBitsSmallForAddr(const mspan *s, uintptr_t x)

@@ -67,6 +67,8 @@ gc_p *gc_p_new(gc_heap *h)
     p->heap = h;
     for (unsigned spc = 0; spc < GC_NUM_SPAN_CLASSES; spc++)
         p->alloc[spc] = &h->emptyspan;
+    for (size_t i = 0; i < sizeof p->noscanSpc; i++)
+        p->noscanSpc[i] = spanclass_make(size_to_class(i * 8), 1);
     p->slow = (uint8_t)(h->opts.debug.gcstress || h->opts.debug.clobberfree);
     p->next = h->ps;
     if (h->ps)

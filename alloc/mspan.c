@@ -26,6 +26,7 @@ static uint64_t validBits(const mspan *s, uint32_t word)
 void span_refillAllocCache(mspan *s, uint32_t word)
 {
     s->freeindex = word * 64;
+    s->winBase = s->startAddr + s->freeindex * s->elemsize;
     s->allocCache = ~s->allocBits[word < SPAN_BITS_WORDS ? word : 0] & validBits(s, word);
 }
 

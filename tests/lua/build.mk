@@ -1,0 +1,43 @@
+# tests/lua/: the Lua 5.4 module `toy` ($(BUILD)/toy.so, loaded by the
+# system lua5.4 with LUA_CPATH=$(BUILD)/?.so), the host $(BUILD)/toylua that
+# embeds Lua with the module preloaded, and suite `lua`, the stress scripts.
+# A shared object needs position-independent code, so the module and a
+# copy of alloc are built under $(BUILD)/pic/ with -fPIC; the plain
+# $(BUILD)/liballoc.a stays as alloc/build.mk makes it.
+LUA_CFLAGS := $(shell pkg-config --cflags lua5.4 2>/dev/null || echo -I/usr/include/lua5.4)
+LUA_LIBS := $(shell pkg-config --libs lua5.4 2>/dev/null || echo -llua5.4)
+PIC_ALLOC_OBJ := $(ALLOC_SRC:%.c=$(BUILD)/pic/%.o)
+PIC_LIBALLOC := $(BUILD)/pic/liballoc.a
+LTOY_OBJ := $(BUILD)/pic/tests/lua/ltoy.o
+TOY_SO := $(BUILD)/toy.so
+TOYLUA := $(BUILD)/toylua
+LUA_TESTS := $(filter-out tests/lua/check.lua,$(sort $(wildcard tests/lua/*.lua)))
+ALL += $(TOY_SO) $(TOYLUA)
+SUITES += lua
+
+$(BUILD)/pic/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -fPIC $(LUA_CFLAGS) -c $< -o $@
+
+$(PIC_LIBALLOC): $(PIC_ALLOC_OBJ)
+	@mkdir -p $(dir $@)
+	rm -f $@ && $(AR) rcs $@ $^
+
+# lua_* symbols come from the lua5.4 that loads the module.
+$(TOY_SO): $(LTOY_OBJ) $(PIC_LIBALLOC)
+	$(CC) $(LDFLAGS) -shared -o $@ $(LTOY_OBJ) $(PIC_LIBALLOC) $(LDLIBS)
+
+$(TOYLUA): $(BUILD)/pic/tests/lua/toylua.o $(LTOY_OBJ) $(PIC_LIBALLOC)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LUA_LIBS) $(LDLIBS)
+
+# Every script runs on toylua; outside sanitizer builds they also run on
+# the system lua5.4 through toy.so (an ASan-built toy.so cannot be loaded
+# into an uninstrumented lua5.4).
+LUA_HOSTS := $(TOYLUA)
+ifeq ($(findstring -fsanitize,$(EXTRA_CFLAGS)),)
+LUA_HOSTS += lua5.4
+endif
+
+.PHONY: test-lua
+test-lua: $(TOY_SO) $(TOYLUA)
+	@LUA_CPATH='$(BUILD)/?.so' tests/lua/run.sh '$(LUA_HOSTS)' $(LUA_TESTS)

@@ -1,0 +1,129 @@
+/*
+ * object.h: the layouts of toy's heap objects, internal to vm/ but shared
+ * with stdlib/. Every object is allocated with gc_mallocgc and described to
+ * the collector only by its gc_type (there is no object header: alloc keeps
+ * pointer bits per span, as Go does). The layouts mirror what the compiler
+ * proved: a word is a reference exactly when its static type is one.
+ *
+ *   string   noscan {len, hash, bytes[len], '\0'}; immutable; nil reads as ""
+ *   array    {len, cap, data, elemref}; data is a backing store of cap words,
+ *            typed vm_gct_refs (scanned) when the elements are references,
+ *            noscan otherwise. Grows like Go's append (double, then 1.25x).
+ *   struct   one word per field, gc_type derived from the field kinds
+ *   closure  {fn, cells[n]}: fn is a non-heap pointer (not in the map)
+ *   cell     one word; vm_gct_refcell when it holds a reference, else noscan
+ *   map      see map.c: header {count, used, cap, flags, index, entries};
+ *            count is the first word, as an array's len, so LEN serves both
+ *            with a noscan index of int32 and entries {hash, key, value}
+ *            typed from K and V (four static gc_types).
+ */
+#ifndef VM_OBJECT_H
+#define VM_OBJECT_H
+
+#include "vm/vm.h"
+
+typedef struct vm_string {
+    int64_t len;
+    uint64_t hash; /* 0 = not computed yet */
+    char data[];   /* len bytes then a NUL */
+} vm_string;
+
+typedef struct vm_array {
+    int64_t len;
+    int64_t cap;
+    vm_value *data;
+    int64_t elemref; /* 1 when the elements are references */
+} vm_array;
+
+typedef struct vm_cell {
+    vm_value v;
+} vm_cell;
+
+/* A proto as one VM runs it: its interned constants beside the code. */
+typedef struct vm_fn {
+    const vm_instr *code; /* = proto->code, one load less on a call */
+    vm_value *k;
+    int nregs;
+    const vm_proto *proto;
+} vm_fn;
+
+typedef struct vm_closure {
+    const vm_fn *fn; /* not a heap pointer: outside the pointer map */
+    struct vm_cell *cells[];
+} vm_closure;
+
+enum { VM_MAPKEY_INT = 0, VM_MAPKEY_STRING = 1, VM_MAPKEY_BOOL = 2 };
+
+typedef struct vm_mapentry {
+    uint64_t hash; /* VM_MAP_TOMBSTONE when deleted */
+    vm_value key;
+    vm_value val;
+} vm_mapentry;
+
+typedef struct vm_map {
+    int64_t count; /* live entries */
+    int64_t used;  /* entries[0..used) written, tombstones included */
+    int64_t cap;   /* entries capacity; the index has 2*cap slots (a power of 2) */
+    int64_t flags; /* key kind | VM_MAP_VALREF */
+    int32_t *index; /* noscan: entry number + 1, 0 = empty */
+    vm_mapentry *entries;
+} vm_map;
+
+#define VM_MAP_VALREF 4
+#define VM_MAP_TOMBSTONE UINT64_MAX
+
+/* Static layouts (const data, shared by every VM). */
+extern const gc_type vm_gct_array;   /* the array header: data is a reference */
+extern const gc_type vm_gct_refs;    /* a word that is a reference, tiled */
+extern const gc_type vm_gct_refcell; /* a cell holding a reference */
+extern const gc_type vm_gct_map;     /* the map header */
+extern const gc_type *const vm_gct_mapentries[4]; /* [keyref | valref << 1]; NULL = noscan */
+
+/* Allocation helpers: each is a safepoint (may collect), so the caller must
+ * have saved its pc and rooted what it still needs. NULL when out of
+ * memory (the caller reports it). */
+vm_string *vm_string_new(vm_state *V, const char *s, size_t len);
+vm_string *vm_string_concat(vm_state *V, const vm_string *a, const vm_string *b);
+vm_array *vm_array_new(vm_state *V, int64_t len, bool elemref);
+int vm_array_push(vm_state *V, vm_array *a, vm_value v); /* 0 or -1 (OOM) */
+
+static inline int64_t vm_string_len(const vm_string *s) { return s ? s->len : 0; }
+static inline const char *vm_string_data(const vm_string *s) { return s ? s->data : ""; }
+uint64_t vm_string_hash(vm_string *s);
+bool vm_string_eq(const vm_string *a, const vm_string *b);
+int vm_string_cmp(const vm_string *a, const vm_string *b);
+
+/* map.c */
+vm_map *vm_map_new(vm_state *V, int keykind, bool valref);
+/* Found: *out = value, true. Missing: *out = zero, false. m may be nil. */
+bool vm_map_get(const vm_map *m, vm_value key, vm_value *out);
+int vm_map_set(vm_state *V, vm_map *m, vm_value key, vm_value val); /* 0 or -1 (OOM) */
+bool vm_map_has(const vm_map *m, vm_value key);
+bool vm_map_delete(vm_map *m, vm_value key);
+/* Iteration in insertion order: start with *cursor = 0; returns false at
+ * the end. Entries inserted during iteration are visited too. */
+bool vm_map_next(const vm_map *m, int64_t *cursor, vm_value *key, vm_value *val);
+
+/* format.c: values as print shows them. */
+typedef struct vm_buf {
+    char *data;
+    size_t len, cap;
+    bool oom;
+} vm_buf;
+
+void vm_buf_init(vm_buf *b);
+void vm_buf_free(vm_buf *b);
+void vm_buf_add(vm_buf *b, const char *s, size_t n);
+void vm_buf_addc(vm_buf *b, char c);
+void vm_buf_addf(vm_buf *b, const char *fmt, ...) VM_PRINTF(2, 3);
+
+/* Python repr of a double; out needs 32 bytes. Returns the length. */
+int vm_format_float(char *out, double d);
+/* Appends v of rtype `rtype` (an index into p->rtypes). quoted: strings
+ * print with quotes and escapes (as inside arrays, maps and structs). */
+void vm_format_value(vm_buf *b, const vm_program *p, vm_value v, int32_t rtype, bool quoted);
+/* print's body: values separated by a space, then a newline. */
+void vm_format_print(vm_buf *b, const vm_program *p, const vm_value *args, int nargs,
+                     const int32_t *types);
+
+#endif

@@ -1,0 +1,302 @@
+/*
+ * vm.c: the VM's life cycle, its roots and its runtime errors (Lua's
+ * lstate.c, ldo.c and ldebug.c in one small file).
+ *
+ * Roots: at the start of every mark alloc calls vm_roots, which reports the
+ * globals with their pointer map, the interned string constants, the
+ * builtins' temporary roots, and every frame with the stack map of the pc
+ * saved in it (Go's scanframeworker with our per-pc maps). A frame below
+ * the top is scanned only up to the next frame's base: the rest of its
+ * window belongs to the callee.
+ */
+#include "vm/vmint.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+void vm_options_default(vm_options *o)
+{
+    memset(o, 0, sizeof *o);
+    gc_options_default(&o->gc);
+    o->max_depth = VM_DEFAULT_MAX_DEPTH;
+}
+
+static void vm_roots(gc_marker *m, void *ud)
+{
+    vm_state *V = ud;
+    const vm_program *p = V->prog;
+    if (p->nglobals)
+        gc_mark_block(m, (void *const *)V->globals, p->nglobals, p->global_ptrmask);
+    for (uint32_t j = 0; j < p->nprotos; j++)
+        if (V->kmasks[j])
+            gc_mark_block(m, (void *const *)V->fns[j].k, p->protos[j]->nk, V->kmasks[j]);
+    if (V->nroots)
+        gc_mark_block(m, (void *const *)V->roots, (size_t)V->nroots, NULL);
+    for (int f = 0; f < V->nframes; f++) {
+        const vm_frame *fr = &V->frames[f];
+        const vm_proto *proto = fr->fn->proto;
+        size_t nslots = (size_t)proto->nregs;
+        if (f + 1 < V->nframes && (size_t)(V->frames[f + 1].base - fr->base) < nslots)
+            nslots = (size_t)(V->frames[f + 1].base - fr->base);
+        uint32_t pcidx = (uint32_t)(fr->pc - proto->code);
+        const uint8_t *map = pcidx > 0 ? vm_proto_stackmap(proto, pcidx - 1) : NULL;
+        /* Every safepoint has a map (vm_program_finish checks), and a
+         * frame is only ever suspended at one, so map is NULL only for a
+         * frame that has not run yet: it holds nothing. */
+        if (map)
+            gc_mark_block(m, (void *const *)fr->base, nslots, map);
+        if (fr->cl)
+            gc_mark_slot(m, (void *const *)&fr->cl);
+    }
+}
+
+vm_state *vm_new(vm_program *p, const vm_options *o, char *err, size_t errlen)
+{
+    vm_options def;
+    if (!o) {
+        vm_options_default(&def);
+        o = &def;
+    }
+    if (!p->finished && vm_program_finish(p, err, errlen) != 0)
+        return NULL;
+    vm_state *V = calloc(1, sizeof *V);
+    if (!V)
+        goto oom;
+    V->prog = p;
+    V->out = o->out ? o->out : stdout;
+    V->err = o->err ? o->err : stderr;
+    V->ud = o->ud;
+    V->max_depth = o->max_depth > 0 ? o->max_depth : VM_DEFAULT_MAX_DEPTH;
+    V->limited = o->step_limit > 0;
+    V->steps = V->limited ? o->step_limit : INT64_MAX;
+    V->fns = calloc(p->nprotos ? p->nprotos : 1, sizeof *V->fns);
+    V->kmasks = calloc(p->nprotos ? p->nprotos : 1, sizeof *V->kmasks);
+    V->globals = calloc(p->nglobals ? p->nglobals : 1, sizeof *V->globals);
+    if (!V->fns || !V->kmasks || !V->globals)
+        goto oom;
+    for (uint32_t j = 0; j < p->nprotos; j++) {
+        const vm_proto *f = p->protos[j];
+        V->fns[j].proto = f;
+        V->fns[j].code = f->code;
+        V->fns[j].nregs = f->nregs;
+        V->fns[j].k = calloc(f->nk ? f->nk : 1, sizeof(vm_value));
+        if (!V->fns[j].k)
+            goto oom;
+        for (uint32_t c = 0; c < f->nk; c++)
+            if (f->k[c].kind != VM_CONST_STRING)
+                V->fns[j].k[c] = f->k[c].v;
+    }
+    if (o->heap) {
+        V->heap = o->heap;
+    } else {
+        V->heap = gc_heap_new(&o->gc);
+        V->ownheap = true;
+        if (!V->heap)
+            goto oom;
+    }
+    V->gcp = gc_p_new(V->heap);
+    if (!V->gcp || gc_add_roots(V->heap, vm_roots, V) != 0)
+        goto oom;
+    /* Intern the string constants: from here on they are roots. */
+    for (uint32_t j = 0; j < p->nprotos; j++) {
+        const vm_proto *f = p->protos[j];
+        for (uint32_t c = 0; c < f->nk; c++) {
+            if (f->k[c].kind != VM_CONST_STRING)
+                continue;
+            if (!V->kmasks[j]) {
+                V->kmasks[j] = calloc((f->nk + 7) / 8, 1);
+                if (!V->kmasks[j])
+                    goto oom;
+            }
+            vm_string *s = vm_string_new(V, f->k[c].s, f->k[c].len);
+            if (!s)
+                goto oom;
+            V->fns[j].k[c].p = s;
+            V->kmasks[j][c / 8] |= (uint8_t)(1u << (c % 8));
+        }
+    }
+    return V;
+oom:
+    if (err && errlen)
+        snprintf(err, errlen, "out of memory");
+    vm_free(V);
+    return NULL;
+}
+
+void vm_free(vm_state *V)
+{
+    if (!V)
+        return;
+    if (V->heap) {
+        gc_remove_roots(V->heap, vm_roots, V);
+        if (V->gcp)
+            gc_p_free(V->gcp);
+        if (V->ownheap)
+            gc_heap_free(V->heap);
+    }
+    if (V->fns)
+        for (uint32_t j = 0; j < V->prog->nprotos; j++)
+            free(V->fns[j].k);
+    if (V->kmasks)
+        for (uint32_t j = 0; j < V->prog->nprotos; j++)
+            free(V->kmasks[j]);
+    free(V->fns);
+    free(V->kmasks);
+    free(V->globals);
+    free(V->stack);
+    free(V->frames);
+    free(V->roots);
+    free(V);
+}
+
+int vm_grow_stack(vm_state *V, size_t need)
+{
+    size_t n = V->stacksize ? V->stacksize : 1024;
+    while (n < need)
+        n *= 2;
+    /* Not realloc: the frames' bases are rebased from the old block. */
+    vm_value *s = malloc(n * sizeof *s);
+    if (!s)
+        return vm_error(V, "out of memory");
+    if (V->stack) {
+        memcpy(s, V->stack, V->stacksize * sizeof *s);
+        for (int f = 0; f < V->nframes; f++)
+            V->frames[f].base = s + (V->frames[f].base - V->stack);
+        free(V->stack);
+    }
+    V->stack = s;
+    V->stacksize = n;
+    return 0;
+}
+
+int vm_grow_frames(vm_state *V)
+{
+    if (V->capframes >= V->max_depth)
+        return vm_error(V, "stack overflow");
+    int n = V->capframes ? V->capframes * 2 : 64;
+    if (n > V->max_depth)
+        n = V->max_depth;
+    vm_frame *f = realloc(V->frames, (size_t)n * sizeof *f);
+    if (!f)
+        return vm_error(V, "out of memory");
+    V->frames = f;
+    V->capframes = n;
+    return 0;
+}
+
+int vm_error(vm_state *V, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(V->errmsg, sizeof V->errmsg, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+int vm_exit(vm_state *V, int code)
+{
+    V->exiting = true;
+    V->exit_code = code;
+    return 1;
+}
+
+/* "error: message" and one "  file:line in function" per frame, innermost
+ * first; long traces keep their first and last frames, as Lua's do. */
+static void report(vm_state *V)
+{
+    FILE *e = V->err;
+    fprintf(e, "error: %s\n", V->errmsg);
+    const int head = 10, tail = 11;
+    for (int f = V->nframes - 1; f >= 0; f--) {
+        int depth = V->nframes - 1 - f;
+        if (V->nframes > head + tail + 1 && depth == head) {
+            fprintf(e, "  ... (%d more frames)\n", V->nframes - head - tail);
+            f = tail;
+            continue;
+        }
+        const vm_frame *fr = &V->frames[f];
+        const vm_proto *proto = fr->fn->proto;
+        uint32_t pcidx = (uint32_t)(fr->pc - proto->code);
+        int line = proto->ncode ? proto->lines[pcidx > 0 ? pcidx - 1 : 0] : 0;
+        fprintf(e, "  %s:%d in %s\n", V->prog->source, line, proto->name);
+    }
+    fflush(e);
+}
+
+/* Runs proto j as the bottom frame; 0, 1 (exit) or -1 (error reported). */
+static int call_bottom(vm_state *V, int32_t j)
+{
+    const vm_proto *f = V->prog->protos[j];
+    V->nframes = 0;
+    V->nroots = 0;
+    if (((size_t)f->nregs > V->stacksize && vm_grow_stack(V, (size_t)f->nregs) != 0) ||
+        (V->capframes == 0 && vm_grow_frames(V) != 0)) {
+        fprintf(V->err, "error: %s\n", V->errmsg);
+        return -1;
+    }
+    memset(V->stack, 0, (size_t)f->nregs * sizeof(vm_value));
+    vm_frame *fr = &V->frames[V->nframes++];
+    fr->pc = f->code;
+    fr->fn = &V->fns[j];
+    fr->k = fr->fn->k;
+    fr->cl = NULL;
+    fr->base = V->stack;
+    int r = vm_execute(V);
+    if (r < 0)
+        report(V);
+    V->nframes = 0;
+    V->nroots = 0;
+    return r;
+}
+
+int vm_run(vm_state *V, int argc, char **argv)
+{
+    V->argc = argc;
+    V->argv = argv;
+    V->exiting = false;
+    int32_t entries[2] = {V->prog->init_proto, V->prog->main_proto};
+    for (int e = 0; e < 2; e++) {
+        if (entries[e] < 0)
+            continue;
+        int r = call_bottom(V, entries[e]);
+        if (r < 0)
+            return VM_STATUS_ERROR;
+        if (r > 0)
+            break;
+    }
+    fflush(V->out);
+    return V->exiting ? V->exit_code : VM_STATUS_OK;
+}
+
+FILE *vm_out(vm_state *V) { return V->out; }
+FILE *vm_errout(vm_state *V) { return V->err; }
+gc_heap *vm_heap(vm_state *V) { return V->heap; }
+gc_p *vm_gcp(vm_state *V) { return V->gcp; }
+const vm_program *vm_get_program(vm_state *V) { return V->prog; }
+int64_t vm_steps_left(vm_state *V) { return V->steps; }
+void *vm_userdata(vm_state *V) { return V->ud; }
+
+char **vm_args(vm_state *V, int *argc)
+{
+    *argc = V->argc;
+    return V->argv;
+}
+
+int vm_root_push(vm_state *V, void *p)
+{
+    if (V->nroots == V->caproots) {
+        int n = V->caproots ? V->caproots * 2 : 16;
+        void **r = realloc(V->roots, (size_t)n * sizeof *r);
+        if (!r)
+            return -1;
+        V->roots = r;
+        V->caproots = n;
+    }
+    V->roots[V->nroots++] = p;
+    return 0;
+}
+
+void *vm_root_get(vm_state *V, int depth) { return V->roots[V->nroots - 1 - depth]; }
+
+void vm_root_pop(vm_state *V, int n) { V->nroots -= n; }

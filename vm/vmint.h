@@ -1,0 +1,59 @@
+/*
+ * vmint.h: the VM's state, shared by the files of vm/ (vm.c, interp.c,
+ * object.c, map.c). Not for other folders: stdlib/ uses vm.h and object.h.
+ */
+#ifndef VM_VMINT_H
+#define VM_VMINT_H
+
+#include "vm/object.h"
+
+/* A call frame: a window of the value stack plus what the interpreter
+ * keeps in locals while the frame runs. pc is saved (Lua's savedpc) at
+ * every safepoint and call, pointing past the instruction being executed,
+ * so the stack map of a suspended frame is the one of pc - 1. base and k
+ * are pointers so that a return reloads the caller with one cache line;
+ * vm_grow_stack rebases them when the stack moves. */
+typedef struct vm_frame {
+    const vm_instr *pc;
+    vm_value *base; /* R[0] */
+    vm_value *k;    /* fn->k */
+    const vm_fn *fn;
+    vm_closure *cl; /* the running closure, a root; NULL for a direct CALL */
+} vm_frame;
+
+struct vm_state {
+    vm_program *prog;
+    FILE *out, *err;
+    gc_heap *heap;
+    bool ownheap;
+    gc_p *gcp;
+    vm_fn *fns;         /* one per proto */
+    uint8_t **kmasks;   /* per proto: which constants are strings (roots) */
+    vm_value *globals;
+    /* The value stack: malloc'd (not in the GC heap), a root walked with
+     * stack maps; reallocated when a call needs more. */
+    vm_value *stack;
+    size_t stacksize;
+    vm_frame *frames;
+    /* Frames in use. The interpreter keeps its own frame pointer and
+     * writes this back at every safepoint and error (savepc), which is
+     * when the roots callback and the trace read it. */
+    int nframes, capframes, max_depth;
+    void **roots; /* vm_root_push */
+    int nroots, caproots;
+    int64_t steps; /* back edges and calls left before the step limit */
+    bool limited;
+    bool exiting;
+    int exit_code;
+    char errmsg[512];
+    int argc;
+    char **argv;
+    void *ud;
+};
+
+int vm_execute(vm_state *V);            /* interp.c: 0, -1 error, 1 exit */
+/* Make the stack hold need slots, rebasing the frames; 0 or -1. */
+int vm_grow_stack(vm_state *V, size_t need);
+int vm_grow_frames(vm_state *V);        /* 0 or -1 (stack overflow / OOM) */
+
+#endif
