@@ -109,7 +109,9 @@ void gc_collect(gc_heap *h);
 
 /* Heap introspection. */
 /* Base address of the object containing p (an interior pointer is fine),
- * or NULL when p is not inside an allocated object (Go's findObject). */
+ * or NULL when p is not inside an allocated object (Go's findObject).
+ * Noscan objects under 16 bytes share 16-byte tiny blocks: for them the
+ * block is the object (it lives and dies as one). */
 void *gc_find_object(gc_heap *h, const void *p);
 /* The checkmark walk on demand: re-mark everything reachable from the roots
  * and check every reachable object is allocated and every pointer slot
