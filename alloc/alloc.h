@@ -181,7 +181,7 @@ typedef struct gc_stats {
     uint64_t num_forced_gc;  /* of them, asked for by gc_collect */
     uint64_t heap_alloc;     /* bytes of allocated objects, live or not yet swept */
     uint64_t heap_live;      /* bytes marked live at the last mark */
-    uint64_t heap_goal;      /* the pacer's goal for the next cycle */
+    uint64_t heap_goal;      /* the pacer's goal for the next cycle (UINT64_MAX: no automatic cycles) */
     uint64_t heap_sys;       /* bytes of heap address space obtained from the OS */
     uint64_t heap_inuse;     /* bytes in in-use spans */
     uint64_t heap_idle;      /* bytes in free spans (heap_sys - heap_inuse) */
