@@ -81,7 +81,8 @@ gc_heap *gc_p_heap(gc_p *p);
  * always zeroed; noscan memory is zeroed when needzero is set. A size larger
  * than type->size makes an array of size/type->size elements. May run a
  * collection first, so it must be called at a safepoint. Returns NULL when
- * the memory cannot be had (out of memory or an impossible size).
+ * the memory cannot be had (out of memory, or an impossible size: more
+ * than the machine's physical memory).
  * size == 0 returns a unique non-NULL address that must not be written.
  */
 void *gc_mallocgc(gc_p *p, size_t size, const gc_type *type, bool needzero);
