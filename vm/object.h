@@ -116,6 +116,8 @@ void vm_buf_free(vm_buf *b);
 void vm_buf_add(vm_buf *b, const char *s, size_t n);
 void vm_buf_addc(vm_buf *b, char c);
 void vm_buf_addf(vm_buf *b, const char *fmt, ...) VM_PRINTF(2, 3);
+/* n bytes of s in double quotes, with print's escapes. */
+void vm_buf_addquoted(vm_buf *b, const char *s, size_t n);
 
 /* Python repr of a double; out needs 32 bytes. Returns the length. */
 int vm_format_float(char *out, double d);
