@@ -79,6 +79,11 @@ extern const gc_type vm_gct_refcell; /* a cell holding a reference */
 extern const gc_type vm_gct_map;     /* the map header */
 extern const gc_type *const vm_gct_mapentries[4]; /* [keyref | valref << 1]; NULL = noscan */
 
+/* The longest array: 2^32 elements (32 GiB of words). Longer requests are
+ * bugs, not workloads, and fail ("out of memory") before the heap is
+ * asked: it may reserve far more address space than the machine has. */
+#define VM_MAX_ARRAY_LEN ((int64_t)1 << 32)
+
 /* Allocation helpers: each is a safepoint (may collect), so the caller must
  * have saved its pc and rooted what it still needs. NULL when out of
  * memory (the caller reports it). */
