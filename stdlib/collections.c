@@ -7,11 +7,6 @@
  */
 #include "stdlib/internal.h"
 
-/* The longest array make accepts: 2^32 elements (32 GiB of words). Past
- * it the request is a bug, not a workload, and must fail before the heap
- * is asked (the heap may reserve far more address space than exists). */
-#define MAKE_MAX_LEN ((int64_t)1 << 32)
-
 int std_len(vm_state *V, vm_value *args, int nargs, const int32_t *types)
 {
     (void)nargs;
@@ -119,9 +114,8 @@ int std_make(vm_state *V, vm_value *args, int nargs, const int32_t *types)
     int64_t n = args[nargs - 1].i;
     if (n < 0)
         return vm_error(V, "negative array length %lld", (long long)n);
-    if (n > MAKE_MAX_LEN)
-        return vm_error(V, "make: array length %lld too large (the limit is %lld)",
-                        (long long)n, (long long)MAKE_MAX_LEN);
+    if (n > VM_MAX_ARRAY_LEN) /* as NEWARRAY, which make usually lowers to */
+        return std_oom(V);
     const vm_rtype *elem = rtype_at(p, t->a);
     if (!elem)
         return std_untyped(V, "make");

@@ -47,7 +47,8 @@
  *   - fixed(x, n): C's "%.*f" (exact value, rounded half to even), n in
  *     0..1074; nan, inf, -inf as print shows them.
  *   - pop of an empty array, rand_int(n) with n <= 0, make with a negative
- *     or too large length: runtime errors. push/pop on a nil array: nil
+ *     length: runtime errors; make past VM_MAX_ARRAY_LEN (2^32) elements
+ *     is "out of memory" at once, as NEWARRAY says. push/pop on a nil array: nil
  *     dereference. A nil map reads as empty: len 0, has false, keys [],
  *     delete does nothing.
  *   - abs/min/max on int wrap as Go's do (abs of the least int is itself);
