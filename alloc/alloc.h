@@ -33,7 +33,8 @@ typedef struct gc_handle gc_handle;
  * Bit i of ptrmask (bit i%8 of byte i/8) is set when word i of the object
  * holds a pointer; only the first ptrdata bytes are described, so
  * ptrdata == 0 (or a NULL type) means noscan. An allocation of n*size bytes
- * is an array of n elements whose bits repeat with stride size.
+ * is an array of n elements whose bits repeat with stride size (a tail
+ * shorter than size after the last whole element is not scanned).
  * The host owns the gc_type and keeps it alive as long as the heap.
  */
 typedef struct gc_type {
@@ -80,7 +81,8 @@ gc_heap *gc_p_heap(gc_p *p);
  * always zeroed; noscan memory is zeroed when needzero is set. A size larger
  * than type->size makes an array of size/type->size elements. May run a
  * collection first, so it must be called at a safepoint. Returns NULL when
- * the memory cannot be had (out of memory or an impossible size).
+ * the memory cannot be had (out of memory, or an impossible size: more
+ * than the machine's physical memory).
  * size == 0 returns a unique non-NULL address that must not be written.
  */
 void *gc_mallocgc(gc_p *p, size_t size, const gc_type *type, bool needzero);
@@ -108,7 +110,9 @@ void gc_collect(gc_heap *h);
 
 /* Heap introspection. */
 /* Base address of the object containing p (an interior pointer is fine),
- * or NULL when p is not inside an allocated object (Go's findObject). */
+ * or NULL when p is not inside an allocated object (Go's findObject).
+ * Noscan objects under 16 bytes share 16-byte tiny blocks: for them the
+ * block is the object (it lives and dies as one). */
 void *gc_find_object(gc_heap *h, const void *p);
 /* The checkmark walk on demand: re-mark everything reachable from the roots
  * and check every reachable object is allocated and every pointer slot
@@ -140,8 +144,28 @@ int gc_alloc_path_of(size_t size, const gc_type *type, gc_alloc_info *out);
 
 /* The pointer slots of the object containing obj, as the collector reads
  * them: fills up to max byte offsets from the object's base (in increasing
- * order) and returns how many there are (0 when obj is not an object). */
+ * order) and returns how many there are (0 when obj is not an object).
+ * Objects with a type header (512 < size <= 32760) do not record their
+ * length: every whole element that fits their slot is listed (and scanned;
+ * the slack is zeroed memory). */
 size_t gc_object_pointers(gc_heap *h, const void *obj, size_t *offsets, size_t max);
+
+/* One span or free run of pages, as gc_span_walk reports it. */
+typedef struct gc_span_info {
+    uintptr_t base;
+    size_t npages;       /* 8 KiB pages */
+    bool free;           /* a free run of pages, not a span */
+    bool released;       /* free run returned to the OS (scavenged) */
+    bool noscan;
+    unsigned size_class; /* 0 for a large object (and for free runs) */
+    size_t elem_size;    /* bytes per slot (the whole span for a large object) */
+    unsigned nelems;     /* slots */
+    unsigned nalloc;     /* slots allocated (live, or dead and not yet swept) */
+} gc_span_info;
+typedef void (*gc_span_fn)(const gc_span_info *si, void *ud);
+/* Every span and free run of the heap in address order within each arena
+ * region, for statistics and pictures. fn must not allocate. */
+void gc_span_walk(gc_heap *h, gc_span_fn fn, void *ud);
 
 #define GC_NUM_SIZE_CLASSES 68
 #define GC_MAX_PAUSES 256
@@ -158,7 +182,7 @@ typedef struct gc_stats {
     uint64_t num_forced_gc;  /* of them, asked for by gc_collect */
     uint64_t heap_alloc;     /* bytes of allocated objects, live or not yet swept */
     uint64_t heap_live;      /* bytes marked live at the last mark */
-    uint64_t heap_goal;      /* the pacer's goal for the next cycle */
+    uint64_t heap_goal;      /* the pacer's goal for the next cycle (UINT64_MAX: no automatic cycles) */
     uint64_t heap_sys;       /* bytes of heap address space obtained from the OS */
     uint64_t heap_inuse;     /* bytes in in-use spans */
     uint64_t heap_idle;      /* bytes in free spans (heap_sys - heap_inuse) */
@@ -174,7 +198,7 @@ typedef struct gc_stats {
     uint64_t last_gc_ns;     /* monotonic time of the last cycle's end */
     uint64_t pause_ns[GC_MAX_PAUSES]; /* circular, as MemStats.PauseNs */
     uint64_t num_mutators;
-    gc_class_stats by_size[GC_NUM_SIZE_CLASSES];
+    gc_class_stats by_size[GC_NUM_SIZE_CLASSES]; /* [0]: large objects (size 0) */
 } gc_stats;
 
 void gc_read_stats(gc_heap *h, gc_stats *s);

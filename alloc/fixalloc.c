@@ -8,13 +8,13 @@
 
 enum { FIXALLOC_CHUNK = 64 * 1024 };
 
-void fixalloc_init(fixalloc *f, size_t size)
+void gc_fixalloc_init(fixalloc *f, size_t size)
 {
     memset(f, 0, sizeof *f);
     f->size = (size + 15) & ~(size_t)15;
 }
 
-void *fixalloc_alloc(fixalloc *f)
+void *gc_fixalloc_alloc(fixalloc *f)
 {
     void *p;
     if (f->freelist) {
@@ -23,7 +23,7 @@ void *fixalloc_alloc(fixalloc *f)
         memset(p, 0, f->size);
     } else {
         if (f->nchunk < f->size) {
-            uint8_t *c = sys_alloc(FIXALLOC_CHUNK);
+            uint8_t *c = gc_sys_alloc(FIXALLOC_CHUNK);
             if (!c)
                 return NULL;
             /* The first 16 bytes of a chunk link the chunk list. */
@@ -41,19 +41,19 @@ void *fixalloc_alloc(fixalloc *f)
     return p;
 }
 
-void fixalloc_free(fixalloc *f, void *p)
+void gc_fixalloc_free(fixalloc *f, void *p)
 {
     *(void **)p = f->freelist;
     f->freelist = p;
     f->inuse -= f->size;
 }
 
-void fixalloc_destroy(fixalloc *f)
+void gc_fixalloc_destroy(fixalloc *f)
 {
     void *c = f->chunks;
     while (c) {
         void *next = *(void **)c;
-        sys_free(c, FIXALLOC_CHUNK);
+        gc_sys_free(c, FIXALLOC_CHUNK);
         c = next;
     }
     memset(f, 0, sizeof *f);

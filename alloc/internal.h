@@ -144,11 +144,11 @@ static inline uintptr_t nextFreeFast(mspan *s)
 }
 
 /* ---- OS memory and fixed-size metadata pools (mem.c, fixalloc.c) ---- */
-void *sys_reserve(size_t n, size_t align);   /* PROT_NONE, aligned */
-int sys_map(void *p, size_t n);              /* reserved -> ready */
-void sys_unused(void *p, size_t n);          /* give pages back, keep the mapping */
-void sys_free(void *p, size_t n);
-void *sys_alloc(size_t n);                   /* zeroed metadata memory */
+void *gc_sys_reserve(size_t n, size_t align);   /* PROT_NONE, aligned */
+int gc_sys_map(void *p, size_t n);              /* reserved -> ready */
+void gc_sys_unused(void *p, size_t n);          /* give pages back, keep the mapping */
+void gc_sys_free(void *p, size_t n);
+void *gc_sys_alloc(size_t n);                   /* zeroed metadata memory */
 
 typedef struct fixalloc {
     size_t size;
@@ -159,10 +159,10 @@ typedef struct fixalloc {
     size_t inuse;
     size_t sys;
 } fixalloc;
-void fixalloc_init(fixalloc *f, size_t size);
-void *fixalloc_alloc(fixalloc *f);   /* zeroed; NULL when the OS says no */
-void fixalloc_free(fixalloc *f, void *p);
-void fixalloc_destroy(fixalloc *f);
+void gc_fixalloc_init(fixalloc *f, size_t size);
+void *gc_fixalloc_alloc(fixalloc *f);   /* zeroed; NULL when the OS says no */
+void gc_fixalloc_free(fixalloc *f, void *p);
+void gc_fixalloc_destroy(fixalloc *f);
 
 /* ---- mheap ---- */
 typedef struct arenaRegion arenaRegion;
@@ -193,6 +193,8 @@ typedef struct workbuf {
     uintptr_t obj[(65536 - 16) / 8];
 } workbuf;
 
+enum { WORKBUF_OBJS = sizeof(((workbuf *)0)->obj) / sizeof(uintptr_t) };
+
 typedef struct gcWork {
     workbuf *full;   /* stack of buffers; the top is being filled/drained */
     workbuf *empty;  /* spare buffers */
@@ -218,7 +220,7 @@ struct gc_marker {
 
 /* Per-cycle sweep pacing (Go's sweepdata + mheap.sweepPagesPerByte). */
 typedef struct sweepState {
-    unsigned centralIndex;     /* next mcentral sweepone looks at */
+    unsigned centralIndex;     /* next mcentral gc_sweepone looks at */
     double pagesPerByte;
     uint64_t pagesSwept;       /* pages swept this cycle */
     uint64_t pagesSweptBasis;
@@ -235,7 +237,12 @@ struct gc_p {
     uintptr_t tiny;
     uintptr_t tinyoffset;
     uint64_t tinyAllocs;
-    uint8_t slow;            /* debug mode: send every allocation to the slow path */
+    /* The last (type, size) whose heap bits were computed, and the bits:
+     * allocation sites repeat, so the tiling is rarely redone. */
+    const gc_type *bitsType;
+    size_t bitsSize;
+    uint64_t bitsSrc;
+    uint8_t slow;            /* debug mode: the mcache stays empty, every allocation takes the slow path */
     gc_heap *heap;
     gc_p *next, *prev;
 };
@@ -247,11 +254,17 @@ struct gc_heap {
     uint32_t sweepgen;
     int gc_running;
     uint64_t zerobase;
+    /* Largest request tried: the machine's physical memory (capped at
+     * GC_MAX_ALLOC). Beyond it the heap could only hand out address space,
+     * at 1 byte of span table per KiB, so such requests fail fast. */
+    size_t maxAlloc;
 
     /* page heap (mheap.c) */
     mspan *freelist[FREE_LISTS]; /* free runs of exactly i pages */
     mspan *freelarge;            /* free runs of >= FREE_LISTS pages */
     uint64_t freemask[FREE_LISTS / 64];
+    uintptr_t freePages;         /* pages in free runs */
+    int mergeDeferred;           /* adjacent runs were left unmerged (different scavenged state) */
     heapArena **arenas[1 << ARENA_L1_BITS];
     arenaRegion *regions;
     fixalloc spanalloc;
@@ -291,28 +304,101 @@ struct gc_heap {
 };
 
 /* mheap.c */
-int mheap_init(gc_heap *h);
-void mheap_destroy(gc_heap *h);
-mspan *mheap_alloc(gc_heap *h, uintptr_t npages, uint8_t spanclass);
-void mheap_freeSpan(gc_heap *h, mspan *s);
-mspan *spanOf(const gc_heap *h, uintptr_t p);      /* any span whose pages contain p, or NULL */
-mspan *spanOfHeap(const gc_heap *h, uintptr_t p);  /* in-use span with p in [base, limit), or NULL */
-/* Base of the slot holding p (header included) or 0; *sp gets the span. */
-uintptr_t findObject(const gc_heap *h, uintptr_t p, mspan **sp, uintptr_t *idx);
-size_t mheap_scavenge(gc_heap *h, int all);
+int gc_mheap_init(gc_heap *h);
+void gc_mheap_destroy(gc_heap *h);
+mspan *gc_mheap_alloc(gc_heap *h, uintptr_t npages, uint8_t spanclass);
+void gc_mheap_freeSpan(gc_heap *h, mspan *s);
+/* spanOf: any span whose pages contain p, or NULL. spanOfHeap: the in-use
+ * span with p in [base, limit), or NULL. findObject: base of the slot
+ * holding p (header included) or 0; *sp gets the span, *idx the slot. */
+static inline heapArena *arenaOf(const gc_heap *h, uintptr_t p)
+{
+    uintptr_t ai = p >> ARENA_SHIFT;
+    if (ai >> (ARENA_L1_BITS + ARENA_L2_BITS))
+        return NULL;
+    heapArena **l2 = h->arenas[ai >> ARENA_L2_BITS];
+    return l2 ? l2[ai & ((1u << ARENA_L2_BITS) - 1)] : NULL;
+}
+
+static inline mspan *spanOf(const gc_heap *h, uintptr_t p)
+{
+    heapArena *ha = arenaOf(h, p);
+    return ha ? ha->spans[(p >> GC_PAGE_SHIFT) & (PAGES_PER_ARENA - 1)] : NULL;
+}
+
+static inline mspan *spanOfHeap(const gc_heap *h, uintptr_t p)
+{
+    mspan *s = spanOf(h, p);
+    /* Pages of free runs and freed spans may still name a recycled mspan:
+     * the state and range checks reject those (Go's spanOfHeap). */
+    if (!s || s->state != MSPAN_INUSE || p < s->startAddr || p >= s->limit)
+        return NULL;
+    return s;
+}
+
+static inline uintptr_t findObject(const gc_heap *h, uintptr_t p, mspan **sp, uintptr_t *idx)
+{
+    mspan *s = spanOfHeap(h, p);
+    if (!s)
+        return 0;
+    uintptr_t i = span_objIndex(s, p); /* divMul is 0 for large spans */
+    if (sp)
+        *sp = s;
+    if (idx)
+        *idx = i;
+    return s->startAddr + i * s->elemsize;
+}
+size_t gc_mheap_scavenge(gc_heap *h, int all);
 
 /* mspan.c */
-void span_initSmall(gc_heap *h, mspan *s, uint8_t spanclass);
-void span_refillAllocCache(mspan *s, uint32_t whichWord);
-uint32_t span_nextFreeIndex(mspan *s);   /* index of the next free slot, nelems when full */
-void span_commitCache(mspan *s);          /* fold the window's allocations into allocBits */
-unsigned span_countAlloc(const mspan *s); /* popcount of allocBits (span not cached) */
-unsigned span_countMarked(const mspan *s);
+void gc_span_initSmall(gc_heap *h, mspan *s, uint8_t spanclass);
+void gc_span_refillAllocCache(mspan *s, uint32_t whichWord);
+uint32_t gc_span_nextFreeIndex(mspan *s);   /* index of the next free slot, nelems when full */
+void gc_span_commitCache(mspan *s);          /* fold the window's allocations into allocBits */
+unsigned gc_span_countAlloc(const mspan *s); /* popcount of allocBits (span not cached) */
+unsigned gc_span_countMarked(const mspan *s);
 
 /* mbitmap.c */
-void heapBits_init(mspan *s);
-void heapBits_writeSmall(mspan *s, uintptr_t x, size_t dataSize, const gc_type *t);
-uint64_t type_firstMaskWord(const gc_type *t);
+void gc_heapBits_init(mspan *s);
+uint64_t gc_type_maskWord(const gc_type *t, size_t w); /* 64 mask bits from word w (a multiple of 64) */
+static inline uint64_t lowBits(uintptr_t n) { return n >= 64 ? ~(uint64_t)0 : ((uint64_t)1 << n) - 1; }
+/* Go's writeHeapBitsSmall in two halves: the object's bits (at most 64:
+ * objects here are <= 512 bytes), then their splice into at most two
+ * words of the span-end bitmap. */
+static inline uint64_t heapBits_smallMask(const gc_type *t, size_t dataSize)
+{
+    uint64_t src0 = t->ptrdata <= 64 ? t->ptrmask[0] & ((1u << ((t->ptrdata + 7) >> 3)) - 1) : gc_type_maskWord(t, 0);
+    if (t->size == dataSize)
+        return src0;
+    uint64_t src;
+    if (t->size == GC_PTR_SIZE) {
+        src = (src0 & 1) ? lowBits(dataSize / 8) : 0;
+    } else {
+        /* size/t->size whole elements (alloc.h); a partial tail is not typed. */
+        src = src0;
+        for (size_t i = t->size; i + t->size <= dataSize; i += t->size)
+            src |= src0 << (i / 8);
+    }
+    /* Never past the object (only matters when dataSize < t->size). */
+    return src & lowBits((dataSize + 7) / 8);
+}
+
+static inline void heapBits_splice(mspan *s, uintptr_t x, uint64_t src)
+{
+    uintptr_t nw = s->elemsize >> 3; /* 1..64 */
+    uint64_t m = ~(uint64_t)0 >> (64 - nw);
+    uintptr_t o = (x - s->startAddr) >> 3, j = o & 63;
+    uint64_t *hb = s->heapBits + (o >> 6);
+    hb[0] = (hb[0] & ~(m << j)) | src << j;
+    if (j + nw > 64)
+        hb[1] = (hb[1] & ~(m >> (64 - j))) | src >> (64 - j);
+}
+
+static inline void heapBits_writeSmall(mspan *s, uintptr_t x, size_t dataSize, const gc_type *t)
+{
+    heapBits_splice(s, x, heapBits_smallMask(t, dataSize));
+}
+
 typedef struct typePointers {
     uintptr_t elem;   /* start of the current element */
     uintptr_t addr;   /* address of bit 0 of mask */
@@ -321,66 +407,82 @@ typedef struct typePointers {
     uintptr_t limit;
 } typePointers;
 /* Pointer slots of the object at slot base x (the header skipped). */
-typePointers typePointersOf(const mspan *s, uintptr_t x);
-uintptr_t typePointers_next(typePointers *tp); /* address of the next pointer slot, 0 at the end */
+typePointers gc_typePointersOf(const mspan *s, uintptr_t x);
+uintptr_t gc_typePointers_next(typePointers *tp); /* address of the next pointer slot, 0 at the end */
 
 /* mcentral.c */
-void mcentral_init(mcentral *c, uint8_t spanclass);
-mspan *mcentral_cacheSpan(gc_heap *h, mcentral *c);
-void mcentral_uncacheSpan(gc_heap *h, mcentral *c, mspan *s);
-void spanList_push(spanList *l, mspan *s, uint8_t idx);
-mspan *spanList_pop(spanList *l);
-void spanList_remove(spanList *l, mspan *s);
-void mcentral_lock(mcentral *c);
-void mcentral_unlock(mcentral *c);
+void gc_mcentral_init(mcentral *c, uint8_t spanclass);
+mspan *gc_mcentral_cacheSpan(gc_heap *h, mcentral *c);
+void gc_mcentral_uncacheSpan(gc_heap *h, mcentral *c, mspan *s);
+void gc_spanList_push(spanList *l, mspan *s, uint8_t idx);
+mspan *gc_spanList_pop(spanList *l);
+void gc_spanList_remove(spanList *l, mspan *s);
+void gc_mcentral_lock(mcentral *c);
+void gc_mcentral_unlock(mcentral *c);
 static inline spanList *mcentral_partialSwept(mcentral *c, uint32_t sg) { return &c->partial[sg / 2 % 2]; }
 static inline spanList *mcentral_partialUnswept(mcentral *c, uint32_t sg) { return &c->partial[1 - sg / 2 % 2]; }
 static inline spanList *mcentral_fullSwept(mcentral *c, uint32_t sg) { return &c->full[sg / 2 % 2]; }
 static inline spanList *mcentral_fullUnswept(mcentral *c, uint32_t sg) { return &c->full[1 - sg / 2 % 2]; }
 
 /* mcache.c */
-mspan *mcache_refill(gc_p *p, uint8_t spc);
-uintptr_t mcache_nextFree(gc_p *p, uint8_t spc, mspan **sp);
-void mcache_releaseAll(gc_p *p);
-mspan *mcache_allocLarge(gc_p *p, size_t size, int noscan);
+mspan *gc_mcache_refill(gc_p *p, uint8_t spc);
+uintptr_t gc_mcache_nextFree(gc_p *p, uint8_t spc, mspan **sp);
+void gc_mcache_releaseAll(gc_p *p);
+void gc_mcache_uncacheAll(gc_p *p); /* releaseAll without dropping the tiny block */
+mspan *gc_mcache_allocLarge(gc_p *p, size_t size, int noscan);
 
 /* mgcsweep.c */
-int span_sweep(gc_heap *h, mspan *s, int preserve); /* 1 if the span was freed to the heap */
-uintptr_t sweepone(gc_heap *h);   /* pages swept, ~0 when nothing is left */
-void finishsweep(gc_heap *h);
-void deductSweepCredit(gc_heap *h, uintptr_t spanBytes);
-void mheap_reclaim(gc_heap *h, uintptr_t npages);
+int gc_span_sweep(gc_heap *h, mspan *s, int preserve); /* 1 if the span was freed to the heap */
+uintptr_t gc_sweepone(gc_heap *h);   /* pages swept, ~0 when nothing is left */
+void gc_finishsweep(gc_heap *h);
+void gc_deductSweepCredit(gc_heap *h, uintptr_t spanBytes);
+void gc_mheap_reclaim(gc_heap *h, uintptr_t npages);
 static inline int isSweepDone(const gc_heap *h) { return h->sweep.centralIndex >= 2 * GC_NUM_SPAN_CLASSES; }
-void gcPaceSweeper(gc_heap *h);
+void gc_paceSweeper(gc_heap *h);
 
 /* mgc.c / mgcmark.c */
 void gc_start(gc_heap *h, int forced);
 void gc_maybe_trigger(gc_heap *h);
-void gcmark_roots_and_drain(gc_heap *h, gc_marker *m);
-void gcWork_destroy(gc_heap *h);
-void gcw_push(gc_heap *h, uintptr_t obj);
-uintptr_t gcw_pop(gc_heap *h);
+void gc_mark_roots_and_drain(gc_heap *h, gc_marker *m);
+void gc_work_destroy(gc_heap *h);
+void gc_work_pushSlow(gc_heap *h, uintptr_t obj);
+uintptr_t gc_work_popSlow(gc_heap *h);
+static inline void gcw_push(gc_heap *h, uintptr_t obj)
+{
+    workbuf *b = h->work.full;
+    if (LIKELY(b && b->nobj < WORKBUF_OBJS))
+        b->obj[b->nobj++] = obj;
+    else
+        gc_work_pushSlow(h, obj);
+}
+static inline uintptr_t gcw_pop(gc_heap *h)
+{
+    workbuf *b = h->work.full;
+    if (LIKELY(b && b->nobj))
+        return b->obj[--b->nobj];
+    return gc_work_popSlow(h);
+}
 typedef void (*span_fn)(gc_heap *h, mspan *s, void *ud);
-void forEachInUseSpan(gc_heap *h, span_fn fn, void *ud);
-const char *span_typeName(mspan *s, uintptr_t slot);
-void checkmark_verify_marks(gc_heap *h);
+void gc_forEachInUseSpan(gc_heap *h, span_fn fn, void *ud);
+const char *gc_span_typeName(mspan *s, uintptr_t slot);
+void gc_checkmark_verify_marks(gc_heap *h);
 
 /* mgcpacer.c */
-void pacer_commit(gc_heap *h);
-int pacer_overLimit(const gc_heap *h);
-uint64_t heap_mappedReady(const gc_heap *h);
+void gc_pacer_commit(gc_heap *h);
+int gc_pacer_overLimit(const gc_heap *h);
+uint64_t gc_heap_mappedReady(const gc_heap *h);
 static inline int pacer_should_gc(const gc_heap *h)
 {
     return h->heapLive >= h->trigger && !h->gc_running;
 }
 
 /* mstats.c */
-uint64_t nanotime(void);
+uint64_t gc_nanotime(void);
 void stats_flushSpan(gc_heap *h, mspan *s);
 
 /* clobberfree */
 #define CLOBBER_WORD 0xdeadbeefdeadbeefULL
-void clobber_check(gc_heap *h, mspan *s, uintptr_t x);
-void clobber_fill(uintptr_t x, size_t n);
+void gc_clobber_check(gc_heap *h, mspan *s, uintptr_t x);
+void gc_clobber_fill(uintptr_t x, size_t n);
 
 #endif

@@ -1,7 +1,7 @@
 /*
  * malloc.c: gc_mallocgc and its five paths, as Go's malloc.go (mallocgc,
  * mallocgcTiny, mallocgcSmallNoscan, mallocgcSmallScanNoHeader,
- * mallocgcSmallScanHeader, mallocgcLarge), plus gc_alloc_info, which tells
+ * mallocgcSmallScanHeader, mallocgcLarge), plus gc_alloc_path_of, which tells
  * which path and class a (size, type) takes, and the object introspection
  * calls built on findObject and typePointers.
  *
@@ -10,7 +10,7 @@
  * else (refill, heap trigger, large objects) sits behind a call.
  * Departures: no assists, no allocate-black, no profiling sample (marking is
  * stop-the-world); debug modes (gcstress, clobberfree) take a separate
- * instance of the same code, chosen by one test of p->slow.
+ * instance of the same code, reached because they keep the mcache empty.
  */
 #include <stdlib.h>
 
@@ -31,7 +31,7 @@ static ALWAYS_INLINE uintptr_t allocSlot(gc_p *p, uint8_t spc, mspan **sp)
         *sp = s;
         return x;
     }
-    return mcache_nextFree(p, spc, sp);
+    return gc_mcache_nextFree(p, spc, sp);
 }
 
 static ALWAYS_INLINE void *mallocgcTiny(gc_p *p, size_t size, const int dbg)
@@ -57,7 +57,7 @@ static ALWAYS_INLINE void *mallocgcTiny(gc_p *p, size_t size, const int dbg)
     if (UNLIKELY(!x))
         return NULL;
     if (dbg && p->heap->opts.debug.clobberfree)
-        clobber_check(p->heap, s, x);
+        gc_clobber_check(p->heap, s, x);
     ((uint64_t *)x)[0] = 0;
     ((uint64_t *)x)[1] = 0;
     /* Keep whichever block has more room left. */
@@ -77,7 +77,7 @@ static ALWAYS_INLINE void *mallocgcSmallNoscan(gc_p *p, size_t size, bool needze
         return NULL;
     int clobber = dbg && p->heap->opts.debug.clobberfree;
     if (clobber)
-        clobber_check(p->heap, s, x);
+        gc_clobber_check(p->heap, s, x);
     if (needzero && (s->needzero || clobber)) /* free slots hold poison under clobberfree */
         memset((void *)x, 0, s->elemsize);
     return (void *)x;
@@ -92,7 +92,7 @@ static ALWAYS_INLINE void *mallocgcSmallScanNoHeader(gc_p *p, size_t size, const
         return NULL;
     int clobber = dbg && p->heap->opts.debug.clobberfree;
     if (clobber)
-        clobber_check(p->heap, s, x);
+        gc_clobber_check(p->heap, s, x);
     if (s->needzero || clobber)
         memset((void *)x, 0, s->elemsize);
     if (s->elemsize != GC_PTR_SIZE) /* 8-byte class: bits pre-filled with ones */
@@ -110,7 +110,7 @@ static ALWAYS_INLINE void *mallocgcSmallScanHeader(gc_p *p, size_t size, const g
         return NULL;
     int clobber = dbg && p->heap->opts.debug.clobberfree;
     if (clobber)
-        clobber_check(p->heap, s, x);
+        gc_clobber_check(p->heap, s, x);
     if (s->needzero || clobber)
         memset((void *)x, 0, s->elemsize);
     *(const gc_type **)x = t;
@@ -119,10 +119,10 @@ static ALWAYS_INLINE void *mallocgcSmallScanHeader(gc_p *p, size_t size, const g
 
 static void *mallocgcLarge(gc_p *p, size_t size, const gc_type *t, bool needzero)
 {
-    if (size > GC_MAX_ALLOC)
+    if (size > p->heap->maxAlloc)
         return NULL;
     int noscan = t == NULL;
-    mspan *s = mcache_allocLarge(p, size, noscan);
+    mspan *s = gc_mcache_allocLarge(p, size, noscan);
     if (!s)
         return NULL;
     if ((needzero || !noscan) && s->needzero)
@@ -154,24 +154,54 @@ static ALWAYS_INLINE void *mallocgc(gc_p *p, size_t size, const gc_type *t, bool
     return mallocgcLarge(p, size, t, true);
 }
 
+/*
+ * Debug modes (gcstress, clobberfree) never leave a span in the mcache:
+ * every p->alloc[] slot stays the empty span, so the inlined fast paths
+ * always fall through to the out-of-line ones below, which test p->slow.
+ * That keeps the debug test off the fast path entirely.
+ */
 static __attribute__((noinline)) void *mallocgcDebug(gc_p *p, size_t size, const gc_type *t, bool needzero)
 {
     gc_heap *h = p->heap;
     if (h->opts.debug.gcstress && !h->gc_running)
         gc_collect(h);
-    return mallocgc(p, size, t, needzero, 1);
+    void *x = mallocgc(p, size, t, needzero, 1);
+    gc_mcache_uncacheAll(p);
+    return x;
 }
 
 /* Out-of-line instances of the general paths: what the fast front below
  * tail-calls when the span is out of room or the case is not its own. */
 static __attribute__((noinline)) void *mallocgcNoscanSlow(gc_p *p, size_t size, bool needzero)
 {
+    if (UNLIKELY(p->slow))
+        return mallocgcDebug(p, size, NULL, needzero);
     return mallocgcSmallNoscan(p, size, needzero, 0);
 }
-static __attribute__((noinline)) void *mallocgcTinyOut(gc_p *p, size_t size) { return mallocgcTiny(p, size, 0); }
+static __attribute__((noinline)) void *mallocgcTinyOut(gc_p *p, size_t size)
+{
+    if (UNLIKELY(p->slow))
+        return mallocgcDebug(p, size, NULL, true);
+    return mallocgcTiny(p, size, 0);
+}
+static __attribute__((noinline)) void *mallocgcLargeOut(gc_p *p, size_t size, bool needzero)
+{
+    if (UNLIKELY(p->slow))
+        return mallocgcDebug(p, size, NULL, needzero);
+    return mallocgcLarge(p, size, NULL, needzero);
+}
 static __attribute__((noinline)) void *mallocgcScanSlow(gc_p *p, size_t size, const gc_type *t)
 {
+    if (UNLIKELY(p->slow))
+        return mallocgcDebug(p, size, t, true);
     return mallocgc(p, size, t, true, 0);
+}
+
+static __attribute__((noinline)) uint64_t refreshBits(gc_p *p, const gc_type *t, size_t size)
+{
+    p->bitsType = t;
+    p->bitsSize = size;
+    return p->bitsSrc = heapBits_smallMask(t, size);
 }
 
 /* The pointerful front: small objects with heap bits in the span inline,
@@ -187,10 +217,16 @@ static __attribute__((noinline)) void *mallocgcScan(gc_p *p, size_t size, const 
             return mallocgcScanSlow(p, size, t);
         s->allocCache = c & (c - 1);
         uintptr_t x = s->winBase + (unsigned)__builtin_ctzll(c) * s->elemsize;
+        /* The bits live at the span's end, not in the slot: write them
+         * first so that zeroing can be a tail call. */
+        if (s->elemsize != GC_PTR_SIZE) {
+            uint64_t src = p->bitsSrc;
+            if (UNLIKELY(t != p->bitsType || size != p->bitsSize))
+                src = refreshBits(p, t, size);
+            heapBits_splice(s, x, src);
+        }
         if (s->needzero)
-            memset((void *)x, 0, s->elemsize);
-        if (s->elemsize != GC_PTR_SIZE)
-            heapBits_writeSmall(s, x, size, t);
+            return memset((void *)x, 0, s->elemsize);
         return (void *)x;
     }
     return mallocgcScanSlow(p, size, t);
@@ -204,8 +240,6 @@ static __attribute__((noinline)) void *mallocgcScan(gc_p *p, size_t size, const 
  */
 void *gc_mallocgc(gc_p *p, size_t size, const gc_type *t, bool needzero)
 {
-    if (UNLIKELY(p->slow))
-        return mallocgcDebug(p, size, t, needzero);
     if (t != NULL && t->ptrdata != 0)
         return mallocgcScan(p, size, t);
     if (LIKELY(size - GC_TINY_SIZE <= (size_t)(GC_MAX_SMALL_ALLOC - GC_TINY_SIZE))) {
@@ -221,7 +255,7 @@ void *gc_mallocgc(gc_p *p, size_t size, const gc_type *t, bool needzero)
     }
     if (size < GC_TINY_SIZE)
         return mallocgcTinyOut(p, size);
-    return mallocgcLarge(p, size, NULL, needzero);
+    return mallocgcLargeOut(p, size, needzero);
 }
 
 int gc_alloc_path_of(size_t size, const gc_type *t, gc_alloc_info *out)
@@ -289,9 +323,9 @@ size_t gc_object_pointers(gc_heap *h, const void *obj, size_t *offsets, size_t m
     uintptr_t base = (uintptr_t)gc_find_object(h, obj);
     if (!base)
         return 0;
-    typePointers tp = typePointersOf(s, x);
+    typePointers tp = gc_typePointersOf(s, x);
     size_t n = 0;
-    for (uintptr_t a; (a = typePointers_next(&tp)) != 0; n++)
+    for (uintptr_t a; (a = gc_typePointers_next(&tp)) != 0; n++)
         if (n < max)
             offsets[n] = a - base;
     return n;

@@ -10,7 +10,7 @@
 #include "alloc/internal.h"
 
 /* 64 bits of t's pointer mask starting at word w (a multiple of 64). */
-static uint64_t maskWord(const gc_type *t, size_t w)
+uint64_t gc_type_maskWord(const gc_type *t, size_t w)
 {
     size_t nbits = (t->ptrdata + 7) / 8;
     if (w >= nbits)
@@ -24,11 +24,8 @@ static uint64_t maskWord(const gc_type *t, size_t w)
     return m;
 }
 
-uint64_t type_firstMaskWord(const gc_type *t) { return maskWord(t, 0); }
 
-static uint64_t lowBits(uintptr_t n) { return n >= 64 ? ~(uint64_t)0 : ((uint64_t)1 << n) - 1; }
-
-void heapBits_init(mspan *s)
+void gc_heapBits_init(mspan *s)
 {
     size_t n = s->npages * GC_PAGE_SIZE / 64;
     /* 8-byte pointerful objects are one pointer each: all ones, never written again. */
@@ -38,34 +35,8 @@ void heapBits_init(mspan *s)
         memset(s->heapBits, 0, n);
 }
 
-/* Go's writeHeapBitsSmall: the object's bits fit in one word, spliced into
- * at most two bitmap words. */
-void heapBits_writeSmall(mspan *s, uintptr_t x, size_t dataSize, const gc_type *t)
-{
-    uint64_t src0 = t->ptrdata <= 64 ? t->ptrmask[0] & ((1u << ((t->ptrdata + 7) >> 3)) - 1) : maskWord(t, 0);
-    uint64_t src;
-    if (t->size == dataSize) {
-        src = src0;
-    } else {
-        if (t->size == GC_PTR_SIZE) {
-            src = (src0 & 1) ? lowBits(dataSize / 8) : 0;
-        } else {
-            src = src0;
-            for (size_t i = t->size; i < dataSize; i += t->size)
-                src |= src0 << (i / 8);
-        }
-        /* Never past the object: a partial last element keeps only its
-         * words inside dataSize (the rest of the slot is zero, unscanned). */
-        src &= lowBits((dataSize + 7) / 8);
-    }
-    uintptr_t nw = s->elemsize >> 3; /* 1..64 */
-    uint64_t m = ~(uint64_t)0 >> (64 - nw);
-    uintptr_t o = (x - s->startAddr) >> 3, j = o & 63;
-    uint64_t *hb = s->heapBits + (o >> 6);
-    hb[0] = (hb[0] & ~(m << j)) | src << j;
-    if (j + nw > 64)
-        hb[1] = (hb[1] & ~(m >> (64 - j))) | src >> (64 - j);
-}
+/* heapBits_writeSmall (Go's writeHeapBitsSmall) is in internal.h so the
+ * allocation fast path can inline it. */
 
 static uint64_t heapBitsSmallForAddr(const mspan *s, uintptr_t x)
 {
@@ -78,7 +49,7 @@ static uint64_t heapBitsSmallForAddr(const mspan *s, uintptr_t x)
     return m & lowBits(elemWords);
 }
 
-typePointers typePointersOf(const mspan *s, uintptr_t x)
+typePointers gc_typePointersOf(const mspan *s, uintptr_t x)
 {
     typePointers tp = {0, 0, 0, NULL, 0};
     if (spanclass_noscan(s->spanclass))
@@ -96,21 +67,26 @@ typePointers typePointersOf(const mspan *s, uintptr_t x)
         /* The slot does not record the object's length: stop after the last
          * whole element that fits (Go scans to the slot's end; the tail is
          * zero either way, this keeps gc_object_pointers exact for arrays). */
-        if (t)
-            tp.limit = x + (s->elemsize - GC_MALLOC_HEADER_SIZE) / t->size * t->size;
+        if (t) {
+            uintptr_t avail = s->elemsize - GC_MALLOC_HEADER_SIZE;
+            tp.limit = x + (avail >= t->size ? avail / t->size * t->size : avail);
+        }
     } else {
         t = s->largeType;
+        /* size/t->size whole elements, as heap bits and headers. */
         tp.limit = s->limit;
+        if (t && s->limit - x >= t->size)
+            tp.limit = x + (s->limit - x) / t->size * t->size;
     }
     if (!t)
         return tp; /* not typed yet: nothing to scan */
     tp.typ = t;
     tp.addr = tp.elem = x;
-    tp.mask = maskWord(t, 0);
+    tp.mask = gc_type_maskWord(t, 0);
     return tp;
 }
 
-uintptr_t typePointers_next(typePointers *tp)
+uintptr_t gc_typePointers_next(typePointers *tp)
 {
     for (;;) {
         if (tp->mask) {
@@ -135,6 +111,6 @@ uintptr_t typePointers_next(typePointers *tp)
             tp->typ = NULL;
             return 0;
         }
-        tp->mask = maskWord(t, (tp->addr - tp->elem) / 8);
+        tp->mask = gc_type_maskWord(t, (tp->addr - tp->elem) / 8);
     }
 }

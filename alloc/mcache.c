@@ -12,26 +12,26 @@
  * heapLive overestimate made by refill. */
 static void uncacheAccount(gc_heap *h, mspan *s)
 {
-    span_commitCache(s);
-    s->allocCount = (uint16_t)span_countAlloc(s);
+    gc_span_commitCache(s);
+    s->allocCount = (uint16_t)gc_span_countAlloc(s);
     h->stats.nmalloc[spanclass_sizeclass(s->spanclass)] += s->allocCount - s->allocCountBeforeCache;
     h->heapLive -= (uint64_t)(s->nelems - s->allocCount) * s->elemsize;
 }
 
-mspan *mcache_refill(gc_p *p, uint8_t spc)
+mspan *gc_mcache_refill(gc_p *p, uint8_t spc)
 {
     gc_heap *h = p->heap;
     mspan *s = p->alloc[spc];
     if (s != &h->emptyspan) {
         uncacheAccount(h, s);
-        mcentral_uncacheSpan(h, &h->central[spc], s);
+        gc_mcentral_uncacheSpan(h, &h->central[spc], s);
     }
     p->alloc[spc] = &h->emptyspan;
-    s = mcentral_cacheSpan(h, &h->central[spc]);
+    s = gc_mcentral_cacheSpan(h, &h->central[spc]);
     if (!s)
         return NULL;
     /* sg+3: swept and cached; a cycle turns it into sg+1, "cached before
-     * the sweep phase began" (see mcentral_uncacheSpan). */
+     * the sweep phase began" (see gc_mcentral_uncacheSpan). */
     s->sweepgen = h->sweepgen + 3;
     /* Assume the whole span will be used (Go's refill; issue 53738). */
     h->heapLive += (uint64_t)(s->nelems - s->allocCount) * s->elemsize;
@@ -39,46 +39,52 @@ mspan *mcache_refill(gc_p *p, uint8_t spc)
     return s;
 }
 
-uintptr_t mcache_nextFree(gc_p *p, uint8_t spc, mspan **sp)
+uintptr_t gc_mcache_nextFree(gc_p *p, uint8_t spc, mspan **sp)
 {
     mspan *s = p->alloc[spc];
-    uint32_t idx = span_nextFreeIndex(s);
+    uint32_t idx = gc_span_nextFreeIndex(s);
     if (idx >= s->nelems) {
         gc_maybe_trigger(p->heap);
-        s = mcache_refill(p, spc);
+        s = gc_mcache_refill(p, spc);
         if (!s)
             return 0;
-        span_nextFreeIndex(s);
+        gc_span_nextFreeIndex(s);
     }
     *sp = s;
     return nextFreeFast(s);
 }
 
-void mcache_releaseAll(gc_p *p)
+void gc_mcache_uncacheAll(gc_p *p)
 {
     gc_heap *h = p->heap;
     for (unsigned spc = 0; spc < GC_NUM_SPAN_CLASSES; spc++) {
         mspan *s = p->alloc[spc];
         if (s != &h->emptyspan) {
             uncacheAccount(h, s);
-            mcentral_uncacheSpan(h, &h->central[spc], s);
+            gc_mcentral_uncacheSpan(h, &h->central[spc], s);
             p->alloc[spc] = &h->emptyspan;
         }
     }
+}
+
+void gc_mcache_releaseAll(gc_p *p)
+{
+    gc_heap *h = p->heap;
+    gc_mcache_uncacheAll(p);
     p->tiny = 0;
     p->tinyoffset = 0;
     h->stats.tinyAllocs += p->tinyAllocs;
     p->tinyAllocs = 0;
 }
 
-mspan *mcache_allocLarge(gc_p *p, size_t size, int noscan)
+mspan *gc_mcache_allocLarge(gc_p *p, size_t size, int noscan)
 {
     gc_heap *h = p->heap;
     uintptr_t npages = (size + GC_PAGE_SIZE - 1) >> GC_PAGE_SHIFT;
     gc_maybe_trigger(h);
-    deductSweepCredit(h, npages * GC_PAGE_SIZE);
+    gc_deductSweepCredit(h, npages * GC_PAGE_SIZE);
     uint8_t spc = spanclass_make(0, noscan);
-    mspan *s = mheap_alloc(h, npages, spc);
+    mspan *s = gc_mheap_alloc(h, npages, spc);
     if (!s)
         return NULL;
     s->elemsize = npages * GC_PAGE_SIZE;
@@ -92,8 +98,8 @@ mspan *mcache_allocLarge(gc_p *p, size_t size, int noscan)
     h->stats.largeAllocCount++;
     h->heapLive += s->elemsize;
     mcentral *c = &h->central[spc];
-    mcentral_lock(c);
-    spanList_push(mcentral_fullSwept(c, h->sweepgen), s, 0);
-    mcentral_unlock(c);
+    gc_mcentral_lock(c);
+    gc_spanList_push(mcentral_fullSwept(c, h->sweepgen), s, 0);
+    gc_mcentral_unlock(c);
     return s;
 }

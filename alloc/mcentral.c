@@ -11,21 +11,21 @@
 
 enum { SPAN_BUDGET = 100 }; /* spans cacheSpan may sweep before growing: <= 1% overhead, as Go */
 
-void mcentral_lock(mcentral *c)
+void gc_mcentral_lock(mcentral *c)
 {
     while (atomic_flag_test_and_set_explicit(&c->lock, memory_order_acquire))
         ;
 }
-void mcentral_unlock(mcentral *c) { atomic_flag_clear_explicit(&c->lock, memory_order_release); }
+void gc_mcentral_unlock(mcentral *c) { atomic_flag_clear_explicit(&c->lock, memory_order_release); }
 
-void mcentral_init(mcentral *c, uint8_t spanclass)
+void gc_mcentral_init(mcentral *c, uint8_t spanclass)
 {
     memset(c, 0, sizeof *c);
     atomic_flag_clear(&c->lock);
     c->spanclass = spanclass;
 }
 
-void spanList_push(spanList *l, mspan *s, uint8_t idx)
+void gc_spanList_push(spanList *l, mspan *s, uint8_t idx)
 {
     s->list = LIST_CENTRAL;
     s->listidx = idx;
@@ -37,7 +37,7 @@ void spanList_push(spanList *l, mspan *s, uint8_t idx)
     l->n++;
 }
 
-void spanList_remove(spanList *l, mspan *s)
+void gc_spanList_remove(spanList *l, mspan *s)
 {
     if (s->prev)
         s->prev->next = s->next;
@@ -50,11 +50,11 @@ void spanList_remove(spanList *l, mspan *s)
     l->n--;
 }
 
-mspan *spanList_pop(spanList *l)
+mspan *gc_spanList_pop(spanList *l)
 {
     mspan *s = l->first;
     if (s)
-        spanList_remove(l, s);
+        gc_spanList_remove(l, s);
     return s;
 }
 
@@ -62,59 +62,59 @@ mspan *spanList_pop(spanList *l)
 static mspan *mcentral_grow(gc_heap *h, mcentral *c)
 {
     unsigned sc = spanclass_sizeclass(c->spanclass);
-    mspan *s = mheap_alloc(h, gc_class_to_allocnpages[sc], c->spanclass);
+    mspan *s = gc_mheap_alloc(h, gc_class_to_allocnpages[sc], c->spanclass);
     if (!s)
         return NULL;
-    span_initSmall(h, s, c->spanclass);
+    gc_span_initSmall(h, s, c->spanclass);
     if (h->opts.debug.clobberfree)
-        clobber_fill(s->startAddr, s->limit - s->startAddr);
+        gc_clobber_fill(s->startAddr, s->limit - s->startAddr);
     return s;
 }
 
-mspan *mcentral_cacheSpan(gc_heap *h, mcentral *c)
+mspan *gc_mcentral_cacheSpan(gc_heap *h, mcentral *c)
 {
     unsigned sc = spanclass_sizeclass(c->spanclass);
-    deductSweepCredit(h, (uintptr_t)gc_class_to_allocnpages[sc] * GC_PAGE_SIZE);
+    gc_deductSweepCredit(h, (uintptr_t)gc_class_to_allocnpages[sc] * GC_PAGE_SIZE);
     uint32_t sg = h->sweepgen;
     int budget = SPAN_BUDGET;
     mspan *s;
-    mcentral_lock(c);
-    s = spanList_pop(mcentral_partialSwept(c, sg));
+    gc_mcentral_lock(c);
+    s = gc_spanList_pop(mcentral_partialSwept(c, sg));
     if (s)
         goto havespan;
     /* Sweep partial unswept spans first: sweeping can only free slots. */
-    while (budget-- > 0 && (s = spanList_pop(mcentral_partialUnswept(c, sg))) != NULL) {
+    while (budget-- > 0 && (s = gc_spanList_pop(mcentral_partialUnswept(c, sg))) != NULL) {
         if (s->sweepgen == sg - 2) {
             s->sweepgen = sg - 1;
-            mcentral_unlock(c);
-            span_sweep(h, s, 1);
+            gc_mcentral_unlock(c);
+            gc_span_sweep(h, s, 1);
             goto havespanUnlocked;
         }
     }
-    while (budget-- > 0 && (s = spanList_pop(mcentral_fullUnswept(c, sg))) != NULL) {
+    while (budget-- > 0 && (s = gc_spanList_pop(mcentral_fullUnswept(c, sg))) != NULL) {
         if (s->sweepgen == sg - 2) {
             s->sweepgen = sg - 1;
-            mcentral_unlock(c);
-            span_sweep(h, s, 1);
+            gc_mcentral_unlock(c);
+            gc_span_sweep(h, s, 1);
             if (s->allocCount < s->nelems)
                 goto havespanUnlocked;
-            mcentral_lock(c);
-            spanList_push(mcentral_fullSwept(c, sg), s, 0);
+            gc_mcentral_lock(c);
+            gc_spanList_push(mcentral_fullSwept(c, sg), s, 0);
         }
     }
-    mcentral_unlock(c);
+    gc_mcentral_unlock(c);
     s = mcentral_grow(h, c);
     if (!s)
         return NULL;
     goto havespanUnlocked;
 havespan:
-    mcentral_unlock(c);
+    gc_mcentral_unlock(c);
 havespanUnlocked:
     s->allocCountBeforeCache = s->allocCount;
     return s;
 }
 
-void mcentral_uncacheSpan(gc_heap *h, mcentral *c, mspan *s)
+void gc_mcentral_uncacheSpan(gc_heap *h, mcentral *c, mspan *s)
 {
     uint32_t sg = h->sweepgen;
     int stale = s->sweepgen == sg + 1;
@@ -122,14 +122,14 @@ void mcentral_uncacheSpan(gc_heap *h, mcentral *c, mspan *s)
         /* Cached since before this sweep phase began: sweep it now; sweep
          * puts it on the right list or frees it. */
         s->sweepgen = sg - 1;
-        span_sweep(h, s, 0);
+        gc_span_sweep(h, s, 0);
         return;
     }
     s->sweepgen = sg;
-    mcentral_lock(c);
+    gc_mcentral_lock(c);
     if (s->allocCount < s->nelems)
-        spanList_push(mcentral_partialSwept(c, sg), s, 0);
+        gc_spanList_push(mcentral_partialSwept(c, sg), s, 0);
     else
-        spanList_push(mcentral_fullSwept(c, sg), s, 0);
-    mcentral_unlock(c);
+        gc_spanList_push(mcentral_fullSwept(c, sg), s, 0);
+    gc_mcentral_unlock(c);
 }

@@ -8,7 +8,7 @@
 
 #include "alloc/internal.h"
 
-void *sys_reserve(size_t n, size_t align)
+void *gc_sys_reserve(size_t n, size_t align)
 {
     if (n == 0 || n > GC_MAX_ALLOC * 2)
         return NULL;
@@ -28,25 +28,25 @@ void *sys_reserve(size_t n, size_t align)
     return (void *)aligned;
 }
 
-int sys_map(void *p, size_t n)
+int gc_sys_map(void *p, size_t n)
 {
     return mprotect(p, n, PROT_READ | PROT_WRITE) == 0 ? 0 : -1;
 }
 
-void sys_unused(void *p, size_t n)
+void gc_sys_unused(void *p, size_t n)
 {
     /* Private anonymous pages read back as zero afterwards: callers rely on
      * it to skip zeroing scavenged memory. */
     (void)madvise(p, n, MADV_DONTNEED);
 }
 
-void sys_free(void *p, size_t n)
+void gc_sys_free(void *p, size_t n)
 {
     if (p)
         munmap(p, n);
 }
 
-void *sys_alloc(size_t n)
+void *gc_sys_alloc(size_t n)
 {
     void *p = mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     return p == MAP_FAILED ? NULL : p;

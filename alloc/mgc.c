@@ -11,17 +11,18 @@
  *     becomes "needs sweeping"), heapLive := marked bytes, pacer goal,
  *     sweep pacing, scavenging;
  *  4. sweeping then happens lazily: allocation sweeps what it needs
- *     (cacheSpan, reclaim, deductSweepCredit); gc_collect sweeps it all.
+ *     (cacheSpan, reclaim, gc_deductSweepCredit); gc_collect sweeps it all.
  * Departures: no concurrent mark, so no write barrier, assists or
  * allocate-black; no background workers; no time-based (2 min) trigger.
  */
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "alloc/internal.h"
 
 gc_heap *gc_heap_new(const gc_options *o)
 {
-    gc_heap *h = sys_alloc(sizeof *h);
+    gc_heap *h = gc_sys_alloc(sizeof *h);
     if (!h)
         return NULL;
     if (o)
@@ -29,13 +30,17 @@ gc_heap *gc_heap_new(const gc_options *o)
     else
         gc_options_default(&h->opts);
     h->trace = h->opts.trace ? h->opts.trace : stderr;
-    mheap_init(h);
+    long pages = sysconf(_SC_PHYS_PAGES), pagesize = sysconf(_SC_PAGESIZE);
+    h->maxAlloc = GC_MAX_ALLOC;
+    if (pages > 0 && pagesize > 0 && (uint64_t)pages * (uint64_t)pagesize < GC_MAX_ALLOC)
+        h->maxAlloc = (size_t)pages * (size_t)pagesize;
+    gc_mheap_init(h);
     for (unsigned spc = 0; spc < GC_NUM_SPAN_CLASSES; spc++)
-        mcentral_init(&h->central[spc], (uint8_t)spc);
+        gc_mcentral_init(&h->central[spc], (uint8_t)spc);
     h->emptyspan.state = MSPAN_DEAD; /* nelems 0, allocCache 0: never has room */
     h->sweep.centralIndex = 2 * GC_NUM_SPAN_CLASSES; /* nothing to sweep */
-    h->stats.start_ns = nanotime();
-    pacer_commit(h);
+    h->stats.start_ns = gc_nanotime();
+    gc_pacer_commit(h);
     return h;
 }
 
@@ -46,7 +51,7 @@ void gc_heap_free(gc_heap *h)
     while (h->ps) {
         gc_p *p = h->ps;
         h->ps = p->next;
-        sys_free(p, sizeof *p);
+        gc_sys_free(p, sizeof *p);
     }
     while (h->handles) {
         gc_handle *hd = h->handles;
@@ -54,14 +59,14 @@ void gc_heap_free(gc_heap *h)
         free(hd);
     }
     free(h->roots);
-    gcWork_destroy(h);
-    mheap_destroy(h);
-    sys_free(h, sizeof *h);
+    gc_work_destroy(h);
+    gc_mheap_destroy(h);
+    gc_sys_free(h, sizeof *h);
 }
 
 gc_p *gc_p_new(gc_heap *h)
 {
-    gc_p *p = sys_alloc(sizeof *p);
+    gc_p *p = gc_sys_alloc(sizeof *p);
     if (!p)
         return NULL;
     p->heap = h;
@@ -83,7 +88,7 @@ void gc_p_free(gc_p *p)
     if (!p)
         return;
     gc_heap *h = p->heap;
-    mcache_releaseAll(p);
+    gc_mcache_releaseAll(p);
     if (p->prev)
         p->prev->next = p->next;
     else
@@ -91,7 +96,7 @@ void gc_p_free(gc_p *p)
     if (p->next)
         p->next->prev = p->prev;
     h->stats.num_mutators--;
-    sys_free(p, sizeof *p);
+    gc_sys_free(p, sizeof *p);
 }
 
 gc_heap *gc_p_heap(gc_p *p) { return p->heap; }
@@ -198,25 +203,25 @@ void gc_start(gc_heap *h, int forced)
     if (h->gc_running)
         return;
     h->gc_running = 1;
-    uint64_t t0 = nanotime();
+    uint64_t t0 = gc_nanotime();
     uint64_t heap0 = h->heapLive;
 
     /* Sweep termination. */
     for (gc_p *p = h->ps; p; p = p->next)
-        mcache_releaseAll(p);
-    finishsweep(h);
-    uint64_t t1 = nanotime();
+        gc_mcache_releaseAll(p);
+    gc_finishsweep(h);
+    uint64_t t1 = gc_nanotime();
 
     /* Mark. */
     h->markedBytes = 0;
     gc_marker m = {h, 0, 0};
-    gcmark_roots_and_drain(h, &m);
+    gc_mark_roots_and_drain(h, &m);
     uint64_t heap1 = h->heapLive;
-    uint64_t t2 = nanotime();
+    uint64_t t2 = gc_nanotime();
 
     /* Mark termination. */
     if (h->opts.debug.gccheckmark)
-        checkmark_verify_marks(h);
+        gc_checkmark_verify_marks(h);
     h->heapMarked = h->markedBytes;
     h->sweepgen += 2;
     h->sweep.centralIndex = 0;
@@ -224,10 +229,10 @@ void gc_start(gc_heap *h, int forced)
     if (forced)
         h->stats.num_forced_gc++;
     h->heapLive = h->heapMarked;
-    pacer_commit(h);
-    gcPaceSweeper(h);
-    mheap_scavenge(h, pacer_overLimit(h));
-    uint64_t t3 = nanotime();
+    gc_pacer_commit(h);
+    gc_paceSweeper(h);
+    gc_mheap_scavenge(h, gc_pacer_overLimit(h));
+    uint64_t t3 = gc_nanotime();
 
     uint64_t pause = t3 - t0;
     h->stats.pause_ns[(h->stats.num_gc - 1) % GC_MAX_PAUSES] = pause;
@@ -251,6 +256,6 @@ void gc_collect(gc_heap *h)
         return;
     gc_start(h, 1);
     h->gc_running = 1;
-    finishsweep(h);
+    gc_finishsweep(h);
     h->gc_running = 0;
 }

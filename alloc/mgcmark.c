@@ -12,7 +12,7 @@
 
 #include "alloc/internal.h"
 
-const char *span_typeName(mspan *s, uintptr_t slot)
+const char *gc_span_typeName(mspan *s, uintptr_t slot)
 {
     if (spanclass_noscan(s->spanclass))
         return "(noscan)";
@@ -57,7 +57,7 @@ static inline void greyobject(gc_heap *h, gc_marker *m, uintptr_t v, uintptr_t f
     if (m->checkmark == 1 && !bit_get(s->gcmarkBits, idx)) {
         fprintf(h->trace,
                 "alloc: gccheckmark: reachable object %p (type %s, span %p, elemsize %zu) was not marked\n",
-                (void *)x, span_typeName(s, x), (void *)s->startAddr, (size_t)s->elemsize);
+                (void *)x, gc_span_typeName(s, x), (void *)s->startAddr, (size_t)s->elemsize);
         fflush(h->trace);
         abort();
     }
@@ -70,11 +70,30 @@ static inline void greyobject(gc_heap *h, gc_marker *m, uintptr_t v, uintptr_t f
 static void scanobject(gc_heap *h, gc_marker *m, uintptr_t b)
 {
     mspan *s = spanOfHeap(h, b);
-    typePointers tp = typePointersOf(s, b);
-    uintptr_t end = b + s->elemsize, a;
-    while ((a = typePointers_next(&tp)) != 0) {
+    uintptr_t size = s->elemsize;
+    if (s->heapBits) {
+        /* Small object: its bits are one word of the span-end bitmap. */
+        uintptr_t nw = size >> 3, o = (b - s->startAddr) >> 3, j = o & 63;
+        const uint64_t *hb = s->heapBits + (o >> 6);
+        uint64_t mask = hb[0] >> j;
+        if (j + nw > 64)
+            mask |= hb[1] << (64 - j);
+        mask &= ~(uint64_t)0 >> (64 - nw);
+        while (mask) {
+            uintptr_t a = b + (uintptr_t)__builtin_ctzll(mask) * 8;
+            mask &= mask - 1;
+            uintptr_t v = *(const uintptr_t *)a;
+            /* Skip nil and pointers into the object itself. */
+            if (v && (v - b >= size || m->checkmark == 2))
+                greyobject(h, m, v, a);
+        }
+        return;
+    }
+    typePointers tp = gc_typePointersOf(s, b);
+    uintptr_t a;
+    while ((a = gc_typePointers_next(&tp)) != 0) {
         uintptr_t v = *(const uintptr_t *)a;
-        if (v && (v < b || v >= end || m->checkmark == 2))
+        if (v && (v - b >= size || m->checkmark == 2))
             greyobject(h, m, v, a);
     }
 }
@@ -100,7 +119,7 @@ void gc_mark_block(gc_marker *m, void *const *base, size_t nwords, const uint8_t
     }
 }
 
-void gcmark_roots_and_drain(gc_heap *h, gc_marker *m)
+void gc_mark_roots_and_drain(gc_heap *h, gc_marker *m)
 {
     for (size_t i = 0; i < h->nroots; i++)
         h->roots[i].fn(m, h->roots[i].ud);
@@ -112,7 +131,7 @@ void gcmark_roots_and_drain(gc_heap *h, gc_marker *m)
         scanobject(h, m, b);
 }
 
-void forEachInUseSpan(gc_heap *h, span_fn fn, void *ud)
+void gc_forEachInUseSpan(gc_heap *h, span_fn fn, void *ud)
 {
     for (unsigned spc = 0; spc < GC_NUM_SPAN_CLASSES; spc++) {
         mcentral *c = &h->central[spc];
@@ -152,7 +171,7 @@ static void compareMarks(gc_heap *h, mspan *s, void *ud)
         uintptr_t x = s->startAddr + idx * s->elemsize;
         fprintf(h->trace,
                 "alloc: gccheckmark: object %p (type %s, span %p, elemsize %zu) is %s\n", (void *)x,
-                span_typeName(s, x), (void *)s->startAddr, (size_t)s->elemsize,
+                gc_span_typeName(s, x), (void *)s->startAddr, (size_t)s->elemsize,
                 bit_get(s->gcmarkBits, idx) ? "marked but not reachable" : "reachable but not marked");
         fflush(h->trace);
         abort();
@@ -160,21 +179,21 @@ static void compareMarks(gc_heap *h, mspan *s, void *ud)
 }
 
 /* gccheckmark: a second, independent walk must find exactly the marked set. */
-void checkmark_verify_marks(gc_heap *h)
+void gc_checkmark_verify_marks(gc_heap *h)
 {
-    forEachInUseSpan(h, clearCheckmarks, NULL);
+    gc_forEachInUseSpan(h, clearCheckmarks, NULL);
     gc_marker m = {h, 1, 0};
-    gcmark_roots_and_drain(h, &m);
-    forEachInUseSpan(h, compareMarks, NULL);
+    gc_mark_roots_and_drain(h, &m);
+    gc_forEachInUseSpan(h, compareMarks, NULL);
 }
 
 size_t gc_verify(gc_heap *h)
 {
     if (h->gc_running)
         return 0;
-    forEachInUseSpan(h, clearCheckmarks, NULL);
+    gc_forEachInUseSpan(h, clearCheckmarks, NULL);
     gc_marker m = {h, 2, 0};
-    gcmark_roots_and_drain(h, &m);
+    gc_mark_roots_and_drain(h, &m);
     fflush(h->trace);
     return m.problems;
 }

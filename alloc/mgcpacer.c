@@ -14,7 +14,7 @@
 
 enum { HEAP_MINIMUM = 4 << 20 };
 
-uint64_t heap_mappedReady(const gc_heap *h)
+uint64_t gc_heap_mappedReady(const gc_heap *h)
 {
     return h->stats.heap_sys - h->stats.heap_released + h->meta_sys + h->spanalloc.sys + h->regionalloc.sys +
            h->work.nbufs * sizeof(workbuf);
@@ -23,7 +23,7 @@ uint64_t heap_mappedReady(const gc_heap *h)
 static uint64_t memoryLimitHeapGoal(const gc_heap *h)
 {
     uint64_t limit = (uint64_t)h->opts.memory_limit;
-    uint64_t mapped = heap_mappedReady(h);
+    uint64_t mapped = gc_heap_mappedReady(h);
     uint64_t nonHeap = mapped - (h->stats.heap_sys - h->stats.heap_released);
     uint64_t overage = mapped > limit ? mapped - limit : 0;
     if (limit <= nonHeap + overage)
@@ -36,7 +36,7 @@ static uint64_t memoryLimitHeapGoal(const gc_heap *h)
     return goal < h->heapMarked ? h->heapMarked : goal;
 }
 
-void pacer_commit(gc_heap *h)
+void gc_pacer_commit(gc_heap *h)
 {
     uint64_t goal = UINT64_MAX;
     int pct = h->opts.gc_percent;
@@ -57,9 +57,9 @@ void pacer_commit(gc_heap *h)
 
 /* Past 95% of the memory limit, the scavenger returns every free page
  * (Go's memory-limit scavenging goal, reduceExtraPercent = 5). */
-int pacer_overLimit(const gc_heap *h)
+int gc_pacer_overLimit(const gc_heap *h)
 {
     if (h->opts.memory_limit <= 0)
         return 0;
-    return heap_mappedReady(h) > (uint64_t)h->opts.memory_limit / 100 * 95;
+    return gc_heap_mappedReady(h) > (uint64_t)h->opts.memory_limit / 100 * 95;
 }

@@ -1,7 +1,7 @@
 /*
- * mgcsweep.c: sweeping, as Go's mgcsweep.go: span_sweep (sweepLocked.sweep),
- * sweepone, finishsweep, proportional sweep (deductSweepCredit,
- * gcPaceSweeper), the reclaim before page allocation (mheap.reclaim), and
+ * mgcsweep.c: sweeping, as Go's mgcsweep.go: gc_span_sweep (sweepLocked.sweep),
+ * gc_sweepone, gc_finishsweep, proportional sweep (Go's deductSweepCredit
+ * and gcPaceSweeper), the reclaim before page allocation (mheap.reclaim), and
  * clobberfree's poison.
  *
  * sweepgen, relative to the heap's sg (+2 per cycle): sg-2 needs sweeping,
@@ -16,7 +16,7 @@
 
 #include "alloc/internal.h"
 
-void clobber_fill(uintptr_t x, size_t n)
+void gc_clobber_fill(uintptr_t x, size_t n)
 {
     uint64_t *w = (uint64_t *)x;
     for (size_t i = 0; i < n / 8; i++)
@@ -26,7 +26,7 @@ void clobber_fill(uintptr_t x, size_t n)
 
 /* Allocation under clobberfree: the slot about to be handed out must still
  * hold the poison sweep (or span initialisation) left in it. */
-void clobber_check(gc_heap *h, mspan *s, uintptr_t x)
+void gc_clobber_check(gc_heap *h, mspan *s, uintptr_t x)
 {
     const uint64_t *w = (const uint64_t *)x;
     for (size_t i = 0; i < s->elemsize / 8; i++) {
@@ -41,7 +41,7 @@ void clobber_check(gc_heap *h, mspan *s, uintptr_t x)
     }
 }
 
-int span_sweep(gc_heap *h, mspan *s, int preserve)
+int gc_span_sweep(gc_heap *h, mspan *s, int preserve)
 {
     uint32_t sg = h->sweepgen;
     unsigned sc = spanclass_sizeclass(s->spanclass);
@@ -52,32 +52,32 @@ int span_sweep(gc_heap *h, mspan *s, int preserve)
             s->gcmarkBits[0] = 0;
             s->sweepgen = sg;
             if (!preserve) {
-                mcentral_lock(c);
-                spanList_push(mcentral_fullSwept(c, sg), s, 0);
-                mcentral_unlock(c);
+                gc_mcentral_lock(c);
+                gc_spanList_push(mcentral_fullSwept(c, sg), s, 0);
+                gc_mcentral_unlock(c);
             }
             return 0;
         }
         h->stats.largeFree += s->elemsize;
         h->stats.largeFreeCount++;
         if (h->opts.debug.clobberfree)
-            clobber_fill(s->startAddr, s->limit - s->startAddr);
-        mheap_freeSpan(h, s);
+            gc_clobber_fill(s->startAddr, s->limit - s->startAddr);
+        gc_mheap_freeSpan(h, s);
         return 1;
     }
-    unsigned nalloc = span_countMarked(s);
+    unsigned nalloc = gc_span_countMarked(s);
     unsigned nfreed = s->allocCount - nalloc;
     if (nfreed && h->opts.debug.clobberfree) {
         for (uintptr_t i = 0; i < s->nelems; i++)
             if (span_isAllocated(s, i) && !bit_get(s->gcmarkBits, i))
-                clobber_fill(s->startAddr + i * s->elemsize, s->elemsize);
+                gc_clobber_fill(s->startAddr + i * s->elemsize, s->elemsize);
     }
     uint64_t *t = s->allocBits;
     s->allocBits = s->gcmarkBits;
     s->gcmarkBits = t;
     memset(t, 0, sizeof s->bits[0]);
     s->allocCount = (uint16_t)nalloc;
-    span_refillAllocCache(s, 0);
+    gc_span_refillAllocCache(s, 0);
     if (nfreed)
         s->needzero = 1;
     h->stats.nfree[sc] += nfreed;
@@ -85,28 +85,28 @@ int span_sweep(gc_heap *h, mspan *s, int preserve)
     if (preserve)
         return 0;
     if (nalloc == 0) {
-        mheap_freeSpan(h, s);
+        gc_mheap_freeSpan(h, s);
         return 1;
     }
-    mcentral_lock(c);
+    gc_mcentral_lock(c);
     if (nalloc < s->nelems)
-        spanList_push(mcentral_partialSwept(c, sg), s, 0);
+        gc_spanList_push(mcentral_partialSwept(c, sg), s, 0);
     else
-        spanList_push(mcentral_fullSwept(c, sg), s, 0);
-    mcentral_unlock(c);
+        gc_spanList_push(mcentral_fullSwept(c, sg), s, 0);
+    gc_mcentral_unlock(c);
     return 0;
 }
 
-uintptr_t sweepone(gc_heap *h)
+uintptr_t gc_sweepone(gc_heap *h)
 {
     uint32_t sg = h->sweepgen;
     while (!isSweepDone(h)) {
         unsigned i = h->sweep.centralIndex;
         mcentral *c = &h->central[i / 2];
         spanList *l = i % 2 == 0 ? mcentral_partialUnswept(c, sg) : mcentral_fullUnswept(c, sg);
-        mcentral_lock(c);
-        mspan *s = spanList_pop(l);
-        mcentral_unlock(c);
+        gc_mcentral_lock(c);
+        mspan *s = gc_spanList_pop(l);
+        gc_mcentral_unlock(c);
         if (!s) {
             h->sweep.centralIndex++;
             continue;
@@ -115,37 +115,37 @@ uintptr_t sweepone(gc_heap *h)
             continue; /* someone else owns it */
         s->sweepgen = sg - 1;
         uintptr_t npages = s->npages;
-        span_sweep(h, s, 0);
+        gc_span_sweep(h, s, 0);
         return npages;
     }
     return ~(uintptr_t)0;
 }
 
-void finishsweep(gc_heap *h)
+void gc_finishsweep(gc_heap *h)
 {
-    while (sweepone(h) != ~(uintptr_t)0)
+    while (gc_sweepone(h) != ~(uintptr_t)0)
         ;
     h->sweep.pagesPerByte = 0;
 }
 
-void mheap_reclaim(gc_heap *h, uintptr_t npages)
+void gc_mheap_reclaim(gc_heap *h, uintptr_t npages)
 {
     uint64_t before = h->stats.heap_inuse;
     while (before - h->stats.heap_inuse < npages * GC_PAGE_SIZE)
-        if (sweepone(h) == ~(uintptr_t)0)
+        if (gc_sweepone(h) == ~(uintptr_t)0)
             break;
 }
 
 /* Allocation of spanBytes must first sweep its share of the pages left, so
  * that sweeping ends before the next trigger (Go's deductSweepCredit). */
-void deductSweepCredit(gc_heap *h, uintptr_t spanBytes)
+void gc_deductSweepCredit(gc_heap *h, uintptr_t spanBytes)
 {
     if (h->sweep.pagesPerByte == 0 || isSweepDone(h))
         return;
     uint64_t live = h->heapLive > h->sweep.heapLiveBasis ? h->heapLive - h->sweep.heapLiveBasis : 0;
     double target = h->sweep.pagesPerByte * (double)(live + spanBytes);
     while (target > (double)(h->sweep.pagesSwept - h->sweep.pagesSweptBasis)) {
-        if (sweepone(h) == ~(uintptr_t)0) {
+        if (gc_sweepone(h) == ~(uintptr_t)0) {
             h->sweep.pagesPerByte = 0;
             break;
         }
@@ -154,7 +154,7 @@ void deductSweepCredit(gc_heap *h, uintptr_t spanBytes)
 
 /* Go's gcPaceSweeper: spread the sweep of every in-use page over the bytes
  * that may be allocated before the next trigger, less 1 MiB of slack. */
-void gcPaceSweeper(gc_heap *h)
+void gc_paceSweeper(gc_heap *h)
 {
     h->sweep.pagesSwept = 0;
     h->sweep.pagesSweptBasis = 0;

@@ -11,32 +11,28 @@
 
 #include "alloc/internal.h"
 
-enum { WORKBUF_OBJS = sizeof(((workbuf *)0)->obj) / sizeof(uintptr_t) };
-
-void gcw_push(gc_heap *h, uintptr_t obj)
+/* The top buffer is full (or there is none): start a new one. */
+void gc_work_pushSlow(gc_heap *h, uintptr_t obj)
 {
-    workbuf *b = h->work.full;
-    if (UNLIKELY(!b || b->nobj == WORKBUF_OBJS)) {
-        workbuf *nb = h->work.empty;
-        if (nb) {
-            h->work.empty = nb->next;
-        } else {
-            nb = sys_alloc(sizeof(workbuf));
-            if (!nb) {
-                fprintf(h->trace, "alloc: out of memory for the mark queue\n");
-                abort();
-            }
-            h->work.nbufs++;
+    workbuf *b = h->work.empty;
+    if (b) {
+        h->work.empty = b->next;
+    } else {
+        b = gc_sys_alloc(sizeof(workbuf));
+        if (!b) {
+            fprintf(h->trace, "alloc: out of memory for the mark queue\n");
+            abort();
         }
-        nb->nobj = 0;
-        nb->next = b;
-        h->work.full = nb;
-        b = nb;
+        h->work.nbufs++;
     }
+    b->nobj = 0;
+    b->next = h->work.full;
+    h->work.full = b;
     b->obj[b->nobj++] = obj;
 }
 
-uintptr_t gcw_pop(gc_heap *h)
+/* The top buffer is empty: retire it and take the next. */
+uintptr_t gc_work_popSlow(gc_heap *h)
 {
     workbuf *b = h->work.full;
     while (b && b->nobj == 0) {
@@ -48,13 +44,13 @@ uintptr_t gcw_pop(gc_heap *h)
     return b ? b->obj[--b->nobj] : 0;
 }
 
-void gcWork_destroy(gc_heap *h)
+void gc_work_destroy(gc_heap *h)
 {
     for (int pass = 0; pass < 2; pass++) {
         workbuf *b = pass ? h->work.empty : h->work.full;
         while (b) {
             workbuf *n = b->next;
-            sys_free(b, sizeof(workbuf));
+            gc_sys_free(b, sizeof(workbuf));
             b = n;
         }
     }

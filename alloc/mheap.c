@@ -20,7 +20,8 @@
  * they were freed (for the scavenger), whether they were returned to the OS
  * (scavenged: reads as zero) and whether they are dirty (needzero); only
  * runs in the same scavenged state coalesce eagerly so fresh memory stays
- * known-zero, and a full coalescing pass runs before the heap grows.
+ * known-zero; when such a merge was skipped and no run fits, one pass
+ * merges every adjacent pair before the heap grows.
  */
 #include "alloc/internal.h"
 
@@ -33,43 +34,8 @@ static void heap_lock(gc_heap *h)
 }
 static void heap_unlock(gc_heap *h) { atomic_flag_clear_explicit(&h->lock, memory_order_release); }
 
-static heapArena *arenaOf(const gc_heap *h, uintptr_t p)
-{
-    uintptr_t ai = p >> ARENA_SHIFT;
-    if (ai >> (ARENA_L1_BITS + ARENA_L2_BITS))
-        return NULL;
-    heapArena **l2 = h->arenas[ai >> ARENA_L2_BITS];
-    return l2 ? l2[ai & ((1u << ARENA_L2_BITS) - 1)] : NULL;
-}
-
-mspan *spanOf(const gc_heap *h, uintptr_t p)
-{
-    heapArena *ha = arenaOf(h, p);
-    return ha ? ha->spans[(p >> GC_PAGE_SHIFT) & (PAGES_PER_ARENA - 1)] : NULL;
-}
-
-mspan *spanOfHeap(const gc_heap *h, uintptr_t p)
-{
-    mspan *s = spanOf(h, p);
-    /* Pages of free runs and freed spans may still name a recycled mspan:
-     * the state and range checks reject those (Go's spanOfHeap). */
-    if (!s || s->state != MSPAN_INUSE || p < s->startAddr || p >= s->limit)
-        return NULL;
-    return s;
-}
-
-uintptr_t findObject(const gc_heap *h, uintptr_t p, mspan **sp, uintptr_t *idx)
-{
-    mspan *s = spanOfHeap(h, p);
-    if (!s)
-        return 0;
-    uintptr_t i = span_objIndex(s, p); /* divMul is 0 for large spans */
-    if (sp)
-        *sp = s;
-    if (idx)
-        *idx = i;
-    return s->startAddr + i * s->elemsize;
-}
+/* arenaOf, spanOf, spanOfHeap and findObject are in internal.h: the marker
+ * inlines them. */
 
 static void setSpans(gc_heap *h, uintptr_t base, uintptr_t npages, mspan *s)
 {
@@ -106,6 +72,7 @@ static void freeInsert(gc_heap *h, mspan *s)
     *head = s;
     if (s->npages < FREE_LISTS)
         h->freemask[s->npages / 64] |= (uint64_t)1 << (s->npages % 64);
+    h->freePages += s->npages;
     setSpanEnds(h, s);
 }
 
@@ -120,6 +87,7 @@ static void freeRemove(gc_heap *h, mspan *s)
         s->next->prev = s->prev;
     s->next = s->prev = NULL;
     s->list = LIST_NONE;
+    h->freePages -= s->npages;
     if (s->npages < FREE_LISTS && !*head)
         h->freemask[s->npages / 64] &= ~((uint64_t)1 << (s->npages % 64));
 }
@@ -166,7 +134,7 @@ static void absorb(gc_heap *h, mspan *a, mspan *b)
     if (b->freegen > a->freegen)
         a->freegen = b->freegen;
     a->npages += b->npages;
-    fixalloc_free(&h->spanalloc, b);
+    gc_fixalloc_free(&h->spanalloc, b);
 }
 
 /* The free run just before/after s if it is free and (unless force) in the same state. */
@@ -188,8 +156,10 @@ static mspan *neighbour(gc_heap *h, mspan *s, int after, int force)
         return NULL;
     if (after ? n->startAddr != p : n->startAddr + n->npages * PAGE != s->startAddr)
         return NULL;
-    if (!force && n->scavenged != s->scavenged)
+    if (!force && n->scavenged != s->scavenged) {
+        h->mergeDeferred = 1;
         return NULL;
+    }
     return n;
 }
 
@@ -237,17 +207,17 @@ static void coalesceAll(gc_heap *h)
 static arenaRegion *newRegion(gc_heap *h, size_t bytes)
 {
     size_t size = (bytes + ARENA_BYTES - 1) & ~(ARENA_BYTES - 1);
-    void *base = sys_reserve(size, ARENA_BYTES);
+    void *base = gc_sys_reserve(size, ARENA_BYTES);
     if (!base)
         return NULL;
     uintptr_t b = (uintptr_t)base;
     if ((b + size - 1) >> HEAP_ADDR_BITS) {
-        sys_free(base, size);
+        gc_sys_free(base, size);
         return NULL;
     }
-    arenaRegion *r = fixalloc_alloc(&h->regionalloc);
+    arenaRegion *r = gc_fixalloc_alloc(&h->regionalloc);
     if (!r) {
-        sys_free(base, size);
+        gc_sys_free(base, size);
         return NULL;
     }
     r->base = b;
@@ -256,12 +226,12 @@ static arenaRegion *newRegion(gc_heap *h, size_t bytes)
         uintptr_t ai = a >> ARENA_SHIFT;
         heapArena ***l2 = &h->arenas[ai >> ARENA_L2_BITS];
         if (!*l2) {
-            *l2 = sys_alloc(sizeof(heapArena *) << ARENA_L2_BITS);
+            *l2 = gc_sys_alloc(sizeof(heapArena *) << ARENA_L2_BITS);
             if (!*l2)
                 goto fail;
             h->meta_sys += sizeof(heapArena *) << ARENA_L2_BITS;
         }
-        heapArena *ha = sys_alloc(sizeof(heapArena));
+        heapArena *ha = gc_sys_alloc(sizeof(heapArena));
         if (!ha)
             goto fail;
         h->meta_sys += sizeof(heapArena);
@@ -276,13 +246,13 @@ fail:
         uintptr_t ai = a >> ARENA_SHIFT;
         heapArena **l2 = h->arenas[ai >> ARENA_L2_BITS];
         if (l2 && l2[ai & ((1u << ARENA_L2_BITS) - 1)]) {
-            sys_free(l2[ai & ((1u << ARENA_L2_BITS) - 1)], sizeof(heapArena));
+            gc_sys_free(l2[ai & ((1u << ARENA_L2_BITS) - 1)], sizeof(heapArena));
             h->meta_sys -= sizeof(heapArena);
             l2[ai & ((1u << ARENA_L2_BITS) - 1)] = NULL;
         }
     }
-    sys_free(base, size);
-    fixalloc_free(&h->regionalloc, r);
+    gc_sys_free(base, size);
+    gc_fixalloc_free(&h->regionalloc, r);
     return NULL;
 }
 
@@ -290,9 +260,9 @@ fail:
 static int commit(gc_heap *h, arenaRegion *r, size_t bytes)
 {
     uintptr_t p = r->base + r->committed;
-    if (sys_map((void *)p, bytes) != 0)
+    if (gc_sys_map((void *)p, bytes) != 0)
         return -1;
-    mspan *s = fixalloc_alloc(&h->spanalloc);
+    mspan *s = gc_fixalloc_alloc(&h->spanalloc);
     if (!s)
         return -1;
     r->committed += bytes;
@@ -330,18 +300,21 @@ static int grow(gc_heap *h, uintptr_t npages)
 
 /* ---- spans ---- */
 
-mspan *mheap_alloc(gc_heap *h, uintptr_t npages, uint8_t spanclass)
+mspan *gc_mheap_alloc(gc_heap *h, uintptr_t npages, uint8_t spanclass)
 {
     if (npages == 0 || npages > GC_MAX_ALLOC / PAGE)
         return NULL;
     /* Sweep (and so free) at least npages first while a sweep is pending
      * (Go's mheap.reclaim), so the heap reuses before it grows. */
     if (!isSweepDone(h))
-        mheap_reclaim(h, npages);
+        gc_mheap_reclaim(h, npages);
     heap_lock(h);
     mspan *s = freeFind(h, npages);
-    if (!s) {
+    if (!s && h->mergeDeferred && h->freePages >= npages) {
+        /* Only worth a walk over the heap when runs were left unmerged
+         * and there are enough free pages that merging might help. */
         coalesceAll(h);
+        h->mergeDeferred = 0;
         s = freeFind(h, npages);
     }
     if (!s) {
@@ -357,7 +330,7 @@ mspan *mheap_alloc(gc_heap *h, uintptr_t npages, uint8_t spanclass)
     }
     freeRemove(h, s);
     if (s->npages > npages) {
-        mspan *t = fixalloc_alloc(&h->spanalloc);
+        mspan *t = gc_fixalloc_alloc(&h->spanalloc);
         if (!t) {
             freeInsert(h, s);
             heap_unlock(h);
@@ -393,7 +366,7 @@ mspan *mheap_alloc(gc_heap *h, uintptr_t npages, uint8_t spanclass)
     return s;
 }
 
-void mheap_freeSpan(gc_heap *h, mspan *s)
+void gc_mheap_freeSpan(gc_heap *h, mspan *s)
 {
     heap_lock(h);
     h->stats.heap_inuse -= s->npages * PAGE;
@@ -414,7 +387,7 @@ void mheap_freeSpan(gc_heap *h, mspan *s)
  * the previous cycle, or all of them when all is set, go back to the OS.
  * Returns the bytes released.
  */
-size_t mheap_scavenge(gc_heap *h, int all)
+size_t gc_mheap_scavenge(gc_heap *h, int all)
 {
     size_t released = 0;
     heap_lock(h);
@@ -423,7 +396,7 @@ size_t mheap_scavenge(gc_heap *h, int all)
         for (; s; s = s->next) {
             if (s->scavenged || (!all && s->freegen + 2 > h->stats.num_gc))
                 continue;
-            sys_unused((void *)s->startAddr, s->npages * PAGE);
+            gc_sys_unused((void *)s->startAddr, s->npages * PAGE);
             s->scavenged = 1;
             s->needzero = 0;
             h->stats.heap_released += s->npages * PAGE;
@@ -434,29 +407,56 @@ size_t mheap_scavenge(gc_heap *h, int all)
     return released;
 }
 
-int mheap_init(gc_heap *h)
+void gc_span_walk(gc_heap *h, gc_span_fn fn, void *ud)
 {
-    fixalloc_init(&h->spanalloc, sizeof(mspan));
-    fixalloc_init(&h->regionalloc, sizeof(arenaRegion));
+    for (arenaRegion *r = h->regions; r; r = r->next) {
+        uintptr_t p = r->base, end = r->base + r->committed;
+        while (p < end) {
+            mspan *s = spanOf(h, p);
+            gc_span_info si;
+            memset(&si, 0, sizeof si);
+            si.base = s->startAddr;
+            si.npages = s->npages;
+            if (s->state == MSPAN_FREE) {
+                si.free = true;
+                si.released = s->scavenged;
+            } else {
+                si.noscan = spanclass_noscan(s->spanclass);
+                si.size_class = spanclass_sizeclass(s->spanclass);
+                si.elem_size = s->elemsize;
+                si.nelems = s->nelems;
+                for (uintptr_t i = 0; i < s->nelems; i++)
+                    si.nalloc += (unsigned)span_isAllocated(s, i);
+            }
+            fn(&si, ud);
+            p = s->startAddr + s->npages * PAGE;
+        }
+    }
+}
+
+int gc_mheap_init(gc_heap *h)
+{
+    gc_fixalloc_init(&h->spanalloc, sizeof(mspan));
+    gc_fixalloc_init(&h->regionalloc, sizeof(arenaRegion));
     atomic_flag_clear(&h->lock);
     return 0;
 }
 
-void mheap_destroy(gc_heap *h)
+void gc_mheap_destroy(gc_heap *h)
 {
     for (arenaRegion *r = h->regions; r; r = r->next)
-        sys_free((void *)r->base, r->size);
+        gc_sys_free((void *)r->base, r->size);
     for (size_t i = 0; i < (1u << ARENA_L1_BITS); i++) {
         heapArena **l2 = h->arenas[i];
         if (!l2)
             continue;
         for (size_t j = 0; j < (1u << ARENA_L2_BITS); j++)
             if (l2[j])
-                sys_free(l2[j], sizeof(heapArena));
-        sys_free(l2, sizeof(heapArena *) << ARENA_L2_BITS);
+                gc_sys_free(l2[j], sizeof(heapArena));
+        gc_sys_free(l2, sizeof(heapArena *) << ARENA_L2_BITS);
         h->arenas[i] = NULL;
     }
     h->regions = NULL;
-    fixalloc_destroy(&h->spanalloc);
-    fixalloc_destroy(&h->regionalloc);
+    gc_fixalloc_destroy(&h->spanalloc);
+    gc_fixalloc_destroy(&h->regionalloc);
 }

@@ -9,7 +9,7 @@
  * with bits in place (bit i = slot freeindex+i is free) and nextFreeFast
  * clears the bit it takes. So freeindex only moves in whole windows, the
  * window's allocations reach allocBits when the window is left or the span
- * leaves the mcache (span_commitCache), and "slot i is allocated" is
+ * leaves the mcache (gc_span_commitCache), and "slot i is allocated" is
  * i < freeindex || allocBits[i] whenever the span is not cached.
  */
 #include "alloc/internal.h"
@@ -23,14 +23,14 @@ static uint64_t validBits(const mspan *s, uint32_t word)
     return n >= 64 ? ~(uint64_t)0 : ((uint64_t)1 << n) - 1;
 }
 
-void span_refillAllocCache(mspan *s, uint32_t word)
+void gc_span_refillAllocCache(mspan *s, uint32_t word)
 {
     s->freeindex = word * 64;
     s->winBase = s->startAddr + s->freeindex * s->elemsize;
     s->allocCache = ~s->allocBits[word < SPAN_BITS_WORDS ? word : 0] & validBits(s, word);
 }
 
-uint32_t span_nextFreeIndex(mspan *s)
+uint32_t gc_span_nextFreeIndex(mspan *s)
 {
     while (s->allocCache == 0) {
         if (s->freeindex >= s->nelems)
@@ -42,12 +42,12 @@ uint32_t span_nextFreeIndex(mspan *s)
             s->freeindex += 64;
             return s->nelems;
         }
-        span_refillAllocCache(s, w + 1);
+        gc_span_refillAllocCache(s, w + 1);
     }
     return s->freeindex + (uint32_t)__builtin_ctzll(s->allocCache);
 }
 
-void span_commitCache(mspan *s)
+void gc_span_commitCache(mspan *s)
 {
     if (s->freeindex < s->nelems) {
         uint32_t w = s->freeindex / 64;
@@ -55,7 +55,7 @@ void span_commitCache(mspan *s)
     }
 }
 
-unsigned span_countAlloc(const mspan *s)
+unsigned gc_span_countAlloc(const mspan *s)
 {
     unsigned n = 0;
     for (uint32_t w = 0; w * 64 < s->nelems; w++)
@@ -63,7 +63,7 @@ unsigned span_countAlloc(const mspan *s)
     return n;
 }
 
-unsigned span_countMarked(const mspan *s)
+unsigned gc_span_countMarked(const mspan *s)
 {
     unsigned n = 0;
     uint32_t nelems = s->nelems ? s->nelems : 1;
@@ -73,7 +73,7 @@ unsigned span_countMarked(const mspan *s)
 }
 
 /* Go's initSpan for a small-object span (mheap.go) plus initHeapBits. */
-void span_initSmall(gc_heap *h, mspan *s, uint8_t spanclass)
+void gc_span_initSmall(gc_heap *h, mspan *s, uint8_t spanclass)
 {
     (void)h;
     unsigned sc = spanclass_sizeclass(spanclass);
@@ -94,7 +94,7 @@ void span_initSmall(gc_heap *h, mspan *s, uint8_t spanclass)
     s->allocBits = s->bits[0];
     s->gcmarkBits = s->bits[1];
     s->allocCount = 0;
-    span_refillAllocCache(s, 0);
+    gc_span_refillAllocCache(s, 0);
     if (s->heapBits)
-        heapBits_init(s);
+        gc_heapBits_init(s);
 }

@@ -10,7 +10,7 @@
 
 #include "alloc/internal.h"
 
-uint64_t nanotime(void)
+uint64_t gc_nanotime(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -29,8 +29,8 @@ void gc_read_stats(gc_heap *h, gc_stats *s)
             mspan *sp = p->alloc[spc];
             if (sp == &h->emptyspan)
                 continue;
-            span_commitCache(sp); /* harmless while cached: the window stays valid */
-            nmalloc[spc >> 1] += span_countAlloc(sp) - sp->allocCountBeforeCache;
+            gc_span_commitCache(sp); /* harmless while cached: the window stays valid */
+            nmalloc[spc >> 1] += gc_span_countAlloc(sp) - sp->allocCountBeforeCache;
         }
     }
     uint64_t objs = 0, frees = 0, allocBytes = 0, freeBytes = 0;

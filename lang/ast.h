@@ -60,9 +60,11 @@
  *  so a slot's type may change over the body: use liveness for stack maps.
  *  captures[i] says where closure creation finds captured variable i:
  *  from_parent_local ? the parent's slot `index` (a cell: that local is
- *  marked captured) : the parent's captures[index]. Loop variables of
- *  for-in are fresh per iteration (Go 1.22): a captured one needs a new
- *  cell each iteration.
+ *  marked captured) : the parent's captures[index]. A captured local gets
+ *  a fresh cell each time its declaration runs; a captured parameter
+ *  arrives as a plain value and the prologue moves it into a cell. Loop
+ *  variables of for-in are fresh per iteration (Go 1.22): a captured one
+ *  needs a new cell each iteration.
  *
  *  Statements: ST_CONST needs no code (uses are REF_CONST); ST_VAR has u.var.local (locals) or u.var.global (top level,
  *  never both). ST_FOR has u.for_.kind (FOR_RANGE, FOR_ARRAY, FOR_MAP) and

@@ -29,7 +29,9 @@ SUITES += lexer parser checker toy-errors toy-check toy-valgrind
 LANG_TEST_LIBS = $(BUILD)/liblang.a $(BUILD)/libstdlib.a
 
 # (tests/build.mk, which defines UNIT_MAIN, is read after this file.)
-$(BUILD)/tests/unit/test_%: $(BUILD)/tests/unit/test_%.o $(BUILD)/tests/unit/unit.o $(LANG_TEST_LIBS)
+LANG_TESTS := $(BUILD)/tests/unit/test_lexer $(BUILD)/tests/unit/test_parser \
+  $(BUILD)/tests/unit/test_check
+$(LANG_TESTS): $(BUILD)/tests/unit/test_%: $(BUILD)/tests/unit/test_%.o $(BUILD)/tests/unit/unit.o $(LANG_TEST_LIBS)
 	$(CC) $(LDFLAGS) $^ -o $@ -lcunit $(LDLIBS)
 
 .PHONY: test-lexer test-parser test-checker test-toy-errors test-toy-check test-toy-valgrind fuzz-lang fuzz-lang-seeds fuzz-lang-cov

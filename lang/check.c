@@ -366,6 +366,7 @@ static void check_block_in(checker *c, lang_stmt *b);
 static void check_func_body(checker *c, lang_func *f);
 static void resolve_const(checker *c, sym *y);
 static void resolve_global(checker *c, sym *y);
+static lang_type *builtin_sig(checker *c, int i, int line, int col);
 
 static lang_type *set(lang_expr *e, lang_type *t)
 {
@@ -697,8 +698,14 @@ static lang_type *check_builtin(checker *c, lang_expr *e, int bi)
     e->u.call.kind = CALL_BUILTIN;
     e->u.call.builtin = bi;
     switch (b->generic) {
-    case STD_FIXED:
-        return check_call_args(c, e, c->builtin_sigs[bi], name);
+    case STD_FIXED: {
+        lang_type *sig = builtin_sig(c, bi, e->line, e->col);
+        if (is_err(sig)) {
+            check_args_loosely(c, e, 0);
+            return fail(c, e);
+        }
+        return check_call_args(c, e, sig, name);
+    }
     case STD_PRINT:
         for (int i = 0; i < e->u.call.nargs; i++) {
             check_value(c, args[i], NULL, CTX("in argument to print"));
@@ -1591,23 +1598,43 @@ static bool make_universe(checker *c)
 
     c->builtin_sigs = lang_arena_alloc(c->a, (size_t)std_builtin_count * sizeof(lang_type *));
     for (int i = 0; i < std_builtin_count; i++) {
-        const std_builtin *b = &std_builtin_table[i];
-        sym *y = declare(c, b->name, S_BUILTIN, 0, 0);
+        sym *y = declare(c, std_builtin_table[i].name, S_BUILTIN, 0, 0);
         if (y)
             y->builtin = i;
-        if (b->generic == STD_FIXED) {
-            lang_texpr *tx = ps_parse_type_text(c->a, &internal, b->sig, strlen(b->sig));
-            c->builtin_sigs[i] = resolve_type(c, tx);
-        }
     }
     c->d = user;
     if (internal.n) {
         for (int i = 0; i < internal.n; i++)
-            lang_error(c->d, 1, 1, "internal error in stdlib signatures: %s",
+            lang_error(c->d, 1, 1, "internal error in the stdlib prelude: %s",
                        internal.v[i].msg);
         return false;
     }
     return true;
+}
+
+/* The type of a fixed-signature built-in, parsed on first use (most
+ * programs call few of them). */
+static lang_type *builtin_sig(checker *c, int i, int line, int col)
+{
+    if (!c->builtin_sigs[i]) {
+        const std_builtin *b = &std_builtin_table[i];
+        lang_diags internal = {c->a, NULL, 0, 0};
+        lang_diags *user = c->d;
+        scope *cur = c->cur;
+        c->d = &internal;
+        c->cur = c->universe;
+        lang_texpr *tx = ps_parse_type_text(c->a, &internal, b->sig, strlen(b->sig));
+        lang_type *t = resolve_type(c, tx);
+        c->d = user;
+        c->cur = cur;
+        if (internal.n || t->kind != TY_FN) {
+            error(c, line, col, "internal error: bad signature for built-in %s: %s", b->name,
+                  b->sig);
+            t = c->t_error;
+        }
+        c->builtin_sigs[i] = t;
+    }
+    return c->builtin_sigs[i];
 }
 
 /* ---- the program ---- */

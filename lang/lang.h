@@ -142,6 +142,8 @@ void lx_free(lx_lexer *lx);
 /* The deepest nesting of brackets, blocks and operands the parser accepts;
  * deeper input gets a diagnostic instead of a C stack overflow. */
 #define LANG_MAX_NESTING 1000
+/* The largest source file accepted (bytes). */
+#define LANG_MAX_SOURCE (256 << 20)
 
 #include "lang/ast.h"
 

@@ -96,6 +96,7 @@ static bool ends_statement(lx_kind k)
     case TK_TRUE: case TK_FALSE: case TK_NIL:
     case TK_RPAREN: case TK_RBRACKET: case TK_RBRACE:
     case TK_RETURN: case TK_BREAK: case TK_CONTINUE:
+    case TK_ERROR: /* so the parser can resynchronize at the line's end */
         return true;
     default:
         return false;

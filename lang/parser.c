@@ -306,6 +306,35 @@ static bool literal_sep(parser *p, lx_kind close)
     return false;
 }
 
+static bool stmt_start(lx_kind k);
+
+/* After an error inside brackets: skip to the closer that matches (and
+ * consume it), so the statement around the literal or call stays in one
+ * piece and the error does not cascade. Stops early at a statement
+ * keyword or a closer of the wrong kind. */
+static void skip_balanced(parser *p, lx_kind close)
+{
+    if (!p->panic)
+        return;
+    int depth = 0;
+    while (p->tok.kind != TK_EOF) {
+        lx_kind k = p->tok.kind;
+        if (k == TK_LPAREN || k == TK_LBRACKET || k == TK_LBRACE) {
+            depth++;
+        } else if (k == TK_RPAREN || k == TK_RBRACKET || k == TK_RBRACE) {
+            if (depth == 0) {
+                if (k == close)
+                    advance(p);
+                return;
+            }
+            depth--;
+        } else if (depth == 0 && stmt_start(k)) {
+            return;
+        }
+        advance(p);
+    }
+}
+
 static lang_expr *parse_struct_lit(parser *p)
 {
     lang_expr *e = new_expr(p, EX_STRUCT, p->tok.line, p->tok.col);
@@ -335,7 +364,9 @@ static lang_expr *parse_struct_lit(parser *p)
             break;
     }
     p->no_composite = save;
-    expect(p, TK_RBRACE);
+    if (!p->panic)
+        expect(p, TK_RBRACE);
+    skip_balanced(p, TK_RBRACE);
     e->u.struct_.inits = inits;
     e->u.struct_.n = n;
     return e;
@@ -358,7 +389,9 @@ static lang_expr *parse_map_lit(parser *p)
             break;
     }
     p->no_composite = save;
-    expect(p, TK_RBRACE);
+    if (!p->panic)
+        expect(p, TK_RBRACE);
+    skip_balanced(p, TK_RBRACE);
     e->u.map.keys = (lang_expr **)keys.v;
     e->u.map.vals = (lang_expr **)vals.v;
     e->u.map.n = vals.n < keys.n ? vals.n : keys.n;
@@ -378,7 +411,9 @@ static lang_expr *parse_array_lit(parser *p)
             break;
     }
     p->no_composite = save;
-    expect(p, TK_RBRACKET);
+    if (!p->panic)
+        expect(p, TK_RBRACKET);
+    skip_balanced(p, TK_RBRACKET);
     e->u.array.elems = (lang_expr **)elems.v;
     e->u.array.n = elems.n;
     return e;
@@ -548,7 +583,9 @@ static lang_expr *parse_postfix(parser *p)
                     break;
             }
             p->no_composite = save;
-            expect(p, TK_RPAREN);
+            if (!p->panic)
+                expect(p, TK_RPAREN);
+            skip_balanced(p, TK_RPAREN);
             e->u.call.fn = x;
             e->u.call.args = (lang_expr **)args.v;
             e->u.call.nargs = args.n;
@@ -675,6 +712,10 @@ static lang_stmt *parse_var(parser *p, lang_stmt_kind kind)
 static lang_expr *parse_header_expr(parser *p)
 {
     bool save = p->no_composite;
+    if (p->tok.kind == TK_LBRACE) {
+        expected(p, "condition");
+        return bad_expr(p);
+    }
     p->no_composite = true;
     lang_expr *e = parse_expr(p);
     p->no_composite = save;
@@ -718,7 +759,8 @@ static lang_stmt *parse_for(parser *p)
     }
     if (!expect(p, TK_IN))
         return s;
-    s->u.for_.x = parse_header_expr(p);
+    /* A for-in subject may be a map literal: `for k in {"a": 1} {`. */
+    s->u.for_.x = p->tok.kind == TK_LBRACE ? parse_map_lit(p) : parse_header_expr(p);
     if (accept(p, TK_DOTDOT))
         s->u.for_.hi = parse_header_expr(p);
     s->u.for_.body = parse_block(p);

@@ -70,6 +70,13 @@ void lang_unit_free(lang_unit *u)
 
 int lang_unit_parse(lang_unit *u)
 {
+    if (!u->parsed && u->len > LANG_MAX_SOURCE) {
+        /* Positions and token lengths are ints: refuse what could overflow. */
+        lang_error(&u->diags, 1, 1, "source file too large (more than %d MiB)",
+                   LANG_MAX_SOURCE >> 20);
+        u->program = lang_arena_alloc(&u->arena, sizeof *u->program);
+        u->parsed = true;
+    }
     if (!u->parsed) {
         u->program = ps_parse_source(&u->arena, &u->diags, u->text, u->len);
         u->parsed = true;

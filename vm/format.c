@@ -5,7 +5,7 @@
  * scientific (1e+16, 1e-05) otherwise, ".0" on integral values. Values are
  * untagged, so every function takes the value's rtype from the program.
  * Containers print their elements quoted ("a" with escapes); a reference
- * cycle prints as "..." instead of recursing forever.
+ * cycle, or nesting deeper than FORMAT_MAX_DEPTH, prints as "...".
  */
 #include "vm/vmint.h"
 
@@ -139,12 +139,11 @@ int vm_format_float(char *out, double d)
     return (int)(o - out);
 }
 
-static void add_quoted(vm_buf *b, const vm_string *s)
+void vm_buf_addquoted(vm_buf *b, const char *s, size_t n)
 {
-    int64_t n = vm_string_len(s);
-    const unsigned char *d = (const unsigned char *)vm_string_data(s);
+    const unsigned char *d = (const unsigned char *)s;
     vm_buf_addc(b, '"');
-    for (int64_t j = 0; j < n; j++) {
+    for (size_t j = 0; j < n; j++) {
         unsigned char c = d[j];
         switch (c) {
         case '"': vm_buf_add(b, "\\\"", 2); break;
@@ -163,11 +162,21 @@ static void add_quoted(vm_buf *b, const vm_string *s)
     vm_buf_addc(b, '"');
 }
 
+static void add_quoted(vm_buf *b, const vm_string *s)
+{
+    vm_buf_addquoted(b, vm_string_data(s), (size_t)vm_string_len(s));
+}
+
 /* The containers being printed, innermost last, to cut cycles. */
 typedef struct seen {
     const void *obj;
     const struct seen *up;
+    int depth;
 } seen;
+
+/* Deeper nesting (a long linked list) prints as "..." rather than
+ * recursing until the C stack runs out. */
+#define FORMAT_MAX_DEPTH 200
 
 static bool on_path(const seen *s, const void *o)
 {
@@ -215,11 +224,11 @@ static void format(vm_buf *b, const vm_program *p, vm_value v, int32_t t, bool q
         vm_buf_add(b, "nil", 3);
         return;
     }
-    if (on_path(path, v.p)) {
+    if ((path && path->depth >= FORMAT_MAX_DEPTH) || on_path(path, v.p)) {
         vm_buf_add(b, "...", 3);
         return;
     }
-    seen here = {v.p, path};
+    seen here = {v.p, path, path ? path->depth + 1 : 1};
     switch (rt->kind) {
     case VM_KARRAY: {
         const vm_array *a = v.p;

@@ -193,7 +193,9 @@ int main(int argc, char **argv)
     }
 
     bench_rng rng = {0x9E3779B97F4A7C15ULL};
-    void *chain = NULL; /* nofree: the newest pointer object, linked to the previous */
+    /* nofree: every object is linked to the previous one through word 1,
+     * so malloc's objects can be freed after the clock stops. */
+    void *chain = NULL;
     uint64_t stores = 0;
     size_t slot = 0;
     double t0 = bench_now();
@@ -208,18 +210,19 @@ int main(int argc, char **argv)
             teardown(&mc);
             return 1;
         }
-        if (ptr) {
-            o[0] = window ? NULL : chain;
-            o[1] = NULL;
-        } else {
+        if (ptr)
+            o[0] = NULL;
+        else
             ((uint64_t *)o)[0] = i;
-            ((uint64_t *)o)[1] = sizes[k];
-        }
         if (!window) {
-            if (ptr)
-                chain = o;
+            o[1] = chain;
+            chain = o;
             continue;
         }
+        if (ptr)
+            o[1] = NULL;
+        else
+            ((uint64_t *)o)[1] = sizes[k];
         if (mc.impl == IMPL_MALLOC)
             free(mc.win[slot]);
         mc.win[slot] = o;
@@ -241,6 +244,11 @@ int main(int argc, char **argv)
     }
     double secs = bench_now() - t0;
     uint64_t gcs = gc_count(&mc);
+    while (mc.impl == IMPL_MALLOC && chain) {
+        void *prev = ((void **)chain)[1];
+        free(chain);
+        chain = prev;
+    }
     printf("RESULT impl=%s variant=%s w=%zu n=%llu ns_per_alloc=%.2f seconds=%.3f gcs=%llu stores=%llu\n",
            bench_impl_names[mc.impl], window ? "window" : "nofree", mc.w, (unsigned long long)n,
            secs * 1e9 / (double)n, secs, (unsigned long long)gcs, (unsigned long long)stores);

@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "alloc/alloc.h"
 #include "alloc/sizeclasses.h"
@@ -209,6 +210,10 @@ static void test_bad_sizes(void)
     CU_ASSERT_PTR_NULL(gc_mallocgc(P, SIZE_MAX - 4096, &t8, true));
     CU_ASSERT_PTR_NULL(gc_mallocgc(P, SIZE_MAX / 2, NULL, true));
     CU_ASSERT_PTR_NULL(gc_mallocgc(P, ((size_t)1 << 44) + 1, NULL, false));
+    /* More than the machine has: refused at once, not reserved. */
+    size_t phys = (size_t)sysconf(_SC_PHYS_PAGES) * (size_t)sysconf(_SC_PAGESIZE);
+    CU_ASSERT_PTR_NULL(gc_mallocgc(P, phys + 1, NULL, false));
+    CU_ASSERT_PTR_NULL(gc_mallocgc(P, phys + 1, &t8, true));
     CU_ASSERT_PTR_NULL(gc_mallocgc(P, 24, &odd, true));
     CU_ASSERT_PTR_NULL(gc_mallocgc(P, 24, &badptr, true));
     gc_alloc_info ai;
@@ -329,13 +334,24 @@ static void test_pointer_bits(void)
         for (size_t i = 0; i < sz; i += 8)
             want[n++] = i;
         CU_ASSERT(offsetsEqual(H, a, want, n));
+        /* sz/24 whole elements; a partial tail is untyped (one element at least). */
         n = 0;
-        for (size_t i = 0; i < sz; i += 24) {
+        for (size_t i = 0; i == 0 || i + 24 <= sz; i += 24) {
             want[n++] = i;
             if (i + 16 < sz)
                 want[n++] = i + 16;
         }
         CU_ASSERT(offsetsEqual(H, b, want, n));
+        /* The same rule for header and large objects. */
+        if (sz % 24) {
+            void *hdr = gc_mallocgc(P, 600 + sz, &s3, true), *lg = gc_mallocgc(P, 40000 + sz, &s3, true);
+            size_t got[4096];
+            /* A header slot does not record the length: its whole elements count. */
+            gc_alloc_info ai;
+            gc_alloc_path_of(600 + sz, &s3, &ai);
+            CU_ASSERT_EQUAL(gc_object_pointers(H, hdr, got, 4096), (ai.elem_size - 8) / 24 * 2);
+            CU_ASSERT_EQUAL(gc_object_pointers(H, lg, got, 4096), (40000 + sz) / 24 * 2);
+        }
     }
     /* noscan objects have no pointers. */
     o = gc_mallocgc(P, 64, NULL, true);
@@ -435,6 +451,43 @@ static void test_stats_balance(void)
     CU_ASSERT(s.mallocs > 0);
 }
 
+typedef struct walkSum {
+    uint64_t bytes, inuse, spans, freeRuns, released, nalloc;
+} walkSum;
+
+static void sumSpan(const gc_span_info *si, void *ud)
+{
+    walkSum *w = ud;
+    w->bytes += si->npages * GC_PAGE_SIZE;
+    if (si->free) {
+        w->freeRuns++;
+        if (si->released)
+            w->released += si->npages * GC_PAGE_SIZE;
+        return;
+    }
+    w->inuse += si->npages * GC_PAGE_SIZE;
+    w->spans++;
+    w->nalloc += si->nalloc;
+    if (si->nalloc > si->nelems || (si->size_class == 0 && si->nelems != 1))
+        w->nalloc += 1000000000; /* poison the sum */
+}
+
+static void test_span_walk(void)
+{
+    walkSum w;
+    memset(&w, 0, sizeof w);
+    gc_span_walk(H, sumSpan, &w);
+    gc_stats s;
+    gc_read_stats(H, &s);
+    CU_ASSERT_EQUAL(w.bytes, s.heap_sys);
+    CU_ASSERT_EQUAL(w.inuse, s.heap_inuse);
+    CU_ASSERT_EQUAL(w.spans, s.spans_inuse);
+    CU_ASSERT_EQUAL(w.released, s.heap_released);
+    CU_ASSERT(w.freeRuns > 0);
+    /* Every object is a slot, except tiny sub-objects: blocks count once. */
+    CU_ASSERT_EQUAL(w.nalloc, s.heap_objects);
+}
+
 static void test_two_heaps(void)
 {
     gc_heap *h2 = gc_heap_new(NULL);
@@ -513,6 +566,7 @@ static CU_TestInfo tests[] = {
     {"pointer_bits", test_pointer_bits},
     {"million", test_million},
     {"stats_balance", test_stats_balance},
+    {"span_walk", test_span_walk},
     {"two_heaps", test_two_heaps},
     {"options", test_options},
     CU_TEST_INFO_NULL,

@@ -71,6 +71,20 @@ static uint64_t liveObjects(gc_heap *h)
     return s.mallocs - s.frees;
 }
 
+static void countSlots(const gc_span_info *si, void *ud)
+{
+    if (!si->free)
+        *(uint64_t *)ud += si->nalloc;
+}
+
+/* The span walk's count of allocated slots must match the counters. */
+static uint64_t walkedObjects(gc_heap *h)
+{
+    uint64_t n = 0;
+    gc_span_walk(h, countSlots, &n);
+    return n;
+}
+
 static uint64_t mix(uint64_t x)
 {
     x ^= x >> 33;
@@ -414,6 +428,7 @@ static void verifyGraph(gc_heap *h, graph *g, size_t live)
     CU_ASSERT_EQUAL(bad, 0);
     CU_ASSERT_EQUAL(notFreed, 0);
     CU_ASSERT_EQUAL(liveObjects(h), live);
+    CU_ASSERT_EQUAL(walkedObjects(h), live);
     CU_ASSERT_EQUAL(gc_verify(h), 0);
 }
 
@@ -655,6 +670,7 @@ static void test_churn(void)
     /* Pointer-typed objects may keep their predecessors' objects alive
      * through the tag words, so count what is reachable instead. */
     CU_ASSERT(liveObjects(h) >= live);
+    CU_ASSERT_EQUAL(walkedObjects(h), liveObjects(h));
     CU_ASSERT_EQUAL(gc_verify(h), 0);
     memset(r->slot, 0, SLOTS * sizeof(void *));
     gc_collect(h);
@@ -663,6 +679,50 @@ static void test_churn(void)
     free(len);
     rootsFree(h, r);
     gc_p_free(p);
+    gc_heap_free(h);
+}
+
+/* Two mutators (Ps) on one heap: a cycle flushes both mcaches. */
+static void test_two_mutators(void)
+{
+    gc_heap *h = newHeap(100, 0);
+    gc_p *p1 = gc_p_new(h), *p2 = gc_p_new(h);
+    rootset *r = rootsNew(h, 2);
+    for (size_t i = 200000; i-- > 0;) {
+        gc_p *p = i % 2 ? p1 : p2;
+        cell *c = gc_mallocgc(p, sizeof *c, &cellType, true);
+        c->value = mix(i);
+        c->next = r->slot[i % 2];
+        r->slot[i % 2] = c;
+        gc_mallocgc(p, 24 + i % 100, NULL, false); /* garbage */
+    }
+    gc_stats s;
+    gc_read_stats(h, &s);
+    CU_ASSERT_EQUAL(s.num_mutators, 2);
+    CU_ASSERT(s.num_gc >= 1);
+    gc_collect(h);
+    size_t n = 0, bad = 0;
+    for (int k = 0; k < 2; k++)
+        for (cell *c = r->slot[k]; c; c = c->next)
+            n++;
+    CU_ASSERT_EQUAL(n, 200000);
+    size_t i = 1;
+    for (cell *c = r->slot[1]; c; c = c->next, i += 2)
+        if (c->value != mix(i))
+            bad++;
+    i = 0;
+    for (cell *c = r->slot[0]; c; c = c->next, i += 2)
+        if (c->value != mix(i))
+            bad++;
+    CU_ASSERT_EQUAL(bad, 0);
+    CU_ASSERT_EQUAL(liveObjects(h), 200000);
+    gc_p_free(p1);
+    CU_ASSERT_EQUAL(liveObjects(h), 200000);
+    r->slot[0] = r->slot[1] = NULL;
+    gc_collect(h);
+    CU_ASSERT_EQUAL(liveObjects(h), 0);
+    rootsFree(h, r);
+    gc_p_free(p2);
     gc_heap_free(h);
 }
 
@@ -920,6 +980,7 @@ static CU_TestInfo tests[] = {
     {"tiny_blocks", test_tiny_blocks},
     {"reuse_holes", test_reuse_holes},
     {"churn", test_churn},
+    {"two_mutators", test_two_mutators},
     {"pacer_off_and_limit", test_pacer_off_and_limit},
     {"scavenger", test_scavenger},
     {"gctrace", test_gctrace},

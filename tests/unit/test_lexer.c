@@ -284,6 +284,11 @@ static void test_errors(void)
     L = lex("#");
     CU_ASSERT_EQUAL(L->t[0].kind, TK_ERROR);
     done(L);
+    /* ...and ends a statement at a newline, as does an unterminated string,
+     * so the parser resynchronizes at the end of the line. */
+    L = lex("x = #\ny = \"abc\nz");
+    CU_ASSERT_STRING_EQUAL(kinds(L), "x = bad token NL y = bad token NL z NL end of file");
+    done(L);
 }
 
 static void test_kind_names(void)

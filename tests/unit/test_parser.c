@@ -202,6 +202,14 @@ static void test_recovery(void)
                            "9:7: expected name, found '{'\n"
                            "11:14: expected ':', found name int\n"
                            "13:18: unexpected 'while' at end of statement\n");
+    /* An error inside brackets skips to the matching closer: one error. */
+    CU_ASSERT_STRING_EQUAL(diags("fn main() { P{a 1} }\nfn g() { f(1 +, 2); h([1 2], {3 4}) }\n"),
+                           "1:17: expected ':', found literal 1\n"
+                           "2:15: expected expression, found ','\n"
+                           "2:26: expected ']', found literal 2\n");
+    CU_ASSERT_STRING_EQUAL(diags("fn main() {\n    if {}\n    while { }\n}\n"),
+                           "2:8: expected condition, found '{'\n"
+                           "3:11: expected condition, found '{'\n");
     CU_ASSERT_STRING_EQUAL(diags("fn main() {\n    print(1)\n"),
                            "3:1: expected '}', found end of file\n");
     CU_ASSERT_STRING_EQUAL(diags("fn main() {\n    if x {\n    }\n    else {\n    }\n}\n"),

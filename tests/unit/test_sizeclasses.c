@@ -8,10 +8,12 @@
  *   SIZECLASSES_TABLE      the generator's printed table
  *   SIZECLASSES_GENERATED  a fresh `mksizeclasses -c` output
  *   SIZECLASSES_CHECKED_IN alloc/sizeclasses.c
+ *   SIZECLASSES_GENERATOR  the generator itself, for its bad-usage checks
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 
 #include "alloc/sizeclasses.h"
 #include "tests/unit/unit.h"
@@ -304,6 +306,30 @@ static void test_checked_in_is_generated(void)
     free(chk);
 }
 
+/* Runs the generator with args; returns its exit status, or -1. */
+static int run_generator(const char *args)
+{
+    const char *gen = getenv("SIZECLASSES_GENERATOR");
+    if (!gen) {
+        fprintf(stderr, "SIZECLASSES_GENERATOR is not set: run this suite with `make test-sizeclasses`\n");
+        return -1;
+    }
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "'%s' %s >/dev/null 2>&1", gen, args);
+    int st = system(cmd);
+    return st != -1 && WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/* Bad usage is an error message and a status, never a crash. */
+static void test_generator_bad_usage(void)
+{
+    CU_ASSERT_EQUAL(run_generator(""), 0);
+    CU_ASSERT_EQUAL(run_generator("-x"), 2);
+    CU_ASSERT_EQUAL(run_generator("-c"), 2);
+    CU_ASSERT_EQUAL(run_generator("-c a b"), 2);
+    CU_ASSERT_EQUAL(run_generator("-c /nonexistent-dir/sizeclasses.c"), 1);
+}
+
 static CU_TestInfo table_tests[] = {
     {"class_table_matches_go", test_class_table_matches_go},
     {"header_constants", test_header_constants},
@@ -316,6 +342,7 @@ static CU_TestInfo table_tests[] = {
 static CU_TestInfo generator_tests[] = {
     {"printed_table_matches_go", test_printed_table_matches_go},
     {"checked_in_is_generated", test_checked_in_is_generated},
+    {"generator_bad_usage", test_generator_bad_usage},
     CU_TEST_INFO_NULL,
 };
 

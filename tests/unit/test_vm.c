@@ -136,7 +136,12 @@ tvm_run tvm_exec(vm_program *p, bool gcstress, int max_depth, int64_t step_limit
     o.out = out;
     o.err = err;
     o.ud = &ud;
-    o.gc.debug.gcstress = gcstress;
+    /* TOYDEBUG=gccheckmark=1,clobberfree=1 and friends apply to every run. */
+    char envmsg[128];
+    if (gc_options_from_env(&o.gc, envmsg, sizeof envmsg) != 0)
+        fprintf(stderr, "TOYDEBUG: %s\n", envmsg);
+    if (gcstress)
+        o.gc.debug.gcstress = 1;
     if (max_depth)
         o.max_depth = max_depth;
     o.step_limit = step_limit;
@@ -470,10 +475,11 @@ static void test_maps(void)
     f->code[back] = VM_SJ_(OP_JMP, top - (back + 1));
     tvm_abc(f, 6, OP_MOV, 5, 8, 0);
     tvm_abc(f, 6, OP_MOV, 6, 0, 0);
-    vm_stackmap_slots(f, (uint32_t)tvm_callb(p, f, 6, B_PRINT, 3, 4, (int32_t[]){T_INT, T_INT, T_INT, msi}),
+    tvm_abc(f, 6, OP_LEN, 7, 0, 0);
+    vm_stackmap_slots(f, (uint32_t)tvm_callb(p, f, 6, B_PRINT, 3, 5, (int32_t[]){T_INT, T_INT, T_INT, msi, T_INT}),
                       (int[]){6}, 1);
     tvm_abc(f, 7, OP_RETURN0, 0, 0, 0);
-    expect_both(p, 0, "2 0 6 {\"b\": 1, \"a\": 2, \"c\": 3}\n", "");
+    expect_both(p, 0, "2 0 6 {\"b\": 1, \"a\": 2, \"c\": 3} 3\n", "");
     vm_program_free(p);
 }
 

@@ -150,6 +150,21 @@ static void test_values(void)
     CU_ASSERT_STRING_EQUAL(fmt(&b, p, v, pt, false),
                            "Point{x: 1, name: \"one\", next: Point{x: 2, name: \"\", next: ...}}");
 
+    /* A list a million long prints its first levels, then "...". */
+    p1[2].p = NULL;
+    vm_value *head = p1;
+    gc_handle *hh = gc_handle_new(vm_heap(V), head);
+    for (int j = 0; j < 1000000; j++) {
+        vm_value *n = gc_mallocgc(vm_gcp(V), sd->gctype.size, &sd->gctype, true);
+        n[2].p = gc_handle_get(hh);
+        gc_handle_set(hh, n);
+    }
+    v.p = gc_handle_get(hh);
+    fmt(&b, p, v, pt, false);
+    CU_ASSERT_PTR_NOT_NULL(strstr(b.data, "next: ...}"));
+    CU_ASSERT(b.len < 10000);
+    gc_handle_release(hh);
+
     /* print: separated by spaces, strings bare, newline at the end. */
     vm_value args[3] = {{.i = 7}, {.p = str}, {.f = 1e16}};
     int32_t types[4] = {3, T_INT, T_STRING, T_FLOAT};
