@@ -18,6 +18,20 @@
 
 #define ALWAYS_INLINE inline __attribute__((always_inline))
 
+/* Count trailing zeros of a non-zero word as a 64-bit value: the builtin
+ * returns int, and gcc then spends an instruction sign-extending it on the
+ * fast path. */
+static ALWAYS_INLINE uint64_t ctz64(uint64_t c)
+{
+#if defined(__x86_64__)
+    uint64_t r;
+    __asm__("tzcnt %1, %0" : "=r"(r) : "rm"(c) : "cc");
+    return r;
+#else
+    return (uint64_t)__builtin_ctzll(c);
+#endif
+}
+
 static ALWAYS_INLINE int type_ok(const gc_type *t)
 {
     return t->size != 0 && (t->size & 7) == 0 && t->ptrdata <= t->size && t->ptrmask != NULL;
@@ -248,8 +262,8 @@ void *gc_mallocgc(gc_p *p, size_t size, const gc_type *t, bool needzero)
         if (UNLIKELY(c == 0))
             return mallocgcNoscanSlow(p, size, needzero);
         s->allocCache = c & (c - 1);
-        void *x = (void *)(s->winBase + (unsigned)__builtin_ctzll(c) * s->elemsize);
-        if (needzero && s->needzero)
+        void *x = (void *)(s->winBase + ctz64(c) * s->elemsize);
+        if (UNLIKELY(s->needzero) && needzero)
             return memset(x, 0, s->elemsize);
         return x;
     }
