@@ -3,6 +3,9 @@
 # $(BUILD)/lang/lexer.c (never into the source tree).
 LANG_SRC := $(filter-out lang/check_main.c,$(wildcard lang/*.c))
 LANG_OBJ := $(LANG_SRC:%.c=$(BUILD)/%.o) $(BUILD)/lang/lexer.o
+# The compiler (lang_compile) needs vm/ and stdlib's bodies: only the toy
+# command and the compiler's tests link it, never the front-end-only tools.
+LANG_COMPILE_SRC := lang/compile.c lang/liveness.c
 RE2C_FLAGS := -W --no-generation-date --no-version
 ALL += $(BUILD)/liblang.a $(BUILD)/toycheck
 
@@ -60,7 +63,7 @@ endif
 # libFuzzer over lexer + parser + checker (clang only; its own objects).
 FUZZ_DIR := $(BUILD)/fuzz
 FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
-FUZZ_SRC := $(LANG_SRC) $(BUILD)/lang/lexer.c stdlib/builtins.c tests/fuzz/lang_fuzz.c
+FUZZ_SRC := $(filter-out $(LANG_COMPILE_SRC),$(LANG_SRC)) $(BUILD)/lang/lexer.c stdlib/builtins.c tests/fuzz/lang_fuzz.c
 FUZZ_TIME ?= 600
 $(FUZZ_DIR)/lang_fuzz: $(FUZZ_SRC) $(wildcard lang/*.h) stdlib/stdlib.h
 	@mkdir -p $(dir $@)

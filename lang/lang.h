@@ -180,6 +180,15 @@ const char *lang_program_to_string(lang_unit *u, const lang_program *p);
 /* A type as the language spells it: "[int]", "map[string]Node". */
 const char *lang_type_name(lang_unit *u, const lang_type *t);
 
+/* ---- the compiler (compile.c, liveness.c) ----------------------------- */
+
+/* Compiles a unit (checking it first if needed) into a finished VM
+ * program with its stack maps; NULL after adding diagnostics to u (limits
+ * hit, built-ins missing from this build). The program does not point
+ * into u: free u whenever. */
+struct vm_program;
+struct vm_program *lang_compile(lang_unit *u);
+
 /* The front door: check one file, print diagnostics to err; returns the
  * process status (0 clean, 1 errors, 2 could not read). */
 int lang_check_file(const char *path, FILE *err);

@@ -15,6 +15,8 @@
 
 #include <stddef.h>
 
+#include "vm/vm.h"
+
 /* How the checker types a call of a built-in. */
 typedef enum std_generic {
     STD_FIXED,  /* sig is a function type: fn(A, B) -> R */
@@ -44,6 +46,13 @@ typedef struct std_builtin {
 
 extern const std_builtin std_builtin_table[];
 extern const int std_builtin_count;
+
+/* The bodies as the VM calls them (vm/vm.h's vm_builtin, the table CALLB
+ * indexes), in std_builtin_table's order; fn is NULL where this build has
+ * no body yet, and the compiler reports calls of those. */
+extern const vm_builtin std_vm_builtins[];
+/* Points p's builtins at std_vm_builtins (the compiler calls it). */
+void std_install(vm_program *p);
 
 /* Built-in types, as toy source the checker parses before the program
  * (struct GCStats, the result of gc_stats()). */
