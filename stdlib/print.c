@@ -1,23 +1,74 @@
 /*
- * print.c: PLACEHOLDER from the compiler branch, for the stdlib branch to
- * replace: print's body (Lua's luaB_print), the one built-in the
- * compiler's tests need. The formatting is vm/format.c's.
+ * print.c: print, str and fixed, the built-ins that turn values into text
+ * (Lua's luaB_print and luaB_tostring). The format itself is vm/format.c's,
+ * so print(x) and str(x) can never disagree: Python's repr for floats,
+ * quoted strings inside containers, insertion order for maps.
  */
-#include "stdlib/stdlib.h"
-#include "vm/object.h"
+#include "stdlib/internal.h"
 
-int std_print(vm_state *V, vm_value *args, int nargs, const int32_t *types);
+#include <math.h>
+
+/* A string holding b's text; b is freed. NULL when out of memory. */
+static vm_string *buf_string(vm_state *V, vm_buf *b)
+{
+    vm_string *s = b->oom ? NULL : vm_string_new(V, b->data ? b->data : "", b->len);
+    vm_buf_free(b);
+    return s;
+}
 
 int std_print(vm_state *V, vm_value *args, int nargs, const int32_t *types)
 {
+    static const int32_t none[1] = {0};
     vm_buf b;
     vm_buf_init(&b);
-    vm_format_print(&b, vm_get_program(V), args, nargs, types);
-    if (b.oom) {
-        vm_buf_free(&b);
-        return vm_error(V, "out of memory");
-    }
-    fwrite(b.data, 1, b.len, vm_out(V));
+    vm_format_print(&b, vm_get_program(V), args, nargs, types ? types : none);
+    bool oom = b.oom;
+    if (!oom)
+        fwrite(b.data, 1, b.len, vm_out(V));
     vm_buf_free(&b);
+    return oom ? std_oom(V) : 0;
+}
+
+int std_str(vm_state *V, vm_value *args, int nargs, const int32_t *types)
+{
+    (void)nargs;
+    const vm_rtype *t = std_argtype(V, types, 0);
+    if (!t)
+        return std_untyped(V, "str");
+    if (t->kind == VM_KSTRING)
+        return 0; /* strings are immutable: str(s) is s */
+    vm_buf b;
+    vm_buf_init(&b);
+    vm_format_value(&b, vm_get_program(V), args[0], types[1], false);
+    vm_string *s = buf_string(V, &b);
+    if (!s)
+        return std_oom(V);
+    args[0].p = s;
+    return 0;
+}
+
+/* Digits enough for the exact value of every double (2^-1074 has 1074). */
+#define FIXED_MAX_DIGITS 1074
+
+int std_fixed(vm_state *V, vm_value *args, int nargs, const int32_t *types)
+{
+    (void)nargs, (void)types;
+    double x = args[0].f;
+    int64_t n = args[1].i;
+    if (n < 0 || n > FIXED_MAX_DIGITS)
+        return vm_error(V, "fixed: %lld digits out of range [0, %d]", (long long)n,
+                        FIXED_MAX_DIGITS);
+    vm_buf b;
+    vm_buf_init(&b);
+    if (isnan(x) || isinf(x)) {
+        char num[32];
+        vm_buf_add(&b, num, (size_t)vm_format_float(num, x)); /* nan, inf, -inf */
+    } else {
+        vm_buf_addf(&b, "%.*f", (int)n, x);
+    }
+    vm_string *s = buf_string(V, &b);
+    if (!s)
+        return std_oom(V);
+    args[0].p = s;
     return 0;
 }

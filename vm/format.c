@@ -139,12 +139,11 @@ int vm_format_float(char *out, double d)
     return (int)(o - out);
 }
 
-static void add_quoted(vm_buf *b, const vm_string *s)
+void vm_buf_addquoted(vm_buf *b, const char *s, size_t n)
 {
-    int64_t n = vm_string_len(s);
-    const unsigned char *d = (const unsigned char *)vm_string_data(s);
+    const unsigned char *d = (const unsigned char *)s;
     vm_buf_addc(b, '"');
-    for (int64_t j = 0; j < n; j++) {
+    for (size_t j = 0; j < n; j++) {
         unsigned char c = d[j];
         switch (c) {
         case '"': vm_buf_add(b, "\\\"", 2); break;
@@ -161,6 +160,11 @@ static void add_quoted(vm_buf *b, const vm_string *s)
         }
     }
     vm_buf_addc(b, '"');
+}
+
+static void add_quoted(vm_buf *b, const vm_string *s)
+{
+    vm_buf_addquoted(b, vm_string_data(s), (size_t)vm_string_len(s));
 }
 
 /* The containers being printed, innermost last, to cut cycles. */

@@ -98,7 +98,7 @@ static vm_value *backing_new(vm_state *V, int64_t cap, bool elemref)
 {
     if (cap <= 0)
         return NULL;
-    if ((uint64_t)cap > (SIZE_MAX / 2) / sizeof(vm_value))
+    if (cap > VM_MAX_ARRAY_LEN || (uint64_t)cap > (SIZE_MAX / 2) / sizeof(vm_value))
         return NULL;
     return gc_mallocgc(V->gcp, (size_t)cap * sizeof(vm_value), elemref ? &vm_gct_refs : NULL, true);
 }

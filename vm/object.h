@@ -79,6 +79,11 @@ extern const gc_type vm_gct_refcell; /* a cell holding a reference */
 extern const gc_type vm_gct_map;     /* the map header */
 extern const gc_type *const vm_gct_mapentries[4]; /* [keyref | valref << 1]; NULL = noscan */
 
+/* The longest array: 2^32 elements (32 GiB of words). Longer requests are
+ * bugs, not workloads, and fail ("out of memory") before the heap is
+ * asked: it may reserve far more address space than the machine has. */
+#define VM_MAX_ARRAY_LEN ((int64_t)1 << 32)
+
 /* Allocation helpers: each is a safepoint (may collect), so the caller must
  * have saved its pc and rooted what it still needs. NULL when out of
  * memory (the caller reports it). */
@@ -116,6 +121,8 @@ void vm_buf_free(vm_buf *b);
 void vm_buf_add(vm_buf *b, const char *s, size_t n);
 void vm_buf_addc(vm_buf *b, char c);
 void vm_buf_addf(vm_buf *b, const char *fmt, ...) VM_PRINTF(2, 3);
+/* n bytes of s in double quotes, with print's escapes. */
+void vm_buf_addquoted(vm_buf *b, const char *s, size_t n);
 
 /* Python repr of a double; out needs 32 bytes. Returns the length. */
 int vm_format_float(char *out, double d);

@@ -276,6 +276,7 @@ gc_p *vm_gcp(vm_state *V) { return V->gcp; }
 const vm_program *vm_get_program(vm_state *V) { return V->prog; }
 int64_t vm_steps_left(vm_state *V) { return V->steps; }
 void *vm_userdata(vm_state *V) { return V->ud; }
+uint64_t *vm_std_words(vm_state *V) { return V->stdwords; }
 
 char **vm_args(vm_state *V, int *argc)
 {

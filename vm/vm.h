@@ -228,6 +228,10 @@ void *vm_userdata(vm_state *V);
 int vm_root_push(vm_state *V, void *p);
 void *vm_root_get(vm_state *V, int depth); /* 0 = the last pushed */
 void vm_root_pop(vm_state *V, int n);
+/* Words the stdlib keeps per VM (its random generator's state), zero when
+ * the VM is made: a VM is a value, so nothing of the stdlib is global. */
+#define VM_STD_WORDS 4
+uint64_t *vm_std_words(vm_state *V);
 
 /* "computed goto" or "switch": how this build dispatches. */
 extern const char vm_dispatch[];

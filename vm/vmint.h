@@ -49,6 +49,7 @@ struct vm_state {
     int argc;
     char **argv;
     void *ud;
+    uint64_t stdwords[VM_STD_WORDS]; /* vm_std_words */
 };
 
 int vm_execute(vm_state *V);            /* interp.c: 0, -1 error, 1 exit */
