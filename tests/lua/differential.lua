@@ -31,7 +31,7 @@ local toy = require "toy"
 
 local seed = math.tointeger(tonumber(arg and arg[1])) or os.time()
 local COUNT = math.tointeger(tonumber(arg and arg[2]))
-  or math.tointeger(tonumber(os.getenv("TOY_DIFF_COUNT"))) or 150
+  or math.tointeger(tonumber(os.getenv("TOY_DIFF_COUNT"))) or 500
 print(string.format("differential: seed %d, %d programs (replay: differential.lua %d %d)",
                     seed, COUNT, seed, COUNT))
 local T = check.new("differential")
