@@ -231,6 +231,16 @@ gen_int = function(ctx, d)
     return {code = "len(" .. s.code .. ")", const = s.const, ev = function(env) return #s.ev(env) end}
   end
   if r == 13 then -- struct field
+    local parrs = vars_of(ctx, "[P]")
+    if #parrs > 0 and rnd(2) == 1 then
+      local a = pick(parrs)
+      local i = gen_int(ctx, d - 1)
+      return {code = a.name .. "[(" .. i.code .. " & 15) % len(" .. a.name .. ")].x",
+              ev = function(env)
+                local el = env[a.name].v.elems
+                return el[(i.ev(env) & 15) % #el + 1].x
+              end}
+    end
     local ps = vars_of(ctx, "P")
     if #ps > 0 then
       local p = pick(ps)
@@ -395,6 +405,19 @@ gen_str = function(ctx, d)
     return {code = "substr(" .. s.code .. ", 0, min(len(" .. s.code .. "), " .. n .. "))",
             ev = function(env) local v = s.ev(env) return v:sub(1, math.min(#v, n)) end}
   end
+  local sarrs = vars_of(ctx, "[string]")
+  if #sarrs > 0 and rnd(2) == 1 then
+    local a = pick(sarrs)
+    if rnd(2) == 1 then
+      return {code = "join(" .. a.name .. ", \"-\")", ev = function(env) return table.concat(env[a.name].v.elems, "-") end}
+    end
+    local i = gen_int(ctx, d - 1)
+    return {code = a.name .. "[(" .. i.code .. " & 15) % len(" .. a.name .. ")]",
+            ev = function(env)
+              local el = env[a.name].v.elems
+              return el[(i.ev(env) & 15) % #el + 1]
+            end}
+  end
   local ps = vars_of(ctx, "P")
   if #ps > 0 then
     local p = pick(ps)
@@ -449,7 +472,9 @@ local function gen_value_expr(ctx, d) -- any printable expression, with its prin
   if r == 6 then local e = gen_str(ctx, d) return e.code, function(env) return e.ev(env) end end
   local coll = {}
   for _, v in ipairs(ctx.vars) do
-    if v.type == "[int]" or v.type == "map[string]int" or v.type == "P" then coll[#coll + 1] = v end
+    if v.type == "[int]" or v.type == "map[string]int" or v.type == "P" or v.type == "[P]" or v.type == "[string]" then
+      coll[#coll + 1] = v
+    end
   end
   if #coll > 0 then
     local v = pick(coll)
@@ -480,7 +505,7 @@ local function stmt_print(ctx)
 end
 
 local function stmt_var(ctx)
-  local r = rnd(10)
+  local r = rnd(13)
   local name = new_name("v")
   if r <= 3 then
     local e = gen_int(ctx, 3)
@@ -537,6 +562,34 @@ local function stmt_var(ctx)
             ex = function(env)
               rawset(env, name, {v = {kind = "P", x = x.ev(env), s = s.ev(env), next = nx and env[nx.name].v or nil}})
             end}
+  elseif r == 10 then
+    local n = rnd(1, 3)
+    local xs, ss, codes = {}, {}, {}
+    for i = 1, n do
+      xs[i], ss[i] = gen_int(ctx, 1), gen_str(ctx, 1)
+      codes[i] = "P{x: " .. xs[i].code .. ", s: " .. ss[i].code .. "}"
+    end
+    declare(ctx, name, "[P]")
+    return {lines = {"var " .. name .. ": [P] = [" .. table.concat(codes, ", ") .. "]"},
+            ex = function(env)
+              local el = {}
+              for i = 1, n do el[i] = {kind = "P", x = xs[i].ev(env), s = ss[i].ev(env)} end
+              rawset(env, name, {v = {kind = "arr", elems = el}})
+            end}
+  elseif r == 11 then
+    local n = rnd(1, 3)
+    local es, codes = {}, {}
+    for i = 1, n do es[i] = gen_str(ctx, 1) codes[i] = es[i].code end
+    declare(ctx, name, "[string]")
+    return {lines = {"var " .. name .. ": [string] = [" .. table.concat(codes, ", ") .. "]"},
+            ex = function(env)
+              local el = {}
+              for i = 1, n do el[i] = es[i].ev(env) end
+              rawset(env, name, {v = {kind = "arr", elems = el}})
+            end}
+  elseif r == 12 then
+    G.nnames = G.nnames - 1
+    return {lines = {"gc()"}, ex = function() end}
   else
     -- a closure over the visible int variables; it may assign them (then
     -- it has side effects and is called only as a whole statement)
@@ -544,6 +597,7 @@ local function stmt_var(ctx)
     for _, v in ipairs(ctx.vars) do
       if not v.loopvar then cctx.vars[#cctx.vars + 1] = v end
     end
+    local mutates = {}
     local cvisible = {}
     for _, v in ipairs(cctx.vars) do cvisible[#cvisible + 1] = v.name end
     local pname = new_name("x")
@@ -551,7 +605,16 @@ local function stmt_var(ctx)
     local body = {}
     for _ = 1, rnd(0, 2) do
       local targets = vars_of(cctx, "int", function(v) return assignable(v) and v.name ~= pname end)
-      if #targets > 0 and rnd(2) == 1 then
+      local arrs = vars_of(cctx, "[int]", function(v) return not v.frozen end)
+      if #arrs > 0 and rnd(3) == 1 then
+        -- a captured array, mutated: a reference kept in the closure
+        local a = pick(arrs)
+        local e = gen_int(cctx, 1)
+        cctx.fn.pure = false
+        mutates[a.name] = true
+        body[#body + 1] = {lines = {"push(" .. a.name .. ", " .. e.code .. ")"},
+                           ex = function(env) local el = env[a.name].v.elems el[#el + 1] = e.ev(env) end}
+      elseif #targets > 0 and rnd(2) == 1 then
         local t = pick(targets)
         local e = gen_int(cctx, 2)
         cctx.fn.pure = false
@@ -566,7 +629,7 @@ local function stmt_var(ctx)
     end
     local ret = gen_int(cctx, 2)
     local pure = cctx.fn.pure
-    declare(ctx, name, "fn(int) -> int", {pure = pure, nparams = 1, frozen = true})
+    declare(ctx, name, "fn(int) -> int", {pure = pure, nparams = 1, frozen = true, mutates = mutates})
     local lines = {"var " .. name .. " = fn (" .. pname .. ": int) -> int {"}
     for _, l in ipairs(block_lines(body)) do lines[#lines + 1] = l end
     lines[#lines + 1] = "    return " .. ret.code
@@ -635,6 +698,47 @@ local function stmt_collection(ctx)
   local maps = vars_of(ctx, "map[string]int", function(v) return not v.frozen end)
   local ps = vars_of(ctx, "P", function(v) return not v.frozen end)
   local ints = vars_of(ctx, "int", assignable)
+  local parrs = vars_of(ctx, "[P]")
+  local sarrs = vars_of(ctx, "[string]")
+  if (#parrs > 0 or #sarrs > 0) and rnd(3) == 1 then
+    if #parrs > 0 and (#sarrs == 0 or rnd(2) == 1) then
+      local a = pick(parrs)
+      local w = rnd(3)
+      local x, sv = gen_int(ctx, 1), gen_str(ctx, 0)
+      if w == 1 then
+        return {lines = {"push(" .. a.name .. ", P{x: " .. x.code .. ", s: " .. sv.code .. "})"},
+                ex = function(env) local el = env[a.name].v.elems el[#el + 1] = {kind = "P", x = x.ev(env), s = sv.ev(env)} end}
+      end
+      local i = gen_int(ctx, 1)
+      local idx = "[(" .. i.code .. " & 15) % len(" .. a.name .. ")]"
+      if w == 2 or #ps == 0 then
+        return {lines = {a.name .. idx .. ".x += " .. x.code},
+                ex = function(env)
+                  local el = env[a.name].v.elems
+                  local o = el[(i.ev(env) & 15) % #el + 1]
+                  o.x = o.x + x.ev(env)
+                end}
+      end
+      local p = pick(ps)
+      return {lines = {a.name .. idx .. " = " .. p.name},
+              ex = function(env)
+                local el = env[a.name].v.elems
+                el[(i.ev(env) & 15) % #el + 1] = env[p.name].v
+              end}
+    end
+    local a = pick(sarrs)
+    local e = gen_str(ctx, 1)
+    if rnd(2) == 1 then
+      return {lines = {"push(" .. a.name .. ", " .. e.code .. ")"},
+              ex = function(env) local el = env[a.name].v.elems el[#el + 1] = e.ev(env) end}
+    end
+    local i = gen_int(ctx, 1)
+    return {lines = {a.name .. "[(" .. i.code .. " & 15) % len(" .. a.name .. ")] = " .. e.code},
+            ex = function(env)
+              local el = env[a.name].v.elems
+              el[(i.ev(env) & 15) % #el + 1] = e.ev(env)
+            end}
+  end
   local r = rnd(3)
   if r == 1 and #arrs > 0 then
     local a = pick(arrs)
@@ -711,7 +815,16 @@ end
 local function stmt_call(ctx)
   local fns = {}
   for _, f in ipairs(G.funcs) do fns[#fns + 1] = f end
-  for _, v in ipairs(ctx.vars) do if v.type == "fn(int) -> int" then fns[#fns + 1] = v end end
+  local frozen = {}
+  for _, v in ipairs(ctx.vars) do if v.frozen then frozen[v.name] = true end end
+  for _, v in ipairs(ctx.vars) do
+    if v.type == "fn(int) -> int" then
+      -- never one that pushes to an array being iterated
+      local ok = true
+      for a in pairs(v.mutates or {}) do ok = ok and not frozen[a] end
+      if ok then fns[#fns + 1] = v end
+    end
+  end
   if #fns == 0 then return stmt_print(ctx) end
   local f = pick(fns)
   if not f.pure and ctx.fn then ctx.fn.pure = false end
