@@ -593,11 +593,10 @@ local function stmt_var(ctx)
   else
     -- a closure over the visible int variables; it may assign them (then
     -- it has side effects and is called only as a whole statement)
-    local cctx = {vars = {}, loop = 0, fn = {pure = true}, closure = true}
+    local cctx = {vars = {}, loop = 0, fn = {pure = true, mutates = {}}, closure = true}
     for _, v in ipairs(ctx.vars) do
       if not v.loopvar then cctx.vars[#cctx.vars + 1] = v end
     end
-    local mutates = {}
     local cvisible = {}
     for _, v in ipairs(cctx.vars) do cvisible[#cvisible + 1] = v.name end
     local pname = new_name("x")
@@ -611,7 +610,7 @@ local function stmt_var(ctx)
         local a = pick(arrs)
         local e = gen_int(cctx, 1)
         cctx.fn.pure = false
-        mutates[a.name] = true
+        cctx.fn.mutates[a.name] = true
         body[#body + 1] = {lines = {"push(" .. a.name .. ", " .. e.code .. ")"},
                            ex = function(env) local el = env[a.name].v.elems el[#el + 1] = e.ev(env) end}
       elseif #targets > 0 and rnd(2) == 1 then
@@ -629,7 +628,7 @@ local function stmt_var(ctx)
     end
     local ret = gen_int(cctx, 2)
     local pure = cctx.fn.pure
-    declare(ctx, name, "fn(int) -> int", {pure = pure, nparams = 1, frozen = true, mutates = mutates})
+    declare(ctx, name, "fn(int) -> int", {pure = pure, nparams = 1, frozen = true, mutates = cctx.fn.mutates})
     local lines = {"var " .. name .. " = fn (" .. pname .. ": int) -> int {"}
     for _, l in ipairs(block_lines(body)) do lines[#lines + 1] = l end
     lines[#lines + 1] = "    return " .. ret.code
@@ -693,6 +692,15 @@ local function stmt_assign(ctx)
   end
 end
 
+-- a function that mutates a global collection has side effects, and must
+-- not be called while a loop iterates over that collection
+local function note_mut(ctx, v)
+  if ctx.fn and v.global then
+    ctx.fn.pure = false
+    ctx.fn.mutates[v.name] = true
+  end
+end
+
 local function stmt_collection(ctx)
   local arrs = vars_of(ctx, "[int]", function(v) return not v.frozen end)
   local maps = vars_of(ctx, "map[string]int", function(v) return not v.frozen end)
@@ -744,6 +752,7 @@ local function stmt_collection(ctx)
     local a = pick(arrs)
     local w = rnd(3)
     local e = gen_int(ctx, 2)
+    note_mut(ctx, a)
     if w == 1 then
       return {lines = {"push(" .. a.name .. ", " .. e.code .. ")"},
               ex = function(env) local el = env[a.name].v.elems el[#el + 1] = e.ev(env) end}
@@ -768,6 +777,7 @@ local function stmt_collection(ctx)
     local m = pick(maps)
     local k = gen_str(ctx, rnd(0, 1))
     local w = rnd(4)
+    note_mut(ctx, m)
     if w == 1 then
       return {lines = {"delete(" .. m.name .. ", " .. k.code .. ")"},
               ex = function(env) map_delete(env[m.name].v, k.ev(env)) end}
@@ -813,21 +823,22 @@ end
 
 -- calls with side effects: a whole statement, the result assigned or dropped
 local function stmt_call(ctx)
-  local fns = {}
-  for _, f in ipairs(G.funcs) do fns[#fns + 1] = f end
   local frozen = {}
   for _, v in ipairs(ctx.vars) do if v.frozen then frozen[v.name] = true end end
-  for _, v in ipairs(ctx.vars) do
-    if v.type == "fn(int) -> int" then
-      -- never one that pushes to an array being iterated
-      local ok = true
-      for a in pairs(v.mutates or {}) do ok = ok and not frozen[a] end
-      if ok then fns[#fns + 1] = v end
-    end
+  local cands = {}
+  for _, f in ipairs(G.funcs) do cands[#cands + 1] = f end
+  for _, v in ipairs(ctx.vars) do if v.type == "fn(int) -> int" then cands[#cands + 1] = v end end
+  local fns = {}
+  for _, f in ipairs(cands) do
+    -- never one that mutates a collection being iterated
+    local ok = true
+    for a in pairs(f.mutates or {}) do ok = ok and not frozen[a] end
+    if ok then fns[#fns + 1] = f end
   end
   if #fns == 0 then return stmt_print(ctx) end
   local f = pick(fns)
   if not f.pure and ctx.fn then ctx.fn.pure = false end
+  if ctx.fn then for a in pairs(f.mutates or {}) do ctx.fn.mutates[a] = true end end
   local args, codes = {}, {}
   for j = 1, f.nparams do args[j] = gen_int(ctx, 2) codes[j] = args[j].code end
   local call = f.name .. "(" .. table.concat(codes, ", ") .. ")"
@@ -1034,12 +1045,32 @@ local function gen_program()
     local init = lines[#lines]:match('"(.*)"')
     genv[name].v = init
   end
+  -- global collections: roots with their own pointer map
+  if rnd(2) == 1 then
+    local name = new_name("gA")
+    local n = rnd(1, 3)
+    local el = {}
+    for i = 1, n do el[i] = rnd(-9, 99) end
+    gvars[#gvars + 1] = {name = name, type = "[int]", global = true}
+    local strs = {}
+    for i, x in ipairs(el) do strs[i] = tostring(x) end
+    lines[#lines + 1] = "var " .. name .. ": [int] = [" .. table.concat(strs, ", ") .. "]"
+    genv[name] = {v = {kind = "arr", elems = el}}
+  end
+  if rnd(2) == 1 then
+    local name = new_name("gM")
+    gvars[#gvars + 1] = {name = name, type = "map[string]int", global = true}
+    lines[#lines + 1] = "var " .. name .. ": map[string]int = {\"a\": 1}"
+    local m = {kind = "map", keys = {}, vals = {}}
+    map_set(m, "a", 1)
+    genv[name] = {v = m}
+  end
   lines[#lines + 1] = ""
   -- functions: int parameters, an int result; each may call earlier ones
   for _ = 1, rnd(0, 3) do
     local fname = new_name("f")
     local np = rnd(1, 2)
-    local ctx = {vars = {}, loop = 0, fn = {pure = true}}
+    local ctx = {vars = {}, loop = 0, fn = {pure = true, mutates = {}}}
     for _, g in ipairs(gvars) do ctx.vars[#ctx.vars + 1] = g end
     local pnames = {}
     for j = 1, np do
@@ -1055,7 +1086,7 @@ local function gen_program()
     lines[#lines + 1] = "    return " .. ret.code
     lines[#lines + 1] = "}"
     lines[#lines + 1] = ""
-    local f = {name = fname, nparams = np, pure = ctx.fn.pure, global = true}
+    local f = {name = fname, nparams = np, pure = ctx.fn.pure, global = true, mutates = ctx.fn.mutates}
     G.funcs[#G.funcs + 1] = f
     G.fvals[fname] = function(...)
       local args = table.pack(...)
