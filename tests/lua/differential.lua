@@ -1154,8 +1154,12 @@ for i = 0, COUNT - 1 do
     local good = status == 0 and got == want
     T:ok(good, function()
       failures = failures + 1
-      return string.format("seed %d (%s): status %d\n--- program\n%s--- stderr\n%s--- diff\n%s",
-                           seed + i, m.label, status, src, err, diff(want, got))
+      -- the program as a tests/lua/regress/ case, ready to save
+      local case = {src, "// seed: " .. (seed + i)}
+      for l in want:gmatch("([^\n]*)\n") do case[#case + 1] = "// out: " .. l end
+      case[#case + 1] = "// status: 0"
+      return string.format("seed %d (%s): status %d\n--- program, as a regress case\n%s\n--- stderr\n%s--- diff\n%s",
+                           seed + i, m.label, status, table.concat(case, "\n"), err, diff(want, got))
     end)
     if not good then break end
   end
