@@ -504,8 +504,10 @@ local function stmt_print(ctx)
           end}
 end
 
-local function stmt_var(ctx)
-  local r = rnd(13)
+local stmt_call
+
+local function stmt_var(ctx, force)
+  local r = force or rnd(13)
   local name = new_name("v")
   if r <= 3 then
     local e = gen_int(ctx, 3)
@@ -593,7 +595,8 @@ local function stmt_var(ctx)
   else
     -- a closure over the visible int variables; it may assign them (then
     -- it has side effects and is called only as a whole statement)
-    local cctx = {vars = {}, loop = 0, fn = {pure = true, mutates = {}}, closure = true}
+    local cctx = {vars = {}, loop = 0, fn = {pure = true, mutates = {}}, closure = true,
+                  cdepth = (ctx.cdepth or 0) + 1}
     for _, v in ipairs(ctx.vars) do
       if not v.loopvar then cctx.vars[#cctx.vars + 1] = v end
     end
@@ -601,11 +604,17 @@ local function stmt_var(ctx)
     for _, v in ipairs(cctx.vars) do cvisible[#cvisible + 1] = v.name end
     local pname = new_name("x")
     declare(cctx, pname, "int")
+    cctx.locals = {[pname] = true}
     local body = {}
     for _ = 1, rnd(0, 2) do
       local targets = vars_of(cctx, "int", function(v) return assignable(v) and v.name ~= pname end)
       local arrs = vars_of(cctx, "[int]", function(v) return not v.frozen end)
-      if #arrs > 0 and rnd(3) == 1 then
+      if cctx.cdepth < 3 and rnd(5) == 1 then
+        -- a closure in a closure: it captures the outer one's cells
+        -- (parameter and locals) and, through it, the enclosing scope's
+        body[#body + 1] = stmt_var(cctx, 13)
+        body[#body + 1] = stmt_call(cctx)
+      elseif #arrs > 0 and rnd(3) == 1 then
         -- a captured array, mutated: a reference kept in the closure
         local a = pick(arrs)
         local e = gen_int(cctx, 1)
@@ -623,6 +632,7 @@ local function stmt_var(ctx)
         local n2 = new_name("v")
         local e = gen_int(cctx, 2)
         declare(cctx, n2, "int")
+        cctx.locals[n2] = true
         body[#body + 1] = {lines = {"var " .. n2 .. " = " .. e.code}, ex = function(env) rawset(env, n2, {v = e.ev(env)}) end}
       end
     end
@@ -822,7 +832,7 @@ local function stmt_collection(ctx)
 end
 
 -- calls with side effects: a whole statement, the result assigned or dropped
-local function stmt_call(ctx)
+stmt_call = function(ctx)
   local frozen = {}
   for _, v in ipairs(ctx.vars) do if v.frozen then frozen[v.name] = true end end
   local cands = {}
@@ -848,7 +858,10 @@ local function stmt_call(ctx)
     local fv = f.global and G.fvals[f.name] or env[f.name].v
     return fv(table.unpack(vals, 1, f.nparams))
   end
-  local ints = vars_of(ctx, "int", assignable)
+  -- in a closure, assigning a captured variable would be a side effect
+  local ints = vars_of(ctx, "int", function(v)
+    return assignable(v) and (not ctx.closure or ctx.locals[v.name])
+  end)
   if #ints > 0 and rnd(3) > 1 then
     local t = pick(ints)
     if t.global and ctx.fn then ctx.fn.pure = false end
