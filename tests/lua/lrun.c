@@ -17,6 +17,10 @@
  * n (vm/vm.c). Output goes to open_memstream streams given to vm_new, as
  * vm_options.out and .err; the collector's trace (gctrace, checkmark
  * reports) goes to the captured stderr too, where `toy run` prints it.
+ * One exception: a gccheckmark violation abort()s inside alloc (Go's
+ * throw), taking the Lua process and the captured text with it; scripts
+ * print what they are about to run first (differential.lua prints each
+ * batch's seeds) so such a failure can still be replayed.
  *
  * The front end and the compiler land separately: tests/lua/build.mk
  * defines TOY_HAVE_LANG and TOY_HAVE_COMPILER as vm/build.mk does for the
