@@ -81,7 +81,8 @@ gc_heap *gc_p_heap(gc_p *p);
  * always zeroed; noscan memory is zeroed when needzero is set. A size larger
  * than type->size makes an array of size/type->size elements. May run a
  * collection first, so it must be called at a safepoint. Returns NULL when
- * the memory cannot be had (out of memory or an impossible size).
+ * the memory cannot be had (out of memory, or an impossible size: more
+ * than the machine's physical memory).
  * size == 0 returns a unique non-NULL address that must not be written.
  */
 void *gc_mallocgc(gc_p *p, size_t size, const gc_type *type, bool needzero);
@@ -109,7 +110,9 @@ void gc_collect(gc_heap *h);
 
 /* Heap introspection. */
 /* Base address of the object containing p (an interior pointer is fine),
- * or NULL when p is not inside an allocated object (Go's findObject). */
+ * or NULL when p is not inside an allocated object (Go's findObject).
+ * Noscan objects under 16 bytes share 16-byte tiny blocks: for them the
+ * block is the object (it lives and dies as one). */
 void *gc_find_object(gc_heap *h, const void *p);
 /* The checkmark walk on demand: re-mark everything reachable from the roots
  * and check every reachable object is allocated and every pointer slot
@@ -179,7 +182,7 @@ typedef struct gc_stats {
     uint64_t num_forced_gc;  /* of them, asked for by gc_collect */
     uint64_t heap_alloc;     /* bytes of allocated objects, live or not yet swept */
     uint64_t heap_live;      /* bytes marked live at the last mark */
-    uint64_t heap_goal;      /* the pacer's goal for the next cycle */
+    uint64_t heap_goal;      /* the pacer's goal for the next cycle (UINT64_MAX: no automatic cycles) */
     uint64_t heap_sys;       /* bytes of heap address space obtained from the OS */
     uint64_t heap_inuse;     /* bytes in in-use spans */
     uint64_t heap_idle;      /* bytes in free spans (heap_sys - heap_inuse) */

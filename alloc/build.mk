@@ -15,11 +15,11 @@ SUITES += alloc gc
 
 $(BUILD)/tests/test-alloc: $(BUILD)/tests/unit/test_alloc.o $(ALLOC_UNIT_MAIN) $(BUILD)/liballoc.a
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ -lcunit $(LDLIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(CUNIT_LIBS) $(LDLIBS)
 
 $(BUILD)/tests/test-gc: $(BUILD)/tests/unit/test_gc.o $(ALLOC_UNIT_MAIN) $(BUILD)/liballoc.a
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ -lcunit $(LDLIBS)
+	$(CC) $(LDFLAGS) -pthread -o $@ $^ $(CUNIT_LIBS) $(LDLIBS)
 
 test-alloc: $(BUILD)/tests/test-alloc
 	$(BUILD)/tests/test-alloc

@@ -254,6 +254,10 @@ struct gc_heap {
     uint32_t sweepgen;
     int gc_running;
     uint64_t zerobase;
+    /* Largest request tried: the machine's physical memory (capped at
+     * GC_MAX_ALLOC). Beyond it the heap could only hand out address space,
+     * at 1 byte of span table per KiB, so such requests fail fast. */
+    size_t maxAlloc;
 
     /* page heap (mheap.c) */
     mspan *freelist[FREE_LISTS]; /* free runs of exactly i pages */

@@ -119,7 +119,7 @@ static ALWAYS_INLINE void *mallocgcSmallScanHeader(gc_p *p, size_t size, const g
 
 static void *mallocgcLarge(gc_p *p, size_t size, const gc_type *t, bool needzero)
 {
-    if (size > GC_MAX_ALLOC)
+    if (size > p->heap->maxAlloc)
         return NULL;
     int noscan = t == NULL;
     mspan *s = gc_mcache_allocLarge(p, size, noscan);

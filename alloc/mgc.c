@@ -16,6 +16,7 @@
  * allocate-black; no background workers; no time-based (2 min) trigger.
  */
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "alloc/internal.h"
 
@@ -29,6 +30,10 @@ gc_heap *gc_heap_new(const gc_options *o)
     else
         gc_options_default(&h->opts);
     h->trace = h->opts.trace ? h->opts.trace : stderr;
+    long pages = sysconf(_SC_PHYS_PAGES), pagesize = sysconf(_SC_PAGESIZE);
+    h->maxAlloc = GC_MAX_ALLOC;
+    if (pages > 0 && pagesize > 0 && (uint64_t)pages * (uint64_t)pagesize < GC_MAX_ALLOC)
+        h->maxAlloc = (size_t)pages * (size_t)pagesize;
     gc_mheap_init(h);
     for (unsigned spc = 0; spc < GC_NUM_SPAN_CLASSES; spc++)
         gc_mcentral_init(&h->central[spc], (uint8_t)spc);

@@ -232,13 +232,13 @@ static void jconcat(fstate *fs, int *list, int pc)
 
 static void patch(fstate *fs, int list, int target)
 {
+    if (list != NO_JUMP && target > fs->last_target)
+        fs->last_target = target;
     while (list != NO_JUMP) {
         int next = jnext(fs, list);
         jset(fs, list, target - (list + 1));
         list = next;
     }
-    if (target > fs->last_target)
-        fs->last_target = target;
 }
 
 static void patch_here(fstate *fs, int list) { patch(fs, list, pc_here(fs)); }
@@ -370,6 +370,10 @@ static bool plain_local(const lang_expr *e)
            !e->u.ident.ref.local->captured;
 }
 
+/* dst may be written before all operands are read only when it is a
+ * temporary (nothing else reads it). */
+static bool is_temp(const fstate *fs, int r) { return r >= fs->nactive; }
+
 /* The register holding e: a local in place, else a new temporary. */
 static int anyreg(fstate *fs, lang_expr *e)
 {
@@ -380,6 +384,17 @@ static int anyreg(fstate *fs, lang_expr *e)
     return r;
 }
 
+/* The register of an operand of an instruction writing dst: a
+ * temporary dst holds nothing yet, so the first operand may be computed
+ * right into it (left-nested chains then need no register per level). */
+static int operand(fstate *fs, lang_expr *e, int dst)
+{
+    if (plain_local(e) || !is_temp(fs, dst))
+        return anyreg(fs, e);
+    expr(fs, e, dst);
+    return dst;
+}
+
 static bool small_int(const lang_expr *e, int64_t *v)
 {
     if (!e->is_const || e->cv.kind != TY_INT || e->cv.i < -128 || e->cv.i > 127)
@@ -388,9 +403,6 @@ static bool small_int(const lang_expr *e, int64_t *v)
     return true;
 }
 
-/* dst may be written before all operands are read only when it is a
- * temporary (nothing else reads it). */
-static bool is_temp(const fstate *fs, int r) { return r >= fs->nactive; }
 
 static vm_opcode arith_op(lx_kind op, lang_type_kind k)
 {
@@ -444,7 +456,8 @@ static void compare_value(fstate *fs, lang_expr *e, int dst)
     lang_expr *x = e->u.binary.x, *y = e->u.binary.y;
     const lang_type *t = x->type->kind == TY_NIL ? y->type : x->type;
     int save = fs->freereg;
-    int rx = anyreg(fs, x), ry = anyreg(fs, y);
+    int rx = operand(fs, x, dst);
+    int ry = anyreg(fs, y);
     vm_opcode eq, lt, le;
     switch (t->kind) {
     case TY_INT: case TY_BOOL: eq = OP_EQI, lt = OP_LTI, le = OP_LEI; break;
@@ -495,7 +508,7 @@ static void binary(fstate *fs, lang_expr *e, int dst)
         y = t;
     }
     int save = fs->freereg;
-    int rx = anyreg(fs, x);
+    int rx = operand(fs, x, dst);
     arith_into(fs, op, x->type, dst, rx, y, line);
     fs->freereg = save;
 }
@@ -504,7 +517,7 @@ static void unary(fstate *fs, lang_expr *e, int dst)
 {
     int save = fs->freereg;
     lang_expr *x = e->u.unary.x;
-    int rx = anyreg(fs, x);
+    int rx = operand(fs, x, dst);
     vm_opcode op;
     switch (e->u.unary.op) {
     case TK_MINUS: op = x->type->kind == TY_FLOAT ? OP_NEGF : OP_NEGI; break;

@@ -25,11 +25,13 @@ $(BUILD)/tests/test_stdlib: $(STDLIB_TEST_OBJ) $(STDLIB_TEST_LIBS) $(BUILD)/test
 	$(CC) $(LDFLAGS) -o $@ $(STDLIB_TEST_OBJ) $(BUILD)/tests/unit/unit.o $(STDLIB_TEST_LIBS) -lcunit $(LDLIBS)
 
 SUITES += stdlib stdlib-gcstress toy-stdlib toy-stdlib-gcstress
+# (a variable, because a comma inside $(call ...) would split arguments)
+STDLIB_STRESS_ENV := TOYDEBUG=gcstress=1,gccheckmark=1
 .PHONY: test-stdlib test-stdlib-gcstress test-toy-stdlib test-toy-stdlib-gcstress
 test-stdlib: $(BUILD)/tests/test_stdlib
 	$(BUILD)/tests/test_stdlib
 test-stdlib-gcstress: $(BUILD)/tests/test_stdlib
-	$(BUILD)/tests/test_stdlib --gcstress
+	$(STDLIB_STRESS_ENV) $(BUILD)/tests/test_stdlib --gcstress
 
 # The .toy programs need `toy run`, which needs the compiler (lang/
 # compile.c, landing separately). Until a probe program runs and prints
@@ -40,8 +42,6 @@ $(STDLIB_PROBE):
 	@mkdir -p $(dir $@)
 	printf 'fn main() {\n    print("probe", len(split("a,b", ",")))\n}\n' > $@
 
-# (a variable, because a comma inside $(call ...) would split arguments)
-STDLIB_STRESS_ENV := TOYDEBUG=gcstress=1,gccheckmark=1
 define STDLIB_TOY_RUN
 	@if [ "$$($(BUILD)/toy run $(STDLIB_PROBE) 2>/dev/null)" = "probe 2" ]; then \
 	  $(1) lua5.4 tests/toy/run.lua --name $(2) --cmd "$(BUILD)/toy run" $(STDLIB_TOY); \

@@ -24,6 +24,10 @@ TOY_DEFS += -DTOY_HAVE_LANG=1
 TOY_LIBS += $(BUILD)/liblang.a
 ifneq ($(wildcard lang/compile.c),)
 TOY_DEFS += -DTOY_HAVE_COMPILER=1
+# `make run`: the default example on the toy command. alloc/build.mk is
+# read first and sets its demo with ?=, so plain = here takes over.
+RUN_PREREQ = $(BUILD)/toy
+RUN_CMD = $(BUILD)/toy run examples/binary_trees.toy
 endif
 endif
 ifneq ($(wildcard stdlib/*.c),)

@@ -16,19 +16,21 @@ typedef struct node {
 static const uint8_t nodeMask[] = {0x3}; /* words 0 and 1 are pointers */
 static const gc_type nodeType = {sizeof(node), 16, nodeMask, "node"};
 
-static node *tree(gc_p *p, int depth)
+/* Builds a tree top-down into *slot. Each new node is stored into a slot
+ * that is already reachable (a root, or a field of a reachable node) before
+ * the next allocation, which may collect: a node held only in a C local
+ * across an allocation would be garbage (clobberfree catches exactly that). */
+static void tree(gc_p *p, node **slot, int depth)
 {
     node *n = gc_mallocgc(p, sizeof *n, &nodeType, true);
     if (!n)
-        return NULL;
+        return;
     n->value = depth;
+    *slot = n;
     if (depth > 0) {
-        /* The new child is stored before the next allocation (a safepoint),
-         * so it is always reachable from the root. */
-        n->left = tree(p, depth - 1);
-        n->right = tree(p, depth - 1);
+        tree(p, &n->left, depth - 1);
+        tree(p, &n->right, depth - 1);
     }
-    return n;
 }
 
 typedef struct roots {
@@ -61,13 +63,11 @@ int main(void)
     }
     roots r = {NULL, NULL};
     gc_add_roots(h, markRoots, &r);
-    /* The tree is built under a root so that collections during its
+    /* Trees are built under roots so that collections during their
      * construction (the pacer triggers them) keep the finished parts. */
-    r.keep = gc_mallocgc(p, sizeof(node), &nodeType, true);
-    r.keep->left = tree(p, 16);
+    tree(p, &r.keep, 16);
     for (int i = 0; i < 20; i++) {
-        r.scratch = gc_mallocgc(p, sizeof(node), &nodeType, true);
-        r.scratch->left = tree(p, 14); /* garbage after the next round */
+        tree(p, &r.scratch, 14); /* garbage after the next round */
         char *text = gc_mallocgc(p, 100 + (size_t)i * 1000, NULL, false);
         text[0] = 'x';
     }

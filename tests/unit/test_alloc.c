@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "alloc/alloc.h"
 #include "alloc/sizeclasses.h"
@@ -209,6 +210,10 @@ static void test_bad_sizes(void)
     CU_ASSERT_PTR_NULL(gc_mallocgc(P, SIZE_MAX - 4096, &t8, true));
     CU_ASSERT_PTR_NULL(gc_mallocgc(P, SIZE_MAX / 2, NULL, true));
     CU_ASSERT_PTR_NULL(gc_mallocgc(P, ((size_t)1 << 44) + 1, NULL, false));
+    /* More than the machine has: refused at once, not reserved. */
+    size_t phys = (size_t)sysconf(_SC_PHYS_PAGES) * (size_t)sysconf(_SC_PAGESIZE);
+    CU_ASSERT_PTR_NULL(gc_mallocgc(P, phys + 1, NULL, false));
+    CU_ASSERT_PTR_NULL(gc_mallocgc(P, phys + 1, &t8, true));
     CU_ASSERT_PTR_NULL(gc_mallocgc(P, 24, &odd, true));
     CU_ASSERT_PTR_NULL(gc_mallocgc(P, 24, &badptr, true));
     gc_alloc_info ai;

@@ -682,6 +682,50 @@ static void test_churn(void)
     gc_heap_free(h);
 }
 
+/* Two mutators (Ps) on one heap: a cycle flushes both mcaches. */
+static void test_two_mutators(void)
+{
+    gc_heap *h = newHeap(100, 0);
+    gc_p *p1 = gc_p_new(h), *p2 = gc_p_new(h);
+    rootset *r = rootsNew(h, 2);
+    for (size_t i = 200000; i-- > 0;) {
+        gc_p *p = i % 2 ? p1 : p2;
+        cell *c = gc_mallocgc(p, sizeof *c, &cellType, true);
+        c->value = mix(i);
+        c->next = r->slot[i % 2];
+        r->slot[i % 2] = c;
+        gc_mallocgc(p, 24 + i % 100, NULL, false); /* garbage */
+    }
+    gc_stats s;
+    gc_read_stats(h, &s);
+    CU_ASSERT_EQUAL(s.num_mutators, 2);
+    CU_ASSERT(s.num_gc >= 1);
+    gc_collect(h);
+    size_t n = 0, bad = 0;
+    for (int k = 0; k < 2; k++)
+        for (cell *c = r->slot[k]; c; c = c->next)
+            n++;
+    CU_ASSERT_EQUAL(n, 200000);
+    size_t i = 1;
+    for (cell *c = r->slot[1]; c; c = c->next, i += 2)
+        if (c->value != mix(i))
+            bad++;
+    i = 0;
+    for (cell *c = r->slot[0]; c; c = c->next, i += 2)
+        if (c->value != mix(i))
+            bad++;
+    CU_ASSERT_EQUAL(bad, 0);
+    CU_ASSERT_EQUAL(liveObjects(h), 200000);
+    gc_p_free(p1);
+    CU_ASSERT_EQUAL(liveObjects(h), 200000);
+    r->slot[0] = r->slot[1] = NULL;
+    gc_collect(h);
+    CU_ASSERT_EQUAL(liveObjects(h), 0);
+    rootsFree(h, r);
+    gc_p_free(p2);
+    gc_heap_free(h);
+}
+
 /* ---- pacer, limit, scavenger ---- */
 
 static void test_pacer_off_and_limit(void)
@@ -936,6 +980,7 @@ static CU_TestInfo tests[] = {
     {"tiny_blocks", test_tiny_blocks},
     {"reuse_holes", test_reuse_holes},
     {"churn", test_churn},
+    {"two_mutators", test_two_mutators},
     {"pacer_off_and_limit", test_pacer_off_and_limit},
     {"scavenger", test_scavenger},
     {"gctrace", test_gctrace},

@@ -10,8 +10,9 @@
  *
  * `test_stdlib --gcstress` runs the same tests with a collection at every
  * allocation and the checkmark walk after every mark (suite
- * stdlib-gcstress): a body that keeps an unrooted object across a second
- * allocation fails there.
+ * stdlib-gcstress; the make target also sets TOYDEBUG to the same, which
+ * every test VM reads): a body that keeps an unrooted object across a
+ * second allocation fails there.
  */
 #include "stdlib/stdlib.h"
 #include "tests/unit/unit.h"
@@ -86,8 +87,14 @@ static void vm_options_for_test(vm_options *o, ctx *c)
     vm_options_default(o);
     o->out = c->out;
     o->err = c->err;
-    o->gc.debug.gcstress = stress;
-    o->gc.debug.gccheckmark = stress;
+    /* TOYDEBUG and friends apply as they do to `toy run`. */
+    char err[256];
+    if (gc_options_from_env(&o->gc, err, sizeof err) != 0)
+        fprintf(stderr, "test_stdlib: %s\n", err);
+    if (stress) {
+        o->gc.debug.gcstress = 1;
+        o->gc.debug.gccheckmark = 1;
+    }
 }
 
 /* A VM on p (a main that returns at once is added when p has none). */
