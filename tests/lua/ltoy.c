@@ -3,7 +3,8 @@
  * build/toylua), which drives alloc from Lua scripts: heaps, gc_types,
  * objects, handles, collections, stats and the verifier. It mirrors no Go
  * or Lua file; it plays the part Lua's `T` test library (ltests.c) plays for
- * Lua: a way for scripts to reach inside the collector.
+ * Lua: a way for scripts to reach inside the collector. The language half
+ * (toy.check, toy.run) is lrun.c.
  *
  * Object references are Lua values that do not keep objects alive: only
  * handles (gc_handle) and pointer words of live objects do, exactly as the
@@ -44,6 +45,7 @@
 #include <lua.h>
 
 #include "alloc/alloc.h"
+#include "tests/lua/ltoy.h"
 
 #define HEAP_MT "toy.heap"
 #define TYPE_MT "toy.type"
@@ -994,5 +996,6 @@ int luaopen_toy(lua_State *L)
     new_class(L, REF_MT, NULL, ref_meta);
     new_class(L, HANDLE_MT, handle_methods, handle_meta);
     luaL_newlib(L, toy);
+    ltoy_open_run(L); /* toy.check, toy.run */
     return 1;
 }
