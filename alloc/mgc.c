@@ -22,7 +22,7 @@
 
 gc_heap *gc_heap_new(const gc_options *o)
 {
-    gc_heap *h = gc_sys_alloc(sizeof *h);
+    gc_heap *h = gc_sys_alloc(NULL, sizeof *h);
     if (!h)
         return NULL;
     if (o)
@@ -66,7 +66,7 @@ void gc_heap_free(gc_heap *h)
 
 gc_p *gc_p_new(gc_heap *h)
 {
-    gc_p *p = gc_sys_alloc(sizeof *p);
+    gc_p *p = gc_sys_alloc(h, sizeof *p);
     if (!p)
         return NULL;
     p->heap = h;

@@ -2,7 +2,8 @@
  * mgcsweep.c: sweeping, as Go's mgcsweep.go: gc_span_sweep (sweepLocked.sweep),
  * gc_sweepone, gc_finishsweep, proportional sweep (Go's deductSweepCredit
  * and gcPaceSweeper), the reclaim before page allocation (mheap.reclaim), and
- * clobberfree's poison.
+ * clobberfree's poison, and gc_is_live (which reads the last mark while a
+ * span waits for its sweep).
  *
  * sweepgen, relative to the heap's sg (+2 per cycle): sg-2 needs sweeping,
  * sg-1 being swept, sg swept, sg+1 cached since before this sweep began,
@@ -169,4 +170,18 @@ void gc_paceSweeper(gc_heap *h)
     if (distance < GC_PAGE_SIZE)
         distance = GC_PAGE_SIZE;
     h->sweep.pagesPerByte = (double)pages / (double)distance;
+}
+
+bool gc_is_live(gc_heap *h, const void *p)
+{
+    mspan *s = NULL;
+    uintptr_t idx = 0;
+    if (!gc_find_object(h, p) || !findObject(h, (uintptr_t)p, &s, &idx))
+        return false;
+    uint32_t sg = h->sweepgen;
+    /* Unswept (sg-2) or being swept (sg-1): allocBits still count the dead
+     * objects the last mark left unmarked; its gcmarkBits say who lives. */
+    if (s->sweepgen == sg - 2 || s->sweepgen == sg - 1)
+        return bit_get(s->gcmarkBits, idx) != 0;
+    return true;
 }
