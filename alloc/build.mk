@@ -68,3 +68,16 @@ test-sizeclasses: $(BUILD)/mksizeclasses $(BUILD)/tests/unit/test_sizeclasses
 	SIZECLASSES_CHECKED_IN=alloc/sizeclasses.c \
 	SIZECLASSES_GENERATOR=$(BUILD)/mksizeclasses \
 	  $(BUILD)/tests/unit/test_sizeclasses
+
+# --- reliability (branch allocrel): out-of-memory sweeps and ASan poisoning.
+SUITES += oom asan
+.PHONY: test-oom test-asan
+
+$(BUILD)/tests/test-oom: $(BUILD)/tests/unit/test_oom.o $(ALLOC_UNIT_MAIN) $(BUILD)/liballoc.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(CUNIT_LIBS) $(LDLIBS)
+
+# Every OS request of a fixed workload failed in turn (TOYDEBUG failmap),
+# hard limits of 1..24 MiB, gc_is_live.
+test-oom: $(BUILD)/tests/test-oom
+	$(BUILD)/tests/test-oom
