@@ -505,6 +505,15 @@ static inline int pacer_should_gc(const gc_heap *h)
 uint64_t gc_nanotime(void);
 void stats_flushSpan(gc_heap *h, mspan *s);
 
+/* asan.c: poisoning under -fsanitize=address (no-ops otherwise) */
+#if GC_ASAN
+void gc_asan_freshSpan(mspan *s);
+void gc_asan_allocated(gc_heap *h, void *obj, size_t size, const gc_type *t);
+#else
+#define gc_asan_freshSpan(s) ((void)(s))
+#define gc_asan_allocated(h, obj, size, t) ((void)(h), (void)(obj), (void)(size), (void)(t))
+#endif
+
 /* clobberfree */
 #define CLOBBER_WORD 0xdeadbeefdeadbeefULL
 void gc_clobber_check(gc_heap *h, mspan *s, uintptr_t x);

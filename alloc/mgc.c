@@ -74,7 +74,8 @@ gc_p *gc_p_new(gc_heap *h)
         p->alloc[spc] = &h->emptyspan;
     for (size_t i = 0; i < sizeof p->noscanSpc; i++)
         p->noscanSpc[i] = spanclass_make(size_to_class(i * 8), 1);
-    p->slow = (uint8_t)(h->opts.debug.gcstress || h->opts.debug.clobberfree);
+    /* ASan builds take the slow path too: it is where slots get unpoisoned. */
+    p->slow = (uint8_t)(h->opts.debug.gcstress || h->opts.debug.clobberfree || GC_ASAN);
     p->next = h->ps;
     if (h->ps)
         h->ps->prev = p;

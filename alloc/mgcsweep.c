@@ -68,10 +68,17 @@ int gc_span_sweep(gc_heap *h, mspan *s, int preserve)
     }
     unsigned nalloc = gc_span_countMarked(s);
     unsigned nfreed = s->allocCount - nalloc;
-    if (nfreed && h->opts.debug.clobberfree) {
-        for (uintptr_t i = 0; i < s->nelems; i++)
-            if (span_isAllocated(s, i) && !bit_get(s->gcmarkBits, i))
-                gc_clobber_fill(s->startAddr + i * s->elemsize, s->elemsize);
+    if (nfreed && (h->opts.debug.clobberfree || GC_ASAN)) {
+        for (uintptr_t i = 0; i < s->nelems; i++) {
+            if (span_isAllocated(s, i) && !bit_get(s->gcmarkBits, i)) {
+                uintptr_t x = s->startAddr + i * s->elemsize;
+                if (h->opts.debug.clobberfree) {
+                    asan_unpoison(x, s->elemsize); /* the object's slack was poisoned */
+                    gc_clobber_fill(x, s->elemsize);
+                }
+                asan_poison(x, s->elemsize);
+            }
+        }
     }
     uint64_t *t = s->allocBits;
     s->allocBits = s->gcmarkBits;
