@@ -91,3 +91,11 @@ $(BUILD)/tests/test-asan: $(BUILD)/tests/unit/test_asan.o $(ALLOC_UNIT_MAIN) $(B
 # "asan: 0 passed, 0 failed" outside `make sanitize`.
 test-asan: $(BUILD)/tests/test-asan
 	$(BUILD)/tests/test-asan
+
+# toy programs under TOYHARDLIMIT: running out is `error: out of memory`
+# with the stack trace and exit 2; a program whose garbage fits completes.
+SUITES += toy-oom
+.PHONY: test-toy-oom
+TOY_OOM_TESTS := $(wildcard tests/toy/oom/*.toy)
+test-toy-oom: $(BUILD)/toy
+	TOYHARDLIMIT=16MiB lua5.4 tests/toy/run.lua --name toy-oom --cmd "$(BUILD)/toy run" $(TOY_OOM_TESTS)
