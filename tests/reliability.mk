@@ -1,0 +1,40 @@
+# tests/reliability.mk: reliability targets (included by tests/build.mk).
+#   make valgrind     CUnit suites and sample .toy programs under memcheck
+#   make fuzz-run     libFuzzer: source -> check -> compile -> run (gcstress)
+#   make fuzz-alloc   libFuzzer: alloc API calls checked against a model
+#   make modes        the .toy suite under each debug mode, diffed, timed
+#   test-toy-precision, test-toy-limits  (in `make test`)
+# FUZZ_DIR, FUZZ_FLAGS and FUZZ_TIME come from lang/build.mk (read first).
+
+# ---- fuzz targets: every source compiled with the fuzzer's flags, one
+# object per file under $(FUZZ_DIR)/obj so make builds them in parallel.
+FUZZ_OBJ_DIR := $(FUZZ_DIR)/obj
+FUZZ_CC := clang $(WARN) $(FUZZ_FLAGS) -I. -I$(BUILD)
+$(FUZZ_OBJ_DIR)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) -MMD -MP -c $< -o $@
+RUN_FUZZ_SRC := $(LANG_SRC) $(BUILD)/lang/lexer.c $(VM_SRC) $(STDLIB_SRC) $(ALLOC_SRC) \
+  tests/fuzz/run_fuzz.c
+ALLOC_FUZZ_SRC := $(ALLOC_SRC) tests/fuzz/alloc_fuzz.c
+$(FUZZ_DIR)/run_fuzz: $(RUN_FUZZ_SRC:%.c=$(FUZZ_OBJ_DIR)/%.o)
+	clang $(FUZZ_FLAGS) -Wl,--wrap=gc_mallocgc $^ -o $@ -lm
+$(FUZZ_DIR)/alloc_fuzz: $(ALLOC_FUZZ_SRC:%.c=$(FUZZ_OBJ_DIR)/%.o)
+	clang $(FUZZ_FLAGS) $^ -o $@ -lm
+
+.PHONY: fuzz-run fuzz-alloc fuzz-run-seeds fuzz-build
+fuzz-build: $(FUZZ_DIR)/run_fuzz $(FUZZ_DIR)/alloc_fuzz
+# Refresh the run corpus's seeds from the examples and every tests/toy program.
+fuzz-run-seeds:
+	rm -f tests/fuzz/corpus/run/*.toy
+	mkdir -p tests/fuzz/corpus/run
+	for f in examples/*.toy; do cp $$f tests/fuzz/corpus/run/ex_$${f##*/}; done
+	for f in $$(find tests/toy -name '*.toy' | sort); do \
+	  d=$${f#tests/toy/}; cp $$f tests/fuzz/corpus/run/$$(echo $$d | tr / _); done
+fuzz-run: $(FUZZ_DIR)/run_fuzz
+	@mkdir -p $(FUZZ_DIR)/corpus-run
+	$< -max_total_time=$(FUZZ_TIME) -rss_limit_mb=2048 -timeout=10 -dict=tests/fuzz/lang.dict \
+	  -artifact_prefix=$(FUZZ_DIR)/run- $(FUZZ_DIR)/corpus-run tests/fuzz/corpus/run
+fuzz-alloc: $(FUZZ_DIR)/alloc_fuzz
+	@mkdir -p $(FUZZ_DIR)/corpus-alloc
+	$< -max_total_time=$(FUZZ_TIME) -rss_limit_mb=2048 -timeout=10 \
+	  -artifact_prefix=$(FUZZ_DIR)/alloc- $(FUZZ_DIR)/corpus-alloc tests/fuzz/corpus/alloc
