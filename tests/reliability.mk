@@ -41,3 +41,42 @@ fuzz-alloc: $(FUZZ_DIR)/alloc_fuzz
 	@mkdir -p $(FUZZ_DIR)/corpus-alloc
 	$< -max_total_time=$(FUZZ_TIME) -rss_limit_mb=2048 -timeout=10 -max_len=512 \
 	  -artifact_prefix=$(FUZZ_DIR)/alloc- $(FUZZ_DIR)/corpus-alloc tests/fuzz/corpus/alloc
+
+# ---- precision and hostile-input limits (in `make test`) --------------
+#   toy-precision           tests/toy/precision: a dead local, a popped
+#                           frame, an overwritten field, a dropped closure
+#                           free exactly their objects at the next gc()
+#   toy-precision-gcstress  the same collecting at every allocation
+#   toy-limits              tests/toy/limits (deep recursion, impossible
+#                           make lengths) and the nesting cases that
+#                           gen_nesting.lua writes into $(BUILD) (100 and
+#                           100,000 levels of each construct)
+TOY_PRECISION_TESTS := $(wildcard tests/toy/precision/*.toy)
+TOY_LIMITS_TESTS := $(wildcard tests/toy/limits/*.toy)
+TOY_NESTING_DIR := $(BUILD)/tests/toy/limits
+SUITES += toy-precision toy-precision-gcstress toy-limits
+.PHONY: test-toy-precision test-toy-precision-gcstress test-toy-limits
+test-toy-precision: $(BUILD)/toy
+	lua5.4 tests/toy/run.lua --name toy-precision --cmd "$(BUILD)/toy run" $(TOY_PRECISION_TESTS)
+test-toy-precision-gcstress: $(BUILD)/toy
+	TOYDEBUG=gcstress=1,gccheckmark=1 lua5.4 tests/toy/run.lua --name toy-precision-gcstress \
+	  --cmd "$(BUILD)/toy run" $(TOY_PRECISION_TESTS)
+test-toy-limits: $(BUILD)/toy tests/toy/limits/gen_nesting.lua
+	@rm -rf $(TOY_NESTING_DIR) && mkdir -p $(TOY_NESTING_DIR)
+	lua5.4 tests/toy/limits/gen_nesting.lua $(TOY_NESTING_DIR)
+	lua5.4 tests/toy/run.lua --name toy-limits --cmd "$(BUILD)/toy run" \
+	  $(TOY_LIMITS_TESTS) $(TOY_NESTING_DIR)/*.toy
+
+# ---- valgrind and the mode matrix (separate targets, not in `make test`)
+VALGRIND_BINS := $(BUILD)/toy $(BUILD)/tests/test-alloc $(BUILD)/tests/test-gc \
+  $(LANG_TESTS) $(BUILD)/tests/test_compile $(BUILD)/tests/test_vm $(BUILD)/tests/test_stdlib \
+  $(BUILD)/tests/unit/test_sizeclasses
+.PHONY: valgrind modes
+valgrind: $(VALGRIND_BINS)
+	@tools/valgrind.sh $(BUILD)
+SANITIZE_FLAGS := CC=clang BUILD=build/sanitize OPT=-O1 \
+  EXTRA_CFLAGS="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" \
+  LDFLAGS="-fsanitize=address,undefined"
+modes: $(BUILD)/toy
+	@$(MAKE) -s --no-print-directory $(SANITIZE_FLAGS) build/sanitize/toy
+	@tools/modes.sh $(BUILD) build/sanitize
