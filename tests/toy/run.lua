@@ -47,8 +47,10 @@ local function read_lines(path)
   local s = f:read("a")
   f:close()
   for line in s:gmatch("([^\n]*)\n") do t[#t + 1] = line end
-  local tail = s:match("([^\n]+)$")
-  if tail then t[#t + 1] = tail end
+  -- The text after the last newline, found without an unanchored
+  -- "([^\n]+)$", which is quadratic in the length of the last line.
+  local last = s:match(".*\n()") or 1
+  if last <= #s then t[#t + 1] = s:sub(last) end
   return t
 end
 
