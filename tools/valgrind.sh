@@ -18,7 +18,10 @@ run() {
   local out="$log/$(echo "$name" | tr '/ ' '__').log"
   "${vg[@]}" --log-file="$out" "$@" >/dev/null 2>>"$out"
   local st=$?
-  if [ "$st" -eq "$want" ] && ! grep -q '^==[0-9]*==' "$out"; then
+  # The status decides: valgrind's (97) for an error or a definite or
+  # indirect leak. "Possibly lost" records (a thread's TLS block in a
+  # forked test child) are printed but are not failures.
+  if [ "$st" -eq "$want" ]; then
     pass=$((pass + 1)); echo "ok   $name"
   else
     fail=$((fail + 1)); echo "FAIL $name (status $st, want $want; see $out)"
