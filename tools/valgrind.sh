@@ -31,7 +31,9 @@ run() {
 for t in tests/test-alloc tests/test-gc tests/unit/test_lexer tests/unit/test_parser \
          tests/unit/test_check tests/test_compile tests/test_vm tests/test_stdlib \
          tests/unit/test_sizeclasses; do
-  if [ -x "$build/$t" ]; then run "$t" 0 "$build/$t"; fi
+  if [ -x "$build/$t" ]; then
+    SIZECLASSES_GENERATOR=$build/mksizeclasses run "$t" 0 "$build/$t"
+  fi
 done
 
 # Programs: the status each is expected to end with (runtime errors: 2).
