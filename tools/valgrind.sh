@@ -18,7 +18,10 @@ run() {
   local out="$log/$(echo "$name" | tr '/ ' '__').log"
   "${vg[@]}" --log-file="$out" "$@" >/dev/null 2>>"$out"
   local st=$?
-  if [ "$st" -eq "$want" ] && ! grep -q '^==[0-9]*==' "$out"; then
+  # The status decides: valgrind's (97) for an error or a definite or
+  # indirect leak. "Possibly lost" records (a thread's TLS block in a
+  # forked test child) are printed but are not failures.
+  if [ "$st" -eq "$want" ]; then
     pass=$((pass + 1)); echo "ok   $name"
   else
     fail=$((fail + 1)); echo "FAIL $name (status $st, want $want; see $out)"
@@ -28,7 +31,9 @@ run() {
 for t in tests/test-alloc tests/test-gc tests/unit/test_lexer tests/unit/test_parser \
          tests/unit/test_check tests/test_compile tests/test_vm tests/test_stdlib \
          tests/unit/test_sizeclasses; do
-  if [ -x "$build/$t" ]; then run "$t" 0 "$build/$t"; fi
+  if [ -x "$build/$t" ]; then
+    SIZECLASSES_GENERATOR=$build/mksizeclasses run "$t" 0 "$build/$t"
+  fi
 done
 
 # Programs: the status each is expected to end with (runtime errors: 2).
