@@ -205,10 +205,14 @@ static const unsigned char *lex_string(lx_lexer *lx, const unsigned char *open,
                                        lx_token *t, bool *closed)
 {
     const unsigned char *cur = open + 1, *mar, *s;
-    /* A string cannot span lines, so its decoded bytes fit before the
-     * next newline: every escape is at least as long as what it encodes. */
-    const char *nl = memchr(cur, '\n', (size_t)(lx->end - (const char *)cur));
-    size_t room = (size_t)((nl ? nl : lx->end) - (const char *)cur);
+    /* Every escape is at least as long as what it encodes, so the decoded
+     * bytes fit in the source bytes up to the closing quote (or the end of
+     * the line, when it is missing). Scanning only that far, not to the
+     * end of the line, keeps a line of many literals linear. */
+    const unsigned char *end = (const unsigned char *)lx->end, *q = cur;
+    while (q < end && *q != '"' && *q != '\n')
+        q += *q == '\\' && q + 1 < end && q[1] != '\n' ? 2 : 1;
+    size_t room = (size_t)(q - cur);
     char *out = lang_arena_alloc(lx->arena, room + 1), *o = out;
     (void)mar;
     for (;;) {

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # modes.sh BUILD SANITIZE_BUILD: the .toy suite (tests/toy/run, tests/toy/
 # stdlib, tests/toy/gc, tests/toy/precision, examples) under each debug mode
-# of the collector and under ASan+UBSan; each program's stdout, stderr and
+# of the collector, under the VM's movestack and under ASan+UBSan; each
 # status are diffed against the default mode's, and each mode's wall time
 # is printed against default's (MPS publishes its hot/rash ratio the same
 # way). `make modes` builds both toys first. Ends with
@@ -36,13 +36,14 @@ mode default "$build/toy" ""
 mode gcstress "$build/toy" "TOYDEBUG=gcstress=1"
 mode gccheckmark "$build/toy" "TOYDEBUG=gccheckmark=1"
 mode clobberfree "$build/toy" "TOYDEBUG=clobberfree=1"
+mode movestack "$build/toy" "TOYDEBUG=movestack=1"
 mode asan "$san/toy" ""
 
 pass=0 fail=0
 # Times in microseconds; a mode's slowdown is against default's time on
 # the same programs.
 declare -A nprog ndiff us base
-for m in gcstress gccheckmark clobberfree asan; do
+for m in gcstress gccheckmark clobberfree movestack asan; do
   nprog[$m]=0 ndiff[$m]=0 us[$m]=0 base[$m]=0
   for f in $progs; do
     o="$(echo "$f" | tr / _)"
@@ -66,12 +67,11 @@ printf '\n| mode | programs | diffs vs default | wall time (s) | default on the 
 printf '| --- | ---: | ---: | ---: | ---: | ---: |\n'
 printf '| default | %d | - | %.2f | %.2f | 1.00 |\n' "$ndef" "$(echo "$tdef / 1000000" | bc -l)" \
   "$(echo "$tdef / 1000000" | bc -l)"
-for m in gcstress gccheckmark clobberfree asan; do
+for m in gcstress gccheckmark clobberfree movestack asan; do
   printf '| %s | %d | %d | %.2f | %.2f | %.2f |\n' "$m" "${nprog[$m]}" "${ndiff[$m]}" \
     "$(echo "${us[$m]} / 1000000" | bc -l)" "$(echo "${base[$m]} / 1000000" | bc -l)" \
     "$(echo "${us[$m]} / ${base[$m]}" | bc -l)"
 done
-printf '| movestack | - | - | - | - | not implemented (the VM debug mode does not exist yet) |\n'
 echo "(gcstress skips: $slow_under_stress)"
 echo "modes: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

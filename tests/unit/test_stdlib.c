@@ -679,7 +679,7 @@ static void test_print(void)
     CALL_OK(&c, STD_B_split, sp, 2, NULL);
     vm_value a[6] = {I(1), F(2.5), S(&c, "s \"q\""), I(1), sp[0], NIL()};
     CALL_OK(&c, STD_B_print, a, 6, ((const int32_t[]){6, R_INT, R_FLOAT, R_STRING, R_BOOL, R_ASTR, R_MSI}));
-    vm_value none[1];
+    vm_value none[1] = {{0}};
     CALL_OK(&c, STD_B_print, none, 0, NULL);
     volatile double one = 0.1, two = 0.2;
     vm_value f[5] = {F(one + two), F(1e21), F(-0.0), F(NAN), F(-INFINITY)};
