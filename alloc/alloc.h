@@ -44,12 +44,18 @@ typedef struct gc_type {
     const char *name;       /* for diagnostics, gctrace and profiles */
 } gc_type;
 
+#define GC_HEAPMAP_DIR_MAX 512
+
 /* Debug switches, as Go's GODEBUG; parsed from "gctrace=1,gcstress=1". */
 typedef struct gc_debug {
     int gctrace;     /* one line per cycle in Go's gctrace format */
     int gccheckmark; /* after each mark, re-walk from the roots and compare */
     int clobberfree; /* poison freed slots, check the poison on reuse */
     int gcstress;    /* a full collection at every allocation */
+    /* heapmap=DIR: an SVG picture of the heap in DIR after every cycle and
+     * at gc_heap_free, and DIR/index.html stepping through them
+     * (alloc/heapmap.c). "" = off. A path, so it holds no comma. */
+    char heapmap[GC_HEAPMAP_DIR_MAX];
 } gc_debug;
 
 typedef struct gc_options {
