@@ -177,7 +177,9 @@ static unsigned flowRow(FILE *f, const picture *pic, const gc_span_info *v, size
                     fprintf(f, "<rect class=\"%s\"", cls);
                 else
                     fprintf(f, "<rect class=\"cont %s\"", cls);
-                fprintf(f, " x=\"%g\" y=\"%g\" width=\"%zu\" height=\"%d\"%s", x, y, take * UNIT - 1, CELL_H, fill);
+                /* A gap of 1.5 units keeps neighbours of one shade apart. */
+                fprintf(f, " x=\"%g\" y=\"%g\" width=\"%g\" height=\"%d\"%s", x, y, (double)take * UNIT - 1.5, CELL_H,
+                        fill);
                 if (first && !s->free)
                     fprintf(f, " data-class=\"%u\" data-pages=\"%zu\" data-nalloc=\"%u\" data-nelems=\"%u\"",
                             s->size_class, s->npages, s->nalloc, s->nelems);
@@ -283,7 +285,6 @@ static void writeSVG(FILE *f, const picture *pic)
           ".heapmap .summary{font-size:10px;fill:#666}\n"
           ".heapmap .scan{stroke:#1d4f86;stroke-width:.6}\n"
           ".heapmap .noscan{stroke:#8a4a10;stroke-width:.6}\n"
-          ".heapmap .large{stroke-width:1.4}\n"
           ".heapmap .free{fill:#a9a9a9}\n"
           ".heapmap .free.released{fill:#fff;stroke:#888;stroke-width:.8;stroke-dasharray:2 1}\n"
           "</style>\n",
