@@ -38,9 +38,9 @@ vm_program *lang_compile(lang_unit *u);
 
 static void usage(FILE *out)
 {
-    fputs("usage: toy run [--heapmap DIR] FILE [ARGS...]\n"
-          "                                run FILE's main (--heapmap: pictures of\n"
-          "                                the heap after each collection in DIR)\n"
+    fputs("usage: toy run FILE [ARGS...]   run FILE's main\n"
+          "       toy run --heapmap DIR FILE [ARGS...]\n"
+          "                                the same, drawing the heap in DIR\n"
           "       toy check FILE           report compile errors only\n"
           "       toy disasm FILE          print bytecode and stack maps\n"
           "       toy --help | --version\n"
