@@ -54,7 +54,8 @@ typedef struct gc_debug {
     int gcstress;    /* a full collection at every allocation */
     /* heapmap=DIR: an SVG picture of the heap in DIR after every cycle and
      * at gc_heap_free, and DIR/index.html stepping through them
-     * (alloc/heapmap.c). "" = off. A path, so it holds no comma. */
+     * (alloc/heapmap.c). "" = off. A path, so it holds no comma; one heap
+     * per DIR, as each heap rewrites DIR/index.html when it is made. */
     char heapmap[GC_HEAPMAP_DIR_MAX];
 } gc_debug;
 

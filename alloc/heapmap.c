@@ -163,7 +163,7 @@ static unsigned flowRow(FILE *f, const picture *pic, const gc_span_info *v, size
                     char sz[24];
                     fmtBytes(sz, sizeof sz, (uint64_t)s->npages * GC_PAGE_SIZE);
                     snprintf(title, sizeof title, "large object (%s, %s): %s in %zu page%s at page %zu", sc,
-                             s->nalloc ? "allocated" : "unswept", sz, s->npages, s->npages == 1 ? "" : "s", page);
+                             s->nalloc ? "allocated" : "empty", sz, s->npages, s->npages == 1 ? "" : "s", page);
                 }
             }
         }
