@@ -168,6 +168,8 @@ typedef struct gc_span_info {
     size_t elem_size;    /* bytes per slot (the whole span for a large object) */
     unsigned nelems;     /* slots */
     unsigned nalloc;     /* slots allocated (live, or dead and not yet swept) */
+    bool unswept;        /* marked by the last cycle, not swept since */
+    unsigned nmarked;    /* unswept spans: slots the last mark found live */
 } gc_span_info;
 typedef void (*gc_span_fn)(const gc_span_info *si, void *ud);
 /* Every span and free run of the heap in address order within each arena
