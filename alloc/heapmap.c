@@ -142,7 +142,7 @@ static unsigned flowRow(FILE *f, const picture *pic, const gc_span_info *v, size
             col = 0;
         }
         bool first = true;
-        char cls[64], fill[40] = "", title[200];
+        char cls[64], fill[40] = "", title[240], marked[48] = "";
         const char *sc = s->noscan ? "noscan" : "scan";
         size_t page = (size_t)((s->base - pic->spans->minbase) / GC_PAGE_SIZE);
         if (f) {
@@ -153,17 +153,20 @@ static unsigned flowRow(FILE *f, const picture *pic, const gc_span_info *v, size
             } else {
                 double occ = s->nelems ? (double)s->nalloc / (double)s->nelems : 0.0;
                 snprintf(fill, sizeof fill, " fill=\"hsl(%d,75%%,%d%%)\"", hueOf(s->noscan), lightOf(occ));
+                if (s->unswept)
+                    snprintf(marked, sizeof marked, " (unswept: %u marked live)", s->nmarked);
                 if (s->size_class) {
                     snprintf(cls, sizeof cls, "%s c%u", sc, s->size_class);
-                    snprintf(title, sizeof title, "class %u (%zu B, %s): %u/%u slots allocated, %zu page%s at page %zu",
-                             s->size_class, s->elem_size, sc, s->nalloc, s->nelems, s->npages,
+                    snprintf(title, sizeof title, "class %u (%zu B, %s): %u/%u slots allocated%s, %zu page%s at page %zu",
+                             s->size_class, s->elem_size, sc, s->nalloc, s->nelems, marked, s->npages,
                              s->npages == 1 ? "" : "s", page);
                 } else {
                     snprintf(cls, sizeof cls, "%s large", sc);
                     char sz[24];
                     fmtBytes(sz, sizeof sz, (uint64_t)s->npages * GC_PAGE_SIZE);
-                    snprintf(title, sizeof title, "large object (%s, %s): %s in %zu page%s at page %zu", sc,
-                             s->nalloc ? "allocated" : "empty", sz, s->npages, s->npages == 1 ? "" : "s", page);
+                    snprintf(title, sizeof title, "large object (%s, %s%s): %s in %zu page%s at page %zu", sc,
+                             s->nalloc ? "allocated" : "empty", marked, sz, s->npages, s->npages == 1 ? "" : "s",
+                             page);
                 }
             }
         }
@@ -183,6 +186,8 @@ static unsigned flowRow(FILE *f, const picture *pic, const gc_span_info *v, size
                 if (first && !s->free)
                     fprintf(f, " data-class=\"%u\" data-pages=\"%zu\" data-nalloc=\"%u\" data-nelems=\"%u\"",
                             s->size_class, s->npages, s->nalloc, s->nelems);
+                if (first && s->unswept)
+                    fprintf(f, " data-nmarked=\"%u\"", s->nmarked);
                 fprintf(f, "><title>%s%s</title></rect>\n", title, first ? "" : " (continued)");
             }
             first = false;
@@ -209,8 +214,10 @@ static size_t rowEnd(const spanVec *l, size_t lo)
 static void rowLabel(FILE *f, const gc_span_info *v, size_t n, double y)
 {
     const gc_span_info *s = &v[0];
-    uint64_t nalloc = 0, nelems = 0, bytes = 0;
+    uint64_t nalloc = 0, nelems = 0, bytes = 0, nmarked = 0, unswept = 0;
     for (size_t i = 0; i < n; i++) {
+        nmarked += v[i].nmarked;
+        unswept += v[i].unswept;
         nalloc += v[i].nalloc;
         nelems += v[i].nelems;
         bytes += (uint64_t)v[i].npages * GC_PAGE_SIZE;
@@ -229,8 +236,14 @@ static void rowLabel(FILE *f, const gc_span_info *v, size_t n, double y)
         snprintf(summary, sizeof summary, "%s released", r);
     } else if (s->size_class) {
         snprintf(label, sizeof label, "class %u \xc2\xb7 %zu B \xc2\xb7 %s", s->size_class, s->elem_size, sc);
-        snprintf(summary, sizeof summary, "%zu span%s, %llu%% full", n, n == 1 ? "" : "s",
-                 (unsigned long long)(nelems ? nalloc * 100 / nelems : 0));
+        /* Unswept spans also say how much of them the mark kept. */
+        if (unswept)
+            snprintf(summary, sizeof summary, "%zu span%s, %llu%% full, %llu%% live", n, n == 1 ? "" : "s",
+                     (unsigned long long)(nelems ? nalloc * 100 / nelems : 0),
+                     (unsigned long long)(nelems ? nmarked * 100 / nelems : 0));
+        else
+            snprintf(summary, sizeof summary, "%zu span%s, %llu%% full", n, n == 1 ? "" : "s",
+                     (unsigned long long)(nelems ? nalloc * 100 / nelems : 0));
     } else {
         snprintf(label, sizeof label, "large \xc2\xb7 %s", sc);
         snprintf(summary, sizeof summary, "%zu span%s, %s", n, n == 1 ? "" : "s", b);
@@ -257,7 +270,7 @@ static const char *kindText(picKind k)
     case PIC_FORCED:
         return "after gc_collect: swept";
     case PIC_AUTO:
-        return "after an automatic cycle: unswept, so dead objects still count until swept";
+        return "after an automatic cycle: unswept, so \"full\" counts the dead until swept, \"live\" the marked";
     default:
         return "at gc_heap_free";
     }

@@ -74,7 +74,10 @@ check "the map changes nothing the program prints" "" "$(diff "$out/plain.txt" "
 ngc=$(sed -n 's/^num_gc: //p' "$out/flag.txt")
 check "program ran 4 cycles (3 gc() and 1 automatic)" "4" "$ngc"
 check "one SVG per cycle plus exit" "$((ngc + 1))" "$(ls "$out/toy" | grep -c '\.svg$')"
-check "an automatic cycle is drawn unswept" "1" "$(grep -l 'after an automatic cycle' "$out"/toy/cycle-*.svg | wc -l)"
+auto=$(grep -l 'after an automatic cycle' "$out"/toy/cycle-*.svg)
+check "an automatic cycle is drawn unswept" "1" "$(echo "$auto" | grep -c svg)"
+check "unswept spans carry their marked count, swept ones none" "$(count '<rect class="span ' "$auto") 0" \
+  "$(count 'data-nmarked=' "$auto") $(cat "$out"/toy/*.svg | grep -c 'data-nmarked=' | awk -v a="$(count 'data-nmarked=' "$auto")" '{ print $1 - a }')"
 for svg in "$out"/toy/*.svg; do
   n=$(basename "$svg" .svg)
   check "toy $n.svg: span cells = spans_inuse = walk" \
