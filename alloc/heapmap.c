@@ -33,9 +33,9 @@
 
 /* Geometry, in SVG user units (CSS pixels). */
 enum {
-    UNIT = 7,          /* width of one page */
+    UNIT = 6,          /* width of one page */
     LINE_PAGES = 128,  /* pages per line: 1 MiB */
-    LABEL_W = 330,     /* the label column: class, size, kind; count, fullness */
+    LABEL_W = 380,     /* the label column: class, size, kind; count, fullness */
     CELL_H = 12,
     LINE_H = 15,
     ROW_GAP = 7,
@@ -447,7 +447,7 @@ static const char indexHead[] =
     "<nav><button id=\"prev\" type=\"button\">&#9664; prev</button><span id=\"pos\">no pictures yet</span>"
     "<button id=\"next\" type=\"button\">next &#9654;</button> "
     "<span class=\"hint\">keys: &#8592; &#8594; (or p, n), Home, End; hover a cell for its span</span></nav>\n"
-    "<div id=\"legend\">one cell per span, in one row per span class; width: pages (7 px per 8 KiB page, "
+    "<div id=\"legend\">one cell per span, in one row per span class; width: pages (6 px per 8 KiB page, "
     "128 pages a line); shade: allocated slots / slots &#8212; "
     "scan <span class=\"sw\" style=\"background:hsl(212,75%,93%)\"></span>"
     "<span class=\"sw\" style=\"background:hsl(212,75%,63%)\"></span>"
