@@ -14,7 +14,8 @@
 #    a screenshot and checks it is not blank (colours, ink, both hues).
 # Everything lands in BUILD/heapmap (the screenshot: BUILD/heapmap/screenshot.png).
 # Without chromium the browser checks are skipped with a message
-# (tools/deps.sh test installs it). VALGRIND, when set, runs the driver under it.
+# (tools/deps.sh test installs it; CHROMIUM= forces the skip). VALGRIND, when
+# set, runs the driver under it.
 set -u
 build=${1:-build}
 here=$(cd "$(dirname "$0")" && pwd)
@@ -92,7 +93,8 @@ check "an unwritable directory: a warning, and the program still runs" "0 1 1" \
   "$? $(grep -c '^heapmap: cannot make the directory /proc/heapmap-here' "$out/unwritable.txt") $(grep -c '^num_gc: ' "$out/unwritable.txt")"
 
 # --- browser: Chromium renders the pages --------------------------------------
-chromium=$(command -v chromium || command -v chromium-browser || true)
+# CHROMIUM names the browser; set empty, it skips the browser checks.
+chromium=${CHROMIUM-$(command -v chromium || command -v chromium-browser || true)}
 browse() { # browse ARGS... : one headless Chromium run with a fresh profile
   local prof
   prof=$(mktemp -d)
