@@ -44,6 +44,8 @@ typedef struct gc_type {
     const char *name;       /* for diagnostics, gctrace and profiles */
 } gc_type;
 
+#define GC_HEAPMAP_DIR_MAX 512
+
 /* Debug switches, as Go's GODEBUG; parsed from "gctrace=1,gcstress=1". */
 typedef struct gc_debug {
     int gctrace;     /* one line per cycle in Go's gctrace format */
@@ -52,6 +54,11 @@ typedef struct gc_debug {
     int gcstress;    /* a full collection at every allocation */
     int failmap;     /* N > 0: the heap's N-th OS memory request (reserve,
                         commit, metadata mapping) fails, once (gc_stats.sys_requests counts them) */
+    /* heapmap=DIR: an SVG picture of the heap in DIR after every cycle and
+     * at gc_heap_free, and DIR/index.html stepping through them
+     * (alloc/heapmap.c). "" = off. A path, so it holds no comma; one heap
+     * per DIR, as each heap rewrites DIR/index.html when it is made. */
+    char heapmap[GC_HEAPMAP_DIR_MAX];
 } gc_debug;
 
 typedef struct gc_options {
@@ -173,6 +180,8 @@ typedef struct gc_span_info {
     size_t elem_size;    /* bytes per slot (the whole span for a large object) */
     unsigned nelems;     /* slots */
     unsigned nalloc;     /* slots allocated (live, or dead and not yet swept) */
+    bool unswept;        /* marked by the last cycle, not swept since */
+    unsigned nmarked;    /* unswept spans: slots the last mark found live */
 } gc_span_info;
 typedef void (*gc_span_fn)(const gc_span_info *si, void *ud);
 /* Every span and free run of the heap in address order within each arena

@@ -326,7 +326,17 @@ struct gc_heap {
         uint64_t num_mutators;
         uint64_t start_ns, gc_cpu_ns;
     } stats;
+
+    struct gc_heapmap *heapmap; /* TOYDEBUG=heapmap=DIR (heapmap.c), or NULL */
 };
+
+/* heapmap.c: pictures of the heap. open sets h->heapmap (or warns on the
+ * trace stream and leaves it NULL); cycle draws the heap after a cycle
+ * (forced: gc_collect has swept); close draws it once more and frees. */
+typedef struct gc_heapmap gc_heapmap;
+void gc_heapmap_open(gc_heap *h);
+void gc_heapmap_cycle(gc_heap *h, int forced);
+void gc_heapmap_close(gc_heap *h);
 
 /* mheap.c */
 int gc_mheap_init(gc_heap *h);

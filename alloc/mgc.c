@@ -41,6 +41,8 @@ gc_heap *gc_heap_new(const gc_options *o)
     h->sweep.centralIndex = 2 * GC_NUM_SPAN_CLASSES; /* nothing to sweep */
     h->stats.start_ns = gc_nanotime();
     gc_pacer_commit(h);
+    if (h->opts.debug.heapmap[0])
+        gc_heapmap_open(h);
     return h;
 }
 
@@ -48,6 +50,7 @@ void gc_heap_free(gc_heap *h)
 {
     if (!h)
         return;
+    gc_heapmap_close(h);
     while (h->ps) {
         gc_p *p = h->ps;
         h->ps = p->next;
@@ -242,6 +245,8 @@ void gc_start(gc_heap *h, int forced)
     h->stats.last_gc_ns = t3;
     if (h->opts.debug.gctrace)
         gctrace(h, t0, t1, t2, t3, heap0, heap1, forced);
+    if (h->heapmap && !forced) /* gc_collect draws once it has swept */
+        gc_heapmap_cycle(h, 0);
     h->gc_running = 0;
 }
 
@@ -258,5 +263,7 @@ void gc_collect(gc_heap *h)
     gc_start(h, 1);
     h->gc_running = 1;
     gc_finishsweep(h);
+    if (h->heapmap)
+        gc_heapmap_cycle(h, 1);
     h->gc_running = 0;
 }

@@ -462,6 +462,10 @@ void gc_span_walk(gc_heap *h, gc_span_fn fn, void *ud)
                 si.nelems = s->nelems;
                 for (uintptr_t i = 0; i < s->nelems; i++)
                     si.nalloc += (unsigned)span_isAllocated(s, i);
+                /* sweepgen - 2: needs sweeping; + 1: cached before it was swept. */
+                si.unswept = s->sweepgen == h->sweepgen - 2 || s->sweepgen == h->sweepgen + 1;
+                if (si.unswept)
+                    si.nmarked = gc_span_countMarked(s);
             }
             fn(&si, ud);
             p = s->startAddr + s->npages * PAGE;

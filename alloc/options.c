@@ -1,9 +1,12 @@
 /*
  * options.c: TOYGC, TOYMEMLIMIT, TOYHARDLIMIT and TOYDEBUG, as Go's GOGC
  * (readGOGC), GOMEMLIMIT (readGOMEMLIMIT, parseByteCount) and GODEBUG
- * (runtime1.go parsedebugvars). TOYHARDLIMIT has no Go counterpart: it is
- * the byte budget of Lua's test allocator (ltests.c memlimit), for OOM tests. A bad value is an error naming the variable, the text
- * and what was expected; nothing is applied unless everything parses.
+ * (runtime1.go parsedebugvars), plus heapmap=DIR, whose value is a
+ * directory (a path without commas) rather than a number. TOYHARDLIMIT
+ * has no Go counterpart: it is the byte budget of Lua's test allocator
+ * (ltests.c memlimit), for OOM tests. A bad value is an error naming the
+ * variable, the text and what was expected; nothing is applied unless
+ * everything parses.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -40,6 +43,21 @@ static const struct {
     {"failmap", offsetof(gc_debug, failmap)},
 };
 
+/* heapmap=DIR, the one setting whose value is text (a directory). */
+static int parseHeapmap(gc_debug *d, const char *kv, size_t len, char *err, size_t errlen)
+{
+    size_t klen = sizeof "heapmap" - 1;
+    if (len <= klen + 1 || kv[klen] != '=')
+        return fail(err, errlen, "TOYDEBUG: 'heapmap' needs a directory, e.g. heapmap=/tmp/heap");
+    size_t vlen = len - klen - 1;
+    if (vlen >= sizeof d->heapmap)
+        return fail(err, errlen, "TOYDEBUG: heapmap: a directory name of at most %zu bytes expected",
+                    sizeof d->heapmap - 1);
+    memcpy(d->heapmap, kv + klen + 1, vlen);
+    d->heapmap[vlen] = '\0';
+    return 0;
+}
+
 int gc_parse_debug(gc_debug *d, const char *s, char *err, size_t errlen)
 {
     gc_debug tmp = *d;
@@ -51,6 +69,11 @@ int gc_parse_debug(gc_debug *d, const char *s, char *err, size_t errlen)
             const char *eq = memchr(p, '=', len);
             size_t klen = eq ? (size_t)(eq - p) : len;
             int found = 0;
+            if (klen == sizeof "heapmap" - 1 && memcmp(p, "heapmap", klen) == 0) {
+                if (parseHeapmap(&tmp, p, len, err, errlen) != 0)
+                    return -1;
+                found = 1;
+            }
             for (size_t i = 0; i < sizeof debugVars / sizeof debugVars[0]; i++) {
                 if (strlen(debugVars[i].name) != klen || memcmp(debugVars[i].name, p, klen) != 0)
                     continue;
@@ -74,7 +97,7 @@ int gc_parse_debug(gc_debug *d, const char *s, char *err, size_t errlen)
             }
             if (!found)
                 return fail(err, errlen,
-                            "TOYDEBUG: unknown setting '%.*s' (known: gctrace, gccheckmark, clobberfree, gcstress, failmap)",
+                            "TOYDEBUG: unknown setting '%.*s' (known: gctrace, gccheckmark, clobberfree, gcstress, failmap, heapmap)",
                             (int)klen, p);
         }
         p += len;

@@ -5,3 +5,4 @@ CUNIT_LIBS := -lcunit
 include tests/bench/build.mk
 include tests/lua/build.mk
 include tests/reliability.mk
+include tests/heapmap/build.mk

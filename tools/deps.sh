@@ -6,7 +6,7 @@ set -euo pipefail
 level=${1:-test}
 pkgs="re2c"                                  # build: the lexer generator
 if [ "$level" != build ]; then
-  pkgs="$pkgs lua5.4 liblua5.4-dev libcunit1-dev clang libclang-rt-14-dev valgrind"
+  pkgs="$pkgs lua5.4 liblua5.4-dev libcunit1-dev clang libclang-rt-14-dev valgrind chromium"
 fi
 if [ "$level" = bench ]; then
   pkgs="$pkgs libgc-dev golang-go"

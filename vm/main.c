@@ -2,7 +2,9 @@
  * main.c: the toy command (clox's main.c, Lua's lua.c): the only file of
  * vm/ that calls the front end.
  *
- *   toy run FILE [ARGS...]   check, compile and run FILE's main
+ *   toy run [--heapmap DIR] FILE [ARGS...]
+ *                            check, compile and run FILE's main; --heapmap
+ *                            is TOYDEBUG=heapmap=DIR (alloc/heapmap.c)
  *   toy check FILE           report compile errors only
  *   toy disasm FILE          print the bytecode and the stack maps
  *   toy --help | --version
@@ -37,11 +39,14 @@ vm_program *lang_compile(lang_unit *u);
 static void usage(FILE *out)
 {
     fputs("usage: toy run FILE [ARGS...]   run FILE's main\n"
+          "       toy run --heapmap DIR FILE [ARGS...]\n"
+          "                                the same, drawing the heap in DIR\n"
           "       toy check FILE           report compile errors only\n"
           "       toy disasm FILE          print bytecode and stack maps\n"
           "       toy --help | --version\n"
-          "environment: TOYGC=percent|off, TOYMEMLIMIT=bytes[KiB|MiB|GiB],\n"
-          "             TOYDEBUG=gctrace=1,gccheckmark=1,clobberfree=1,gcstress=1,movestack=1\n",
+          "environment: TOYGC=percent|off, TOYMEMLIMIT=bytes[KiB|MiB|GiB], TOYHARDLIMIT=bytes,\n"
+          "             TOYDEBUG=gctrace=1,gccheckmark=1,clobberfree=1,gcstress=1,movestack=1,\n"
+          "             heapmap=DIR\n",
           out);
 }
 
@@ -76,7 +81,7 @@ static vm_program *compile(const char *path)
     return p;
 }
 
-static int cmd_run(const char *path, int argc, char **argv)
+static int cmd_run(const char *path, const char *heapmap, int argc, char **argv)
 {
     vm_program *p = compile(path);
     if (!p)
@@ -88,6 +93,15 @@ static int cmd_run(const char *path, int argc, char **argv)
         fprintf(stderr, "toy: %s\n", err);
         vm_program_free(p);
         return EXIT_USAGE;
+    }
+    if (heapmap) { /* the flag wins over TOYDEBUG */
+        if (!*heapmap || strlen(heapmap) >= sizeof o.gc.debug.heapmap) {
+            fprintf(stderr, "toy: --heapmap: a directory name of 1 to %zu bytes expected\n",
+                    sizeof o.gc.debug.heapmap - 1);
+            vm_program_free(p);
+            return EXIT_USAGE;
+        }
+        snprintf(o.gc.debug.heapmap, sizeof o.gc.debug.heapmap, "%s", heapmap);
     }
     vm_state *V = vm_new(p, &o, err, sizeof err);
     if (!V) {
@@ -122,9 +136,9 @@ static int no_compiler(void)
     fputs("toy: this build has no compiler yet (lang/compile.c)\n", stderr);
     return 1;
 }
-static int cmd_run(const char *path, int argc, char **argv)
+static int cmd_run(const char *path, const char *heapmap, int argc, char **argv)
 {
-    (void)path, (void)argc, (void)argv;
+    (void)path, (void)heapmap, (void)argc, (void)argv;
     return no_compiler();
 }
 static int cmd_disasm(const char *path)
@@ -171,8 +185,22 @@ int main(int argc, char **argv)
         usage(stderr);
         return EXIT_USAGE;
     }
-    if (!strcmp(cmd, "run"))
-        return cmd_run(argv[2], argc - 3, argv + 3);
+    if (!strcmp(cmd, "run")) {
+        int i = 2;
+        const char *heapmap = NULL;
+        if (!strcmp(argv[2], "--heapmap")) {
+            heapmap = argc > 3 ? argv[3] : "";
+            i = 4;
+        } else if (!strncmp(argv[2], "--heapmap=", 10)) {
+            heapmap = argv[2] + 10;
+            i = 3;
+        }
+        if (i >= argc) {
+            usage(stderr);
+            return EXIT_USAGE;
+        }
+        return cmd_run(argv[i], heapmap, argc - i - 1, argv + i + 1);
+    }
     if (!strcmp(cmd, "check"))
         return cmd_check(argv[2]);
     return cmd_disasm(argv[2]);

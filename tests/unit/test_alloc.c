@@ -518,7 +518,7 @@ static void test_two_heaps(void)
 static void test_options(void)
 {
     gc_debug d;
-    memset(&d, 0, sizeof d);
+    memset(&d, 0, sizeof d); /* by bytes: gc_debug grows a field per setting */
     char err[200];
     CU_ASSERT_EQUAL(gc_parse_debug(&d, "gctrace=1,gccheckmark=1,,clobberfree=2,gcstress=0", err, sizeof err), 0);
     CU_ASSERT_EQUAL(d.gctrace, 1);
@@ -530,6 +530,18 @@ static void test_options(void)
     CU_ASSERT_PTR_NOT_NULL(strstr(err, "bogus"));
     CU_ASSERT_EQUAL(gc_parse_debug(&d, "gctrace", err, sizeof err), -1);
     CU_ASSERT_EQUAL(d.gctrace, 1); /* unchanged on error */
+    /* heapmap=DIR takes text up to the next comma. */
+    CU_ASSERT_EQUAL(gc_parse_debug(&d, "heapmap=/tmp/a b,gcstress=1", err, sizeof err), 0);
+    CU_ASSERT_STRING_EQUAL(d.heapmap, "/tmp/a b");
+    CU_ASSERT_EQUAL(d.gcstress, 1);
+    CU_ASSERT_EQUAL(gc_parse_debug(&d, "heapmap=", err, sizeof err), -1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "heapmap"));
+    CU_ASSERT_EQUAL(gc_parse_debug(&d, "heapmap", err, sizeof err), -1);
+    char longer[GC_HEAPMAP_DIR_MAX + 16] = "heapmap=";
+    memset(longer + 8, 'x', GC_HEAPMAP_DIR_MAX);
+    longer[8 + GC_HEAPMAP_DIR_MAX] = '\0';
+    CU_ASSERT_EQUAL(gc_parse_debug(&d, longer, err, sizeof err), -1);
+    CU_ASSERT_STRING_EQUAL(d.heapmap, "/tmp/a b"); /* unchanged on error */
     gc_options o;
     gc_options_default(&o);
     setenv("TOYGC", "off", 1);
