@@ -4,3 +4,4 @@ UNIT_MAIN := $(BUILD)/tests/unit/unit.o
 CUNIT_LIBS := -lcunit
 include tests/bench/build.mk
 include tests/lua/build.mk
+include tests/study/build.mk

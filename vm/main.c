@@ -5,6 +5,8 @@
  *   toy run FILE [ARGS...]   check, compile and run FILE's main
  *   toy check FILE           report compile errors only
  *   toy disasm FILE          print the bytecode and the stack maps
+ *   toy types FILE           every gc_type, its bitmap, mallocgc path and class
+ *   toy sizeclasses          the size-class table (as build/mksizeclasses)
  *   toy --help | --version
  *
  * Exit status: 0, 1 for compile errors (or an unreadable file), 2 for a
@@ -39,6 +41,8 @@ static void usage(FILE *out)
     fputs("usage: toy run FILE [ARGS...]   run FILE's main\n"
           "       toy check FILE           report compile errors only\n"
           "       toy disasm FILE          print bytecode and stack maps\n"
+          "       toy types FILE           gc_types, pointer bitmaps, allocation paths\n"
+          "       toy sizeclasses          the allocator's size-class table\n"
           "       toy --help | --version\n"
           "environment: TOYGC=percent|off, TOYMEMLIMIT=bytes[KiB|MiB|GiB],\n"
           "             TOYDEBUG=gctrace=1,gccheckmark=1,clobberfree=1,gcstress=1\n",
@@ -101,7 +105,8 @@ static int cmd_run(const char *path, int argc, char **argv)
     return status;
 }
 
-static int cmd_disasm(const char *path)
+/* disasm and types: print something about the finished program. */
+static int cmd_show(const char *path, void (*show)(FILE *, const vm_program *))
 {
     vm_program *p = compile(path);
     if (!p)
@@ -112,7 +117,7 @@ static int cmd_disasm(const char *path)
         vm_program_free(p);
         return 1;
     }
-    vm_disasm_program(stdout, p);
+    show(stdout, p);
     vm_program_free(p);
     return 0;
 }
@@ -127,9 +132,9 @@ static int cmd_run(const char *path, int argc, char **argv)
     (void)path, (void)argc, (void)argv;
     return no_compiler();
 }
-static int cmd_disasm(const char *path)
+static int cmd_show(const char *path, void (*show)(FILE *, const vm_program *))
 {
-    (void)path;
+    (void)path, (void)show;
     return no_compiler();
 }
 #endif
@@ -164,7 +169,16 @@ int main(int argc, char **argv)
         printf("toy %s (%s dispatch)\n", TOY_VERSION, vm_dispatch);
         return 0;
     }
-    bool known = !strcmp(cmd, "run") || !strcmp(cmd, "check") || !strcmp(cmd, "disasm");
+    if (!strcmp(cmd, "sizeclasses")) {
+        if (argc != 2) {
+            usage(stderr);
+            return EXIT_USAGE;
+        }
+        gc_sizeclasses_print(stdout);
+        return fflush(stdout) == 0 ? 0 : 1;
+    }
+    bool known = !strcmp(cmd, "run") || !strcmp(cmd, "check") || !strcmp(cmd, "disasm") ||
+                 !strcmp(cmd, "types");
     if (!known || argc < 3 || (strcmp(cmd, "run") && argc != 3)) {
         if (!known)
             fprintf(stderr, "toy: unknown command '%s'\n", cmd);
@@ -175,5 +189,7 @@ int main(int argc, char **argv)
         return cmd_run(argv[2], argc - 3, argv + 3);
     if (!strcmp(cmd, "check"))
         return cmd_check(argv[2]);
-    return cmd_disasm(argv[2]);
+    if (!strcmp(cmd, "types"))
+        return cmd_show(argv[2], vm_print_types);
+    return cmd_show(argv[2], vm_disasm_program);
 }

@@ -245,4 +245,8 @@ extern const unsigned char vm_opsafepoint[VM_NUM_OPCODES];
 void vm_disasm_proto(FILE *out, const vm_program *p, const vm_proto *f);
 void vm_disasm_program(FILE *out, const vm_program *p);
 
+/* types.c: every gc_type of a finished program, with the path and size
+ * class mallocgc gives its objects (`toy types`). */
+void vm_print_types(FILE *out, const vm_program *p);
+
 #endif
