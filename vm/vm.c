@@ -128,6 +128,7 @@ void vm_free(vm_state *V)
 {
     if (!V)
         return;
+    vm_allocprof_free(V);
     if (V->heap) {
         gc_remove_roots(V->heap, vm_roots, V);
         if (V->gcp)

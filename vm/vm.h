@@ -245,6 +245,15 @@ extern const unsigned char vm_opsafepoint[VM_NUM_OPCODES];
 void vm_disasm_proto(FILE *out, const vm_program *p, const vm_proto *f);
 void vm_disasm_program(FILE *out, const vm_program *p);
 
+/* allocprof.c: the allocation profile (TOYDEBUG=allocprof=FILE). Start
+ * sampling about one allocation per rate bytes (Go's MemProfileRate; 1 =
+ * every allocation) at the VM's allocation sites; 0 or -1 (out of memory).
+ * vm_allocprof_write runs a full collection, then writes objects and bytes
+ * allocated and live per object type and per site (function:line), and
+ * the totals against gc_stats since the start. 0 or -1 (a write error). */
+int vm_allocprof_start(vm_state *V, int64_t rate);
+int vm_allocprof_write(vm_state *V, FILE *out);
+
 /* types.c: every gc_type of a finished program, with the path and size
  * class mallocgc gives its objects (`toy types`). */
 void vm_print_types(FILE *out, const vm_program *p);
