@@ -189,13 +189,17 @@ static int cmd_run(const char *path, int argc, char **argv)
         return 1;
     }
     int status = 0;
-    if (d.allocprof && vm_allocprof_start(V, d.allocprofrate) != 0) {
+    bool profiling = d.allocprof != NULL;
+    if (profiling && vm_allocprof_start(V, d.allocprofrate) != 0) {
         fprintf(stderr, "toy: allocprof: out of memory\n");
+        profiling = false;
         status = 1;
     }
     if (status == 0)
         status = vm_run(V, argc, argv);
-    if (d.allocprof && status != 1) {
+    /* Written whatever the program's status: a profile of a run that
+     * failed or called exit() is still a profile. */
+    if (profiling) {
         bool std = !strcmp(d.allocprof, "-");
         FILE *f = std ? stderr : fopen(d.allocprof, "w");
         if (!f || vm_allocprof_write(V, f) != 0 || (!std && fclose(f) != 0)) {
