@@ -377,7 +377,7 @@ int vm_execute(vm_state *V)
         /* The callee's window starts at the caller's R[A]. */
         vm_value *nb = base + VM_A(i);
         savepc();
-        if (unlikely(nb + callee->nregs > V->stack + V->stacksize)) {
+        if (unlikely(nb + callee->nregs > V->stack_last)) { /* or movestack */
             size_t off = (size_t)(nb - V->stack);
             if (vm_grow_stack(V, off + (size_t)callee->nregs) != 0)
                 goto error;

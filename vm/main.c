@@ -12,8 +12,9 @@
  * Exit status: 0, 1 for compile errors (or an unreadable file), 2 for a
  * runtime error, 64 for bad usage, or the code a program gave to exit().
  * TOYGC, TOYMEMLIMIT and TOYDEBUG configure the heap (alloc/alloc.h).
- * TOYDEBUG also carries the VM's own keys, which are taken out before the
- * rest goes to alloc's parser (which rejects keys it does not know):
+ * TOYDEBUG also carries the VM's own keys, which vm_options_from_env takes
+ * out before the rest goes to alloc's parser (which rejects unknown keys):
+ *   movestack=1          move the value stack at every call (vm/vm.c)
  *   allocprof=FILE       write the allocation profile to FILE at exit
  *                        (vm/allocprof.c; "-" = stderr)
  *   allocprofrate=N      sample about one allocation per N bytes (Go's
@@ -51,7 +52,7 @@ static void usage(FILE *out)
           "       toy sizeclasses          the allocator's size-class table\n"
           "       toy --help | --version\n"
           "environment: TOYGC=percent|off, TOYMEMLIMIT=bytes[KiB|MiB|GiB],\n"
-          "             TOYDEBUG=gctrace=1,gccheckmark=1,clobberfree=1,gcstress=1,\n"
+          "             TOYDEBUG=gctrace=1,gccheckmark=1,clobberfree=1,gcstress=1,movestack=1,\n"
           "                      allocprof=FILE,allocprofrate=BYTES\n",
           out);
 }
@@ -74,86 +75,6 @@ static lang_unit *front_end(const char *path)
 }
 #endif
 
-/* The VM's TOYDEBUG keys (see the top of the file). */
-typedef struct vm_debug {
-    char *allocprof; /* NULL = off */
-    int64_t allocprofrate;
-} vm_debug;
-
-/*
- * Take the VM's keys out of TOYDEBUG and give alloc the rest: parse the
- * list, keep the other keys in order, then read the heap options with
- * TOYDEBUG set to those for the duration of gc_options_from_env (the
- * command owns its environment; it is put back at once). 0, or -1 with a
- * message in err.
- */
-static int read_env(gc_options *gc, vm_debug *d, char *err, size_t errlen)
-{
-    d->allocprof = NULL;
-    d->allocprofrate = 1;
-    const char *env = getenv("TOYDEBUG");
-    if (!env)
-        return gc_options_from_env(gc, err, errlen);
-    size_t n = strlen(env);
-    char *orig = malloc(n + 1), *rest = malloc(n + 1);
-    if (!orig || !rest) {
-        free(orig);
-        free(rest);
-        snprintf(err, errlen, "out of memory");
-        return -1;
-    }
-    memcpy(orig, env, n + 1);
-    size_t len = 0;
-    int rc = 0;
-    for (const char *p = orig; *p && rc == 0;) {
-        const char *end = strchr(p, ',');
-        size_t klen = end ? (size_t)(end - p) : strlen(p);
-        if (klen > 10 && !strncmp(p, "allocprof=", 10)) {
-            free(d->allocprof);
-            d->allocprof = malloc(klen - 9);
-            if (!d->allocprof) {
-                snprintf(err, errlen, "out of memory");
-                rc = -1;
-            } else {
-                memcpy(d->allocprof, p + 10, klen - 10);
-                d->allocprof[klen - 10] = '\0';
-            }
-        } else if (klen >= 14 && !strncmp(p, "allocprofrate=", 14)) {
-            char *e;
-            errno = 0;
-            long long v = strtoll(p + 14, &e, 10);
-            if (klen == 14 || e != p + klen || errno || v < 1) {
-                snprintf(err, errlen, "TOYDEBUG: allocprofrate: expected a positive number of bytes");
-                rc = -1;
-            }
-            d->allocprofrate = v;
-        } else if (klen) {
-            if (len)
-                rest[len++] = ',';
-            memcpy(rest + len, p, klen);
-            len += klen;
-        }
-        p += klen + (end != NULL);
-    }
-    rest[len] = '\0';
-    if (rc == 0) {
-        if (len ? setenv("TOYDEBUG", rest, 1) : unsetenv("TOYDEBUG")) {
-            snprintf(err, errlen, "TOYDEBUG: %s", strerror(errno));
-            rc = -1;
-        } else {
-            rc = gc_options_from_env(gc, err, errlen);
-            setenv("TOYDEBUG", orig, 1);
-        }
-    }
-    free(orig);
-    free(rest);
-    if (rc != 0) {
-        free(d->allocprof);
-        d->allocprof = NULL;
-    }
-    return rc;
-}
-
 #if TOY_HAVE_COMPILER
 static vm_program *compile(const char *path)
 {
@@ -175,8 +96,7 @@ static int cmd_run(const char *path, int argc, char **argv)
     vm_options o;
     vm_options_default(&o);
     char err[256];
-    vm_debug d;
-    if (read_env(&o.gc, &d, err, sizeof err) != 0) {
+    if (vm_options_from_env(&o, err, sizeof err) != 0) {
         fprintf(stderr, "toy: %s\n", err);
         vm_program_free(p);
         return EXIT_USAGE;
@@ -184,13 +104,12 @@ static int cmd_run(const char *path, int argc, char **argv)
     vm_state *V = vm_new(p, &o, err, sizeof err);
     if (!V) {
         fprintf(stderr, "toy: %s: %s\n", path, err);
-        free(d.allocprof);
         vm_program_free(p);
         return 1;
     }
     int status = 0;
-    bool profiling = d.allocprof != NULL;
-    if (profiling && vm_allocprof_start(V, d.allocprofrate) != 0) {
+    bool profiling = o.allocprof[0] != '\0';
+    if (profiling && vm_allocprof_start(V, o.allocprofrate) != 0) {
         fprintf(stderr, "toy: allocprof: out of memory\n");
         profiling = false;
         status = 1;
@@ -200,17 +119,16 @@ static int cmd_run(const char *path, int argc, char **argv)
     /* Written whatever the program's status: a profile of a run that
      * failed or called exit() is still a profile. */
     if (profiling) {
-        bool std = !strcmp(d.allocprof, "-");
-        FILE *f = std ? stderr : fopen(d.allocprof, "w");
+        bool std = !strcmp(o.allocprof, "-");
+        FILE *f = std ? stderr : fopen(o.allocprof, "w");
         if (!f || vm_allocprof_write(V, f) != 0 || (!std && fclose(f) != 0)) {
-            fprintf(stderr, "toy: allocprof: %s: %s\n", d.allocprof, strerror(errno));
+            fprintf(stderr, "toy: allocprof: %s: %s\n", o.allocprof, strerror(errno));
             if (f && !std)
                 fclose(f);
             if (status == 0)
                 status = 1;
         }
     }
-    free(d.allocprof);
     vm_free(V);
     vm_program_free(p);
     return status;

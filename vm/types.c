@@ -209,7 +209,7 @@ void vm_print_types(FILE *out, const vm_program *p)
     if (arr[0])
         put_rule(out, "backing", "[]scalar", NULL, sizeof(vm_value), 0, "cap", array_reps);
 
-    fputs("\n## maps: a header, an index of 2*cap int32 and cap entries {hash, key, val}\n", out);
+    fputs("\n## maps: a header, an index of 2*cap int32 and cap entries {hash, key, val, seq}\n", out);
     if (ent[0] || ent[1] || ent[2] || ent[3]) {
         put_fixed(out, "map", vm_gct_map.name, &vm_gct_map, sizeof(vm_map));
         put_rule(out, "index", "map.index", NULL, 2 * sizeof(int32_t), 0, "cap", map_reps);
