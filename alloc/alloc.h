@@ -225,4 +225,8 @@ typedef struct gc_stats {
 
 void gc_read_stats(gc_heap *h, gc_stats *s);
 
+/* The size-class table compiled into the library, printed exactly as the
+ * generator (alloc/mksizeclasses.c) prints it. */
+void gc_sizeclasses_print(FILE *w);
+
 #endif

@@ -44,7 +44,8 @@ ALL += $(BUILD)/mksizeclasses
 SUITES += sizeclasses
 .PHONY: sizeclasses test-sizeclasses
 
-$(BUILD)/mksizeclasses: $(BUILD)/alloc/mksizeclasses.o
+$(BUILD)/mksizeclasses: $(BUILD)/alloc/mksizeclasses.o $(BUILD)/alloc/sizeclasses_print.o \
+    $(BUILD)/alloc/sizeclasses.o
 	$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS)
 
 # Regenerates the checked-in tables in place.

@@ -14,6 +14,10 @@
  *                          of Go's internal/runtime/gc/sizeclasses.go
  *   mksizeclasses -c FILE  write the C tables alloc/sizeclasses.h declares
  *
+ * The table's text comes from alloc/sizeclasses_print.c, which `toy
+ * sizeclasses` shares (it links the checked-in tables only because that
+ * file also holds the library's wrapper; the generator never reads them).
+ *
  * Departure from Go: it writes C rather than Go, and the constants live in
  * the hand-written alloc/sizeclasses.h, which the generator checks against
  * what it computed instead of emitting them.
@@ -221,44 +225,17 @@ static void check_header_constants(const classes *cl)
     }
 }
 
-/* Go's printComment, byte for byte after the comment marker. */
+/* Go's printComment: the shared printer of alloc/sizeclasses_print.c, fed
+ * the classes computed here (not the checked-in tables). */
 static void print_comment(FILE *w, const char *pfx, const classes *cl)
 {
-    int min_aligns[PAGE_SHIFT + 1] = {0};
-    int prev_size = 0;
-
-    fprintf(w, "%s%-5s  %-9s  %-10s  %-7s  %-10s  %-9s  %-9s\n", pfx, "class", "bytes/obj",
-            "bytes/span", "objects", "tail waste", "max waste", "min align");
-    for (int i = 1; i < cl->n; i++) {
-        const sizeclass *c = &cl->c[i];
-        int span_size = c->npages * PAGE_SIZE;
-        int objects = span_size / c->size;
-        int tail_waste = span_size - c->size * (span_size / c->size);
-        double max_waste = (double)((c->size - prev_size - 1) * objects + tail_waste) / (double)span_size;
-        int align_bits = trailing_zeros((unsigned)c->size);
-        if (align_bits > PAGE_SHIFT)
-            align_bits = PAGE_SHIFT; /* object alignment is capped at page alignment */
-        for (int b = 0; b <= PAGE_SHIFT; b++) {
-            if (b > align_bits)
-                min_aligns[b] = 0;
-            else if (min_aligns[b] == 0)
-                min_aligns[b] = c->size;
-        }
-        prev_size = c->size;
-        fprintf(w, "%s%5d  %9d  %10d  %7d  %10d  %8.2f%%  %9d\n", pfx, i, c->size, span_size,
-                objects, tail_waste, 100 * max_waste, 1 << align_bits);
+    uint32_t sizes[NUM_CLASSES];
+    uint8_t npages[NUM_CLASSES];
+    for (int i = 0; i < cl->n; i++) {
+        sizes[i] = (uint32_t)cl->c[i].size;
+        npages[i] = (uint8_t)cl->c[i].npages;
     }
-    fprintf(w, "\n");
-
-    fprintf(w, "%s%-9s  %-4s  %-12s\n", pfx, "alignment", "bits", "min obj size");
-    for (int b = 0; b <= PAGE_SHIFT; b++) {
-        int size = min_aligns[b];
-        if (size == 0)
-            break;
-        if (b + 1 <= PAGE_SHIFT && size == min_aligns[b + 1])
-            continue;
-        fprintf(w, "%s%9d  %4d  %12d\n", pfx, 1 << b, b, size);
-    }
+    gc_sizeclasses_print_table(w, pfx, sizes, npages, cl->n);
 }
 
 /* The smallest class whose size is at least size (Go's lookup-table rule). */

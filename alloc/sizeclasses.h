@@ -8,6 +8,7 @@
 #define ALLOC_SIZECLASSES_H
 
 #include <stdint.h>
+#include <stdio.h>
 
 #include "alloc/alloc.h" /* GC_NUM_SIZE_CLASSES */
 
@@ -33,5 +34,11 @@ extern const uint32_t gc_class_to_divmagic[GC_NUM_SIZE_CLASSES];
 /* size_to_class8[(size+7)/8] for size <= 1024-8; size_to_class128[(size-1024+127)/128] above. */
 extern const uint8_t gc_size_to_class8[GC_SMALL_SIZE_MAX / GC_SMALL_SIZE_DIV + 1];
 extern const uint8_t gc_size_to_class128[(GC_MAX_SMALL_SIZE - GC_SMALL_SIZE_MAX) / GC_LARGE_SIZE_DIV + 1];
+
+/* sizeclasses_print.c: the table as Go's sizeclasses.go header comment,
+ * each line prefixed by pfx, for n classes (class 0 the dummy) given by
+ * their sizes and pages; the generator passes the classes it computed. */
+void gc_sizeclasses_print_table(FILE *w, const char *pfx, const uint32_t *sizes,
+                                const uint8_t *npages, int n);
 
 #endif

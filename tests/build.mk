@@ -6,3 +6,4 @@ include tests/bench/build.mk
 include tests/lua/build.mk
 include tests/reliability.mk
 include tests/heapmap/build.mk
+include tests/study/build.mk

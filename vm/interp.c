@@ -228,7 +228,7 @@ int vm_execute(vm_state *V)
     vmcase(NEWSTRUCT) {
         const vm_structdesc *sd = &prog->structs[VM_BX(i)];
         savepc();
-        void *o = gc_mallocgc(V->gcp, sd->gctype.size, &sd->gctype, true);
+        void *o = vm_alloc(V, "struct", sd->gctype.size, &sd->gctype, true);
         checkoom(o);
         RA.p = o;
         vmbreak;
@@ -334,7 +334,8 @@ int vm_execute(vm_state *V)
 
     vmcase(NEWCELL) {
         savepc();
-        vm_cell *c = gc_mallocgc(V->gcp, sizeof(vm_cell), (VM_C(i) & 1) ? &vm_gct_refcell : NULL, true);
+        vm_cell *c = (VM_C(i) & 1) ? vm_alloc(V, "cell", sizeof(vm_cell), &vm_gct_refcell, true)
+                                   : vm_alloc(V, "cell (scalar)", sizeof(vm_cell), NULL, true);
         checkoom(c);
         c->v = RB;
         RA.p = c;
@@ -348,8 +349,8 @@ int vm_execute(vm_state *V)
         const vm_fn *fn = &fns[VM_BX(i)];
         const vm_proto *f = fn->proto;
         savepc();
-        vm_closure *c = gc_mallocgc(V->gcp, sizeof(vm_closure) + f->nupvals * sizeof(vm_cell *),
-                                    &f->closure_type, true);
+        vm_closure *c = vm_alloc(V, "closure", sizeof(vm_closure) + f->nupvals * sizeof(vm_cell *),
+                                 &f->closure_type, true);
         checkoom(c);
         c->fn = fn;
         for (uint32_t u = 0; u < f->nupvals; u++) {

@@ -7,11 +7,20 @@
  *                            is TOYDEBUG=heapmap=DIR (alloc/heapmap.c)
  *   toy check FILE           report compile errors only
  *   toy disasm FILE          print the bytecode and the stack maps
+ *   toy types FILE           every gc_type, its bitmap, mallocgc path and class
+ *   toy sizeclasses          the size-class table (as build/mksizeclasses)
  *   toy --help | --version
  *
  * Exit status: 0, 1 for compile errors (or an unreadable file), 2 for a
  * runtime error, 64 for bad usage, or the code a program gave to exit().
  * TOYGC, TOYMEMLIMIT and TOYDEBUG configure the heap (alloc/alloc.h).
+ * TOYDEBUG also carries the VM's own keys, which vm_options_from_env takes
+ * out before the rest goes to alloc's parser (which rejects unknown keys):
+ *   movestack=1          move the value stack at every call (vm/vm.c)
+ *   allocprof=FILE       write the allocation profile to FILE at exit
+ *                        (vm/allocprof.c; "-" = stderr)
+ *   allocprofrate=N      sample about one allocation per N bytes (Go's
+ *                        MemProfileRate); default 1 = every allocation
  *
  * The front end lands in the tree separately from the VM: vm/build.mk
  * defines TOY_HAVE_LANG when lang/lang.h exists and TOY_HAVE_COMPILER when
@@ -43,10 +52,12 @@ static void usage(FILE *out)
           "                                the same, drawing the heap in DIR\n"
           "       toy check FILE           report compile errors only\n"
           "       toy disasm FILE          print bytecode and stack maps\n"
+          "       toy types FILE           gc_types, pointer bitmaps, allocation paths\n"
+          "       toy sizeclasses          the allocator's size-class table\n"
           "       toy --help | --version\n"
           "environment: TOYGC=percent|off, TOYMEMLIMIT=bytes[KiB|MiB|GiB], TOYHARDLIMIT=bytes,\n"
           "             TOYDEBUG=gctrace=1,gccheckmark=1,clobberfree=1,gcstress=1,movestack=1,\n"
-          "             heapmap=DIR\n",
+          "             heapmap=DIR,allocprof=FILE,allocprofrate=BYTES\n",
           out);
 }
 
@@ -109,13 +120,35 @@ static int cmd_run(const char *path, const char *heapmap, int argc, char **argv)
         vm_program_free(p);
         return 1;
     }
-    int status = vm_run(V, argc, argv);
+    int status = 0;
+    bool profiling = o.allocprof[0] != '\0';
+    if (profiling && vm_allocprof_start(V, o.allocprofrate) != 0) {
+        fprintf(stderr, "toy: allocprof: out of memory\n");
+        profiling = false;
+        status = 1;
+    }
+    if (status == 0)
+        status = vm_run(V, argc, argv);
+    /* Written whatever the program's status: a profile of a run that
+     * failed or called exit() is still a profile. */
+    if (profiling) {
+        bool std = !strcmp(o.allocprof, "-");
+        FILE *f = std ? stderr : fopen(o.allocprof, "w");
+        if (!f || vm_allocprof_write(V, f) != 0 || (!std && fclose(f) != 0)) {
+            fprintf(stderr, "toy: allocprof: %s: %s\n", o.allocprof, strerror(errno));
+            if (f && !std)
+                fclose(f);
+            if (status == 0)
+                status = 1;
+        }
+    }
     vm_free(V);
     vm_program_free(p);
     return status;
 }
 
-static int cmd_disasm(const char *path)
+/* disasm and types: print something about the finished program. */
+static int cmd_show(const char *path, void (*show)(FILE *, const vm_program *))
 {
     vm_program *p = compile(path);
     if (!p)
@@ -126,7 +159,7 @@ static int cmd_disasm(const char *path)
         vm_program_free(p);
         return 1;
     }
-    vm_disasm_program(stdout, p);
+    show(stdout, p);
     vm_program_free(p);
     return 0;
 }
@@ -141,9 +174,9 @@ static int cmd_run(const char *path, const char *heapmap, int argc, char **argv)
     (void)path, (void)heapmap, (void)argc, (void)argv;
     return no_compiler();
 }
-static int cmd_disasm(const char *path)
+static int cmd_show(const char *path, void (*show)(FILE *, const vm_program *))
 {
-    (void)path;
+    (void)path, (void)show;
     return no_compiler();
 }
 #endif
@@ -178,7 +211,16 @@ int main(int argc, char **argv)
         printf("toy %s (%s dispatch)\n", TOY_VERSION, vm_dispatch);
         return 0;
     }
-    bool known = !strcmp(cmd, "run") || !strcmp(cmd, "check") || !strcmp(cmd, "disasm");
+    if (!strcmp(cmd, "sizeclasses")) {
+        if (argc != 2) {
+            usage(stderr);
+            return EXIT_USAGE;
+        }
+        gc_sizeclasses_print(stdout);
+        return fflush(stdout) == 0 ? 0 : 1;
+    }
+    bool known = !strcmp(cmd, "run") || !strcmp(cmd, "check") || !strcmp(cmd, "disasm") ||
+                 !strcmp(cmd, "types");
     if (!known || argc < 3 || (strcmp(cmd, "run") && argc != 3)) {
         if (!known)
             fprintf(stderr, "toy: unknown command '%s'\n", cmd);
@@ -203,5 +245,7 @@ int main(int argc, char **argv)
     }
     if (!strcmp(cmd, "check"))
         return cmd_check(argv[2]);
-    return cmd_disasm(argv[2]);
+    if (!strcmp(cmd, "types"))
+        return cmd_show(argv[2], vm_print_types);
+    return cmd_show(argv[2], vm_disasm_program);
 }

@@ -62,7 +62,7 @@ static const gc_type *entries_type(int64_t flags)
 
 vm_map *vm_map_new(vm_state *V, int keykind, bool valref)
 {
-    vm_map *m = gc_mallocgc(V->gcp, sizeof(vm_map), &vm_gct_map, true);
+    vm_map *m = vm_alloc(V, "map", sizeof(vm_map), &vm_gct_map, true);
     if (!m)
         return NULL;
     m->flags = keykind | (valref ? VM_MAP_VALREF : 0);
@@ -121,11 +121,12 @@ static int rehash(vm_state *V, vm_map *m)
         return -1;
     /* m is a root (an operand of the safepoint); the new index is not yet
      * reachable from it, so root it while the entries are allocated. */
-    int32_t *index = gc_mallocgc(V->gcp, (size_t)cap * 2 * sizeof(int32_t), NULL, true);
+    int32_t *index = vm_alloc(V, "map.index", (size_t)cap * 2 * sizeof(int32_t), NULL, true);
     if (!index || vm_root_push(V, index) != 0)
         return -1;
-    vm_mapentry *ents = gc_mallocgc(V->gcp, (size_t)cap * sizeof(vm_mapentry),
-                                    entries_type(m->flags), true);
+    const gc_type *et = entries_type(m->flags);
+    vm_mapentry *ents = vm_alloc(V, et ? et->name : "map.entries (noscan)",
+                                 (size_t)cap * sizeof(vm_mapentry), et, true);
     vm_root_pop(V, 1);
     if (!ents)
         return -1;

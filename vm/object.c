@@ -29,7 +29,7 @@ const gc_type *const vm_gct_mapentries[4] = {NULL, &gct_ent_key, &gct_ent_val, &
 
 vm_string *vm_string_new(vm_state *V, const char *s, size_t len)
 {
-    vm_string *r = gc_mallocgc(V->gcp, sizeof(vm_string) + len + 1, NULL, false);
+    vm_string *r = vm_alloc(V, "string", sizeof(vm_string) + len + 1, NULL, false);
     if (!r)
         return NULL;
     r->len = (int64_t)len;
@@ -45,7 +45,7 @@ vm_string *vm_string_concat(vm_state *V, const vm_string *a, const vm_string *b)
     int64_t la = vm_string_len(a), lb = vm_string_len(b);
     /* a and b are reference operands of the safepoint, so the stack map
      * keeps them alive while we allocate; the collector does not move. */
-    vm_string *r = gc_mallocgc(V->gcp, sizeof(vm_string) + (size_t)(la + lb) + 1, NULL, false);
+    vm_string *r = vm_alloc(V, "string", sizeof(vm_string) + (size_t)(la + lb) + 1, NULL, false);
     if (!r)
         return NULL;
     r->len = la + lb;
@@ -100,12 +100,13 @@ static vm_value *backing_new(vm_state *V, int64_t cap, bool elemref)
         return NULL;
     if (cap > VM_MAX_ARRAY_LEN || (uint64_t)cap > (SIZE_MAX / 2) / sizeof(vm_value))
         return NULL;
-    return gc_mallocgc(V->gcp, (size_t)cap * sizeof(vm_value), elemref ? &vm_gct_refs : NULL, true);
+    return elemref ? vm_alloc(V, "[]ref", (size_t)cap * sizeof(vm_value), &vm_gct_refs, true)
+                   : vm_alloc(V, "[]scalar", (size_t)cap * sizeof(vm_value), NULL, true);
 }
 
 vm_array *vm_array_new(vm_state *V, int64_t len, bool elemref)
 {
-    vm_array *a = gc_mallocgc(V->gcp, sizeof(vm_array), &vm_gct_array, true);
+    vm_array *a = vm_alloc(V, "array", sizeof(vm_array), &vm_gct_array, true);
     if (!a)
         return NULL;
     a->elemref = elemref;

@@ -52,11 +52,52 @@ void vm_options_default(vm_options *o)
     memset(o, 0, sizeof *o);
     gc_options_default(&o->gc);
     o->max_depth = VM_DEFAULT_MAX_DEPTH;
+    o->allocprofrate = 1;
+}
+
+/* allocprof=FILE and allocprofrate=N (allocprof.c): 1 taken, 0 not ours,
+ * -1 a bad value. */
+static int take_allocprof_key(const char *item, size_t len, vm_options *o, char *err, size_t errlen)
+{
+    static const char file[] = "allocprof=", rate[] = "allocprofrate=";
+    if (len >= sizeof file - 1 && memcmp(item, file, sizeof file - 1) == 0) {
+        size_t n = len - (sizeof file - 1);
+        if (n == 0 || n >= sizeof o->allocprof) {
+            if (err && errlen)
+                snprintf(err, errlen, "TOYDEBUG: allocprof: expected a file name (under %zu bytes)",
+                         sizeof o->allocprof);
+            return -1;
+        }
+        memcpy(o->allocprof, item + sizeof file - 1, n);
+        o->allocprof[n] = '\0';
+        return 1;
+    }
+    if (len >= sizeof rate - 1 && memcmp(item, rate, sizeof rate - 1) == 0) {
+        size_t n = len - (sizeof rate - 1);
+        int64_t v = 0;
+        bool ok = n > 0 && n <= 15;
+        for (size_t j = 0; ok && j < n; j++) {
+            char c = item[sizeof rate - 1 + j];
+            ok = c >= '0' && c <= '9';
+            v = v * 10 + (c - '0');
+        }
+        if (!ok || v < 1) {
+            if (err && errlen)
+                snprintf(err, errlen, "TOYDEBUG: allocprofrate: expected a positive number of bytes");
+            return -1;
+        }
+        o->allocprofrate = v;
+        return 1;
+    }
+    return 0;
 }
 
 /* The VM's TOYDEBUG keys; everything else goes on to alloc. */
 static int take_debug_key(const char *item, size_t len, vm_options *o, char *err, size_t errlen)
 {
+    int took = take_allocprof_key(item, len, o, err, errlen);
+    if (took != 0)
+        return took;
     static const char key[] = "movestack";
     size_t klen = sizeof key - 1;
     if (len < klen || memcmp(item, key, klen) != 0 || (len > klen && item[klen] != '='))
@@ -226,6 +267,7 @@ void vm_free(vm_state *V)
 {
     if (!V)
         return;
+    vm_allocprof_free(V);
     if (V->heap) {
         gc_remove_roots(V->heap, vm_roots, V);
         if (V->gcp)

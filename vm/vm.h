@@ -196,6 +196,11 @@ typedef struct vm_options {
     int max_depth;      /* frames before "stack overflow" */
     void *ud;           /* the host's or stdlib's, see vm_userdata */
     bool movestack;     /* TOYDEBUG=movestack=1: move the value stack at every call */
+    /* TOYDEBUG=allocprof=FILE,allocprofrate=N: the host (toy run) starts
+     * the profile (vm_allocprof_start) and writes it to FILE at exit.
+     * Empty = off; rate in bytes, 1 = every allocation. */
+    char allocprof[1024];
+    int64_t allocprofrate;
 } vm_options;
 
 #define VM_DEFAULT_MAX_DEPTH 100000
@@ -207,7 +212,7 @@ enum {
 
 void vm_options_default(vm_options *o);
 /* TOYGC, TOYMEMLIMIT and TOYDEBUG: the VM takes its own TOYDEBUG keys
- * (movestack) out of the list and hands the rest to alloc
+ * (movestack, allocprof, allocprofrate) out of the list and hands the rest to alloc
  * (gc_options_from_env_debug), which rejects unknown keys. 0, or -1 with a
  * message in err (o unchanged). */
 int vm_options_from_env(vm_options *o, char *err, size_t errlen);
@@ -250,5 +255,18 @@ extern const unsigned char vm_opsafepoint[VM_NUM_OPCODES];
 /* disasm.c: every instruction of f, and at each safepoint its live slots. */
 void vm_disasm_proto(FILE *out, const vm_program *p, const vm_proto *f);
 void vm_disasm_program(FILE *out, const vm_program *p);
+
+/* allocprof.c: the allocation profile (TOYDEBUG=allocprof=FILE). Start
+ * sampling about one allocation per rate bytes (Go's MemProfileRate; 1 =
+ * every allocation) at the VM's allocation sites; 0 or -1 (out of memory).
+ * vm_allocprof_write runs a full collection, then writes objects and bytes
+ * allocated and live per object type and per site (function:line), and
+ * the totals against gc_stats since the start. 0 or -1 (a write error). */
+int vm_allocprof_start(vm_state *V, int64_t rate);
+int vm_allocprof_write(vm_state *V, FILE *out);
+
+/* types.c: every gc_type of a finished program, with the path and size
+ * class mallocgc gives its objects (`toy types`). */
+void vm_print_types(FILE *out, const vm_program *p);
 
 #endif

@@ -66,7 +66,35 @@ struct vm_state {
     char **argv;
     void *ud;
     uint64_t stdwords[VM_STD_WORDS]; /* vm_std_words */
+    /* allocprof.c: bytes left before the next sampled allocation (Go's
+     * mcache.nextSample) and the profile; prof_next < 0 after an
+     * allocation calls vm_allocprof_sample, which with no profile sets it
+     * to INT64_MAX, so a calloc'd VM needs no set-up. */
+    int64_t prof_next;
+    struct vm_allocprof *prof;
 };
+
+/* allocprof.c: record a sampled allocation (obj may be NULL: out of memory). */
+void vm_allocprof_sample(vm_state *V, void *obj, size_t size, const gc_type *t, const char *what);
+void vm_allocprof_free(vm_state *V);
+
+/* Every allocation of the VM goes through here: gc_mallocgc plus the
+ * profiler's counter check (one subtract and branch, as Go's mallocgc does
+ * with MemProfileRate). what names the object kind in the profile; the
+ * site is the running frame's instruction, saved (savepc) before every
+ * safepoint. */
+static inline void *vm_alloc(vm_state *V, const char *what, size_t size, const gc_type *t,
+                             bool needzero)
+{
+    void *o = gc_mallocgc(V->gcp, size, t, needzero);
+#if defined(__GNUC__)
+    if (__builtin_expect((V->prof_next -= (int64_t)size) < 0, 0))
+#else
+    if ((V->prof_next -= (int64_t)size) < 0)
+#endif
+        vm_allocprof_sample(V, o, size, t, what);
+    return o;
+}
 
 int vm_execute(vm_state *V);            /* interp.c: 0, -1 error, 1 exit */
 /* Make the stack hold need slots, rebasing the frames; 0 or -1. Under
