@@ -140,7 +140,9 @@ static bool is_object(ctx *c, vm_value v)
 
 /* Calls builtin b as CALLB would: the argument slots are roots while it
  * runs (here on the VM's temporary roots); a reference result stays
- * rooted until the test's VM is freed. Returns the body's status. */
+ * rooted until the test's VM is freed. Returns the body's status. args[0]
+ * is read afterwards even when the body returns nothing, so result slots
+ * start zeroed. */
 static int call(ctx *c, int b, vm_value *args, int n, const int32_t *types)
 {
     static const int32_t none[1] = {0};
@@ -505,14 +507,14 @@ static void test_str_containers(void)
     nest->data[0].p = ints;
     expect_str(&c, (vm_value){.p = nest}, R_AAINT, "[[1, -2], nil]");
     /* Maps in insertion order, quoted string keys. */
-    vm_value mk[1] = {{0}}; /* a result slot: call() reads it after a body that returns nothing */
+    vm_value mk[1] = {{0}};
     CALL_OK(&c, STD_B_make, mk, 0, T1(R_MSI));
     vm_map *m = mk[0].p;
     vm_map_set(c.V, m, S(&c, "z"), I(1));
     vm_map_set(c.V, m, S(&c, "a"), I(2));
     vm_map_set(c.V, m, S(&c, "m"), I(3));
     expect_str(&c, mk[0], R_MSI, "{\"z\": 1, \"a\": 2, \"m\": 3}");
-    vm_value mb[1] = {{0}}; /* a result slot: call() reads it after a body that returns nothing */
+    vm_value mb[1] = {{0}};
     CALL_OK(&c, STD_B_make, mb, 0, T1(R_MBI));
     vm_map_set(c.V, mb[0].p, I(1), I(10));
     vm_map_set(c.V, mb[0].p, I(0), I(20));
@@ -787,7 +789,7 @@ static void test_maps_basic(void)
 {
     ctx c;
     ctx_open(&c);
-    vm_value mk[1] = {{0}}; /* a result slot: call() reads it after a body that returns nothing */
+    vm_value mk[1] = {{0}};
     CALL_OK(&c, STD_B_make, mk, 0, T1(R_MIS));
     vm_value m = mk[0];
     CU_ASSERT_EQUAL(((vm_map *)m.p)->count, 0);
@@ -828,7 +830,7 @@ static void test_maps_basic(void)
     CALL_OK(&c, STD_B_len, ln, 1, T1(R_MSI));
     CU_ASSERT_EQUAL(ln[0].i, 0);
     /* Bool keys. */
-    vm_value mb[1] = {{0}}; /* a result slot: call() reads it after a body that returns nothing */
+    vm_value mb[1] = {{0}};
     CALL_OK(&c, STD_B_make, mb, 0, T1(R_MBI));
     vm_map_set(c.V, mb[0].p, I(0), I(1));
     vm_map_set(c.V, mb[0].p, I(1), I(2));
@@ -895,7 +897,7 @@ static void test_map_growth_and_deletes(void)
                 calloc(N, sizeof(int64_t))};
     for (int64_t k = 0; k < N; k++)
         md.slot[k] = -1;
-    vm_value mk[1] = {{0}}; /* a result slot: call() reads it after a body that returns nothing */
+    vm_value mk[1] = {{0}};
     CALL_OK(&c, STD_B_make, mk, 0, T1(R_MSI));
     vm_map *m = mk[0].p;
     gc_handle *kh = gc_handle_new(vm_heap(c.V), NULL);
@@ -990,7 +992,7 @@ static void test_map_growth_and_deletes(void)
 static void expect_entry_pointers(ctx *c, int32_t rtype, const size_t *want_first, size_t nwant,
                                   size_t per_entry)
 {
-    vm_value mk[1] = {{0}}; /* a result slot: call() reads it after a body that returns nothing */
+    vm_value mk[1] = {{0}};
     CU_ASSERT_EQUAL_FATAL(call(c, STD_B_make, mk, 0, T1(rtype)), 0);
     vm_map *m = mk[0].p;
     const vm_rtype *rt = &c->p->rtypes[rtype];
@@ -1039,11 +1041,11 @@ static void test_map_storage_pointer_maps(void)
     expect_entry_pointers(&c, R_MBI, NULL, 0, 0);
     /* So an int that equals an object's address keeps nothing alive in a
      * map[int]int, while a map[int]Node keeps its values. */
-    vm_value mk[1] = {{0}}; /* a result slot: call() reads it after a body that returns nothing */
+    vm_value mk[1] = {{0}};
     CALL_OK(&c, STD_B_make, mk, 0, T1(R_MII));
     void *victim = vm_string_new(c.V, "victim", 6);
     vm_map_set(c.V, mk[0].p, I((int64_t)(intptr_t)victim), I((int64_t)(intptr_t)victim));
-    vm_value mn[1] = {{0}}; /* a result slot: call() reads it after a body that returns nothing */
+    vm_value mn[1] = {{0}};
     CALL_OK(&c, STD_B_make, mn, 0, T1(R_MIN));
     void *kept = gc_mallocgc(vm_gcp(c.V), c.p->structs[0].gctype.size, &c.p->structs[0].gctype, true);
     vm_root_push(c.V, kept); /* while the map's storage is allocated */
@@ -1211,7 +1213,7 @@ static void test_process(void)
     CALL_OK(&c, STD_B_clock, t1, 0, NULL);
     CALL_OK(&c, STD_B_clock, t2, 0, NULL);
     CU_ASSERT(t1[0].f > 0 && t2[0].f >= t1[0].f);
-    vm_value a[1] = {{0}}; /* a result slot: call() reads it after a body that returns nothing */
+    vm_value a[1] = {{0}};
     CALL_OK(&c, STD_B_args, a, 0, NULL);
     CU_ASSERT(shows(&c, a[0], R_ASTR, "[]"));
     vm_value e[1] = {I(3)};
@@ -1233,14 +1235,14 @@ static void test_gc_builtins(void)
     ctx_open(&c);
     gc_stats before, after;
     gc_read_stats(vm_heap(c.V), &before);
-    vm_value g[1] = {{0}}; /* a result slot: call() reads it after a body that returns nothing */
+    vm_value g[1] = {{0}};
     CALL_OK(&c, STD_B_gc, g, 0, NULL);
     gc_read_stats(vm_heap(c.V), &after);
     CU_ASSERT(after.num_gc >= before.num_gc + 1);
     CU_ASSERT(after.num_forced_gc >= before.num_forced_gc + 1);
     for (int j = 0; j < 100; j++)
         S(&c, "some live data");
-    vm_value s[1] = {{0}}; /* a result slot: call() reads it after a body that returns nothing */
+    vm_value s[1] = {{0}};
     gc_read_stats(vm_heap(c.V), &before);
     CALL_OK(&c, STD_B_gc_stats, s, 0, NULL);
     const int64_t *f = s[0].p;
