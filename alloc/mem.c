@@ -30,7 +30,12 @@ void *gc_sys_reserve(size_t n, size_t align)
 
 int gc_sys_map(void *p, size_t n)
 {
-    return mprotect(p, n, PROT_READ | PROT_WRITE) == 0 ? 0 : -1;
+    if (mprotect(p, n, PROT_READ | PROT_WRITE) != 0)
+        return -1;
+#ifdef MADV_HUGEPAGE
+    (void)madvise(p, n, MADV_HUGEPAGE);
+#endif
+    return 0;
 }
 
 void gc_sys_unused(void *p, size_t n)
