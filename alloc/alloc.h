@@ -65,6 +65,9 @@ void gc_options_default(gc_options *o);
  * B/KiB/MiB/GiB/TiB suffix) and TOYDEBUG. Returns 0, or -1 and fills err
  * when a variable cannot be parsed (o is then unchanged). */
 int gc_options_from_env(gc_options *o, char *err, size_t errlen);
+/* The same with the TOYDEBUG list given instead of read: a host with keys
+ * of its own in TOYDEBUG strips them and passes the rest (NULL = none). */
+int gc_options_from_env_debug(gc_options *o, const char *debug, char *err, size_t errlen);
 /* Parse a TOYDEBUG-style list into d. Returns 0, or -1 and fills err. */
 int gc_parse_debug(gc_debug *d, const char *s, char *err, size_t errlen);
 

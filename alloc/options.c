@@ -130,13 +130,21 @@ static int parseLimit(const char *v, int64_t *out, char *err, size_t errlen)
 
 int gc_options_from_env(gc_options *o, char *err, size_t errlen)
 {
+    return gc_options_from_env_debug(o, getenv("TOYDEBUG"), err, errlen);
+}
+
+/* TOYDEBUG is shared with the host (the VM has keys of its own, such as
+ * movestack): a host takes its keys out and hands alloc the rest here, so
+ * alloc keeps rejecting every key nobody owns. */
+int gc_options_from_env_debug(gc_options *o, const char *debug, char *err, size_t errlen)
+{
     gc_options tmp = *o;
     const char *v;
     if ((v = getenv("TOYGC")) != NULL && parseGC(v, &tmp.gc_percent, err, errlen) != 0)
         return -1;
     if ((v = getenv("TOYMEMLIMIT")) != NULL && parseLimit(v, &tmp.memory_limit, err, errlen) != 0)
         return -1;
-    if ((v = getenv("TOYDEBUG")) != NULL && gc_parse_debug(&tmp.debug, v, err, errlen) != 0)
+    if (debug && gc_parse_debug(&tmp.debug, debug, err, errlen) != 0)
         return -1;
     *o = tmp;
     return 0;

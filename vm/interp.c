@@ -51,7 +51,7 @@ int vm_execute(vm_state *V)
     vm_value *const G = V->globals;
     const vm_program *const prog = V->prog;
     int64_t steps = V->steps;
-    vm_value *stack_end = V->stack + V->stacksize; /* reloaded when the stack grows */
+    vm_value *stack_end = V->stack_last; /* reloaded when the stack grows or moves */
     vm_instr i;
     const vm_fn *callee;
     vm_closure *ncl;
@@ -379,13 +379,13 @@ int vm_execute(vm_state *V)
         /* The callee's window starts at the caller's R[A]. */
         vm_value *nb = base + VM_A(i);
         savepc();
-        if (unlikely(nb + callee->nregs > stack_end)) {
+        if (unlikely(nb + callee->nregs > stack_end)) { /* or movestack */
             size_t off = (size_t)(nb - V->stack);
             if (vm_grow_stack(V, off + (size_t)callee->nregs) != 0)
                 goto error;
             base = fr->base;
             nb = V->stack + off;
-            stack_end = V->stack + V->stacksize;
+            stack_end = V->stack_last;
         }
         if (unlikely(fr + 1 == frames_end)) {
             if (vm_grow_frames(V) != 0)

@@ -41,7 +41,7 @@ static void usage(FILE *out)
           "       toy disasm FILE          print bytecode and stack maps\n"
           "       toy --help | --version\n"
           "environment: TOYGC=percent|off, TOYMEMLIMIT=bytes[KiB|MiB|GiB],\n"
-          "             TOYDEBUG=gctrace=1,gccheckmark=1,clobberfree=1,gcstress=1\n",
+          "             TOYDEBUG=gctrace=1,gccheckmark=1,clobberfree=1,gcstress=1,movestack=1\n",
           out);
 }
 
@@ -84,7 +84,7 @@ static int cmd_run(const char *path, int argc, char **argv)
     vm_options o;
     vm_options_default(&o);
     char err[256];
-    if (gc_options_from_env(&o.gc, err, sizeof err) != 0) {
+    if (vm_options_from_env(&o, err, sizeof err) != 0) {
         fprintf(stderr, "toy: %s\n", err);
         vm_program_free(p);
         return EXIT_USAGE;

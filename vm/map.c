@@ -9,6 +9,21 @@
  * that map[int]int entries are noscan too. Deletion leaves a tombstone
  * (hash = VM_MAP_TOMBSTONE, key and value cleared so they keep nothing
  * alive); growth compacts. Linear probing.
+ *
+ * Iteration (for k, v in m; stdlib's keys) may run while the loop body
+ * inserts and deletes, so its cursor cannot be a position: a compaction
+ * shifts every entry behind a tombstone. Each entry carries its insertion
+ * number (seq, from m->nextseq, never reused, kept by compaction), so
+ * seqs increase along entries[] and the cursor is "the seq after the last
+ * entry produced". The guarantee (Go's, made deterministic): every entry
+ * present when the loop starts and not deleted before it is reached is
+ * produced exactly once, in insertion order; entries inserted during the
+ * loop are produced too, after the older ones (so a body that always
+ * inserts never ends); a key deleted and re-inserted is a new entry. To
+ * find the position of a cursor in O(1), m->hint remembers where the last
+ * call stopped; it is checked against the seqs (so it is never trusted),
+ * and a miss (a compaction, a nested loop over the same map) falls back to
+ * a binary search. The cost: 8 bytes per entry and one store per insert.
  */
 #include "vm/vmint.h"
 
@@ -141,6 +156,7 @@ int vm_map_set(vm_state *V, vm_map *m, vm_value key, vm_value val)
     m->entries[e].hash = h;
     m->entries[e].key = key;
     m->entries[e].val = val;
+    m->entries[e].seq = m->nextseq++;
     m->count++;
     index_insert(m, h, e);
     return 0;
@@ -159,18 +175,39 @@ bool vm_map_delete(vm_map *m, vm_value key)
     return true;
 }
 
-bool vm_map_next(const vm_map *m, int64_t *cursor, vm_value *key, vm_value *val)
+bool vm_map_next(const vm_map *cm, int64_t *cursor, vm_value *key, vm_value *val)
 {
-    if (!m)
+    if (!cm)
         return false;
-    for (int64_t j = *cursor < 0 ? 0 : *cursor; j < m->used; j++) {
-        if (m->entries[j].hash == VM_MAP_TOMBSTONE)
+    /* The hint is a cache (C++'s mutable), not part of the map's value;
+     * maps live in the heap, never in const storage. */
+    vm_map *m = (vm_map *)cm;
+    const vm_mapentry *ent = m->entries;
+    int64_t c = *cursor, used = m->used, j = m->hint;
+    /* j is the first position whose seq is >= c, by the hint when it fits
+     * (seqs increase along entries[]), else by binary search. */
+    if (c <= 0) {
+        j = 0;
+    } else if (j > used || (j > 0 && ent[j - 1].seq >= c) || (j < used && ent[j].seq < c)) {
+        int64_t lo = 0, hi = used;
+        while (lo < hi) {
+            int64_t mid = lo + (hi - lo) / 2;
+            if (ent[mid].seq < c)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        j = lo;
+    }
+    for (; j < used; j++) {
+        if (ent[j].hash == VM_MAP_TOMBSTONE)
             continue;
-        *key = m->entries[j].key;
-        *val = m->entries[j].val;
-        *cursor = j + 1;
+        *key = ent[j].key;
+        *val = ent[j].val;
+        *cursor = ent[j].seq + 1;
+        m->hint = j + 1;
         return true;
     }
-    *cursor = m->used;
+    m->hint = used;
     return false;
 }

@@ -10,8 +10,8 @@
 
 static const uint8_t mask_word2 = 0x4;  /* {len, cap, data, elemref}: data */
 static const uint8_t mask_one = 0x1;
-static const uint8_t mask_map = 0x30;   /* {count, used, cap, flags, index, entries} */
-static const uint8_t mask_keyref = 0x2; /* {hash, key, val} */
+static const uint8_t mask_map = 0x30;   /* {count, used, cap, flags, index, entries, nextseq, hint} */
+static const uint8_t mask_keyref = 0x2; /* {hash, key, val, seq} */
 static const uint8_t mask_valref = 0x4;
 static const uint8_t mask_bothref = 0x6;
 

@@ -12,10 +12,10 @@
  *   struct   one word per field, gc_type derived from the field kinds
  *   closure  {fn, cells[n]}: fn is a non-heap pointer (not in the map)
  *   cell     one word; vm_gct_refcell when it holds a reference, else noscan
- *   map      see map.c: header {count, used, cap, flags, index, entries};
+ *   map      see map.c: header {count, used, cap, flags, index, entries, nextseq, hint};
  *            count is the first word, as an array's len, so LEN serves both
- *            with a noscan index of int32 and entries {hash, key, value}
- *            typed from K and V (four static gc_types).
+ *            with a noscan index of int32 and entries {hash, key, value, seq}
+ *            typed from K and V (four static gc_types); seq per entry.
  */
 #ifndef VM_OBJECT_H
 #define VM_OBJECT_H
@@ -58,6 +58,7 @@ typedef struct vm_mapentry {
     uint64_t hash; /* VM_MAP_TOMBSTONE when deleted */
     vm_value key;
     vm_value val;
+    int64_t seq;   /* insertion number, kept by compaction: iteration cursors */
 } vm_mapentry;
 
 typedef struct vm_map {
@@ -67,6 +68,8 @@ typedef struct vm_map {
     int64_t flags; /* key kind | VM_MAP_VALREF */
     int32_t *index; /* noscan: entry number + 1, 0 = empty */
     vm_mapentry *entries;
+    int64_t nextseq; /* the seq of the next insertion (never reused) */
+    int64_t hint;    /* vm_map_next: the position it found last, plus one */
 } vm_map;
 
 #define VM_MAP_VALREF 4
@@ -106,7 +109,10 @@ int vm_map_set(vm_state *V, vm_map *m, vm_value key, vm_value val); /* 0 or -1 (
 bool vm_map_has(const vm_map *m, vm_value key);
 bool vm_map_delete(vm_map *m, vm_value key);
 /* Iteration in insertion order: start with *cursor = 0; returns false at
- * the end. Entries inserted during iteration are visited too. */
+ * the end. The cursor is an insertion number, not a position, so inserts
+ * and deletes between calls (and the compactions they cause) are safe:
+ * every entry present at the start and not deleted before it is reached
+ * comes exactly once, and entries inserted meanwhile come too (at the end). */
 bool vm_map_next(const vm_map *m, int64_t *cursor, vm_value *key, vm_value *val);
 
 /* format.c: values as print shows them. */

@@ -8,6 +8,16 @@
  * saved in it (Go's scanframeworker with our per-pc maps). A frame below
  * the top is scanned only up to the next frame's base: the rest of its
  * window belongs to the callee.
+ *
+ * TOYDEBUG=movestack=1 is Lua's HARDSTACKTESTS (condmovestack) with Go's
+ * stackPoisonCopy/stackFaultOnFree: every call moves the value stack to a
+ * fresh block and poisons the old one (ASan-poisoned under make sanitize,
+ * where a stale access is reported on the spot; filled with STACK_POISON
+ * otherwise, which faults as a pointer and shows as a wrong value), kept
+ * from reuse for the next few moves, so a C pointer into the stack held
+ * across a call shows up instead of reading a stale copy. To keep deep
+ * recursion affordable, a stack holding more than MOVE_EVERY_CALL_SLOTS
+ * live slots moves once per (live slots / MOVE_EVERY_CALL_SLOTS) calls.
  */
 #include "vm/vmint.h"
 
@@ -15,11 +25,98 @@
 #include <stdlib.h>
 #include <string.h>
 
+#if defined(__SANITIZE_ADDRESS__)
+#define VM_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define VM_ASAN 1
+#endif
+#endif
+#ifndef VM_ASAN
+#define VM_ASAN 0
+#endif
+#if VM_ASAN
+#include <sanitizer/asan_interface.h>
+#else
+#define ASAN_POISON_MEMORY_REGION(p, n) ((void)(p), (void)(n))
+#define ASAN_UNPOISON_MEMORY_REGION(p, n) ((void)(p), (void)(n))
+#endif
+
+enum { MOVE_EVERY_CALL_SLOTS = 4096 };
+/* What a fresh slot under movestack holds until it is written: as a
+ * pointer it is non-canonical on x86-64 and AArch64, so it faults. */
+#define STACK_POISON 0xdbdbdbdbdbdbdbdbull
+
 void vm_options_default(vm_options *o)
 {
     memset(o, 0, sizeof *o);
     gc_options_default(&o->gc);
     o->max_depth = VM_DEFAULT_MAX_DEPTH;
+}
+
+/* The VM's TOYDEBUG keys; everything else goes on to alloc. */
+static int take_debug_key(const char *item, size_t len, vm_options *o, char *err, size_t errlen)
+{
+    static const char key[] = "movestack";
+    size_t klen = sizeof key - 1;
+    if (len < klen || memcmp(item, key, klen) != 0 || (len > klen && item[klen] != '='))
+        return 0;
+    long val = 0;
+    size_t vlen = len > klen ? len - klen - 1 : 0;
+    bool ok = vlen > 0 && vlen <= 9;
+    for (size_t j = 0; ok && j < vlen; j++) {
+        char c = item[klen + 1 + j];
+        ok = c >= '0' && c <= '9';
+        val = val * 10 + (c - '0');
+    }
+    if (!ok) {
+        if (err && errlen)
+            snprintf(err, errlen, "TOYDEBUG: %.*s: expected movestack=0 or movestack=1", (int)len, item);
+        return -1;
+    }
+    o->movestack = val != 0;
+    return 1;
+}
+
+int vm_options_from_env(vm_options *o, char *err, size_t errlen)
+{
+    vm_options tmp = *o;
+    const char *dbg = getenv("TOYDEBUG");
+    char *rest = NULL;
+    if (dbg) {
+        rest = malloc(strlen(dbg) + 1);
+        if (!rest) {
+            if (err && errlen)
+                snprintf(err, errlen, "out of memory");
+            return -1;
+        }
+        size_t r = 0;
+        for (const char *p = dbg; *p;) {
+            const char *end = strchr(p, ',');
+            size_t len = end ? (size_t)(end - p) : strlen(p);
+            int took = len ? take_debug_key(p, len, &tmp, err, errlen) : 1;
+            if (took < 0) {
+                free(rest);
+                return -1;
+            }
+            if (!took) {
+                if (r)
+                    rest[r++] = ',';
+                memcpy(rest + r, p, len);
+                r += len;
+            }
+            p += len;
+            if (*p == ',')
+                p++;
+        }
+        rest[r] = '\0';
+    }
+    int rc = gc_options_from_env_debug(&tmp.gc, rest, err, errlen);
+    free(rest);
+    if (rc != 0)
+        return -1;
+    *o = tmp;
+    return 0;
 }
 
 static void vm_roots(gc_marker *m, void *ud)
@@ -67,6 +164,7 @@ vm_state *vm_new(vm_program *p, const vm_options *o, char *err, size_t errlen)
     V->out = o->out ? o->out : stdout;
     V->err = o->err ? o->err : stderr;
     V->ud = o->ud;
+    V->movestack = o->movestack;
     V->max_depth = o->max_depth > 0 ? o->max_depth : VM_DEFAULT_MAX_DEPTH;
     V->limited = o->step_limit > 0;
     V->steps = V->limited ? o->step_limit : INT64_MAX;
@@ -144,10 +242,85 @@ void vm_free(vm_state *V)
     free(V->fns);
     free(V->kmasks);
     free(V->globals);
-    free(V->stack);
+    if (V->movestack) {
+        free(V->stackblock);
+        for (int q = 0; q < V->nquarantine; q++) {
+            ASAN_UNPOISON_MEMORY_REGION(V->quarantine[q].p, V->quarantine[q].bytes);
+            free(V->quarantine[q].p);
+        }
+    } else {
+        free(V->stack);
+    }
     free(V->frames);
     free(V->roots);
     free(V);
+}
+
+/* movestack: the old block is poisoned (ASan's interface where there is
+ * one, the pattern otherwise) and kept from malloc for the next few moves,
+ * so that its addresses are not the new stack's. */
+static void stack_retire(vm_state *V, void *block, vm_value *old, size_t used)
+{
+#if VM_ASAN
+    (void)old, (void)used;
+    ASAN_POISON_MEMORY_REGION(block, V->stackbytes);
+#else
+    for (size_t j = 0; j < used; j++)
+        old[j].i = (int64_t)STACK_POISON;
+#endif
+    int cap = (int)(sizeof V->quarantine / sizeof V->quarantine[0]);
+    if (V->nquarantine == cap) {
+        ASAN_UNPOISON_MEMORY_REGION(V->quarantine[0].p, V->quarantine[0].bytes);
+        free(V->quarantine[0].p);
+        memmove(V->quarantine, V->quarantine + 1, (size_t)(cap - 1) * sizeof V->quarantine[0]);
+        V->nquarantine--;
+    }
+    V->quarantine[V->nquarantine].p = block;
+    V->quarantine[V->nquarantine].bytes = V->stackbytes;
+    V->nquarantine++;
+}
+
+/* movestack: copy the live part of the stack (up to the end of the top
+ * frame's window) to a fresh block of n slots. The stack starts a varying
+ * number of slots into its block, so that even a block malloc hands out
+ * again puts every slot at a new address. */
+static int move_stack(vm_state *V, size_t n)
+{
+    size_t used = 0;
+    if (V->nframes > 0 && V->stack) {
+        const vm_frame *top = &V->frames[V->nframes - 1];
+        used = (size_t)(top->base - V->stack) + (size_t)top->fn->nregs;
+        if (used > V->stacksize)
+            used = V->stacksize;
+    }
+    if (n == V->stacksize && used > MOVE_EVERY_CALL_SLOTS &&
+        ++V->callssincemove * MOVE_EVERY_CALL_SLOTS < used)
+        return 0;
+    V->callssincemove = 0;
+    size_t pad = (size_t)(V->stackmoves % 8) * 3 + 1;
+    size_t bytes = (n + pad) * sizeof(vm_value);
+    vm_value *block = malloc(bytes);
+    if (!block)
+        return vm_error(V, "out of memory");
+    vm_value *s = block + pad;
+    if (used)
+        memcpy(s, V->stack, used * sizeof *s);
+    /* The callee's window: registers are never read before written. */
+    size_t poison = n - used < 256 ? n - used : 256;
+    for (size_t j = 0; j < poison; j++)
+        s[used + j].i = (int64_t)STACK_POISON;
+    if (V->stack) {
+        for (int f = 0; f < V->nframes; f++)
+            V->frames[f].base = s + (V->frames[f].base - V->stack);
+        stack_retire(V, V->stackblock, V->stack, used);
+    }
+    V->stackblock = block;
+    V->stack = s;
+    V->stacksize = n;
+    V->stackbytes = bytes;
+    V->stack_last = s;
+    V->stackmoves++;
+    return 0;
 }
 
 int vm_grow_stack(vm_state *V, size_t need)
@@ -155,6 +328,10 @@ int vm_grow_stack(vm_state *V, size_t need)
     size_t n = V->stacksize ? V->stacksize : 1024;
     while (n < need)
         n *= 2;
+    if (V->movestack)
+        return move_stack(V, n);
+    if (n == V->stacksize)
+        return 0;
     /* Not realloc: the frames' bases are rebased from the old block. */
     vm_value *s = malloc(n * sizeof *s);
     if (!s)
@@ -167,6 +344,7 @@ int vm_grow_stack(vm_state *V, size_t need)
     }
     V->stack = s;
     V->stacksize = n;
+    V->stack_last = s + n;
     return 0;
 }
 
@@ -230,7 +408,7 @@ static int call_bottom(vm_state *V, int32_t j)
     const vm_proto *f = V->prog->protos[j];
     V->nframes = 0;
     V->nroots = 0;
-    if (((size_t)f->nregs > V->stacksize && vm_grow_stack(V, (size_t)f->nregs) != 0) ||
+    if (((V->movestack || (size_t)f->nregs > V->stacksize) && vm_grow_stack(V, (size_t)f->nregs) != 0) ||
         (V->capframes == 0 && vm_grow_frames(V) != 0)) {
         fprintf(V->err, "error: %s\n", V->errmsg);
         return -1;

@@ -195,6 +195,7 @@ typedef struct vm_options {
     int64_t step_limit; /* stop after about this many back edges and calls; 0 = none */
     int max_depth;      /* frames before "stack overflow" */
     void *ud;           /* the host's or stdlib's, see vm_userdata */
+    bool movestack;     /* TOYDEBUG=movestack=1: move the value stack at every call */
 } vm_options;
 
 #define VM_DEFAULT_MAX_DEPTH 100000
@@ -205,6 +206,11 @@ enum {
 };
 
 void vm_options_default(vm_options *o);
+/* TOYGC, TOYMEMLIMIT and TOYDEBUG: the VM takes its own TOYDEBUG keys
+ * (movestack) out of the list and hands the rest to alloc
+ * (gc_options_from_env_debug), which rejects unknown keys. 0, or -1 with a
+ * message in err (o unchanged). */
+int vm_options_from_env(vm_options *o, char *err, size_t errlen);
 /* The program must outlive the VM; it is finished here if it was not.
  * NULL with a message in err when it cannot be run. */
 vm_state *vm_new(vm_program *p, const vm_options *o, char *err, size_t errlen);

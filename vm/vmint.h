@@ -34,6 +34,22 @@ struct vm_state {
      * stack maps; reallocated when a call needs more. */
     vm_value *stack;
     size_t stacksize;
+    /* A call whose window ends past this grows the stack (interp.c's one
+     * check): stack + stacksize normally; stack itself under movestack,
+     * so that every call goes through vm_grow_stack and moves it. */
+    vm_value *stack_last;
+    /* TOYDEBUG=movestack=1 (Lua's HARDSTACKTESTS): the stack moves to a
+     * fresh block wherever it may grow; each old block is poisoned and
+     * kept out of reuse for a while (quarantine). See vm.c. */
+    bool movestack;
+    void *stackblock;  /* under movestack: the malloc'd block holding stack */
+    size_t stackbytes; /* its length */
+    struct vm_oldstack {
+        void *p;
+        size_t bytes;
+    } quarantine[8];
+    int nquarantine;
+    uint64_t stackmoves, callssincemove;
     vm_frame *frames;
     /* Frames in use. The interpreter keeps its own frame pointer and
      * writes this back at every safepoint and error (savepc), which is
@@ -53,7 +69,8 @@ struct vm_state {
 };
 
 int vm_execute(vm_state *V);            /* interp.c: 0, -1 error, 1 exit */
-/* Make the stack hold need slots, rebasing the frames; 0 or -1. */
+/* Make the stack hold need slots, rebasing the frames; 0 or -1. Under
+ * movestack it also moves the stack when it is big enough already. */
 int vm_grow_stack(vm_state *V, size_t need);
 int vm_grow_frames(vm_state *V);        /* 0 or -1 (stack overflow / OOM) */
 

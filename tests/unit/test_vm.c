@@ -9,6 +9,7 @@
  * the switch-dispatch interpreter; the suite names itself after it.
  */
 #include "tests/unit/test_vm.h"
+#include "vm/vmint.h" /* stackmoves */
 
 #include <stdlib.h>
 #include <string.h>
@@ -138,7 +139,7 @@ tvm_run tvm_exec(vm_program *p, bool gcstress, int max_depth, int64_t step_limit
     o.ud = &ud;
     /* TOYDEBUG=gccheckmark=1,clobberfree=1 and friends apply to every run. */
     char envmsg[128];
-    if (gc_options_from_env(&o.gc, envmsg, sizeof envmsg) != 0)
+    if (vm_options_from_env(&o, envmsg, sizeof envmsg) != 0)
         fprintf(stderr, "TOYDEBUG: %s\n", envmsg);
     if (gcstress)
         o.gc.debug.gcstress = 1;
@@ -324,6 +325,73 @@ static void test_fib(void)
     tvm_abc(m, 6, OP_RETURN0, 0, 0, 0);
     expect_both(p, 0, "6765\n", "");
     vm_program_free(p);
+}
+
+/* TOYDEBUG=movestack=1: every call moves the stack (fib(20) makes 21891
+ * calls), the frames are rebased and the result is the same; under
+ * gcstress too, so the roots are walked on moved stacks. */
+static void test_movestack(void)
+{
+    for (int stress = 0; stress < 2; stress++) {
+        vm_program *p = tvm_program();
+        int32_t fi = fib_proto(p);
+        vm_proto *m = tvm_main(p, 2);
+        tvm_abx(m, 5, OP_LOADI, 0, 20);
+        vm_stackmap_slots(m, (uint32_t)tvm_abx(m, 5, OP_CALL, 0, fi), NULL, 0);
+        tvm_callb(p, m, 5, B_PRINT, 0, 1, INTS);
+        tvm_abc(m, 6, OP_RETURN0, 0, 0, 0);
+        char *out = NULL;
+        size_t outlen = 0;
+        FILE *f = open_memstream(&out, &outlen);
+        vm_options o;
+        vm_options_default(&o);
+        o.out = f;
+        o.movestack = true;
+        o.gc.debug.gcstress = stress;
+        vm_state *V = vm_new(p, &o, NULL, 0);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(V);
+        CU_ASSERT_EQUAL(vm_run(V, 0, NULL), 0);
+        CU_ASSERT(V->stackmoves >= 21891);
+        vm_free(V);
+        fclose(f);
+        CU_ASSERT_STRING_EQUAL(out, "6765\n");
+        free(out);
+        vm_program_free(p);
+    }
+}
+
+/* The VM takes movestack out of TOYDEBUG; alloc gets the rest and still
+ * rejects what nobody owns. */
+static void test_options_from_env(void)
+{
+    const char *saved = getenv("TOYDEBUG");
+    char *keep = saved ? strdup(saved) : NULL;
+    vm_options o;
+    char err[256];
+    vm_options_default(&o);
+    setenv("TOYDEBUG", "gcstress=1,movestack=1,,gctrace=0", 1);
+    CU_ASSERT_EQUAL(vm_options_from_env(&o, err, sizeof err), 0);
+    CU_ASSERT_TRUE(o.movestack);
+    CU_ASSERT_EQUAL(o.gc.debug.gcstress, 1);
+    setenv("TOYDEBUG", "movestack=0", 1);
+    CU_ASSERT_EQUAL(vm_options_from_env(&o, err, sizeof err), 0);
+    CU_ASSERT_FALSE(o.movestack);
+    setenv("TOYDEBUG", "movestack=yes", 1);
+    CU_ASSERT_EQUAL(vm_options_from_env(&o, err, sizeof err), -1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "movestack=yes"));
+    setenv("TOYDEBUG", "movestack", 1);
+    CU_ASSERT_EQUAL(vm_options_from_env(&o, err, sizeof err), -1);
+    setenv("TOYDEBUG", "movestack=1,bogus=1", 1);
+    CU_ASSERT_EQUAL(vm_options_from_env(&o, err, sizeof err), -1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "bogus"));
+    CU_ASSERT_FALSE(o.movestack); /* unchanged on error */
+    setenv("TOYDEBUG", "movestacks=1", 1);
+    CU_ASSERT_EQUAL(vm_options_from_env(&o, err, sizeof err), -1);
+    if (keep)
+        setenv("TOYDEBUG", keep, 1);
+    else
+        unsetenv("TOYDEBUG");
+    free(keep);
 }
 
 static void test_closures(void)
@@ -940,6 +1008,8 @@ static CU_TestInfo vm_tests[] = {
     {"verifier", test_verifier},
     {"stackmap_dedup_and_lookup", test_stackmap_dedup_and_lookup},
     {"disasm", test_disasm},
+    {"movestack", test_movestack},
+    {"options_from_env", test_options_from_env},
     CU_TEST_INFO_NULL,
 };
 
