@@ -50,19 +50,24 @@ typedef struct gc_debug {
     int gccheckmark; /* after each mark, re-walk from the roots and compare */
     int clobberfree; /* poison freed slots, check the poison on reuse */
     int gcstress;    /* a full collection at every allocation */
+    int failmap;     /* N > 0: the heap's N-th OS memory request (reserve,
+                        commit, metadata mapping) fails, once (gc_stats.sys_requests counts them) */
 } gc_debug;
 
 typedef struct gc_options {
     int gc_percent;       /* GOGC: heap goal = live * (1 + pct/100); < 0 = off */
     int64_t memory_limit; /* GOMEMLIMIT: soft limit in bytes; 0 = none */
+    int64_t hard_limit;   /* TOYHARDLIMIT: heap bytes obtained from the OS (heap_sys) never
+                             exceed it; past it an allocation runs a full collection and, if
+                             that frees no room, returns NULL. 0 = none */
     gc_debug debug;
     FILE *trace;          /* where gctrace and diagnostics go; NULL = stderr */
 } gc_options;
 
 /* Defaults: gc_percent 100, no limit, no debug switches. */
 void gc_options_default(gc_options *o);
-/* Apply TOYGC (a percentage or "off"), TOYMEMLIMIT (bytes with an optional
- * B/KiB/MiB/GiB/TiB suffix) and TOYDEBUG. Returns 0, or -1 and fills err
+/* Apply TOYGC (a percentage or "off"), TOYMEMLIMIT and TOYHARDLIMIT (bytes
+ * with an optional B/KiB/MiB/GiB/TiB suffix, or "off") and TOYDEBUG. Returns 0, or -1 and fills err
  * when a variable cannot be parsed (o is then unchanged). */
 int gc_options_from_env(gc_options *o, char *err, size_t errlen);
 /* The same with the TOYDEBUG list given instead of read: a host with keys
@@ -117,6 +122,10 @@ void gc_collect(gc_heap *h);
  * Noscan objects under 16 bytes share 16-byte tiny blocks: for them the
  * block is the object (it lives and dies as one). */
 void *gc_find_object(gc_heap *h, const void *p);
+/* Is p inside an allocated object not known to be dead? While the object's
+ * span is unswept, the last completed mark decides (an unmarked object is
+ * garbage awaiting its sweep); otherwise it is gc_find_object(h, p) != NULL. */
+bool gc_is_live(gc_heap *h, const void *p);
 /* The checkmark walk on demand: re-mark everything reachable from the roots
  * and check every reachable object is allocated and every pointer slot
  * points to an allocated object or is NULL. Returns the number of problems
@@ -201,6 +210,7 @@ typedef struct gc_stats {
     uint64_t last_gc_ns;     /* monotonic time of the last cycle's end */
     uint64_t pause_ns[GC_MAX_PAUSES]; /* circular, as MemStats.PauseNs */
     uint64_t num_mutators;
+    uint64_t sys_requests;   /* OS memory requests made for the heap (what TOYDEBUG=failmap=N counts) */
     gc_class_stats by_size[GC_NUM_SIZE_CLASSES]; /* [0]: large objects (size 0) */
 } gc_stats;
 

@@ -68,3 +68,34 @@ test-sizeclasses: $(BUILD)/mksizeclasses $(BUILD)/tests/unit/test_sizeclasses
 	SIZECLASSES_CHECKED_IN=alloc/sizeclasses.c \
 	SIZECLASSES_GENERATOR=$(BUILD)/mksizeclasses \
 	  $(BUILD)/tests/unit/test_sizeclasses
+
+# --- reliability (branch allocrel): out-of-memory sweeps and ASan poisoning.
+SUITES += oom asan
+.PHONY: test-oom test-asan
+
+$(BUILD)/tests/test-oom: $(BUILD)/tests/unit/test_oom.o $(ALLOC_UNIT_MAIN) $(BUILD)/liballoc.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(CUNIT_LIBS) $(LDLIBS)
+
+# Every OS request of a fixed workload failed in turn (TOYDEBUG failmap),
+# hard limits of 1..24 MiB, gc_is_live.
+test-oom: $(BUILD)/tests/test-oom
+	$(BUILD)/tests/test-oom
+
+$(BUILD)/tests/test-asan: $(BUILD)/tests/unit/test_asan.o $(ALLOC_UNIT_MAIN) $(BUILD)/liballoc.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(CUNIT_LIBS) $(LDLIBS)
+
+# Seeded heap bugs (use after free, past the requested size, never
+# allocated) must each draw ASan's use-after-poison report; a note and
+# "asan: 0 passed, 0 failed" outside `make sanitize`.
+test-asan: $(BUILD)/tests/test-asan
+	$(BUILD)/tests/test-asan
+
+# toy programs under TOYHARDLIMIT: running out is `error: out of memory`
+# with the stack trace and exit 2; a program whose garbage fits completes.
+SUITES += toy-oom
+.PHONY: test-toy-oom
+TOY_OOM_TESTS := $(wildcard tests/toy/oom/*.toy)
+test-toy-oom: $(BUILD)/toy
+	TOYHARDLIMIT=16MiB lua5.4 tests/toy/run.lua --name toy-oom --cmd "$(BUILD)/toy run" $(TOY_OOM_TESTS)

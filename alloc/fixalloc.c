@@ -8,9 +8,10 @@
 
 enum { FIXALLOC_CHUNK = 64 * 1024 };
 
-void gc_fixalloc_init(fixalloc *f, size_t size)
+void gc_fixalloc_init(fixalloc *f, gc_heap *h, size_t size)
 {
     memset(f, 0, sizeof *f);
+    f->heap = h;
     f->size = (size + 15) & ~(size_t)15;
 }
 
@@ -23,7 +24,7 @@ void *gc_fixalloc_alloc(fixalloc *f)
         memset(p, 0, f->size);
     } else {
         if (f->nchunk < f->size) {
-            uint8_t *c = gc_sys_alloc(FIXALLOC_CHUNK);
+            uint8_t *c = gc_sys_alloc(f->heap, FIXALLOC_CHUNK);
             if (!c)
                 return NULL;
             /* The first 16 bytes of a chunk link the chunk list. */

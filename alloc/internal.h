@@ -25,6 +25,26 @@
 #include "alloc/alloc.h"
 #include "alloc/sizeclasses.h"
 
+/* AddressSanitizer: alloc poisons what it has not handed out (free slots,
+ * free pages, span tails, noscan slack) so that a use of a freed toy object
+ * is reported as a use-after-poison. Compiled out in other builds. */
+#if defined(__SANITIZE_ADDRESS__)
+#define GC_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define GC_ASAN 1
+#endif
+#endif
+#ifdef GC_ASAN
+#include <sanitizer/asan_interface.h>
+#define asan_poison(p, n) __asan_poison_memory_region((const volatile void *)(p), (size_t)(n))
+#define asan_unpoison(p, n) __asan_unpoison_memory_region((const volatile void *)(p), (size_t)(n))
+#else
+#define GC_ASAN 0
+#define asan_poison(p, n) ((void)(p), (void)(n))
+#define asan_unpoison(p, n) ((void)(p), (void)(n))
+#endif
+
 #define LIKELY(x) __builtin_expect(!!(x), 1)
 #define UNLIKELY(x) __builtin_expect(!!(x), 0)
 
@@ -144,13 +164,17 @@ static inline uintptr_t nextFreeFast(mspan *s)
 }
 
 /* ---- OS memory and fixed-size metadata pools (mem.c, fixalloc.c) ---- */
-void *gc_sys_reserve(size_t n, size_t align);   /* PROT_NONE, aligned */
-int gc_sys_map(void *p, size_t n);              /* reserved -> ready */
+/* The requests that can fail take the heap they serve (NULL: the heap
+ * record itself, the mark queue): each counts as one OS request in
+ * h->sysRequests, and TOYDEBUG=failmap=N makes the N-th fail. */
+void *gc_sys_reserve(gc_heap *h, size_t n, size_t align); /* PROT_NONE, aligned */
+int gc_sys_map(gc_heap *h, void *p, size_t n);            /* reserved -> ready */
 void gc_sys_unused(void *p, size_t n);          /* give pages back, keep the mapping */
 void gc_sys_free(void *p, size_t n);
-void *gc_sys_alloc(size_t n);                   /* zeroed metadata memory */
+void *gc_sys_alloc(gc_heap *h, size_t n);       /* zeroed metadata memory */
 
 typedef struct fixalloc {
+    gc_heap *heap;     /* whose OS requests the chunks count as */
     size_t size;
     void *freelist;
     uint8_t *chunk;
@@ -159,7 +183,7 @@ typedef struct fixalloc {
     size_t inuse;
     size_t sys;
 } fixalloc;
-void gc_fixalloc_init(fixalloc *f, size_t size);
+void gc_fixalloc_init(fixalloc *f, gc_heap *h, size_t size);
 void *gc_fixalloc_alloc(fixalloc *f);   /* zeroed; NULL when the OS says no */
 void gc_fixalloc_free(fixalloc *f, void *p);
 void gc_fixalloc_destroy(fixalloc *f);
@@ -258,6 +282,7 @@ struct gc_heap {
      * GC_MAX_ALLOC). Beyond it the heap could only hand out address space,
      * at 1 byte of span table per KiB, so such requests fail fast. */
     size_t maxAlloc;
+    uint64_t sysRequests;        /* OS memory requests so far (what failmap counts) */
 
     /* page heap (mheap.c) */
     mspan *freelist[FREE_LISTS]; /* free runs of exactly i pages */
@@ -479,6 +504,15 @@ static inline int pacer_should_gc(const gc_heap *h)
 /* mstats.c */
 uint64_t gc_nanotime(void);
 void stats_flushSpan(gc_heap *h, mspan *s);
+
+/* asan.c: poisoning under -fsanitize=address (no-ops otherwise) */
+#if GC_ASAN
+void gc_asan_freshSpan(mspan *s);
+void gc_asan_allocated(gc_heap *h, void *obj, size_t size, const gc_type *t);
+#else
+#define gc_asan_freshSpan(s) ((void)(s))
+#define gc_asan_allocated(h, obj, size, t) ((void)(h), (void)(obj), (void)(size), (void)(t))
+#endif
 
 /* clobberfree */
 #define CLOBBER_WORD 0xdeadbeefdeadbeefULL

@@ -169,7 +169,7 @@ static ALWAYS_INLINE void *mallocgc(gc_p *p, size_t size, const gc_type *t, bool
 }
 
 /*
- * Debug modes (gcstress, clobberfree) never leave a span in the mcache:
+ * Debug modes (gcstress, clobberfree) and ASan builds never leave a span in the mcache:
  * every p->alloc[] slot stays the empty span, so the inlined fast paths
  * always fall through to the out-of-line ones below, which test p->slow.
  * That keeps the debug test off the fast path entirely.
@@ -181,6 +181,8 @@ static __attribute__((noinline)) void *mallocgcDebug(gc_p *p, size_t size, const
         gc_collect(h);
     void *x = mallocgc(p, size, t, needzero, 1);
     gc_mcache_uncacheAll(p);
+    if (x)
+        gc_asan_allocated(h, x, size, t);
     return x;
 }
 

@@ -51,7 +51,11 @@ uintptr_t gc_mcache_nextFree(gc_p *p, uint8_t spc, mspan **sp)
         gc_span_nextFreeIndex(s);
     }
     *sp = s;
-    return nextFreeFast(s);
+    uintptr_t x = nextFreeFast(s);
+    /* Under ASan every slot comes from here (gc_p.slow keeps the mcache
+     * empty): the one place a free slot becomes addressable. */
+    asan_unpoison(x, s->elemsize);
+    return x;
 }
 
 void gc_mcache_uncacheAll(gc_p *p)

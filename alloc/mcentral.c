@@ -68,6 +68,7 @@ static mspan *mcentral_grow(gc_heap *h, mcentral *c)
     gc_span_initSmall(h, s, c->spanclass);
     if (h->opts.debug.clobberfree)
         gc_clobber_fill(s->startAddr, s->limit - s->startAddr);
+    gc_asan_freshSpan(s);
     return s;
 }
 

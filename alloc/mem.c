@@ -3,13 +3,29 @@
  * mem_linux.go: reserve address space (PROT_NONE), make it ready, give pages
  * back (MADV_DONTNEED) and unmap. Departure: no Prepared state and no huge
  * page control; Linux commits lazily anyway.
+ *
+ * Failure injection (Lua's ltests.c countlimit, applied to OS requests):
+ * every reserve, commit and metadata mapping made for a heap counts in
+ * h->sysRequests, and with TOYDEBUG=failmap=N the N-th one fails as if the
+ * OS had said no, once. Unmapping and giving pages back never fail.
  */
 #include <sys/mman.h>
 
 #include "alloc/internal.h"
 
-void *gc_sys_reserve(size_t n, size_t align)
+/* One OS request for h: 1 when failmap says this one must fail. */
+static int injectFailure(gc_heap *h)
 {
+    if (!h)
+        return 0;
+    h->sysRequests++;
+    return h->opts.debug.failmap > 0 && h->sysRequests == (uint64_t)h->opts.debug.failmap;
+}
+
+void *gc_sys_reserve(gc_heap *h, size_t n, size_t align)
+{
+    if (injectFailure(h))
+        return NULL;
     if (n == 0 || n > GC_MAX_ALLOC * 2)
         return NULL;
     size_t want = n + (align > 4096 ? align : 0);
@@ -28,8 +44,10 @@ void *gc_sys_reserve(size_t n, size_t align)
     return (void *)aligned;
 }
 
-int gc_sys_map(void *p, size_t n)
+int gc_sys_map(gc_heap *h, void *p, size_t n)
 {
+    if (injectFailure(h))
+        return -1;
     if (mprotect(p, n, PROT_READ | PROT_WRITE) != 0)
         return -1;
 #ifdef MADV_HUGEPAGE
@@ -51,8 +69,10 @@ void gc_sys_free(void *p, size_t n)
         munmap(p, n);
 }
 
-void *gc_sys_alloc(size_t n)
+void *gc_sys_alloc(gc_heap *h, size_t n)
 {
+    if (injectFailure(h))
+        return NULL;
     void *p = mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     return p == MAP_FAILED ? NULL : p;
 }

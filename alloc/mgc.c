@@ -22,7 +22,7 @@
 
 gc_heap *gc_heap_new(const gc_options *o)
 {
-    gc_heap *h = gc_sys_alloc(sizeof *h);
+    gc_heap *h = gc_sys_alloc(NULL, sizeof *h);
     if (!h)
         return NULL;
     if (o)
@@ -66,7 +66,7 @@ void gc_heap_free(gc_heap *h)
 
 gc_p *gc_p_new(gc_heap *h)
 {
-    gc_p *p = gc_sys_alloc(sizeof *p);
+    gc_p *p = gc_sys_alloc(h, sizeof *p);
     if (!p)
         return NULL;
     p->heap = h;
@@ -74,7 +74,8 @@ gc_p *gc_p_new(gc_heap *h)
         p->alloc[spc] = &h->emptyspan;
     for (size_t i = 0; i < sizeof p->noscanSpc; i++)
         p->noscanSpc[i] = spanclass_make(size_to_class(i * 8), 1);
-    p->slow = (uint8_t)(h->opts.debug.gcstress || h->opts.debug.clobberfree);
+    /* ASan builds take the slow path too: it is where slots get unpoisoned. */
+    p->slow = (uint8_t)(h->opts.debug.gcstress || h->opts.debug.clobberfree || GC_ASAN);
     p->next = h->ps;
     if (h->ps)
         h->ps->prev = p;

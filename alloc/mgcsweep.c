@@ -2,7 +2,8 @@
  * mgcsweep.c: sweeping, as Go's mgcsweep.go: gc_span_sweep (sweepLocked.sweep),
  * gc_sweepone, gc_finishsweep, proportional sweep (Go's deductSweepCredit
  * and gcPaceSweeper), the reclaim before page allocation (mheap.reclaim), and
- * clobberfree's poison.
+ * clobberfree's poison, and gc_is_live (which reads the last mark while a
+ * span waits for its sweep).
  *
  * sweepgen, relative to the heap's sg (+2 per cycle): sg-2 needs sweeping,
  * sg-1 being swept, sg swept, sg+1 cached since before this sweep began,
@@ -67,10 +68,17 @@ int gc_span_sweep(gc_heap *h, mspan *s, int preserve)
     }
     unsigned nalloc = gc_span_countMarked(s);
     unsigned nfreed = s->allocCount - nalloc;
-    if (nfreed && h->opts.debug.clobberfree) {
-        for (uintptr_t i = 0; i < s->nelems; i++)
-            if (span_isAllocated(s, i) && !bit_get(s->gcmarkBits, i))
-                gc_clobber_fill(s->startAddr + i * s->elemsize, s->elemsize);
+    if (nfreed && (h->opts.debug.clobberfree || GC_ASAN)) {
+        for (uintptr_t i = 0; i < s->nelems; i++) {
+            if (span_isAllocated(s, i) && !bit_get(s->gcmarkBits, i)) {
+                uintptr_t x = s->startAddr + i * s->elemsize;
+                if (h->opts.debug.clobberfree) {
+                    asan_unpoison(x, s->elemsize); /* the object's slack was poisoned */
+                    gc_clobber_fill(x, s->elemsize);
+                }
+                asan_poison(x, s->elemsize);
+            }
+        }
     }
     uint64_t *t = s->allocBits;
     s->allocBits = s->gcmarkBits;
@@ -169,4 +177,18 @@ void gc_paceSweeper(gc_heap *h)
     if (distance < GC_PAGE_SIZE)
         distance = GC_PAGE_SIZE;
     h->sweep.pagesPerByte = (double)pages / (double)distance;
+}
+
+bool gc_is_live(gc_heap *h, const void *p)
+{
+    mspan *s = NULL;
+    uintptr_t idx = 0;
+    if (!gc_find_object(h, p) || !findObject(h, (uintptr_t)p, &s, &idx))
+        return false;
+    uint32_t sg = h->sweepgen;
+    /* Unswept (sg-2) or being swept (sg-1): allocBits still count the dead
+     * objects the last mark left unmarked; its gcmarkBits say who lives. */
+    if (s->sweepgen == sg - 2 || s->sweepgen == sg - 1)
+        return bit_get(s->gcmarkBits, idx) != 0;
+    return true;
 }

@@ -18,7 +18,9 @@ void gc_work_pushSlow(gc_heap *h, uintptr_t obj)
     if (b) {
         h->work.empty = b->next;
     } else {
-        b = gc_sys_alloc(sizeof(workbuf));
+        /* Not a failure-injection point (NULL heap): marking cannot back
+         * out half way, and Go throws here too. */
+        b = gc_sys_alloc(NULL, sizeof(workbuf));
         if (!b) {
             fprintf(h->trace, "alloc: out of memory for the mark queue\n");
             abort();

@@ -22,6 +22,14 @@
  * runs in the same scavenged state coalesce eagerly so fresh memory stays
  * known-zero; when such a merge was skipped and no run fits, one pass
  * merges every adjacent pair before the heap grows.
+ *
+ * Running out (a departure: Go throws): when the heap cannot grow, because
+ * the OS said no or because growing would pass opts.hard_limit, and no
+ * collection is running, gc_mheap_alloc runs a full collection and looks
+ * for a fitting run once more before it returns NULL (Lua's emergency GC).
+ * It does not ask the OS again: a failed request is the answer for this
+ * allocation. Under ASan, free pages are poisoned and a span's pages are
+ * unpoisoned when it is allocated.
  */
 #include "alloc/internal.h"
 
@@ -207,7 +215,7 @@ static void coalesceAll(gc_heap *h)
 static arenaRegion *newRegion(gc_heap *h, size_t bytes)
 {
     size_t size = (bytes + ARENA_BYTES - 1) & ~(ARENA_BYTES - 1);
-    void *base = gc_sys_reserve(size, ARENA_BYTES);
+    void *base = gc_sys_reserve(h, size, ARENA_BYTES);
     if (!base)
         return NULL;
     uintptr_t b = (uintptr_t)base;
@@ -226,12 +234,12 @@ static arenaRegion *newRegion(gc_heap *h, size_t bytes)
         uintptr_t ai = a >> ARENA_SHIFT;
         heapArena ***l2 = &h->arenas[ai >> ARENA_L2_BITS];
         if (!*l2) {
-            *l2 = gc_sys_alloc(sizeof(heapArena *) << ARENA_L2_BITS);
+            *l2 = gc_sys_alloc(h, sizeof(heapArena *) << ARENA_L2_BITS);
             if (!*l2)
                 goto fail;
             h->meta_sys += sizeof(heapArena *) << ARENA_L2_BITS;
         }
-        heapArena *ha = gc_sys_alloc(sizeof(heapArena));
+        heapArena *ha = gc_sys_alloc(h, sizeof(heapArena));
         if (!ha)
             goto fail;
         h->meta_sys += sizeof(heapArena);
@@ -260,13 +268,14 @@ fail:
 static int commit(gc_heap *h, arenaRegion *r, size_t bytes)
 {
     uintptr_t p = r->base + r->committed;
-    if (gc_sys_map((void *)p, bytes) != 0)
+    if (gc_sys_map(h, (void *)p, bytes) != 0)
         return -1;
     mspan *s = gc_fixalloc_alloc(&h->spanalloc);
     if (!s)
         return -1;
     r->committed += bytes;
     h->stats.heap_sys += bytes;
+    asan_poison(p, bytes);
     h->stats.heap_released += bytes; /* Go counts fresh memory as released too */
     s->startAddr = p;
     s->npages = bytes / PAGE;
@@ -277,19 +286,39 @@ static int commit(gc_heap *h, arenaRegion *r, size_t bytes)
     return 0;
 }
 
+/* Bytes the heap may still commit under the hard limit. */
+static size_t growAllowance(const gc_heap *h)
+{
+    if (h->opts.hard_limit <= 0)
+        return SIZE_MAX;
+    uint64_t lim = (uint64_t)h->opts.hard_limit;
+    return h->stats.heap_sys >= lim ? 0 : (size_t)((lim - h->stats.heap_sys) & ~(PAGE - 1));
+}
+
 static int grow(gc_heap *h, uintptr_t npages)
 {
     size_t need = npages * PAGE;
     size_t ask = (need + CHUNK_PAGES * PAGE - 1) & ~(CHUNK_PAGES * PAGE - 1);
+    size_t allow = growAllowance(h);
+    if (need > allow)
+        return -1;
+    if (ask > allow)
+        ask = allow;
     arenaRegion *r = h->regions;
     if (r && r->size - r->committed >= need) {
         if (ask > r->size - r->committed)
             ask = r->size - r->committed;
         return commit(h, r, ask);
     }
-    /* Use up the current region's tail first so no reservation is wasted. */
-    if (r && r->size > r->committed && commit(h, r, r->size - r->committed) != 0)
-        return -1;
+    /* Use up the current region's tail first so no reservation is wasted
+     * (unless the hard limit leaves no room for both). */
+    if (r && r->size > r->committed && r->size - r->committed + need <= allow) {
+        if (commit(h, r, r->size - r->committed) != 0)
+            return -1;
+        allow = growAllowance(h);
+        if (ask > allow)
+            ask = allow;
+    }
     r = newRegion(h, need);
     if (!r)
         return -1;
@@ -317,16 +346,20 @@ mspan *gc_mheap_alloc(gc_heap *h, uintptr_t npages, uint8_t spanclass)
         h->mergeDeferred = 0;
         s = freeFind(h, npages);
     }
-    if (!s) {
-        if (grow(h, npages) != 0) {
-            heap_unlock(h);
-            return NULL;
-        }
+    if (!s && grow(h, npages) == 0)
         s = freeFind(h, npages);
-        if (!s) {
-            heap_unlock(h);
-            return NULL;
-        }
+    if (!s && !h->gc_running) {
+        /* Out of memory: collect everything and look again. */
+        heap_unlock(h);
+        gc_collect(h);
+        heap_lock(h);
+        coalesceAll(h);
+        h->mergeDeferred = 0;
+        s = freeFind(h, npages);
+    }
+    if (!s) {
+        heap_unlock(h);
+        return NULL;
     }
     freeRemove(h, s);
     if (s->npages > npages) {
@@ -362,6 +395,7 @@ mspan *gc_mheap_alloc(gc_heap *h, uintptr_t npages, uint8_t spanclass)
     setSpans(h, base, npages, s);
     h->stats.heap_inuse += npages * PAGE;
     h->stats.spans_inuse++;
+    asan_unpoison(base, npages * PAGE);
     heap_unlock(h);
     return s;
 }
@@ -372,6 +406,7 @@ void gc_mheap_freeSpan(gc_heap *h, mspan *s)
     h->stats.heap_inuse -= s->npages * PAGE;
     h->stats.spans_inuse--;
     uintptr_t base = s->startAddr, npages = s->npages;
+    asan_poison(base, npages * PAGE);
     memset(s, 0, sizeof *s);
     s->startAddr = base;
     s->npages = npages;
@@ -436,16 +471,20 @@ void gc_span_walk(gc_heap *h, gc_span_fn fn, void *ud)
 
 int gc_mheap_init(gc_heap *h)
 {
-    gc_fixalloc_init(&h->spanalloc, sizeof(mspan));
-    gc_fixalloc_init(&h->regionalloc, sizeof(arenaRegion));
+    gc_fixalloc_init(&h->spanalloc, h, sizeof(mspan));
+    gc_fixalloc_init(&h->regionalloc, h, sizeof(arenaRegion));
     atomic_flag_clear(&h->lock);
     return 0;
 }
 
 void gc_mheap_destroy(gc_heap *h)
 {
-    for (arenaRegion *r = h->regions; r; r = r->next)
+    for (arenaRegion *r = h->regions; r; r = r->next) {
+        /* ASan's shadow outlives the mapping: leave none of our poison for
+         * whoever maps these addresses next. */
+        asan_unpoison(r->base, r->committed);
         gc_sys_free((void *)r->base, r->size);
+    }
     for (size_t i = 0; i < (1u << ARENA_L1_BITS); i++) {
         heapArena **l2 = h->arenas[i];
         if (!l2)

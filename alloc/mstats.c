@@ -65,4 +65,5 @@ void gc_read_stats(gc_heap *h, gc_stats *s)
     s->last_gc_ns = h->stats.last_gc_ns;
     memcpy(s->pause_ns, h->stats.pause_ns, sizeof s->pause_ns);
     s->num_mutators = h->stats.num_mutators;
+    s->sys_requests = h->sysRequests;
 }

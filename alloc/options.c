@@ -1,7 +1,8 @@
 /*
- * options.c: TOYGC, TOYMEMLIMIT and TOYDEBUG, as Go's GOGC (readGOGC),
- * GOMEMLIMIT (readGOMEMLIMIT, parseByteCount) and GODEBUG (runtime1.go
- * parsedebugvars). A bad value is an error naming the variable, the text
+ * options.c: TOYGC, TOYMEMLIMIT, TOYHARDLIMIT and TOYDEBUG, as Go's GOGC
+ * (readGOGC), GOMEMLIMIT (readGOMEMLIMIT, parseByteCount) and GODEBUG
+ * (runtime1.go parsedebugvars). TOYHARDLIMIT has no Go counterpart: it is
+ * the byte budget of Lua's test allocator (ltests.c memlimit), for OOM tests. A bad value is an error naming the variable, the text
  * and what was expected; nothing is applied unless everything parses.
  */
 #include <ctype.h>
@@ -36,6 +37,7 @@ static const struct {
     {"gccheckmark", offsetof(gc_debug, gccheckmark)},
     {"clobberfree", offsetof(gc_debug, clobberfree)},
     {"gcstress", offsetof(gc_debug, gcstress)},
+    {"failmap", offsetof(gc_debug, failmap)},
 };
 
 int gc_parse_debug(gc_debug *d, const char *s, char *err, size_t errlen)
@@ -72,7 +74,7 @@ int gc_parse_debug(gc_debug *d, const char *s, char *err, size_t errlen)
             }
             if (!found)
                 return fail(err, errlen,
-                            "TOYDEBUG: unknown setting '%.*s' (known: gctrace, gccheckmark, clobberfree, gcstress)",
+                            "TOYDEBUG: unknown setting '%.*s' (known: gctrace, gccheckmark, clobberfree, gcstress, failmap)",
                             (int)klen, p);
         }
         p += len;
@@ -98,7 +100,7 @@ static int parseGC(const char *v, int *out, char *err, size_t errlen)
     return 0;
 }
 
-static int parseLimit(const char *v, int64_t *out, char *err, size_t errlen)
+static int parseLimit(const char *var, const char *v, int64_t *out, char *err, size_t errlen)
 {
     if (strcmp(v, "off") == 0) {
         *out = 0;
@@ -107,10 +109,10 @@ static int parseLimit(const char *v, int64_t *out, char *err, size_t errlen)
     const char *p = v;
     uint64_t n = 0;
     if (!isdigit((unsigned char)*p))
-        return fail(err, errlen, "TOYMEMLIMIT=%s: expected a byte count such as 512MiB or 'off'", v);
+        return fail(err, errlen, "%s=%s: expected a byte count such as 512MiB or 'off'", var, v);
     while (isdigit((unsigned char)*p)) {
         if (n > (UINT64_MAX - 9) / 10)
-            return fail(err, errlen, "TOYMEMLIMIT=%s: too large", v);
+            return fail(err, errlen, "%s=%s: too large", var, v);
         n = n * 10 + (uint64_t)(*p++ - '0');
     }
     static const struct {
@@ -121,11 +123,11 @@ static int parseLimit(const char *v, int64_t *out, char *err, size_t errlen)
         if (strcmp(p, units[i].suffix) != 0)
             continue;
         if (n > ((uint64_t)INT64_MAX >> units[i].shift))
-            return fail(err, errlen, "TOYMEMLIMIT=%s: too large", v);
+            return fail(err, errlen, "%s=%s: too large", var, v);
         *out = (int64_t)(n << units[i].shift);
         return 0;
     }
-    return fail(err, errlen, "TOYMEMLIMIT=%s: unknown unit '%s' (use B, KiB, MiB, GiB or TiB)", v, p);
+    return fail(err, errlen, "%s=%s: unknown unit '%s' (use B, KiB, MiB, GiB or TiB)", var, v, p);
 }
 
 int gc_options_from_env(gc_options *o, char *err, size_t errlen)
@@ -142,7 +144,9 @@ int gc_options_from_env_debug(gc_options *o, const char *debug, char *err, size_
     const char *v;
     if ((v = getenv("TOYGC")) != NULL && parseGC(v, &tmp.gc_percent, err, errlen) != 0)
         return -1;
-    if ((v = getenv("TOYMEMLIMIT")) != NULL && parseLimit(v, &tmp.memory_limit, err, errlen) != 0)
+    if ((v = getenv("TOYMEMLIMIT")) != NULL && parseLimit("TOYMEMLIMIT", v, &tmp.memory_limit, err, errlen) != 0)
+        return -1;
+    if ((v = getenv("TOYHARDLIMIT")) != NULL && parseLimit("TOYHARDLIMIT", v, &tmp.hard_limit, err, errlen) != 0)
         return -1;
     if (debug && gc_parse_debug(&tmp.debug, debug, err, errlen) != 0)
         return -1;

@@ -517,7 +517,8 @@ static void test_two_heaps(void)
 
 static void test_options(void)
 {
-    gc_debug d = {0, 0, 0, 0};
+    gc_debug d;
+    memset(&d, 0, sizeof d);
     char err[200];
     CU_ASSERT_EQUAL(gc_parse_debug(&d, "gctrace=1,gccheckmark=1,,clobberfree=2,gcstress=0", err, sizeof err), 0);
     CU_ASSERT_EQUAL(d.gctrace, 1);
