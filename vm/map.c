@@ -175,6 +175,24 @@ bool vm_map_delete(vm_map *m, vm_value key)
     return true;
 }
 
+/* The first position whose seq is >= c (kept out of line: it runs once
+ * per loop, and after a compaction or a nested loop). */
+#if defined(__GNUC__)
+__attribute__((noinline))
+#endif
+static int64_t seek(const vm_mapentry *ent, int64_t used, int64_t c)
+{
+    int64_t lo = 0, hi = used;
+    while (lo < hi) {
+        int64_t mid = lo + (hi - lo) / 2;
+        if (ent[mid].seq < c)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
 bool vm_map_next(const vm_map *cm, int64_t *cursor, vm_value *key, vm_value *val)
 {
     if (!cm)
@@ -184,21 +202,11 @@ bool vm_map_next(const vm_map *cm, int64_t *cursor, vm_value *key, vm_value *val
     vm_map *m = (vm_map *)cm;
     const vm_mapentry *ent = m->entries;
     int64_t c = *cursor, used = m->used, j = m->hint;
-    /* j is the first position whose seq is >= c, by the hint when it fits
-     * (seqs increase along entries[]), else by binary search. */
-    if (c <= 0) {
-        j = 0;
-    } else if (j > used || (j > 0 && ent[j - 1].seq >= c) || (j < used && ent[j].seq < c)) {
-        int64_t lo = 0, hi = used;
-        while (lo < hi) {
-            int64_t mid = lo + (hi - lo) / 2;
-            if (ent[mid].seq < c)
-                lo = mid + 1;
-            else
-                hi = mid;
-        }
-        j = lo;
-    }
+    /* When the entry before the hint has seq c - 1, it is the one produced
+     * last, so (seqs increase along entries[]) j is the first position
+     * whose seq is >= c. */
+    if (!((uint64_t)(j - 1) < (uint64_t)used && ent[j - 1].seq == c - 1))
+        j = seek(ent, used, c);
     for (; j < used; j++) {
         if (ent[j].hash == VM_MAP_TOMBSTONE)
             continue;

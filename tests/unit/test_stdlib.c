@@ -1030,12 +1030,12 @@ static void test_map_storage_pointer_maps(void)
 {
     ctx c;
     ctx_open(&c);
-    /* {hash, key, val}: 24 bytes an entry, key at 8, val at 16. */
+    /* {hash, key, val, seq}: 32 bytes an entry, key at 8, val at 16. */
     expect_entry_pointers(&c, R_MII, NULL, 0, 0);
-    expect_entry_pointers(&c, R_MSN, (const size_t[]){8, 16, 32, 40, 56, 64}, 6, 2);
-    expect_entry_pointers(&c, R_MSI, (const size_t[]){8, 32, 56}, 3, 1);
-    expect_entry_pointers(&c, R_MIN, (const size_t[]){16, 40, 64}, 3, 1);
-    expect_entry_pointers(&c, R_MIS, (const size_t[]){16, 40, 64}, 3, 1);
+    expect_entry_pointers(&c, R_MSN, (const size_t[]){8, 16, 40, 48, 72, 80}, 6, 2);
+    expect_entry_pointers(&c, R_MSI, (const size_t[]){8, 40, 72}, 3, 1);
+    expect_entry_pointers(&c, R_MIN, (const size_t[]){16, 48, 80}, 3, 1);
+    expect_entry_pointers(&c, R_MIS, (const size_t[]){16, 48, 80}, 3, 1);
     expect_entry_pointers(&c, R_MBI, NULL, 0, 0);
     /* So an int that equals an object's address keeps nothing alive in a
      * map[int]int, while a map[int]Node keeps its values. */
