@@ -221,31 +221,44 @@ static __attribute__((noinline)) uint64_t refreshBits(gc_p *p, const gc_type *t,
 }
 
 /* The pointerful front: small objects with heap bits in the span inline,
- * everything else through the general code. */
+ * everything else through the general code. A (type, size) pair equal to
+ * the previous small scan allocation's was validated then and its bits
+ * cached, so the common repeat (a VM allocating one struct type) skips
+ * type_ok and the mask. Slots up to 32 bytes are zeroed with stores, not
+ * a call to memset. */
 static __attribute__((noinline)) void *mallocgcScan(gc_p *p, size_t size, const gc_type *t)
 {
-    if (UNLIKELY(!type_ok(t)))
-        return NULL;
-    if (LIKELY(size - 1 < GC_MIN_SIZE_FOR_MALLOC_HEADER)) {
-        mspan *s = p->alloc[p->noscanSpc[(size + 7) >> 3] - 1]; /* the scan class is noscan - 1 */
-        uint64_t c = s->allocCache;
-        if (UNLIKELY(c == 0))
+    if (UNLIKELY(t != p->bitsType || size != p->bitsSize)) {
+        if (UNLIKELY(!type_ok(t)))
+            return NULL;
+        if (size - 1 >= GC_MIN_SIZE_FOR_MALLOC_HEADER)
             return mallocgcScanSlow(p, size, t);
-        s->allocCache = c & (c - 1);
-        uintptr_t x = s->winBase + (unsigned)__builtin_ctzll(c) * s->elemsize;
-        /* The bits live at the span's end, not in the slot: write them
-         * first so that zeroing can be a tail call. */
-        if (s->elemsize != GC_PTR_SIZE) {
-            uint64_t src = p->bitsSrc;
-            if (UNLIKELY(t != p->bitsType || size != p->bitsSize))
-                src = refreshBits(p, t, size);
-            heapBits_splice(s, x, src);
-        }
-        if (s->needzero)
-            return memset((void *)x, 0, s->elemsize);
-        return (void *)x;
+        refreshBits(p, t, size);
     }
-    return mallocgcScanSlow(p, size, t);
+    mspan *s = p->alloc[p->noscanSpc[(size + 7) >> 3] - 1]; /* the scan class is noscan - 1 */
+    uint64_t c = s->allocCache;
+    if (UNLIKELY(c == 0))
+        return mallocgcScanSlow(p, size, t);
+    s->allocCache = c & (c - 1);
+    uintptr_t n = s->elemsize;
+    uintptr_t x = s->winBase + ctz64(c) * n;
+    /* The bits live at the span's end, not in the slot: write them first
+     * so that zeroing can be a tail call. */
+    if (n != GC_PTR_SIZE) /* 8-byte class: bits pre-filled with ones */
+        heapBits_splice(s, x, p->bitsSrc);
+    if (s->needzero) {
+        if (n > 32)
+            return memset((void *)x, 0, n);
+        uint64_t *w = (uint64_t *)x;
+        w[0] = 0;
+        if (n > 8)
+            w[1] = 0;
+        if (n > 16)
+            w[2] = 0;
+        if (n > 24)
+            w[3] = 0;
+    }
+    return (void *)x;
 }
 
 /*

@@ -3,6 +3,7 @@
 UNIT_MAIN := $(BUILD)/tests/unit/unit.o
 CUNIT_LIBS := -lcunit
 include tests/bench/build.mk
+include tests/bench/toy.mk
 include tests/lua/build.mk
 include tests/reliability.mk
 include tests/heapmap/build.mk

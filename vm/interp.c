@@ -51,6 +51,7 @@ int vm_execute(vm_state *V)
     vm_value *const G = V->globals;
     const vm_program *const prog = V->prog;
     int64_t steps = V->steps;
+    vm_value *stack_end = V->stack_last; /* reloaded when the stack grows or moves */
     vm_instr i;
     const vm_fn *callee;
     vm_closure *ncl;
@@ -58,7 +59,9 @@ int vm_execute(vm_state *V)
 #define RA (base[VM_A(i)])
 #define RB (base[VM_B(i)])
 #define RC (base[VM_C(i)])
-#define savepc() (fr->pc = pc, V->nframes = (int)(fr - frames) + 1)
+/* V->nframes is kept exact by CALL and RETURN (fr - frames + 1), so a
+ * safepoint stores only the pc: no division by the frame size there. */
+#define savepc() (fr->pc = pc)
 #define rterror(...)                     \
     do {                                 \
         savepc();                        \
@@ -377,12 +380,13 @@ int vm_execute(vm_state *V)
         /* The callee's window starts at the caller's R[A]. */
         vm_value *nb = base + VM_A(i);
         savepc();
-        if (unlikely(nb + callee->nregs > V->stack_last)) { /* or movestack */
+        if (unlikely(nb + callee->nregs > stack_end)) { /* or movestack */
             size_t off = (size_t)(nb - V->stack);
             if (vm_grow_stack(V, off + (size_t)callee->nregs) != 0)
                 goto error;
             base = fr->base;
             nb = V->stack + off;
+            stack_end = V->stack_last;
         }
         if (unlikely(fr + 1 == frames_end)) {
             if (vm_grow_frames(V) != 0)
@@ -395,6 +399,7 @@ int vm_execute(vm_state *V)
         if (unlikely(--steps < 0))
             rterror("step limit exceeded");
         fr++;
+        V->nframes++;
         fr->base = base = nb;
         fr->k = k = callee->k;
         fr->fn = callee;
@@ -419,8 +424,8 @@ int vm_execute(vm_state *V)
     }
     vmcase(RETURN0) { goto ret; }
     ret: {
+        V->nframes--;
         if (unlikely(fr == entry)) {
-            V->nframes = (int)(entry - frames);
             V->steps = steps;
             return 0;
         }
