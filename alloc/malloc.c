@@ -97,18 +97,29 @@ static ALWAYS_INLINE void *mallocgcSmallNoscan(gc_p *p, size_t size, bool needze
     return (void *)x;
 }
 
-static ALWAYS_INLINE void *mallocgcSmallScanNoHeader(gc_p *p, size_t size, const gc_type *t, const int dbg)
+/* A slot for a pointerful object, always zeroed when it may hold old
+ * words: the collector must never read a stale word as a pointer. Under
+ * clobberfree free slots hold poison, checked before it is cleared. */
+static ALWAYS_INLINE uintptr_t allocScanSlot(gc_p *p, uint8_t spc, mspan **sp, const int dbg)
 {
-    uint8_t spc = spanclass_make(size_to_class(size), 0);
-    mspan *s;
-    uintptr_t x = allocSlot(p, spc, &s);
+    uintptr_t x = allocSlot(p, spc, sp);
     if (UNLIKELY(!x))
-        return NULL;
+        return 0;
+    mspan *s = *sp;
     int clobber = dbg && p->heap->opts.debug.clobberfree;
     if (clobber)
         gc_clobber_check(p->heap, s, x);
     if (s->needzero || clobber)
         memset((void *)x, 0, s->elemsize);
+    return x;
+}
+
+static ALWAYS_INLINE void *mallocgcSmallScanNoHeader(gc_p *p, size_t size, const gc_type *t, const int dbg)
+{
+    mspan *s;
+    uintptr_t x = allocScanSlot(p, spanclass_make(size_to_class(size), 0), &s, dbg);
+    if (UNLIKELY(!x))
+        return NULL;
     if (s->elemsize != GC_PTR_SIZE) /* 8-byte class: bits pre-filled with ones */
         heapBits_writeSmall(s, x, size, t);
     return (void *)x;
@@ -117,16 +128,10 @@ static ALWAYS_INLINE void *mallocgcSmallScanNoHeader(gc_p *p, size_t size, const
 static ALWAYS_INLINE void *mallocgcSmallScanHeader(gc_p *p, size_t size, const gc_type *t, const int dbg)
 {
     size += GC_MALLOC_HEADER_SIZE;
-    uint8_t spc = spanclass_make(size_to_class(size), 0);
     mspan *s;
-    uintptr_t x = allocSlot(p, spc, &s);
+    uintptr_t x = allocScanSlot(p, spanclass_make(size_to_class(size), 0), &s, dbg);
     if (UNLIKELY(!x))
         return NULL;
-    int clobber = dbg && p->heap->opts.debug.clobberfree;
-    if (clobber)
-        gc_clobber_check(p->heap, s, x);
-    if (s->needzero || clobber)
-        memset((void *)x, 0, s->elemsize);
     *(const gc_type **)x = t;
     return (void *)(x + GC_MALLOC_HEADER_SIZE);
 }
