@@ -1086,6 +1086,19 @@ static void leave_loop(fstate *fs, loop *l)
     fs->nactive = fs->freereg = l->nactive;
 }
 
+/* The end of a counted loop (`for i in a..b`, `for x in array`): continue
+ * jumps to the FORLOOP, which jumps back to the body's first instruction,
+ * and the FORPREP at prep learns where the loop ends. */
+static void close_forloop(fstate *fs, const loop *l, int x, int prep, int body, int line)
+{
+    patch(fs, l->continues, pc_here(fs));
+    int lp = pc_here(fs);
+    if (lp + 1 - body > VM_MAXARG_BX)
+        limit(fs, "a loop body of more than 65535 instructions");
+    emit(fs, VM_ABX(OP_FORLOOP, x, lp + 1 - body), line, 0);
+    fs->f->code[prep] = VM_ABX(OP_FORPREP, x, lp - prep);
+}
+
 static void for_stmt(fstate *fs, lang_stmt *s)
 {
     loop l;
@@ -1102,12 +1115,7 @@ static void for_stmt(fstate *fs, lang_stmt *s)
         declare_loopvar(fs, v1, x + 2, line);
         fs->nactive = fs->freereg;
         block(fs, s->u.for_.body);
-        patch(fs, l.continues, pc_here(fs));
-        int lp = pc_here(fs);
-        if (lp + 1 - body > VM_MAXARG_BX)
-            limit(fs, "a loop body of more than 65535 instructions");
-        emit(fs, VM_ABX(OP_FORLOOP, x, lp + 1 - body), line, 0);
-        fs->f->code[prep] = VM_ABX(OP_FORPREP, x, lp - prep);
+        close_forloop(fs, &l, x, prep, body, line);
         break;
     }
     case FOR_ARRAY: {
@@ -1126,12 +1134,7 @@ static void for_stmt(fstate *fs, lang_stmt *s)
         declare(fs, elem, re, line);
         fs->nactive = fs->freereg;
         block(fs, s->u.for_.body);
-        patch(fs, l.continues, pc_here(fs));
-        int lp = pc_here(fs);
-        if (lp + 1 - body > VM_MAXARG_BX)
-            limit(fs, "a loop body of more than 65535 instructions");
-        emit(fs, VM_ABX(OP_FORLOOP, x, lp + 1 - body), line, 0);
-        fs->f->code[prep] = VM_ABX(OP_FORPREP, x, lp - prep);
+        close_forloop(fs, &l, x, prep, body, line);
         break;
     }
     case FOR_MAP: {
