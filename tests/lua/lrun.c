@@ -178,17 +178,7 @@ static int l_run(lua_State *L)
         luaL_checktype(L, 2, LUA_TTABLE);
         static const char *const known[] = {"args", "debug", "name", "step_limit", "memory_limit",
                                             "gc_percent", "max_depth", "env", NULL};
-        lua_pushnil(L);
-        while (lua_next(L, 2)) {
-            lua_pop(L, 1);
-            int ok = 0;
-            if (lua_type(L, -1) == LUA_TSTRING)
-                for (int i = 0; known[i]; i++)
-                    ok |= strcmp(lua_tostring(L, -1), known[i]) == 0;
-            if (!ok)
-                return luaL_argerror(L, 2, lua_pushfstring(L, "unknown option '%s'",
-                                                           luaL_tolstring(L, -1, NULL)));
-        }
+        ltoy_check_keys(L, 2, known);
         if (lua_getfield(L, 2, "env") != LUA_TNIL)
             use_env = lua_toboolean(L, -1);
         lua_pop(L, 1);

@@ -418,17 +418,7 @@ static int l_heap(lua_State *L)
         luaL_checktype(L, 1, LUA_TTABLE);
         /* unknown keys are mistakes, not extensions */
         static const char *const known[] = {"gc_percent", "memory_limit", "debug", "env", "trace", NULL};
-        lua_pushnil(L);
-        while (lua_next(L, 1)) {
-            lua_pop(L, 1);
-            int ok = 0;
-            if (lua_type(L, -1) == LUA_TSTRING)
-                for (int i = 0; known[i]; i++)
-                    ok |= strcmp(lua_tostring(L, -1), known[i]) == 0;
-            if (!ok)
-                return luaL_argerror(L, 1, lua_pushfstring(L, "unknown option '%s'",
-                                                           luaL_tolstring(L, -1, NULL)));
-        }
+        ltoy_check_keys(L, 1, known);
         if (lua_getfield(L, 1, "env") != LUA_TNIL)
             use_env = lua_toboolean(L, -1);
         lua_pop(L, 1);
@@ -967,6 +957,20 @@ static void new_class(lua_State *L, const char *mt, const luaL_Reg *methods,
     lua_pushstring(L, mt);
     lua_setfield(L, -2, "__name");
     lua_pop(L, 1);
+}
+
+void ltoy_check_keys(lua_State *L, int idx, const char *const known[])
+{
+    lua_pushnil(L);
+    while (lua_next(L, idx)) {
+        lua_pop(L, 1);
+        int ok = 0;
+        if (lua_type(L, -1) == LUA_TSTRING)
+            for (int i = 0; known[i]; i++)
+                ok |= strcmp(lua_tostring(L, -1), known[i]) == 0;
+        if (!ok)
+            luaL_argerror(L, idx, lua_pushfstring(L, "unknown option '%s'", luaL_tolstring(L, -1, NULL)));
+    }
 }
 
 int luaopen_toy(lua_State *L)
