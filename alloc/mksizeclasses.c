@@ -75,18 +75,6 @@ static int bits_len(unsigned x)
     return n;
 }
 
-static int trailing_zeros(unsigned x)
-{
-    int n = 0;
-    if (x == 0)
-        return 32;
-    while (!(x & 1)) {
-        n++;
-        x >>= 1;
-    }
-    return n;
-}
-
 /*
  * Lemire, Kaser, Kurz, "Faster Remainder by Direct Computation"
  * (arXiv:1902.01961), Algorithm 2, as Go's computeDivMagic: n/d is
@@ -105,7 +93,7 @@ static void compute_divmagic(sizeclass *c)
     int N = bits_len((unsigned)max);
     int F = 0;
     if (power_of_two(d)) {
-        F = trailing_zeros((unsigned)d);
+        F = __builtin_ctz((unsigned)d); /* d > 0 */
     } else {
         for (int L = 0;; L++) {
             uint64_t p = (uint64_t)1 << (N + L);

@@ -14,18 +14,6 @@
 
 #include <stdio.h>
 
-static int low_zeros(unsigned x)
-{
-    int n = 0;
-    if (x == 0)
-        return 32;
-    while (!(x & 1)) {
-        n++;
-        x >>= 1;
-    }
-    return n;
-}
-
 void gc_sizeclasses_print_table(FILE *w, const char *pfx, const uint32_t *sizes,
                                 const uint8_t *npages, int n)
 {
@@ -41,7 +29,7 @@ void gc_sizeclasses_print_table(FILE *w, const char *pfx, const uint32_t *sizes,
         int objects = span_size / size;
         int tail_waste = span_size - size * (span_size / size);
         double max_waste = (double)((size - prev_size - 1) * objects + tail_waste) / (double)span_size;
-        int align_bits = low_zeros((unsigned)size);
+        int align_bits = __builtin_ctz((unsigned)size); /* size > 0 */
         if (align_bits > GC_PAGE_SHIFT)
             align_bits = GC_PAGE_SHIFT; /* object alignment is capped at page alignment */
         for (int b = 0; b <= GC_PAGE_SHIFT; b++) {
