@@ -78,12 +78,10 @@ static void error(checker *c, int line, int col, const char *fmt, ...)
 
 static void error(checker *c, int line, int col, const char *fmt, ...)
 {
-    char buf[512];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(buf, sizeof buf, fmt, ap);
+    lang_verror(c->d, line, col, fmt, ap);
     va_end(ap);
-    lang_error(c->d, line, col, "%s", buf);
 }
 
 /* A type's name for a message, in a ring of buffers in the checker (a

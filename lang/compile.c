@@ -83,12 +83,10 @@ static void cerror(compiler *C, int line, int col, const char *fmt, ...)
 
 static void cerror(compiler *C, int line, int col, const char *fmt, ...)
 {
-    char buf[512];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(buf, sizeof buf, fmt, ap);
+    lang_verror(&C->u->diags, line, col, fmt, ap);
     va_end(ap);
-    lang_error(&C->u->diags, line, col, "%s", buf);
     C->failed = true;
 }
 

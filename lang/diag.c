@@ -13,11 +13,16 @@
 
 void lang_error(lang_diags *d, int line, int col, const char *fmt, ...)
 {
-    char buf[512];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(buf, sizeof buf, fmt, ap);
+    lang_verror(d, line, col, fmt, ap);
     va_end(ap);
+}
+
+void lang_verror(lang_diags *d, int line, int col, const char *fmt, va_list ap)
+{
+    char buf[512];
+    vsnprintf(buf, sizeof buf, fmt, ap);
     if (d->n == d->cap) {
         int cap = d->cap ? 2 * d->cap : 16;
         lang_diag *v = lang_arena_alloc(d->arena, (size_t)cap * sizeof *v);

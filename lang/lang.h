@@ -36,6 +36,7 @@
 #define LANG_LANG_H
 
 #include <stdbool.h>
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -67,6 +68,9 @@ typedef struct lang_diags {
 
 void lang_error(lang_diags *d, int line, int col, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+/* The same for wrappers that add their own bookkeeping (checker, compiler). */
+void lang_verror(lang_diags *d, int line, int col, const char *fmt, va_list ap)
+    __attribute__((format(printf, 4, 0)));
 /* Sort by (line, col), keeping report order among equals. */
 void lang_diags_sort(lang_diags *d);
 /* "file:line:col: error: msg", the source line, a caret under the column. */
