@@ -68,3 +68,15 @@ void lang_arena_free(lang_arena *a)
     a->head = NULL;
     a->total = 0;
 }
+
+void *lang_arena_grow(lang_arena *a, void *v, int n, int *cap, size_t elem)
+{
+    if (n < *cap)
+        return v;
+    int c = *cap ? 2 * *cap : 4;
+    void *nv = lang_arena_alloc(a, (size_t)c * elem);
+    if (n)
+        memcpy(nv, v, (size_t)n * elem);
+    *cap = c;
+    return nv;
+}

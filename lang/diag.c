@@ -23,14 +23,7 @@ void lang_verror(lang_diags *d, int line, int col, const char *fmt, va_list ap)
 {
     char buf[512];
     vsnprintf(buf, sizeof buf, fmt, ap);
-    if (d->n == d->cap) {
-        int cap = d->cap ? 2 * d->cap : 16;
-        lang_diag *v = lang_arena_alloc(d->arena, (size_t)cap * sizeof *v);
-        if (d->n)
-            memcpy(v, d->v, (size_t)d->n * sizeof *v);
-        d->v = v;
-        d->cap = cap;
-    }
+    d->v = lang_arena_grow(d->arena, d->v, d->n, &d->cap, sizeof *d->v);
     d->v[d->n] = (lang_diag){line, col, lang_arena_strndup(d->arena, buf, strlen(buf)), d->n};
     d->n++;
 }

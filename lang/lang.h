@@ -50,6 +50,9 @@ typedef struct lang_arena {
 
 void *lang_arena_alloc(lang_arena *a, size_t n); /* zeroed, 16-aligned */
 char *lang_arena_strndup(lang_arena *a, const char *s, size_t n);
+/* Room for one more element in the arena-held array v of n elements and
+ * capacity *cap, doubling it when full (the old copy stays in the arena). */
+void *lang_arena_grow(lang_arena *a, void *v, int n, int *cap, size_t elem);
 void lang_arena_free(lang_arena *a);
 
 /* ---- diagnostics ------------------------------------------------------ */

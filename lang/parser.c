@@ -352,13 +352,7 @@ static lang_expr *parse_struct_lit(parser *p)
         if (!name || !expect(p, TK_COLON))
             break;
         lang_expr *v = parse_expr(p);
-        if (n == cap) {
-            cap = cap ? 2 * cap : 4;
-            lang_field_init *ni = lang_arena_alloc(p->a, (size_t)cap * sizeof *ni);
-            if (n)
-                memcpy(ni, inits, (size_t)n * sizeof *ni);
-            inits = ni;
-        }
+        inits = lang_arena_grow(p->a, inits, n, &cap, sizeof *inits);
         inits[n++] = (lang_field_init){name, line, col, v, -1};
         if (!literal_sep(p, TK_RBRACE))
             break;
@@ -431,13 +425,7 @@ static lang_func *parse_signature(parser *p, lang_func *f)
         if (!prm.name || !expect(p, TK_COLON))
             break;
         prm.texpr = parse_type(p);
-        if (n == cap) {
-            cap = cap ? 2 * cap : 4;
-            lang_param *np = lang_arena_alloc(p->a, (size_t)cap * sizeof *np);
-            if (n)
-                memcpy(np, ps, (size_t)n * sizeof *np);
-            ps = np;
-        }
+        ps = lang_arena_grow(p->a, ps, n, &cap, sizeof *ps);
         ps[n++] = prm;
         if (!accept(p, TK_COMMA))
             break;
@@ -921,13 +909,7 @@ static lang_decl *parse_struct_decl(parser *p)
             break;
         f.texpr = parse_type(p);
         f.index = n;
-        if (n == cap) {
-            cap = cap ? 2 * cap : 4;
-            lang_field *nf = lang_arena_alloc(p->a, (size_t)cap * sizeof *nf);
-            if (n)
-                memcpy(nf, fs, (size_t)n * sizeof *nf);
-            fs = nf;
-        }
+        fs = lang_arena_grow(p->a, fs, n, &cap, sizeof *fs);
         fs[n++] = f;
         if (accept(p, TK_COMMA) || accept(p, TK_SEMI)) {
             while (accept(p, TK_SEMI))
