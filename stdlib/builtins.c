@@ -25,4 +25,8 @@ const char std_prelude[] =
     "    mallocs: int\n"
     "    frees: int\n"
     "    pause_total_ns: int\n"
+    "    heap_sys: int\n"
+    "    heap_inuse: int\n"
+    "    heap_released: int\n"
+    "    num_forced_gc: int\n"
     "}\n";

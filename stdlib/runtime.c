@@ -36,6 +36,8 @@ int std_gc_stats(vm_state *V, vm_value *args, int nargs, const int32_t *types)
         {"heap_live", st.heap_live}, {"heap_goal", st.heap_goal},
         {"total_alloc", st.total_alloc}, {"mallocs", st.mallocs},
         {"frees", st.frees},         {"pause_total_ns", st.pause_total_ns},
+        {"heap_sys", st.heap_sys},   {"heap_inuse", st.heap_inuse},
+        {"heap_released", st.heap_released}, {"num_forced_gc", st.num_forced_gc},
     };
     vm_value *o = gc_mallocgc(vm_gcp(V), sd->gctype.size, &sd->gctype, true);
     if (!o)
