@@ -56,17 +56,17 @@ if prof "allocprof" 0 TOYDEBUG="allocprof=$tmp/prof"; then
     # The totals against gc_stats over the same run: every object the VM
     # allocates is in the profile; the one difference is the GCStats struct
     # the gc_stats() builtin allocates with gc_mallocgc itself (1 object,
-    # 64 bytes, class 6). Tiny objects count 16 bytes per new block.
+    # 96 bytes, class 8). Tiny objects count 16 bytes per new block.
     if awk '
         /^profile:/ { objs = $2 }
         /as total_alloc counts them:/ { bytes = $5 }
         /^gc_stats:/ { sub(/^\+/, "", $3); sub(/,$/, "", $3); sub(/^\+/, "", $5); m = $3; t = $5 }
         /^not at the VM/ { no = $(NF-3); nb = $(NF-1) }
-        END { exit !(objs > 0 && m == objs + 1 && t == bytes + 64 && no == 1 && nb == 64) }
+        END { exit !(objs > 0 && m == objs + 1 && t == bytes + 96 && no == 1 && nb == 96) }
     ' "$tmp/prof"; then
-        ok "allocprof totals = gc_stats - the builtin's GCStats (1 object, 64 bytes)"
+        ok "allocprof totals = gc_stats - the builtin's GCStats (1 object, 96 bytes)"
     else
-        bad "allocprof totals = gc_stats - the builtin's GCStats (1 object, 64 bytes)"
+        bad "allocprof totals = gc_stats - the builtin's GCStats (1 object, 96 bytes)"
         tail -5 "$tmp/prof"
     fi
     # The program's own output is untouched.
