@@ -102,6 +102,29 @@ gc_heap *gc_p_heap(gc_p *p);
  */
 void *gc_mallocgc(gc_p *p, size_t size, const gc_type *type, bool needzero);
 
+/*
+ * Allocation sites. A host that allocates one (size, type) over and over
+ * (a VM's NEWSTRUCT) describes it once: gc_site_init validates the type and
+ * works out the size class and the heap bits one object writes, so that
+ * gc_malloc_site starts at the span: no type test, no class lookup, no
+ * bitmap tiling (the specialised mallocs of Go's compiler play this part).
+ * gc_malloc_site(p, s) returns what gc_mallocgc(p, s->size, s->type, true)
+ * would, and is also a safepoint. A site holds no heap state: one site
+ * serves every gc_p of every heap, and may be copied. gc_site_init returns
+ * 0, or -1 for a type gc_mallocgc would refuse (the site then allocates
+ * nothing: gc_malloc_site returns NULL, as gc_mallocgc would).
+ */
+typedef struct gc_site {
+    const gc_type *type;
+    size_t size;
+    uint64_t bits;  /* heap bits of one object, from its slot's first word */
+    uint64_t mask;  /* one bit per word of a slot */
+    uint8_t spc;    /* span class (alloc's empty slot: the general path) */
+    uint8_t spill;  /* a slot starting past this bit spills into the next bitmap word */
+} gc_site;
+int gc_site_init(gc_site *site, size_t size, const gc_type *type);
+void *gc_malloc_site(gc_p *p, const gc_site *site);
+
 /* Roots. A roots callback runs at the start of every mark; it reports each
  * root slot by address. Several callbacks may be registered. */
 typedef void (*gc_roots_fn)(gc_marker *m, void *ud);

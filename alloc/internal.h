@@ -54,6 +54,7 @@ enum {
     GC_MIN_SIZE_FOR_MALLOC_HEADER = 512, /* exclusive: size <= 512 keeps heap bits in the span */
     GC_MAX_SMALL_ALLOC = GC_MAX_SMALL_SIZE - GC_MALLOC_HEADER_SIZE, /* 32760 */
     GC_NUM_SPAN_CLASSES = GC_NUM_SIZE_CLASSES * 2,
+    SPC_TINY = GC_NUM_SPAN_CLASSES, /* gc_p.alloc's extra, always empty, slot */
     GC_TINY_SPAN_CLASS = GC_TINY_SIZE_CLASS << 1 | 1,
 
     ARENA_SHIFT = 26, /* 64 MiB arenas, as Go on 64-bit Linux */
@@ -95,6 +96,7 @@ struct mspan {
     uint16_t nelems;
     uint8_t spanclass;
     uint8_t needzero;       /* free slots may hold garbage */
+    uint64_t *winHeapBits;  /* heap-bits span: the bitmap word of slot freeindex's first word */
 
     uintptr_t limit;        /* end of the object area */
     uintptr_t npages;
@@ -254,18 +256,21 @@ typedef struct sweepState {
 
 struct gc_p {
     /* mcache: alloc[spc] is the span each class allocates from. */
-    mspan *alloc[GC_NUM_SPAN_CLASSES];
-    /* noscan span class by (size+7)/8, for 16 <= size <= 32760: the class
-     * lookup in one load, without the two tables' branch. */
-    uint8_t noscanSpc[(GC_MAX_SMALL_ALLOC + 7) / 8 + 1];
+    /* One more slot than there are span classes: SPC_TINY, which stays the
+     * empty span, so that sizeSpc can send sizes below 16 to the slow path
+     * without a test of its own on the fast one. */
+    mspan *alloc[GC_NUM_SPAN_CLASSES + 1];
+    /* The noscan span class of every small size (SPC_TINY below 16): the
+     * class lookup in one load, without Go's two tables and their branch.
+     * 32 KiB per mutator. */
+    uint8_t sizeSpc[GC_MAX_SMALL_ALLOC + 1];
     uintptr_t tiny;
     uintptr_t tinyoffset;
     uint64_t tinyAllocs;
-    /* The last (type, size) whose heap bits were computed, and the bits:
-     * allocation sites repeat, so the tiling is rarely redone. */
-    const gc_type *bitsType;
-    size_t bitsSize;
-    uint64_t bitsSrc;
+    /* The last small scan (type, size) allocated, described as a site:
+     * allocation sites repeat, so validation and the bits are rarely redone.
+     * Its type is NULL until the first one. */
+    gc_site site;
     uint8_t slow;            /* debug mode: the mcache stays empty, every allocation takes the slow path */
     gc_heap *heap;
     gc_p *next, *prev;
@@ -388,6 +393,7 @@ size_t gc_mheap_scavenge(gc_heap *h, int all);
 /* mspan.c */
 void gc_span_initSmall(gc_heap *h, mspan *s, uint8_t spanclass);
 void gc_span_refillAllocCache(mspan *s, uint32_t whichWord);
+uint64_t gc_span_nextWindow(mspan *s);
 uint32_t gc_span_nextFreeIndex(mspan *s);   /* index of the next free slot, nelems when full */
 void gc_span_commitCache(mspan *s);          /* fold the window's allocations into allocBits */
 unsigned gc_span_countAlloc(const mspan *s); /* popcount of allocBits (span not cached) */

@@ -5,9 +5,13 @@
  * which path and class a (size, type) takes, and the object introspection
  * calls built on findObject and typePointers.
  *
- * The fast path (a span with room) is inlined here: one flag test for the
- * debug modes, the class lookup, p->alloc[spc], nextFreeFast. Everything
- * else (refill, heap trigger, large objects) sits behind a call.
+ * The fast paths (a span with room) are spelled out here: for noscan
+ * objects gc_mallocgc's front (one table load for the class, p->alloc[spc],
+ * nextFreeFast: 18 instructions); for small scan objects siteAlloc, shared
+ * by gc_malloc_site (allocation sites, gc_site) and gc_mallocgc's scan
+ * front, which keeps the last (type, size) as the P's site. Moving to the
+ * next allocCache window is a short call (gc_span_nextWindow); everything
+ * else (refill, heap trigger, tiny, large objects) sits behind a call.
  * Departures: no assists, no allocate-black, no profiling sample (marking is
  * stop-the-world); debug modes (gcstress, clobberfree) take a separate
  * instance of the same code, reached because they keep the mcache empty.
@@ -193,18 +197,6 @@ static __attribute__((noinline)) void *mallocgcDebug(gc_p *p, size_t size, const
 
 /* Out-of-line instances of the general paths: what the fast front below
  * tail-calls when the span is out of room or the case is not its own. */
-static __attribute__((noinline)) void *mallocgcNoscanSlow(gc_p *p, size_t size, bool needzero)
-{
-    if (UNLIKELY(p->slow))
-        return mallocgcDebug(p, size, NULL, needzero);
-    return mallocgcSmallNoscan(p, size, needzero, 0);
-}
-static __attribute__((noinline)) void *mallocgcTinyOut(gc_p *p, size_t size)
-{
-    if (UNLIKELY(p->slow))
-        return mallocgcDebug(p, size, NULL, true);
-    return mallocgcTiny(p, size, 0);
-}
 static __attribute__((noinline)) void *mallocgcLargeOut(gc_p *p, size_t size, bool needzero)
 {
     if (UNLIKELY(p->slow))
@@ -218,52 +210,152 @@ static __attribute__((noinline)) void *mallocgcScanSlow(gc_p *p, size_t size, co
     return mallocgc(p, size, t, true, 0);
 }
 
-static __attribute__((noinline)) uint64_t refreshBits(gc_p *p, const gc_type *t, size_t size)
+/* Take the first free slot of the window (nextFreeFast, spelled out for the
+ * fronts below): c is s->allocCache, known non-zero. Clearing bit i by its
+ * index, not c & (c - 1), lets the compiler use one btr. */
+static ALWAYS_INLINE uintptr_t takeSlot(mspan *s, uint64_t c)
 {
-    p->bitsType = t;
-    p->bitsSize = size;
-    return p->bitsSrc = heapBits_smallMask(t, size);
+    uint64_t i = ctz64(c);
+    s->allocCache = c & ~((uint64_t)1 << i);
+    return s->winBase + i * s->elemsize;
 }
 
-/* The pointerful front: small objects with heap bits in the span inline,
- * everything else through the general code. A (type, size) pair equal to
- * the previous small scan allocation's was validated then and its bits
- * cached, so the common repeat (a VM allocating one struct type) skips
- * type_ok and the mask. Slots up to 32 bytes are zeroed with stores, not
- * a call to memset. */
-static __attribute__((noinline)) void *mallocgcScan(gc_p *p, size_t size, const gc_type *t)
+/* Describe (size, t) as a site. Returns 1 when its objects take the heap
+ * bits path (what siteAlloc serves), 0 when they take another path (the
+ * site then points at the always empty SPC_TINY slot, whose refill sends
+ * it to gc_mallocgc), -1 for a type gc_mallocgc refuses. */
+static int siteInit(gc_site *st, size_t size, const gc_type *t)
 {
-    if (UNLIKELY(t != p->bitsType || size != p->bitsSize)) {
-        if (UNLIKELY(!type_ok(t)))
-            return NULL;
-        if (size - 1 >= GC_MIN_SIZE_FOR_MALLOC_HEADER)
-            return mallocgcScanSlow(p, size, t);
-        refreshBits(p, t, size);
-    }
-    mspan *s = p->alloc[p->noscanSpc[(size + 7) >> 3] - 1]; /* the scan class is noscan - 1 */
+    memset(st, 0, sizeof *st);
+    st->type = t;
+    st->size = size;
+    st->spc = SPC_TINY;
+    if (t == NULL || t->ptrdata == 0)
+        return 0;
+    if (!type_ok(t))
+        return -1;
+    if (size - 1 >= GC_MIN_SIZE_FOR_MALLOC_HEADER)
+        return 0;
+    uint64_t bits = heapBits_smallMask(t, size);
+    if (bits == 0) /* a pointer map without pointers: the general path */
+        return 0;
+    unsigned sc = size_to_class(size);
+    unsigned nw = gc_class_to_size[sc] / GC_PTR_SIZE;
+    st->bits = bits;
+    st->mask = ~(uint64_t)0 >> (64 - nw);
+    st->spill = (uint8_t)(64 - nw);
+    st->spc = spanclass_make(sc, 0);
+    return 1;
+}
+
+static __attribute__((noinline)) void *siteRefill(gc_p *p, const gc_site *st);
+
+/* The small scan path with heap bits in the span, for a described site:
+ * what both gc_malloc_site and gc_mallocgc's scan front come to. Every exit
+ * other than the plain return is a tail call, so it needs no stack frame. */
+static ALWAYS_INLINE void *siteAlloc(gc_p *p, const gc_site *st)
+{
+    mspan *s = p->alloc[st->spc];
     uint64_t c = s->allocCache;
     if (UNLIKELY(c == 0))
-        return mallocgcScanSlow(p, size, t);
-    s->allocCache = c & (c - 1);
-    uintptr_t n = s->elemsize;
-    uintptr_t x = s->winBase + ctz64(c) * n;
-    /* The bits live at the span's end, not in the slot: write them first
-     * so that zeroing can be a tail call. */
-    if (n != GC_PTR_SIZE) /* 8-byte class: bits pre-filled with ones */
-        heapBits_splice(s, x, p->bitsSrc);
+        return siteRefill(p, st);
+    uint64_t i = ctz64(c);
+    s->allocCache = c & ~((uint64_t)1 << i);
+    uintptr_t off = i * s->elemsize;
+    uintptr_t x = s->winBase + off;
+    /* The bits live at the span's end, not in the slot (heapBits_splice,
+     * addressed from the window's first bitmap word): written first so
+     * that zeroing can be a tail call. The 8-byte class's bits are
+     * pre-filled with ones; writing its one bit again is harmless. */
+    uintptr_t bo = off / GC_PTR_SIZE;
+    uint64_t *hb = s->winHeapBits + bo / 64;
+    unsigned j = bo % 64;
+    hb[0] = (hb[0] & ~(st->mask << j)) | st->bits << j;
+    if (UNLIKELY(j > st->spill))
+        hb[1] = (hb[1] & ~(st->mask >> (64 - j))) | st->bits >> (64 - j);
     if (s->needzero) {
-        if (n > 32)
-            return memset((void *)x, 0, n);
-        uint64_t *w = (uint64_t *)x;
-        w[0] = 0;
-        if (n > 8)
-            w[1] = 0;
-        if (n > 16)
-            w[2] = 0;
-        if (n > 24)
-            w[3] = 0;
+        /* size, not the slot: the slack past the object has no heap
+         * bits. Two overlapping 16-byte stores clear any size 16..32. */
+        size_t size = st->size;
+        if (size - 16 <= 16) {
+            memset((void *)x, 0, 16);
+            memset((void *)(x + size - 16), 0, 16);
+        } else if (size == 8) {
+            *(uint64_t *)x = 0;
+        } else {
+            return memset((void *)x, 0, size);
+        }
     }
     return (void *)x;
+}
+
+/* The site's window is used up: move to the next window (an empty span,
+ * as SPC_TINY and every slot of a debug mode, never has one) or take the
+ * general path, which also serves the sites siteInit could not describe. */
+static __attribute__((noinline)) void *siteRefill(gc_p *p, const gc_site *st)
+{
+    if (LIKELY(gc_span_nextWindow(p->alloc[st->spc]) != 0))
+        return siteAlloc(p, st);
+    const gc_type *t = st->type && st->type->ptrdata ? st->type : NULL;
+    if (t == NULL)
+        return gc_mallocgc(p, st->size, NULL, true);
+    return mallocgcScanSlow(p, st->size, t);
+}
+
+int gc_site_init(gc_site *site, size_t size, const gc_type *type)
+{
+    return siteInit(site, size, type) < 0 ? -1 : 0;
+}
+
+void *gc_malloc_site(gc_p *p, const gc_site *site) { return siteAlloc(p, site); }
+
+/* A (type, size) unlike the last small scan allocation's: validate it and,
+ * if it takes the heap bits path, keep it as the mutator's cached site. */
+static __attribute__((noinline)) void *mallocgcScanNew(gc_p *p, size_t size, const gc_type *t)
+{
+    /* Typed, but nothing to scan: zeroed whatever the caller's needzero
+     * (always allowed), which keeps that argument off the scan path. */
+    if (t->ptrdata == 0)
+        return gc_mallocgc(p, size, NULL, true);
+    gc_site st;
+    int k = siteInit(&st, size, t);
+    if (k < 0)
+        return NULL;
+    if (k == 0)
+        return mallocgcScanSlow(p, size, t);
+    p->site = st;
+    return siteAlloc(p, &p->site);
+}
+
+/* The pointerful front. A (type, size) pair equal to the previous small
+ * scan allocation's was validated then and described as a site, so the
+ * common repeat (a host allocating one struct type) skips type_ok, the
+ * class lookup and the mask. */
+static __attribute__((noinline)) void *mallocgcScan(gc_p *p, size_t size, const gc_type *t)
+{
+    if (UNLIKELY(t != p->site.type || size != p->site.size))
+        return mallocgcScanNew(p, size, t);
+    return siteAlloc(p, &p->site);
+}
+
+/* A small noscan allocation that the front could not serve from the span:
+ * sizes below 16 (sizeSpc sends them to the always empty SPC_TINY slot)
+ * go to the tiny allocator, the rest refill. */
+static __attribute__((noinline)) void *mallocgcNoscanSlow(gc_p *p, size_t size, bool needzero)
+{
+    if (UNLIKELY(p->slow))
+        return mallocgcDebug(p, size, NULL, needzero);
+    if (size < GC_TINY_SIZE)
+        return mallocgcTiny(p, size, 0);
+    mspan *s = p->alloc[p->sizeSpc[size]];
+    uint64_t c = gc_span_nextWindow(s);
+    if (LIKELY(c != 0)) {
+        void *x = (void *)takeSlot(s, c);
+        if (s->needzero && needzero)
+            return memset(x, 0, s->elemsize);
+        return x;
+    }
+    return mallocgcSmallNoscan(p, size, needzero, 0);
 }
 
 /*
@@ -274,21 +366,18 @@ static __attribute__((noinline)) void *mallocgcScan(gc_p *p, size_t size, const 
  */
 void *gc_mallocgc(gc_p *p, size_t size, const gc_type *t, bool needzero)
 {
-    if (t != NULL && t->ptrdata != 0)
+    if (UNLIKELY(t != NULL))
         return mallocgcScan(p, size, t);
-    if (LIKELY(size - GC_TINY_SIZE <= (size_t)(GC_MAX_SMALL_ALLOC - GC_TINY_SIZE))) {
-        mspan *s = p->alloc[p->noscanSpc[(size + 7) >> 3]];
+    if (LIKELY(size <= GC_MAX_SMALL_ALLOC)) {
+        mspan *s = p->alloc[p->sizeSpc[size]];
         uint64_t c = s->allocCache;
         if (UNLIKELY(c == 0))
             return mallocgcNoscanSlow(p, size, needzero);
-        s->allocCache = c & (c - 1);
-        void *x = (void *)(s->winBase + ctz64(c) * s->elemsize);
+        void *x = (void *)takeSlot(s, c);
         if (UNLIKELY(s->needzero) && needzero)
             return memset(x, 0, s->elemsize);
         return x;
     }
-    if (size < GC_TINY_SIZE)
-        return mallocgcTinyOut(p, size);
     return mallocgcLargeOut(p, size, needzero);
 }
 

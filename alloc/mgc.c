@@ -73,10 +73,10 @@ gc_p *gc_p_new(gc_heap *h)
     if (!p)
         return NULL;
     p->heap = h;
-    for (unsigned spc = 0; spc < GC_NUM_SPAN_CLASSES; spc++)
+    for (unsigned spc = 0; spc <= SPC_TINY; spc++)
         p->alloc[spc] = &h->emptyspan;
-    for (size_t i = 0; i < sizeof p->noscanSpc; i++)
-        p->noscanSpc[i] = spanclass_make(size_to_class(i * 8), 1);
+    for (size_t size = 0; size < sizeof p->sizeSpc; size++)
+        p->sizeSpc[size] = size < GC_TINY_SIZE ? SPC_TINY : spanclass_make(size_to_class(size), 1);
     /* ASan builds take the slow path too: it is where slots get unpoisoned. */
     p->slow = (uint8_t)(h->opts.debug.gcstress || h->opts.debug.clobberfree || GC_ASAN);
     p->next = h->ps;

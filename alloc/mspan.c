@@ -23,12 +23,17 @@ static uint64_t validBits(const mspan *s, uint32_t word)
     return n >= 64 ? ~(uint64_t)0 : ((uint64_t)1 << n) - 1;
 }
 
-void gc_span_refillAllocCache(mspan *s, uint32_t word)
+static inline __attribute__((always_inline)) void refillAllocCache(mspan *s, uint32_t word)
 {
     s->freeindex = word * 64;
     s->winBase = s->startAddr + s->freeindex * s->elemsize;
+    /* A window is 64 slots, so it starts on a bitmap word. */
+    if (s->heapBits)
+        s->winHeapBits = s->heapBits + word * (s->elemsize / GC_PTR_SIZE);
     s->allocCache = ~s->allocBits[word < SPAN_BITS_WORDS ? word : 0] & validBits(s, word);
 }
+
+void gc_span_refillAllocCache(mspan *s, uint32_t word) { refillAllocCache(s, word); }
 
 uint32_t gc_span_nextFreeIndex(mspan *s)
 {
@@ -45,6 +50,20 @@ uint32_t gc_span_nextFreeIndex(mspan *s)
         gc_span_refillAllocCache(s, w + 1);
     }
     return s->freeindex + (uint32_t)__builtin_ctzll(s->allocCache);
+}
+
+/* The common refill, split from nextFreeIndex so the allocation fronts
+ * can take it without the general path: the window is used up and is not
+ * the span's last, so all of its 64 slots are allocated. Returns the next
+ * window's allocCache (0: no room there; nextFreeIndex carries on). */
+uint64_t gc_span_nextWindow(mspan *s)
+{
+    if (s->freeindex + 64 >= s->nelems)
+        return 0;
+    uint32_t w = s->freeindex / 64;
+    s->allocBits[w] = ~(uint64_t)0;
+    refillAllocCache(s, w + 1);
+    return s->allocCache;
 }
 
 void gc_span_commitCache(mspan *s)
@@ -94,6 +113,7 @@ void gc_span_initSmall(gc_heap *h, mspan *s, uint8_t spanclass)
     s->allocBits = s->bits[0];
     s->gcmarkBits = s->bits[1];
     s->allocCount = 0;
+    s->winHeapBits = NULL;
     gc_span_refillAllocCache(s, 0);
     if (s->heapBits)
         gc_heapBits_init(s);

@@ -231,7 +231,7 @@ int vm_execute(vm_state *V)
     vmcase(NEWSTRUCT) {
         const vm_structdesc *sd = &prog->structs[VM_BX(i)];
         savepc();
-        void *o = vm_alloc(V, "struct", sd->gctype.size, &sd->gctype, true);
+        void *o = vm_alloc_site(V, "struct", &sd->site);
         checkoom(o);
         RA.p = o;
         vmbreak;

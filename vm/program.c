@@ -357,6 +357,8 @@ static int link_types(vm_program *p)
         s->gctype.ptrdata = ptrwords * sizeof(vm_value);
         s->gctype.ptrmask = s->ptrmask;
         s->gctype.name = s->name;
+        if (gc_site_init(&s->site, s->gctype.size, &s->gctype) != 0)
+            return -1;
     }
     for (uint32_t j = 0; j < p->nprotos; j++) {
         vm_proto *f = p->protos[j];

@@ -80,6 +80,7 @@ typedef struct vm_structdesc {
     char **field_names;   /* declaration order: the print order */
     int32_t *field_types; /* rtype indexes */
     gc_type gctype;       /* derived by vm_program_finish */
+    gc_site site;         /* gctype as an allocation site, for NEWSTRUCT */
     uint8_t *ptrmask;
 } vm_structdesc;
 

@@ -96,6 +96,20 @@ static inline void *vm_alloc(vm_state *V, const char *what, size_t size, const g
     return o;
 }
 
+/* vm_alloc for a described allocation site (a struct type): the same
+ * object, without alloc's type test and class lookup. */
+static inline void *vm_alloc_site(vm_state *V, const char *what, const gc_site *site)
+{
+    void *o = gc_malloc_site(V->gcp, site);
+#if defined(__GNUC__)
+    if (__builtin_expect((V->prof_next -= (int64_t)site->size) < 0, 0))
+#else
+    if ((V->prof_next -= (int64_t)site->size) < 0)
+#endif
+        vm_allocprof_sample(V, o, site->size, site->type, what);
+    return o;
+}
+
 int vm_execute(vm_state *V);            /* interp.c: 0, -1 error, 1 exit */
 /* Make the stack hold need slots, rebasing the frames; 0 or -1. Under
  * movestack it also moves the stack when it is big enough already. */

@@ -2,7 +2,8 @@
  * test_alloc.c: the allocator half of alloc (suite "alloc"): size classes,
  * the five mallocgc paths, allocCache windows, refill, large objects, span
  * lookup of interior pointers, pointer maps read back through the
- * collector's iterator, a million mixed allocations, stats, two heaps.
+ * collector's iterator, allocation sites, a million mixed allocations,
+ * stats, two heaps.
  * Automatic collection is off here (gc_percent -1): the collector has its
  * own suite, test_gc.c.
  */
@@ -363,6 +364,93 @@ typedef struct {
     size_t n;
 } range;
 
+/* Allocation sites (gc_site_init / gc_malloc_site) give what gc_mallocgc
+ * gives: the same pointer maps on every path (heap bits, including slots
+ * whose bits spill into a second bitmap word; header; large; noscan; tiny),
+ * zeroed slots when a swept span is reused, NULL for a refused type, and
+ * the same under a debug mode that keeps the mcache empty. */
+static void siteRoundTrip(gc_heap *h, gc_p *p, size_t size, const gc_type *t, int count)
+{
+    gc_site st;
+    CU_ASSERT_EQUAL_FATAL(gc_site_init(&st, size, t), 0);
+    size_t want[4096], got = 0;
+    void *ref = gc_mallocgc(p, size, t, true);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(ref);
+    got = gc_object_pointers(h, ref, want, 4096);
+    for (int i = 0; i < count; i++) {
+        uint64_t *o = gc_malloc_site(p, &st);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(o);
+        if (size >= 16 || t) /* a tiny object's object is its 16-byte block */
+            CU_ASSERT_PTR_EQUAL(gc_find_object(h, (char *)o + size - 1), o);
+        if (!offsetsEqual(h, o, want, got)) {
+            CU_FAIL("a site's object has other pointer words than gc_mallocgc's");
+            break;
+        }
+        int zero = 1;
+        for (size_t w = 0; w < size / 8; w++)
+            zero &= o[w] == 0;
+        CU_ASSERT(zero);
+        memset(o, 0xa5, size); /* garbage for the reuse round */
+        if (i % 3 == 0) /* interleave the front door on the same span */
+            CU_ASSERT_PTR_NOT_NULL(gc_mallocgc(p, size, t, true));
+    }
+}
+
+static void test_sites(void)
+{
+    static const uint8_t m101[] = {0x5};
+    gc_type s3 = {24, 24, m101, "s3"};
+    static const uint8_t m41[] = {0x21}; /* words 0 and 5 of 6: 48-byte slots straddle bitmap words */
+    gc_type s6 = {48, 48, m41, "s6"};
+    static const uint8_t m1[] = {0x1};
+    gc_type one = {8, 8, m1, "one"};
+    gc_type prefix = {32, 8, m1, "prefix"};
+    static const uint8_t m0[] = {0x0};
+    gc_type ints = {32, 0, m0, "ints"};
+    /* A heap of its own: the suite's heap counts no collections. */
+    gc_options o;
+    gc_options_default(&o);
+    o.gc_percent = -1;
+    gc_heap *h = gc_heap_new(&o);
+    gc_p *p = gc_p_new(h);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+    for (int round = 0; round < 2; round++) {
+        siteRoundTrip(h, p, 24, &s3, 700);
+        siteRoundTrip(h, p, 48, &s6, 700);
+        siteRoundTrip(h, p, 8, &one, 700);
+        siteRoundTrip(h, p, 5 * 24, &s3, 100);
+        siteRoundTrip(h, p, 16 * 32, &prefix, 40);  /* 512: the last heap-bits size */
+        siteRoundTrip(h, p, 17 * 32, &prefix, 40);  /* header */
+        siteRoundTrip(h, p, 40000, &prefix, 3);     /* large */
+        siteRoundTrip(h, p, 32, &ints, 100);        /* typed noscan */
+        siteRoundTrip(h, p, 100, NULL, 100);        /* noscan */
+        siteRoundTrip(h, p, 8, NULL, 100);          /* tiny */
+        /* Nothing is rooted: a collection frees it all, and the second
+         * round reuses the garbage-filled slots, which must come zeroed. */
+        gc_collect(h);
+    }
+    gc_type bad = {16, 24, m1, "ptrdata > size"};
+    gc_site st;
+    CU_ASSERT_EQUAL(gc_site_init(&st, 16, &bad), -1);
+    CU_ASSERT_PTR_NULL(gc_malloc_site(p, &st));
+    gc_p_free(p);
+    gc_heap_free(h);
+
+    /* clobberfree keeps the mcache empty: every site allocation takes the
+     * general path, which checks the poison of the slot it reuses. */
+    o.debug.clobberfree = 1;
+    h = gc_heap_new(&o);
+    p = gc_p_new(h);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+    for (int round = 0; round < 2; round++) {
+        siteRoundTrip(h, p, 24, &s3, 300);
+        siteRoundTrip(h, p, 48, &s6, 300);
+        gc_collect(h);
+    }
+    gc_p_free(p);
+    gc_heap_free(h);
+}
+
 static int cmpRange(const void *a, const void *b)
 {
     uintptr_t x = ((const range *)a)->p, y = ((const range *)b)->p;
@@ -577,6 +665,7 @@ static CU_TestInfo tests[] = {
     {"bad_sizes", test_bad_sizes},
     {"interior", test_interior},
     {"pointer_bits", test_pointer_bits},
+    {"sites", test_sites},
     {"million", test_million},
     {"stats_balance", test_stats_balance},
     {"span_walk", test_span_walk},
