@@ -7,7 +7,7 @@
  * only what their bitmap names; mallocs - frees == live; a ten-million-cell
  * list is marked on a 256 KiB thread stack; the pacer, the memory limit,
  * the scavenger, gctrace, gcstress; clobberfree and gccheckmark catching
- * planted bugs in child processes.
+ * planted bugs in child processes; sweeping that never touches an object.
  */
 #include <CUnit/CUnit.h>
 #include <pthread.h>
@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -989,6 +990,61 @@ static void test_verify_dangling(void)
     gc_heap_free(h);
 }
 
+/* Sweeping reads and writes bitmaps and span records only, never the
+ * objects: with every page of the heap's spans made inaccessible, a
+ * collection still frees all the (unreachable) objects. clobberfree poisons
+ * freed slots by design, so the checked suite skips this. */
+typedef struct protectedSpans {
+    uintptr_t base[4096];
+    size_t len[4096];
+    size_t n;
+} protectedSpans;
+
+static void collectSpan(const gc_span_info *si, void *ud)
+{
+    protectedSpans *ps = ud;
+    if (!si->free && ps->n < 4096) {
+        ps->base[ps->n] = si->base;
+        ps->len[ps->n++] = si->npages * 8192;
+    }
+}
+
+static void test_sweep_touches_only_bitmaps(void)
+{
+    if (suiteDebug.clobberfree)
+        return;
+    gc_heap *h = newHeap(-1, 0);
+    gc_p *p = gc_p_new(h);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+    static const uint8_t m[] = {0x3};
+    gc_type pair = {16, 16, m, "pair"};
+    size_t n = 0;
+    for (int i = 0; i < 3000; i++, n++)
+        CU_ASSERT_PTR_NOT_NULL_FATAL(gc_mallocgc(p, 16, &pair, true));
+    for (int i = 0; i < 300; i++, n++)
+        CU_ASSERT_PTR_NOT_NULL_FATAL(gc_mallocgc(p, 1000, NULL, true));
+    for (int i = 0; i < 3; i++, n++)
+        CU_ASSERT_PTR_NOT_NULL_FATAL(gc_mallocgc(p, 100000, &pair, true));
+    static protectedSpans ps;
+    ps.n = 0;
+    gc_span_walk(h, collectSpan, &ps);
+    CU_ASSERT_FATAL(ps.n > 10 && ps.n < 4096);
+    for (size_t i = 0; i < ps.n; i++)
+        CU_ASSERT_EQUAL_FATAL(mprotect((void *)ps.base[i], ps.len[i], PROT_NONE), 0);
+    gc_stats a, b;
+    gc_read_stats(h, &a);
+    gc_collect(h); /* marks nothing, sweeps everything */
+    gc_read_stats(h, &b);
+    for (size_t i = 0; i < ps.n; i++)
+        CU_ASSERT_EQUAL(mprotect((void *)ps.base[i], ps.len[i], PROT_READ | PROT_WRITE), 0);
+    CU_ASSERT_EQUAL(b.frees - a.frees, n);
+    CU_ASSERT_EQUAL(b.heap_objects, 0);
+    CU_ASSERT_EQUAL(b.spans_inuse, 0);
+    CU_ASSERT_PTR_NOT_NULL(gc_mallocgc(p, 16, &pair, true)); /* the heap still works */
+    gc_p_free(p);
+    gc_heap_free(h);
+}
+
 static CU_TestInfo tests[] = {
     {"list", test_list},
     {"deep_list", test_deep_list},
@@ -1005,6 +1061,7 @@ static CU_TestInfo tests[] = {
     {"clobberfree_write_after_free", test_clobberfree_catches_write_after_free},
     {"checkmark_mismatch", test_checkmark_catches_mismatch},
     {"verify_dangling", test_verify_dangling},
+    {"sweep_touches_only_bitmaps", test_sweep_touches_only_bitmaps},
     CU_TEST_INFO_NULL,
 };
 
