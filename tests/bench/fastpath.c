@@ -8,7 +8,7 @@
  * outside the measurement); then fastpath_allocs does N allocations of
  * 16 bytes, N small enough that they all fit in that span (class 2 holds
  * 512 noscan or, with the in-span heap bits, 504 scan objects).
- * tests/bench/run.sh runs it with N and with 0 and divides the difference
+ * tests/bench/bench.sh runs it with N and with 0 and divides the difference
  * of the collected instruction counts by N, so the loop's set-up cancels;
  * the loop's own few instructions per iteration (counter, store) stay in.
  * alloc-scan allocates a two-pointer gc_type, alloc-noscan passes no type

@@ -1,6 +1,6 @@
 /*
  * trees.c: binary-trees against the alloc API and its peers, one
- * implementation per process (tests/bench/run.sh runs them alternately and
+ * implementation per process (tests/bench/bench.sh runs them alternately and
  * reads ru_maxrss of each child):
  *
  *   trees alloc|malloc|boehm|boehm-typed [DEPTH]    (DEPTH defaults to 21)
