@@ -140,7 +140,7 @@ compare() {
 }
 # timed WORKLOAD IMPLS CMDFN: REPS rounds of every impl in turn.
 timed() {
-  local w=$1 impls=$2 fn=$3 r i
+  local w=$1 impls=$2 fn=$3 i
   echo "== $w: $impls, $reps runs each, alternating"
   for i in $impls; do rm -f "$outs/${w//\//_}.$i"; done
   for _ in $(seq "$reps"); do
