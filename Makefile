@@ -6,7 +6,7 @@
 #   make run          run the default example
 #   make test         every suite, ending with one "N passed, N failed" line
 #   make sanitize     every suite under ASan+UBSan (clang), in build/sanitize
-#   make bench        benchmarks beside their peers, with ratios
+#   make bench        benchmarks beside their peers: one report, with ratios
 #   make clean
 
 CC       ?= cc
@@ -43,9 +43,10 @@ run: deps
 	@$(MAKE) --no-print-directory $(RUN_PREREQ)
 	$(RUN_CMD)
 
-# Benchmarks: each folder appends NAME and defines bench-NAME.
+# Benchmarks: each folder appends NAME and defines bench-NAME; `bench` runs
+# them all and prints one report (tests/bench/all.sh, tests/bench/build.mk).
 bench: deps-bench all
-	@for b in $(BENCHES); do $(MAKE) --no-print-directory bench-$$b || exit 1; done
+	@$(BENCH_ALL) $(BENCHES)
 
 deps:
 	@tools/deps.sh test

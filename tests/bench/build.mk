@@ -1,18 +1,30 @@
-# tests/bench/: alloc's benchmarks beside glibc malloc and Boehm GC (libgc,
-# installed by `make deps-bench`). `make bench` runs bench-alloc: the
-# allocation microbenchmark, binary-trees and the fast-path instruction
-# count, and writes $(BUILD)/bench/alloc.md. Knobs (make VAR=...):
-#   BENCH_REPS   runs per implementation and configuration (median shown)
-#   BENCH_NOFREE_REPS  the same for the microbenchmark's nofree variant
-#   BENCH_DEPTH  binary-trees depth
-#   BENCH_N      microbenchmark allocations
+# tests/bench/: the benchmarks, each workload once per implementation (toy,
+# alloc, and their peers: Lua 5.4, Go, glibc malloc, Boehm GC), assembled
+# into one report. `make bench` (top Makefile) runs tests/bench/all.sh over
+# BENCHES: every bench-NAME target with its output in $(BUILD)/bench/NAME.log,
+# then prints the one table built by tests/bench/report.lua from the raw
+# results in $(BUILD)/bench/raw/ (one file per workload), and writes it to
+# $(BUILD)/bench/report.md and report.svg. Each bench-* target alone runs
+# its workloads (tests/bench/bench.sh), prints their table and re-assembles
+# the report from every raw file present.
+#
+# This fragment: bench-alloc, the allocator against the C peers:
+#   bench-alloc           binary-trees (C), the microbenchmark, fast paths
+#   bench-alloc-trees     binary-trees against the allocator API only
+#   bench-alloc-micro     the allocation microbenchmark only
+#   bench-alloc-fastpath  instructions per allocation (callgrind) only
+# Knobs (make VAR=...), shared with tests/bench/toy.mk:
+#   BENCH_REPS       runs per implementation (default 3; median shown)
+#   BENCH_DEPTH      binary-trees depth (21)
+#   BENCH_N          microbenchmark allocations (20000000)
+#   BENCH_MICRO      microbenchmark variants (w10000 w1000000; also nofree)
 #   BENCH_ALLOC_LIB  the alloc library to link (to try the harness alone)
 BENCHES += alloc
 BENCH_DIR := $(BUILD)/bench
 BENCH_REPS ?= 3
-BENCH_NOFREE_REPS ?= 1
 BENCH_DEPTH ?= 21
 BENCH_N ?= 20000000
+BENCH_MICRO ?= w10000 w1000000
 BENCH_ALLOC_LIB ?= $(BUILD)/liballoc.a
 BENCH_LIBS := -lgc
 BENCH_PROGS := $(addprefix $(BENCH_DIR)/,micro trees fastpath runrss)
@@ -27,12 +39,29 @@ $(BENCH_DIR)/runrss: $(BUILD)/tests/bench/runrss.o
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS)
 
-BENCH_RUN = NOFREE_REPS=$(BENCH_NOFREE_REPS) tests/bench/run.sh $(BENCH_DIR) $(BENCH_REPS) $(BENCH_DEPTH) $(BENCH_N)
+# The command line the report names: the target and the knobs given to make.
+BENCH_CMD = make $@$(if $(strip $(MAKEOVERRIDES)), $(strip $(MAKEOVERRIDES)))
+BENCH_SH = BENCH_DIR=$(BENCH_DIR) TOY=$(BUILD)/toy REPS=$(BENCH_REPS) DEPTH=$(BENCH_DEPTH) \
+  MICRO_N=$(BENCH_N) MICRO_VARIANTS="$(BENCH_MICRO)" FIB_N=$(BENCH_FIB) FIB_CG_N=$(BENCH_FIB_CG) \
+  NBODY_N=$(BENCH_NBODY) WF_REPEAT=$(BENCH_WF_REPEAT) GCPAUSE_TREES=$(BENCH_GCPAUSE_TREES) \
+  GCPAUSE_ROUNDS=$(BENCH_GCPAUSE_ROUNDS) BENCH_CMD="$(BENCH_CMD)" tests/bench/bench.sh
+# What the top Makefile's `bench` runs with the list of BENCHES.
+BENCH_ALL = BENCH_DIR=$(BENCH_DIR) BENCH_CMD="$(BENCH_CMD)" MAKE="$(MAKE)" \
+  REPS=$(BENCH_REPS) tests/bench/all.sh
+
 bench-alloc: $(BENCH_PROGS)
-	$(BENCH_RUN) micro trees fastpath
-bench-alloc-micro: $(BENCH_PROGS)
-	$(BENCH_RUN) micro
+	$(BENCH_SH) alloc trees-c micro fastpath
 bench-alloc-trees: $(BENCH_PROGS)
-	$(BENCH_RUN) trees
+	$(BENCH_SH) alloc-trees trees-c
+bench-alloc-micro: $(BENCH_PROGS)
+	$(BENCH_SH) alloc-micro micro
 bench-alloc-fastpath: $(BENCH_PROGS)
-	$(BENCH_RUN) fastpath
+	$(BENCH_SH) alloc-fastpath fastpath
+
+# bench-report: the report suite (`make test`): canned raw results through
+# tests/bench/report.lua and gctrace lines through tests/bench/gctrace.awk;
+# no timing.
+SUITES += bench-report
+.PHONY: test-bench-report
+test-bench-report:
+	lua5.4 tests/bench/test_report.lua $(BUILD)/tests/bench-report

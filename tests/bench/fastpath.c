@@ -2,19 +2,21 @@
  * fastpath.c: instructions per small allocation on the fast path, for
  * `valgrind --tool=callgrind --toggle-collect=fastpath_allocs`:
  *
- *   fastpath alloc-noscan|alloc-scan|malloc|boehm N
+ *   fastpath alloc-noscan|alloc-scan|malloc|boehm|boehm-typed N
  *
  * One warm-up allocation first gives the mcache a span (the refill is
  * outside the measurement); then fastpath_allocs does N allocations of
  * 16 bytes, N small enough that they all fit in that span (class 2 holds
  * 512 noscan or, with the in-span heap bits, 504 scan objects).
- * tests/bench/run.sh runs it with N and with 0 and divides the difference
+ * tests/bench/bench.sh runs it with N and with 0 and divides the difference
  * of the collected instruction counts by N, so the loop's set-up cancels;
  * the loop's own few instructions per iteration (counter, store) stay in.
  * alloc-scan allocates a two-pointer gc_type, alloc-noscan passes no type
- * and needzero=true (what Go's new does); malloc and Boehm are the peers.
+ * and needzero=true (what Go's new does); malloc and Boehm (GC_malloc, and
+ * GC_malloc_explicitly_typed with a two-pointer descriptor) are the peers.
  */
 #include <gc/gc.h>
+#include <gc/gc_typed.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,12 +25,13 @@
 
 enum { SIZE = 16, MAX_N = 480 };
 
-typedef enum { FP_ALLOC_NOSCAN, FP_ALLOC_SCAN, FP_MALLOC, FP_BOEHM } fp_impl;
+typedef enum { FP_ALLOC_NOSCAN, FP_ALLOC_SCAN, FP_MALLOC, FP_BOEHM, FP_BOEHM_TYPED, FP_COUNT } fp_impl;
 
 typedef struct fastpath {
     fp_impl impl;
     gc_p *p;
     const gc_type *type;
+    GC_descr descr;
     void *keep[MAX_N + 1];
 } fastpath;
 
@@ -51,6 +54,12 @@ __attribute__((noinline)) void fastpath_allocs(fastpath *f, int n)
         for (int i = 0; i < n; i++)
             f->keep[i] = GC_malloc(SIZE);
         break;
+    case FP_BOEHM_TYPED:
+        for (int i = 0; i < n; i++)
+            f->keep[i] = GC_malloc_explicitly_typed(SIZE, f->descr);
+        break;
+    default:
+        break;
     }
 }
 
@@ -62,10 +71,11 @@ static void keep_roots(gc_marker *m, void *ud)
 
 int main(int argc, char **argv)
 {
-    static const char *const names[] = {"alloc-noscan", "alloc-scan", "malloc", "boehm"};
+    static const char *const names[FP_COUNT] = {"alloc-noscan", "alloc-scan", "malloc", "boehm",
+                                                "boehm-typed"};
     fastpath f = {0};
     int impl = -1, n = -1;
-    for (int i = 0; argc == 3 && i < 4; i++)
+    for (int i = 0; argc == 3 && i < FP_COUNT; i++)
         if (strcmp(argv[1], names[i]) == 0)
             impl = i;
     if (argc == 3) {
@@ -74,7 +84,7 @@ int main(int argc, char **argv)
         n = *end || v < 0 || v > MAX_N ? -1 : (int)v;
     }
     if (impl < 0 || n < 0) {
-        fprintf(stderr, "usage: fastpath alloc-noscan|alloc-scan|malloc|boehm N (0..%d)\n", MAX_N);
+        fprintf(stderr, "usage: fastpath alloc-noscan|alloc-scan|malloc|boehm|boehm-typed N (0..%d)\n", MAX_N);
         return 2;
     }
     f.impl = (fp_impl)impl;
@@ -96,9 +106,16 @@ int main(int argc, char **argv)
         f.keep[MAX_N] = gc_mallocgc(f.p, SIZE, f.type, true);
     } else if (f.impl == FP_MALLOC) {
         f.keep[MAX_N] = malloc(SIZE);
-    } else {
+    } else if (f.impl == FP_BOEHM) {
         GC_INIT();
         f.keep[MAX_N] = GC_malloc(SIZE);
+    } else {
+        GC_INIT();
+        GC_word bm[1] = {0};
+        GC_set_bit(bm, 0);
+        GC_set_bit(bm, 1);
+        f.descr = GC_make_descriptor(bm, 2);
+        f.keep[MAX_N] = GC_malloc_explicitly_typed(SIZE, f.descr);
     }
 
     fastpath_allocs(&f, n);

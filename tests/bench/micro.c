@@ -1,7 +1,7 @@
 /*
  * micro.c: the allocation microbenchmark (issues 2 and 3). One process runs
  * one implementation on one variant and prints a RESULT line for
- * tests/bench/run.sh:
+ * tests/bench/bench.sh:
  *
  *   micro IMPL nofree [N]        N allocations, nothing freed: alloc with
  *                                gc_percent -1, malloc without free, Boehm

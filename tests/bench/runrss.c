@@ -1,9 +1,10 @@
 /*
  * runrss.c: runs a command as a child process and, after its output,
- * prints the child's peak resident set as "RUSAGE maxrss_kb=N" (wait4's
- * ru_maxrss, which is per process, so each implementation is measured
- * alone). Exits with the child's status. Used by tests/bench/run.sh;
- * GNU time is not on every machine.
+ * prints "RUSAGE maxrss_kb=N wall_s=S": the child's peak resident set
+ * (wait4's ru_maxrss, which is per process, so each implementation is
+ * measured alone) and the wall-clock seconds from fork to exit (a
+ * monotonic clock, no shell in between). Exits with the child's status.
+ * Used by tests/bench/bench.sh; GNU time is not on every machine.
  */
 #include <stdio.h>
 #include <string.h>
@@ -11,6 +12,7 @@
 #include <sys/resource.h>
 #include <sys/types.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 int main(int argc, char **argv)
@@ -20,6 +22,8 @@ int main(int argc, char **argv)
         return 2;
     }
     fflush(stdout);
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
     pid_t pid = fork();
     if (pid < 0) {
         perror("runrss: fork");
@@ -38,7 +42,9 @@ int main(int argc, char **argv)
             return 1;
         }
     }
-    printf("RUSAGE maxrss_kb=%ld\n", ru.ru_maxrss);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    double wall = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) * 1e-9;
+    printf("RUSAGE maxrss_kb=%ld wall_s=%.4f\n", ru.ru_maxrss, wall);
     if (WIFSIGNALED(status)) {
         fprintf(stderr, "runrss: %s killed by signal %d\n", argv[1], WTERMSIG(status));
         return 128 + WTERMSIG(status);

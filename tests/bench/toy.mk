@@ -1,12 +1,27 @@
-# tests/bench/toy.mk: bench-toy, the toy examples (build/toy run
-# examples/X.toy) beside the same programs in Lua 5.4 (tests/bench/lua) and,
-# when `go` is installed, binary-trees in Go (tests/bench/go); writes
-# $(BUILD)/bench/toy.md. Knob: BENCH_TOY_REPS (runs per implementation).
-BENCHES += toy
-BENCH_TOY_REPS ?= 3
+# tests/bench/toy.mk: the toy programs in examples/ beside the same programs
+# in Lua 5.4 (tests/bench/lua) and Go (tests/bench/go, when `go` is
+# installed: `make deps-bench`), and the GC-pause workload. Raw results and
+# the report as in tests/bench/build.mk.
+#   bench-toy           binary-trees, fib, n-body and word frequency
+#   bench-toy-trees, bench-toy-fib, bench-toy-nbody, bench-toy-wordfreq
+#                       one of them
+#   bench-gcpause       examples/gc_pause.toy beside tests/bench/go/gc_pause.go:
+#                       pauses and mark rate from their gctrace lines
+# Knobs: BENCH_FIB (32), BENCH_FIB_CG (25: the fib callgrind counts per
+# call), BENCH_NBODY (1000000), BENCH_WF_REPEAT (50: word_freq runs per
+# measured run), BENCH_GCPAUSE_TREES (280000: about 200 MB live),
+# BENCH_GCPAUSE_ROUNDS (4), and BENCH_REPS, BENCH_DEPTH (build.mk).
+BENCHES += toy gcpause
+BENCH_FIB ?= 32
+BENCH_FIB_CG ?= 25
+BENCH_NBODY ?= 1000000
+BENCH_WF_REPEAT ?= 50
+BENCH_GCPAUSE_TREES ?= 280000
+BENCH_GCPAUSE_ROUNDS ?= 4
 BENCH_GO := $(shell command -v go 2>/dev/null)
-BENCH_GO_PROGS := $(if $(BENCH_GO),$(BENCH_DIR)/go/binary_trees)
-.PHONY: bench-toy
+BENCH_GO_PROGS := $(if $(BENCH_GO),$(addprefix $(BENCH_DIR)/go/,binary_trees fib nbody word_freq gc_pause))
+BENCH_TOY_PREREQ := $(BUILD)/toy $(BENCH_DIR)/runrss $(BENCH_GO_PROGS)
+.PHONY: bench-toy bench-toy-trees bench-toy-fib bench-toy-nbody bench-toy-wordfreq bench-gcpause
 
 # No modules and no network: GOPATH mode, caches under $(BUILD).
 $(BENCH_DIR)/go/%: tests/bench/go/%.go
@@ -14,5 +29,15 @@ $(BENCH_DIR)/go/%: tests/bench/go/%.go
 	GO111MODULE=off GOFLAGS= GOCACHE=$(abspath $(BENCH_DIR))/go/cache \
 	  GOPATH=$(abspath $(BENCH_DIR))/go/path go build -o $@ $<
 
-bench-toy: $(BUILD)/toy $(BENCH_DIR)/runrss $(BENCH_GO_PROGS)
-	tests/bench/toy.sh $(BENCH_DIR) $(BUILD)/toy $(BENCH_TOY_REPS)
+bench-toy: $(BENCH_TOY_PREREQ)
+	$(BENCH_SH) toy trees-toy fib nbody word-freq
+bench-toy-trees: $(BENCH_TOY_PREREQ)
+	$(BENCH_SH) toy-trees trees-toy
+bench-toy-fib: $(BENCH_TOY_PREREQ)
+	$(BENCH_SH) toy-fib fib
+bench-toy-nbody: $(BENCH_TOY_PREREQ)
+	$(BENCH_SH) toy-nbody nbody
+bench-toy-wordfreq: $(BENCH_TOY_PREREQ)
+	$(BENCH_SH) toy-wordfreq word-freq
+bench-gcpause: $(BENCH_TOY_PREREQ)
+	$(BENCH_SH) gcpause gc-pause

@@ -1,6 +1,6 @@
 /*
  * trees.c: binary-trees against the alloc API and its peers, one
- * implementation per process (tests/bench/run.sh runs them alternately and
+ * implementation per process (tests/bench/bench.sh runs them alternately and
  * reads ru_maxrss of each child):
  *
  *   trees alloc|malloc|boehm|boehm-typed [DEPTH]    (DEPTH defaults to 21)
@@ -9,7 +9,8 @@
  * d = 4, 6, ... N, 2^(N-d) trees of depth d, each checked by counting its
  * nodes; the long-lived tree is checked last. (The Benchmarks Game runs
  * 2^(N-d+4) trees per depth; this is 16 times fewer, to fit the time
- * budget.) A node is two pointers: a gc_type with both words pointers,
+ * budget.) The output is examples/binary_trees.toy's, line for line, so
+ * the bench compares it with toy's, Lua's and Go's. A node is two pointers: a gc_type with both words pointers,
  * a Boehm descriptor with both bits set.
  *
  * The collector is precise and sees no C stack, so every tree pointer that
@@ -130,7 +131,7 @@ static int setup(trees *t)
             fprintf(stderr, "trees: cannot make an alloc heap\n");
             return -1;
         }
-        printf("alloc: gc_percent %d\n", o.gc_percent);
+        fprintf(stderr, "alloc: gc_percent %d\n", o.gc_percent);
     } else if (t->impl != IMPL_MALLOC) {
         GC_INIT();
         GC_word bm[1] = {0};
@@ -199,7 +200,7 @@ int main(int argc, char **argv)
     node *stretch = bottom_up(&t, depth + 1);
     if (!stretch)
         return oom(&t);
-    printf("stretch tree of depth %d\t check: %ld\n", depth + 1, check(stretch));
+    printf("stretch tree of depth %d check: %ld\n", depth + 1, check(stretch));
     free_tree(&t, stretch);
 
     node *long_lived = bottom_up(&t, depth);
@@ -217,9 +218,9 @@ int main(int argc, char **argv)
             sum += check(tree);
             free_tree(&t, tree);
         }
-        printf("%ld\t trees of depth %d\t check: %ld\n", iterations, d, sum);
+        printf("%ld trees of depth %d check: %ld\n", iterations, d, sum);
     }
-    printf("long lived tree of depth %d\t check: %ld\n", depth, check(long_lived));
+    printf("long lived tree of depth %d check: %ld\n", depth, check(long_lived));
     t.sp--;
     free_tree(&t, long_lived);
     double secs = bench_now() - t0;

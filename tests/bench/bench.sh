@@ -1,0 +1,339 @@
+#!/usr/bin/env bash
+# Runs the workloads one `make bench-AREA` target names and writes their
+# raw results, one line per run, to $BENCH_DIR/raw/WORKLOAD.raw (one file
+# per workload: running it again replaces only that file); then prints the
+# table of these workloads and re-assembles $BENCH_DIR/report.md and
+# report.svg from every raw file present (tests/bench/report.lua), so a
+# partial run gives a partial report.
+#
+#   tests/bench/bench.sh AREA WORKLOAD...
+#
+# WORKLOADs (each implementation of a workload alternates with its peers
+# within each repetition; every run is its own process under runrss, which
+# reports its wall seconds and peak RSS):
+#   trees-c    binary-trees against the allocator API: alloc, glibc
+#              malloc+free, Boehm GC_malloc, GC_malloc_explicitly_typed
+#   trees-toy  binary-trees in toy, Lua 5.4 and Go
+#   micro      the allocation microbenchmark, one workload per window
+#   fastpath   instructions per 16-byte allocation (callgrind)
+#   fib nbody word-freq   toy, Lua 5.4 and Go; fib adds callgrind
+#              instructions per call for toy and Lua
+#   gc-pause   toy and Go with a large live heap: pauses and mark rate
+#              from their gctrace lines (tests/bench/gctrace.awk)
+#
+# Raw format (tests/bench/report.lua reads it; `#` starts a comment):
+#   WORKLOAD IMPL SECONDS RSS_KB [KEY=VALUE...]   one run ("-": not measured)
+#   fail WORKLOAD IMPL REASON...                  a run that failed
+#   note WORKLOAD TEXT...                         what the workload is
+#   meta KEY VALUE...                             date, machine, command...
+# out=HASH in a run line is a hash of what the run printed (or, for micro,
+# its pointer-store count): every run of a workload must have the same.
+#
+# Environment (tests/bench/build.mk sets it from the make knobs): BENCH_DIR,
+# TOY, REPS, DEPTH, MICRO_N, MICRO_VARIANTS, FIB_N, FIB_CG_N, NBODY_N,
+# WF_REPEAT, GCPAUSE_TREES, GCPAUSE_ROUNDS, BENCH_CMD (the command line
+# the report names), BENCH_ALL (set by tests/bench/all.sh).
+set -u
+area=$1
+shift
+dir=${BENCH_DIR:-build/bench}
+toy=${TOY:-build/toy}
+reps=${REPS:-3}
+depth=${DEPTH:-21}
+micro_n=${MICRO_N:-20000000}
+micro_variants=${MICRO_VARIANTS:-w10000 w1000000}
+fib_n=${FIB_N:-32}
+fib_cg_n=${FIB_CG_N:-25}
+nbody_n=${NBODY_N:-1000000}
+wf_repeat=${WF_REPEAT:-50}
+gp_trees=${GCPAUSE_TREES:-280000}
+gp_rounds=${GCPAUSE_ROUNDS:-4}
+here=$(dirname "$0")
+runrss=$dir/runrss
+rawdir=$dir/raw
+outs=$rawdir/out
+mkdir -p "$rawdir" "$outs"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+status=0
+t_start=$(date +%s)
+
+# begin WORKLOAD: starts WORKLOAD's raw file, $rawdir/WORKLOAD.raw, with
+# when and where it runs; re-running a workload replaces only its file.
+begin() {
+  raw=$rawdir/$1.raw
+  files="$files $raw"
+  t_wl=$(date +%s)
+  {
+    echo "# raw results of $1 (tests/bench/bench.sh $area)"
+    echo "meta date $(date -u '+%Y-%m-%d %H:%M UTC')"
+    echo "meta machine $(uname -m) $(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -n 1)"
+    echo "meta cpus $(nproc)"
+    echo "meta load $(cut -d' ' -f1-3 /proc/loadavg)"
+    echo "meta lua $(lua5.4 -v 2>&1 | head -n 1 | cut -d' ' -f1-2)"
+    echo "meta go $(command -v go >/dev/null && go version | cut -d' ' -f3 || echo 'go not installed')"
+    echo "meta reps $reps"
+    echo "meta command ${BENCH_CMD:-make bench-$area}"
+  } >"$raw"
+}
+files=""
+# Run alone, these results no longer belong to a whole `make bench`.
+[ -n "${BENCH_ALL:-}" ] || rm -f "$rawdir/0-bench.raw"
+
+have_go() { [ -x "$dir/go/$1" ]; }
+
+# run WORKLOAD IMPL CHECK [ENV=VAL...] CMD...: one measured run. CHECK is
+# what must agree across implementations: "out" (stdout, without the RESULT
+# line) or "stores" (micro's RESULT stores=). Leading ENV=VAL words are
+# passed through env. Appends one raw line; keeps the stderr in $tmp/err
+# for the caller (gc-pause parses it) and the checked output per impl.
+run() {
+  local w=$1 i=$2 chk=$3 out rc rus res body hash extra="" f v
+  shift 3
+  out=$("$runrss" env "$@" 2>"$tmp/err")
+  rc=$?
+  rus=$(echo "$out" | grep '^RUSAGE' | tail -n 1)
+  res=$(echo "$out" | grep '^RESULT' | tail -n 1)
+  if [ $rc -ne 0 ] || [ -z "$rus" ]; then
+    echo "  FAILED (exit $rc): $*" >&2
+    grep -v '^gc [0-9]' "$tmp/err" | tail -n 5 | sed 's/^/    /' >&2
+    echo "fail $w $i exit $rc" >>"$raw"
+    status=1
+    return 1
+  fi
+  if [ "$chk" = stores ]; then
+    body=$(echo "$res" | tr ' ' '\n' | grep '^stores=')
+  else
+    body=$(echo "$out" | grep -v '^RUSAGE\|^RESULT')
+  fi
+  hash=$(printf '%s\n' "$body" | md5sum | cut -c1-12)
+  printf '%s\n' "$body" >"$outs/${w//\//_}.$i"
+  for f in ns_per_alloc gcs; do
+    v=$(echo "$res" | tr ' ' '\n' | sed -n "s/^$f=//p")
+    [ -n "$v" ] && extra="$extra $f=$v"
+  done
+  LAST_WALL=$(echo "$rus" | sed -n 's/.*wall_s=\([0-9.]*\).*/\1/p')
+  LAST_RSS=$(echo "$rus" | sed -n 's/.*maxrss_kb=\([0-9]*\).*/\1/p')
+  LAST_LINE="$w $i $LAST_WALL $LAST_RSS out=$hash$extra"
+  return 0
+}
+# record [KEY=VALUE...]: appends the last run's line with more fields.
+record() {
+  echo "$LAST_LINE${*:+ $*}" >>"$raw"
+  printf '  %-22s %-12s %8s s %6s MiB\n' "$(echo "$LAST_LINE" | cut -d' ' -f1)" \
+    "$(echo "$LAST_LINE" | cut -d' ' -f2)" "$LAST_WALL" "$((LAST_RSS / 1024))"
+}
+# compare WORKLOAD IMPL...: the implementations' checked outputs must agree.
+compare() {
+  local w=$1 first="" i f
+  shift
+  for i in "$@"; do
+    f=$outs/${w//\//_}.$i
+    [ -f "$f" ] || continue
+    [ -n "$first" ] || { first=$i; continue; }
+    if ! cmp -s "$outs/${w//\//_}.$first" "$f"; then
+      echo "  $w: $i's output differs from $first's:" >&2
+      diff "$outs/${w//\//_}.$first" "$f" | head -n 10 >&2
+      status=1
+    fi
+  done
+}
+# timed WORKLOAD IMPLS CMDFN: REPS rounds of every impl in turn.
+timed() {
+  local w=$1 impls=$2 fn=$3 i
+  echo "== $w: $impls, $reps runs each, alternating"
+  for i in $impls; do rm -f "$outs/${w//\//_}.$i"; done
+  for _ in $(seq "$reps"); do
+    for i in $impls; do
+      # shellcheck disable=SC2046
+      run "$w" "$i" out $($fn "$i") && record
+    done
+  done
+  # shellcheck disable=SC2086
+  compare "$w" $impls
+}
+# callgrind_total CMD...: instructions callgrind collected, or "-".
+callgrind_total() {
+  local c
+  c=$(valgrind --tool=callgrind --callgrind-out-file=/dev/null "$@" 2>&1 >/dev/null |
+      sed -n 's/.*Collected : *\([0-9]*\).*/\1/p')
+  echo "${c:--}"
+}
+
+cmd_trees() {
+  case $1 in
+  toy) echo "$toy run examples/binary_trees.toy $depth" ;;
+  lua) echo "lua5.4 tests/bench/lua/binary_trees.lua $depth" ;;
+  go) echo "$dir/go/binary_trees $depth" ;;
+  *) echo "$dir/trees $1 $depth" ;;
+  esac
+}
+cmd_fib() {
+  case $1 in
+  toy) echo "$toy run examples/fib.toy $fib_n" ;;
+  lua) echo "lua5.4 tests/bench/lua/fib.lua $fib_n" ;;
+  go) echo "$dir/go/fib $fib_n" ;;
+  esac
+}
+cmd_nbody() {
+  case $1 in
+  toy) echo "$toy run examples/nbody.toy $nbody_n" ;;
+  lua) echo "lua5.4 tests/bench/lua/nbody.lua $nbody_n" ;;
+  go) echo "$dir/go/nbody $nbody_n" ;;
+  esac
+}
+peers() { # peers PROG: toy lua, and go when its binary is built
+  if have_go "$1"; then echo "toy lua go"; else echo "toy lua"; fi
+}
+
+for wl in "$@"; do
+begin "$wl"
+case $wl in
+trees-c|trees-toy)
+  w=binary-trees/$depth
+  echo "note $w binary-trees: a stretch tree of depth $((depth + 1)), a long-lived tree of depth $depth, 2^($depth-d) trees of each depth d = 4, 6, ... $depth; nodes of two pointers. C versions: alloc (gc_mallocgc with a two-pointer gc_type, live trees in a shadow stack root), glibc malloc+free, Boehm GC_malloc and GC_malloc_explicitly_typed (tests/bench/trees.c); toy: examples/binary_trees.toy; Lua 5.4 and Go: tests/bench/lua, tests/bench/go." >>"$raw"
+  impls="alloc malloc boehm boehm-typed"
+  if [ "$wl" = trees-toy ]; then impls=$(peers binary_trees); fi
+  timed "$w" "$impls" cmd_trees
+  ;;
+micro)
+  for v in $micro_variants; do
+    w=micro/$v
+    case $v in
+    nofree) args="nofree $micro_n" ;;
+    w*) args="window ${v#w} $micro_n" ;;
+    *) echo "bench.sh: unknown micro variant $v" >&2; status=1; continue ;;
+    esac
+    echo "note $w allocation microbenchmark ($v): $micro_n allocations, sizes {16,32,48,64,128,256} from a fixed PRNG, half with two pointer words, half noscan (Boehm: GC_malloc_atomic); window W: W live objects in a root block, slot i%W replaced each step (malloc frees the old one), each new pointer object stored into an older one; nofree: nothing freed or collected (tests/bench/micro.c). ns_per_alloc is the program's own timing of the loop." >>"$raw"
+    echo "== $w: alloc malloc boehm boehm-typed, $reps runs each, alternating"
+    for i in alloc malloc boehm boehm-typed; do rm -f "$outs/${w//\//_}.$i"; done
+    for _ in $(seq "$reps"); do
+      for i in alloc malloc boehm boehm-typed; do
+        # shellcheck disable=SC2086
+        run "$w" "$i" stores "$dir/micro" "$i" $args && record
+      done
+    done
+    compare "$w" alloc malloc boehm boehm-typed
+  done
+  ;;
+fastpath)
+  fn=256
+  w=fastpath/16B
+  echo "note $w fast-path instructions per 16-byte allocation (callgrind, deterministic): $fn allocations into a span with room minus 0, divided by $fn (tests/bench/fastpath.c); instr/op counts the allocation entry (gc_mallocgc, malloc, GC_malloc, GC_malloc_explicitly_typed) with what it calls; loop: the whole allocating loop (counter and store included)." >>"$raw"
+  echo "== $w: callgrind"
+  if ! command -v valgrind >/dev/null; then
+    echo "fail $w - valgrind is not installed" >>"$raw"
+    echo "  valgrind is not installed: skipped"
+  else
+    # per IMPL FN: collected instructions per allocation with FN toggled.
+    per() {
+      local a b
+      a=$(callgrind_total --toggle-collect="$2" "$dir/fastpath" "$1" $fn)
+      b=$(callgrind_total --toggle-collect="$2" "$dir/fastpath" "$1" 0)
+      awk -v a="$a" -v b="$b" -v n=$fn 'BEGIN { if (a == "-" || b == "-") print "-"; else printf "%.1f", (a - b) / n }'
+    }
+    for i in alloc-noscan alloc-scan malloc boehm boehm-typed; do
+      case $i in
+      alloc-*) entry=gc_mallocgc ;; malloc) entry=malloc ;; boehm) entry=GC_malloc ;;
+      boehm-typed) entry=GC_malloc_explicitly_typed ;;
+      esac
+      own=$(per "$i" "$entry")
+      loop=$(per "$i" fastpath_allocs)
+      if [ "$own" = - ] || [ "$loop" = - ]; then
+        echo "fail $w $i callgrind gave no count" >>"$raw"
+        status=1
+        continue
+      fi
+      echo "$w $i - - ins=$own ins_loop=$loop" >>"$raw"
+      printf '  %-14s %6s instructions/alloc (loop %s)\n' "$i" "$own" "$loop"
+    done
+  fi
+  ;;
+fib)
+  w=fib/$fib_n
+  echo "note $w fib($fib_n), naive doubly recursive: calls and integer arithmetic. instr/op: callgrind instructions per call, (run of fib($fib_cg_n) - run of fib(1)) / (calls of fib($fib_cg_n) - 1), so start-up and compilation cancel." >>"$raw"
+  timed "$w" "$(peers fib)" cmd_fib
+  if command -v valgrind >/dev/null; then
+    calls=$(awk -v n="$fib_cg_n" 'BEGIN { a = 0; b = 1; for (i = 0; i < n + 1; i++) { t = a + b; a = b; b = t } printf "%d", 2 * a - 1 }')
+    for i in toy lua; do
+      case $i in
+      toy) c="$toy run examples/fib.toy" ;; lua) c="lua5.4 tests/bench/lua/fib.lua" ;;
+      esac
+      # shellcheck disable=SC2086
+      a=$(callgrind_total $c "$fib_cg_n")
+      # shellcheck disable=SC2086
+      b=$(callgrind_total $c 1)
+      ins=$(awk -v a="$a" -v b="$b" -v n="$calls" 'BEGIN { if (a == "-" || b == "-") print "-"; else printf "%.1f", (a - b) / (n - 1) }')
+      echo "$w $i - - ins=$ins" >>"$raw"
+      printf '  %-14s %6s instructions/call (callgrind, fib(%s): %s calls)\n' "$i" "$ins" "$fib_cg_n" "$calls"
+    done
+  fi
+  ;;
+nbody)
+  w=nbody/$nbody_n
+  echo "note $w n-body: the Jovian planets, $nbody_n steps of float arithmetic over an array of structs." >>"$raw"
+  timed "$w" "$(peers nbody)" cmd_nbody
+  ;;
+word-freq)
+  w=word-freq/x$wf_repeat
+  echo "note $w word frequency: a map from string to int over a short text, sorted; it runs in milliseconds, so each measured run executes it $wf_repeat times in one shell: seconds per execution, RSS of the largest one." >>"$raw"
+  echo "== $w: $(peers word_freq), $reps runs each, alternating"
+  for i in $(peers word_freq); do rm -f "$outs/${w//\//_}.$i"; done
+  for _ in $(seq "$reps"); do
+    for i in $(peers word_freq); do
+      case $i in
+      toy) c="$toy run examples/word_freq.toy" ;;
+      lua) c="lua5.4 tests/bench/lua/word_freq.lua" ;;
+      go) c="$dir/go/word_freq" ;;
+      esac
+      if run "$w" "$i" out sh -c "for i in \$(seq $wf_repeat); do $c >/dev/null || exit 1; done; $c"; then
+        LAST_WALL=$(awk -v s="$LAST_WALL" -v n="$((wf_repeat + 1))" 'BEGIN { printf "%.4f", s / n }')
+        LAST_LINE=$(echo "$LAST_LINE" | awk -v s="$LAST_WALL" '{ $3 = s; print }')
+        record
+      fi
+    done
+  done
+  # shellcheck disable=SC2046
+  compare "$w" $(peers word_freq)
+  ;;
+gc-pause)
+  w=gc-pause/$gp_trees
+  echo "note $w GC pauses: examples/gc_pause.toy $gp_trees $gp_rounds (Go: tests/bench/go/gc_pause.go), a live set of $gp_trees trees of 31 24-byte nodes (about $((gp_trees * 31 * 24 / 1000000)) MB) with one tree replaced per step, $gp_rounds rounds. From the gctrace lines: the longest and the 99th-percentile (nearest rank) pause, the mark rate (marked MB over mark cpu seconds: MB/s per core) and the largest marked heap. toy stops the world for a whole cycle (pause = the three clock parts); Go's pauses are its two stop-the-world phases (first and third clock parts), its marking concurrent." >>"$raw"
+  impls="toy"
+  have_go gc_pause && impls="toy go"
+  echo "== $w: $impls, $reps runs each, alternating"
+  for i in $impls; do rm -f "$outs/${w//\//_}.$i"; done
+  for _ in $(seq "$reps"); do
+    for i in $impls; do
+      case $i in
+      toy) c=(TOYDEBUG=gctrace=1 "$toy" run examples/gc_pause.toy) stw=1 ;;
+      go) c=(GODEBUG=gctrace=1 "$dir/go/gc_pause") stw=0 ;;
+      esac
+      if run "$w" "$i" out "${c[@]}" "$gp_trees" "$gp_rounds"; then
+        record "$(awk -v stw="$stw" -f "$here/gctrace.awk" "$tmp/err")"
+      fi
+    done
+  done
+  # shellcheck disable=SC2086
+  compare "$w" $impls
+  ;;
+*)
+  echo "bench.sh: unknown workload $wl" >&2
+  rm -f "$raw"
+  files=${files% "$raw"}
+  status=1
+  continue
+  ;;
+esac
+echo "meta seconds $(($(date +%s) - t_wl))" >>"$raw"
+done
+
+echo
+echo "bench-$area: $(($(date +%s) - t_start)) s; raw results in$files"
+# shellcheck disable=SC2086
+lua5.4 "$here/report.lua" $files || status=1
+if [ -z "${BENCH_ALL:-}" ]; then
+  lua5.4 "$here/report.lua" --quiet --md "$dir/report.md" --svg "$dir/report.svg" "$rawdir"/*.raw >/dev/null
+  echo "report (every raw file in $rawdir): $dir/report.md, $dir/report.svg"
+fi
+exit $status
