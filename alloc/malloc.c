@@ -299,27 +299,39 @@ static ALWAYS_INLINE void *siteAlloc(gc_p *p, const gc_site *st)
 /* The site's window is used up: move to the next window (an empty span,
  * as SPC_TINY and every slot of a debug mode, never has one) or take the
  * general path, which also serves the sites siteInit could not describe. */
+/* Write the site's bits into every slot of the window (whole slots per
+ * bitmap word: st->tile), so that each allocation in it can skip its own
+ * write while the bits match. Free slots' bits are never read (only marked
+ * objects are scanned), so bits written ahead are harmless to whatever
+ * other type takes a slot: it writes its own. */
+static void prefillWindow(mspan *s, const gc_site *st)
+{
+    for (uintptr_t w = 0; w < s->elemsize / GC_PTR_SIZE; w++)
+        s->winHeapBits[w] = st->tile;
+    s->winBits = st->bits;
+}
+
 static __attribute__((noinline)) void *siteRefill(gc_p *p, const gc_site *st)
 {
     mspan *s = p->alloc[st->spc];
     uint64_t c = gc_span_nextWindow(s);
     if (LIKELY(c != 0)) {
-        /* A whole window free: write the site's bits into every slot of it
-         * now, a few word stores, and let each allocation in it skip its
-         * own write while the bits match. Free slots' bits are never read
-         * (only marked objects are scanned), so bits written ahead are
-         * harmless to whatever other type takes a slot: it writes its own. */
-        if (c == ~(uint64_t)0 && st->tile) {
-            for (uintptr_t w = 0; w < s->elemsize / GC_PTR_SIZE; w++)
-                s->winHeapBits[w] = st->tile;
-            s->winBits = st->bits;
-        }
+        /* A whole window free: take the site's bits ahead. */
+        if (c == ~(uint64_t)0 && st->tile)
+            prefillWindow(s, st);
         return siteAlloc(p, st);
     }
     const gc_type *t = st->type && st->type->ptrdata ? st->type : NULL;
     if (t == NULL)
         return gc_mallocgc(p, st->size, NULL, true);
-    return mallocgcScanSlow(p, st->size, t);
+    void *x = mallocgcScanSlow(p, st->size, t);
+    /* A fresh span's first window: if x is its only allocated slot, the
+     * window takes the site's bits ahead too (x's own are the same). */
+    s = p->alloc[st->spc];
+    if (x && st->tile && s->allocCache && (uintptr_t)x - s->winBase < 64 * s->elemsize &&
+        (s->allocCache | (uint64_t)1 << ((uintptr_t)x - s->winBase) / s->elemsize) == ~(uint64_t)0)
+        prefillWindow(s, st);
+    return x;
 }
 
 int gc_site_init(gc_site *site, size_t size, const gc_type *type)
