@@ -119,6 +119,7 @@ typedef struct gc_site {
     size_t size;
     uint64_t bits;  /* heap bits of one object, from its slot's first word */
     uint64_t mask;  /* one bit per word of a slot */
+    uint64_t tile;  /* bits repeated slot after slot over a bitmap word (0: slots of this class straddle words) */
     uint8_t spc;    /* span class (alloc's empty slot: the general path) */
     uint8_t spill;  /* a slot starting past this bit spills into the next bitmap word */
 } gc_site;

@@ -97,6 +97,7 @@ struct mspan {
     uint8_t spanclass;
     uint8_t needzero;       /* free slots may hold garbage */
     uint64_t *winHeapBits;  /* heap-bits span: the bitmap word of slot freeindex's first word */
+    uint64_t winBits;       /* non-zero: every free slot of the window already holds these heap bits */
 
     uintptr_t limit;        /* end of the object area */
     uintptr_t npages;

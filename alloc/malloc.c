@@ -243,6 +243,11 @@ static int siteInit(gc_site *st, size_t size, const gc_type *t)
     unsigned nw = gc_class_to_size[sc] / GC_PTR_SIZE;
     st->bits = bits;
     st->mask = ~(uint64_t)0 >> (64 - nw);
+    if ((nw & (nw - 1)) == 0) { /* 1, 2, 4 ... 64 words: whole slots per bitmap word */
+        st->tile = bits;
+        for (unsigned k = nw; k < 64; k *= 2)
+            st->tile |= st->tile << k;
+    }
     st->spill = (uint8_t)(64 - nw);
     st->spc = spanclass_make(sc, 0);
     return 1;
@@ -267,12 +272,14 @@ static ALWAYS_INLINE void *siteAlloc(gc_p *p, const gc_site *st)
      * addressed from the window's first bitmap word): written first so
      * that zeroing can be a tail call. The 8-byte class's bits are
      * pre-filled with ones; writing its one bit again is harmless. */
-    uintptr_t bo = off / GC_PTR_SIZE;
-    uint64_t *hb = s->winHeapBits + bo / 64;
-    unsigned j = bo % 64;
-    hb[0] = (hb[0] & ~(st->mask << j)) | st->bits << j;
-    if (UNLIKELY(j > st->spill))
-        hb[1] = (hb[1] & ~(st->mask >> (64 - j))) | st->bits >> (64 - j);
+    if (s->winBits != st->bits) { /* not pre-filled for us by siteRefill */
+        uintptr_t bo = off / GC_PTR_SIZE;
+        uint64_t *hb = s->winHeapBits + bo / 64;
+        unsigned j = bo % 64;
+        hb[0] = (hb[0] & ~(st->mask << j)) | st->bits << j;
+        if (UNLIKELY(j > st->spill))
+            hb[1] = (hb[1] & ~(st->mask >> (64 - j))) | st->bits >> (64 - j);
+    }
     if (s->needzero) {
         /* size, not the slot: the slack past the object has no heap
          * bits. Two overlapping 16-byte stores clear any size 16..32. */
@@ -292,14 +299,39 @@ static ALWAYS_INLINE void *siteAlloc(gc_p *p, const gc_site *st)
 /* The site's window is used up: move to the next window (an empty span,
  * as SPC_TINY and every slot of a debug mode, never has one) or take the
  * general path, which also serves the sites siteInit could not describe. */
+/* Write the site's bits into every slot of the window (whole slots per
+ * bitmap word: st->tile), so that each allocation in it can skip its own
+ * write while the bits match. Free slots' bits are never read (only marked
+ * objects are scanned), so bits written ahead are harmless to whatever
+ * other type takes a slot: it writes its own. */
+static void prefillWindow(mspan *s, const gc_site *st)
+{
+    for (uintptr_t w = 0; w < s->elemsize / GC_PTR_SIZE; w++)
+        s->winHeapBits[w] = st->tile;
+    s->winBits = st->bits;
+}
+
 static __attribute__((noinline)) void *siteRefill(gc_p *p, const gc_site *st)
 {
-    if (LIKELY(gc_span_nextWindow(p->alloc[st->spc]) != 0))
+    mspan *s = p->alloc[st->spc];
+    uint64_t c = gc_span_nextWindow(s);
+    if (LIKELY(c != 0)) {
+        /* A whole window free: take the site's bits ahead. */
+        if (c == ~(uint64_t)0 && st->tile)
+            prefillWindow(s, st);
         return siteAlloc(p, st);
+    }
     const gc_type *t = st->type && st->type->ptrdata ? st->type : NULL;
     if (t == NULL)
         return gc_mallocgc(p, st->size, NULL, true);
-    return mallocgcScanSlow(p, st->size, t);
+    void *x = mallocgcScanSlow(p, st->size, t);
+    /* A fresh span's first window: if x is its only allocated slot, the
+     * window takes the site's bits ahead too (x's own are the same). */
+    s = p->alloc[st->spc];
+    if (x && st->tile && s->allocCache && (uintptr_t)x - s->winBase < 64 * s->elemsize &&
+        (s->allocCache | (uint64_t)1 << ((uintptr_t)x - s->winBase) / s->elemsize) == ~(uint64_t)0)
+        prefillWindow(s, st);
+    return x;
 }
 
 int gc_site_init(gc_site *site, size_t size, const gc_type *type)

@@ -30,6 +30,7 @@ static inline __attribute__((always_inline)) void refillAllocCache(mspan *s, uin
     /* A window is 64 slots, so it starts on a bitmap word. */
     if (s->heapBits)
         s->winHeapBits = s->heapBits + word * (s->elemsize / GC_PTR_SIZE);
+    s->winBits = 0;
     s->allocCache = ~s->allocBits[word < SPAN_BITS_WORDS ? word : 0] & validBits(s, word);
 }
 

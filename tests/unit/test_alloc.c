@@ -515,6 +515,78 @@ static void test_million(void)
     free(r);
 }
 
+/* Windows whose heap bits a site wrote ahead (a whole free window, slots
+ * of 2^k words) shared with other types of the same class, in random
+ * order through both doors, across collections that leave survivors
+ * scattered: every object, old or new, keeps exactly its own pointers. */
+typedef struct mixedRoots {
+    void **slot;
+    size_t n;
+} mixedRoots;
+
+static void markMixed(gc_marker *m, void *ud)
+{
+    mixedRoots *r = ud;
+    gc_mark_block(m, (void *const *)r->slot, r->n, NULL);
+}
+
+static void test_sites_mixed(void)
+{
+    static const uint8_t m11[] = {0x3}, m01[] = {0x1}, m10[] = {0x2};
+    gc_type both = {16, 16, m11, "both"}, first = {16, 8, m01, "first"}, second = {16, 16, m10, "second"};
+    const gc_type *types[3] = {&both, &first, &second};
+    const size_t offs[3][2] = {{0, 8}, {0, 0}, {8, 0}};
+    const size_t noffs[3] = {2, 1, 1};
+    gc_options o;
+    gc_options_default(&o);
+    o.gc_percent = -1;
+    gc_heap *h = gc_heap_new(&o);
+    gc_p *p = gc_p_new(h);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+    gc_site sites[3];
+    for (int k = 0; k < 3; k++)
+        CU_ASSERT_EQUAL_FATAL(gc_site_init(&sites[k], 16, types[k]), 0);
+    enum { N = 20000 };
+    mixedRoots r = {calloc(N, sizeof(void *)), N};
+    uint8_t *kind = calloc(N, 1);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(r.slot);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(kind);
+    CU_ASSERT_EQUAL_FATAL(gc_add_roots(h, markMixed, &r), 0);
+    size_t bad = 0;
+    for (int round = 0; round < 6; round++) {
+        for (size_t i = 0; i < N; i++) {
+            uint64_t x = xorshift();
+            if (r.slot[i] && x % 4 != 0)
+                continue; /* a quarter of the survivors are replaced each round */
+            int k = (int)((x >> 8) % 3);
+            /* Mostly one type in runs, as a program allocates, sometimes another. */
+            if ((x >> 20) % 8 != 0)
+                k = round % 3;
+            kind[i] = (uint8_t)k;
+            r.slot[i] = (x >> 30) % 2 ? gc_malloc_site(p, &sites[k]) : gc_mallocgc(p, 16, types[k], true);
+            if (!r.slot[i]) {
+                CU_FAIL("allocation failed");
+                goto out;
+            }
+            ((uint64_t *)r.slot[i])[0] = 0; /* plain data: nothing to follow */
+        }
+        if (round % 2 == 1) /* drop a run of roots: whole windows die */
+            memset(r.slot + (size_t)round * 2000, 0, 2000 * sizeof(void *));
+        for (size_t i = 0; i < N; i++)
+            if (r.slot[i] && !offsetsEqual(h, r.slot[i], offs[kind[i]], noffs[kind[i]]))
+                bad++;
+        gc_collect(h);
+    }
+out:
+    CU_ASSERT_EQUAL(bad, 0);
+    CU_ASSERT_EQUAL(gc_verify(h), 0);
+    gc_remove_roots(h, markMixed, &r);
+    free(r.slot);
+    free(kind);
+    gc_p_free(p);
+    gc_heap_free(h);
+}
+
 static void test_stats_balance(void)
 {
     gc_stats s;
@@ -666,6 +738,7 @@ static CU_TestInfo tests[] = {
     {"interior", test_interior},
     {"pointer_bits", test_pointer_bits},
     {"sites", test_sites},
+    {"sites_mixed", test_sites_mixed},
     {"million", test_million},
     {"stats_balance", test_stats_balance},
     {"span_walk", test_span_walk},
