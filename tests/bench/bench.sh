@@ -219,7 +219,7 @@ micro)
 fastpath)
   fn=256
   w=fastpath/16B
-  echo "note $w fast-path instructions per 16-byte allocation (callgrind, deterministic): $fn allocations into a span with room minus 0, divided by $fn (tests/bench/fastpath.c); instr/op counts the allocation entry (gc_mallocgc, malloc, GC_malloc, GC_malloc_explicitly_typed) with what it calls; loop: the whole allocating loop (counter and store included)." >>"$raw"
+  echo "note $w fast-path instructions per 16-byte allocation (callgrind, deterministic): $fn allocations into a span with room minus 0, divided by $fn (tests/bench/fastpath.c); instr/op counts the allocation entry (gc_mallocgc, gc_malloc_site, malloc, GC_malloc, GC_malloc_explicitly_typed) with what it calls; loop: the whole allocating loop (counter and store included)." >>"$raw"
   echo "== $w: callgrind"
   if ! command -v valgrind >/dev/null; then
     echo "fail $w - valgrind is not installed" >>"$raw"
@@ -232,8 +232,9 @@ fastpath)
       b=$(callgrind_total --toggle-collect="$2" "$dir/fastpath" "$1" 0)
       awk -v a="$a" -v b="$b" -v n=$fn 'BEGIN { if (a == "-" || b == "-") print "-"; else printf "%.1f", (a - b) / n }'
     }
-    for i in alloc-noscan alloc-scan malloc boehm boehm-typed; do
+    for i in alloc-noscan alloc-scan alloc-site malloc boehm boehm-typed; do
       case $i in
+      alloc-site) entry=gc_malloc_site ;;
       alloc-*) entry=gc_mallocgc ;; malloc) entry=malloc ;; boehm) entry=GC_malloc ;;
       boehm-typed) entry=GC_malloc_explicitly_typed ;;
       esac

@@ -2,7 +2,7 @@
  * fastpath.c: instructions per small allocation on the fast path, for
  * `valgrind --tool=callgrind --toggle-collect=fastpath_allocs`:
  *
- *   fastpath alloc-noscan|alloc-scan|malloc|boehm|boehm-typed N
+ *   fastpath alloc-noscan|alloc-scan|alloc-site|malloc|boehm|boehm-typed N
  *
  * One warm-up allocation first gives the mcache a span (the refill is
  * outside the measurement); then fastpath_allocs does N allocations of
@@ -11,8 +11,9 @@
  * tests/bench/bench.sh runs it with N and with 0 and divides the difference
  * of the collected instruction counts by N, so the loop's set-up cancels;
  * the loop's own few instructions per iteration (counter, store) stay in.
- * alloc-scan allocates a two-pointer gc_type, alloc-noscan passes no type
- * and needzero=true (what Go's new does); malloc and Boehm (GC_malloc, and
+ * alloc-scan allocates a two-pointer gc_type through gc_mallocgc,
+ * alloc-site the same type through its gc_site (what the VM's NEWSTRUCT
+ * does), alloc-noscan passes no type and needzero=true (what Go's new does); malloc and Boehm (GC_malloc, and
  * GC_malloc_explicitly_typed with a two-pointer descriptor) are the peers.
  */
 #include <gc/gc.h>
@@ -25,12 +26,13 @@
 
 enum { SIZE = 16, MAX_N = 480 };
 
-typedef enum { FP_ALLOC_NOSCAN, FP_ALLOC_SCAN, FP_MALLOC, FP_BOEHM, FP_BOEHM_TYPED, FP_COUNT } fp_impl;
+typedef enum { FP_ALLOC_NOSCAN, FP_ALLOC_SCAN, FP_ALLOC_SITE, FP_MALLOC, FP_BOEHM, FP_BOEHM_TYPED, FP_COUNT } fp_impl;
 
 typedef struct fastpath {
     fp_impl impl;
     gc_p *p;
     const gc_type *type;
+    gc_site site;
     GC_descr descr;
     void *keep[MAX_N + 1];
 } fastpath;
@@ -45,6 +47,10 @@ __attribute__((noinline)) void fastpath_allocs(fastpath *f, int n)
     case FP_ALLOC_SCAN:
         for (int i = 0; i < n; i++)
             f->keep[i] = gc_mallocgc(f->p, SIZE, f->type, true);
+        break;
+    case FP_ALLOC_SITE:
+        for (int i = 0; i < n; i++)
+            f->keep[i] = gc_malloc_site(f->p, &f->site);
         break;
     case FP_MALLOC:
         for (int i = 0; i < n; i++)
@@ -71,7 +77,7 @@ static void keep_roots(gc_marker *m, void *ud)
 
 int main(int argc, char **argv)
 {
-    static const char *const names[FP_COUNT] = {"alloc-noscan", "alloc-scan", "malloc", "boehm",
+    static const char *const names[FP_COUNT] = {"alloc-noscan", "alloc-scan", "alloc-site", "malloc", "boehm",
                                                 "boehm-typed"};
     fastpath f = {0};
     int impl = -1, n = -1;
@@ -92,7 +98,7 @@ int main(int argc, char **argv)
     uint8_t mask = 0x3;
     gc_type two_ptrs = {SIZE, SIZE, &mask, "fastpath2ptr"};
     gc_heap *h = NULL;
-    if (f.impl == FP_ALLOC_NOSCAN || f.impl == FP_ALLOC_SCAN) {
+    if (f.impl == FP_ALLOC_NOSCAN || f.impl == FP_ALLOC_SCAN || f.impl == FP_ALLOC_SITE) {
         gc_options o;
         gc_options_default(&o);
         o.gc_percent = -1; /* nothing but the allocations themselves */
@@ -102,8 +108,12 @@ int main(int argc, char **argv)
             fprintf(stderr, "fastpath: cannot make an alloc heap\n");
             return 1;
         }
-        f.type = f.impl == FP_ALLOC_SCAN ? &two_ptrs : NULL;
-        f.keep[MAX_N] = gc_mallocgc(f.p, SIZE, f.type, true);
+        f.type = f.impl == FP_ALLOC_NOSCAN ? NULL : &two_ptrs;
+        if (gc_site_init(&f.site, SIZE, &two_ptrs) != 0) {
+            fprintf(stderr, "fastpath: gc_site_init refused the type\n");
+            return 1;
+        }
+        f.keep[MAX_N] = f.impl == FP_ALLOC_SITE ? gc_malloc_site(f.p, &f.site) : gc_mallocgc(f.p, SIZE, f.type, true);
     } else if (f.impl == FP_MALLOC) {
         f.keep[MAX_N] = malloc(SIZE);
     } else if (f.impl == FP_BOEHM) {
