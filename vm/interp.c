@@ -40,6 +40,17 @@ const char vm_dispatch[] = "switch";
 
 const vm_instr vm_halt[1] = {OP_HALT};
 
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+/* The upper half (Bx) of the instruction before pc, read in place
+ * (memcpy: a uint16_t lvalue must not read a vm_instr). */
+static inline uint16_t ihalf(const vm_instr *pc)
+{
+    uint16_t h;
+    memcpy(&h, (const unsigned char *)pc - 2, sizeof h);
+    return h;
+}
+#endif
+
 int vm_execute(vm_state *V)
 {
     vm_frame *frames = V->frames; /* reloaded when the array grows */
@@ -64,10 +75,28 @@ int vm_execute(vm_state *V)
 
 /* Operand decoding on the widened word (opcodes.h's VM_A etc. return int,
  * which costs a zero-extension per operand here). */
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+/* Each operand is one byte load from the instruction just fetched (pc
+ * points past it): one instruction per operand instead of a copy, a
+ * shift and a zero-extension, and none of them waits on i. A handler
+ * reads its operands before it moves pc. */
+#define ibyte(n) ((size_t)((const uint8_t *)pc)[(n) - 4])
+#define iA ibyte(1)
+#define iB ibyte(2)
+#define iC ibyte(3)
+#define iBX ((size_t)ihalf(pc))
+#define iSB ((int)((const signed char *)pc)[-2])
+#define iSC ((int)((const signed char *)pc)[-1])
+#define iSBX ((int)(int16_t)ihalf(pc))
+#else
 #define iA ((size_t)(i >> 8 & 0xFF))
 #define iB ((size_t)(i >> 16 & 0xFF))
 #define iC ((size_t)(i >> 24 & 0xFF))
 #define iBX ((size_t)(i >> 16 & 0xFFFF))
+#define iSB VM_SB(i)
+#define iSC VM_SC(i)
+#define iSBX VM_SBX(i)
+#endif
 #define RA (base[iA])
 #define RB (base[iB])
 #define RC (base[iC])
@@ -127,8 +156,8 @@ int vm_execute(vm_state *V)
 
     vmcase(MOV) { RA = RB; vmbreak; }
     vmcase(LOADK) { RA = fr->fn->k[iBX]; vmbreak; }
-    vmcase(LOADI) { RA.i = VM_SBX(i); vmbreak; }
-    vmcase(LOADF) { RA.f = (double)VM_SBX(i); vmbreak; }
+    vmcase(LOADI) { RA.i = iSBX; vmbreak; }
+    vmcase(LOADF) { RA.f = (double)iSBX; vmbreak; }
     vmcase(LOADNIL) { RA.p = NULL; vmbreak; }
     vmcase(LOADTRUE) { RA.i = 1; vmbreak; }
     vmcase(LOADFALSE) { RA.i = 0; vmbreak; }
@@ -152,7 +181,7 @@ int vm_execute(vm_state *V)
         RA.i = c == -1 ? 0 : RB.i % c;
         vmbreak;
     }
-    vmcase(ADDIK) { RA.i = (int64_t)((uint64_t)RB.i + (uint64_t)(int64_t)VM_SC(i)); vmbreak; }
+    vmcase(ADDIK) { RA.i = (int64_t)((uint64_t)RB.i + (uint64_t)(int64_t)iSC); vmbreak; }
     vmcase(ADDF) { RA.f = RB.f + RC.f; vmbreak; }
     vmcase(SUBF) { RA.f = RB.f - RC.f; vmbreak; }
     vmcase(MULF) { RA.f = RB.f * RC.f; vmbreak; }
@@ -252,11 +281,11 @@ int vm_execute(vm_state *V)
     vmcase(IFEQS) { condjump(vm_string_eq(RA.p, RB.p)); vmbreak; }
     vmcase(IFLTS) { condjump(vm_string_cmp(RA.p, RB.p) < 0); vmbreak; }
     vmcase(IFLES) { condjump(vm_string_cmp(RA.p, RB.p) <= 0); vmbreak; }
-    vmcase(IFEQIK) { condjump(RA.i == VM_SB(i)); vmbreak; }
-    vmcase(IFLTIK) { condjump(RA.i < VM_SB(i)); vmbreak; }
-    vmcase(IFLEIK) { condjump(RA.i <= VM_SB(i)); vmbreak; }
-    vmcase(IFGTIK) { condjump(RA.i > VM_SB(i)); vmbreak; }
-    vmcase(IFGEIK) { condjump(RA.i >= VM_SB(i)); vmbreak; }
+    vmcase(IFEQIK) { condjump(RA.i == iSB); vmbreak; }
+    vmcase(IFLTIK) { condjump(RA.i < iSB); vmbreak; }
+    vmcase(IFLEIK) { condjump(RA.i <= iSB); vmbreak; }
+    vmcase(IFGTIK) { condjump(RA.i > iSB); vmbreak; }
+    vmcase(IFGEIK) { condjump(RA.i >= iSB); vmbreak; }
     vmcase(IFNIL) { condjump(RA.p == NULL); vmbreak; }
     vmcase(IFNILFLD) {
         vm_value *o = RA.p;
@@ -301,10 +330,21 @@ int vm_execute(vm_state *V)
         vm_value *ra = &RA;
         ra->p = o;
         if (VM_OP(i) == OP_NEWSTRUCTV) {
-            /* A loop, not memcpy: a few words, and no call. */
-            vm_value *fld = o;
-            for (int32_t j = 0, n = sd->nfields; j < n; j++)
-                fld[j] = ra[1 + j];
+            /* Straight-line copies, not memcpy or a loop: 1..8 words (the
+             * verifier and the compiler's STRUCTV_MAX_FIELDS). */
+            vm_value *fld = o, *src = ra + 1;
+            switch (sd->nfields) {
+            default: memcpy(fld, src, (size_t)sd->nfields * sizeof *fld); break;
+            case 8: fld[7] = src[7]; /* fall through */
+            case 7: fld[6] = src[6]; /* fall through */
+            case 6: fld[5] = src[5]; /* fall through */
+            case 5: fld[4] = src[4]; /* fall through */
+            case 4: fld[3] = src[3]; /* fall through */
+            case 3: fld[2] = src[2]; /* fall through */
+            case 2: fld[1] = src[1]; /* fall through */
+            case 1: fld[0] = src[0]; /* fall through */
+            case 0: break;
+            }
         }
         vmbreak;
     }
@@ -437,15 +477,17 @@ int vm_execute(vm_state *V)
     }
 
     /* A call: the callee's window starts at the caller's R[A]. The fast
-     * path is the three checks (window fits the stack, a frame is free,
-     * step budget) and four stores; growing is out of line (call_grow).
-     * CALL has its own copy of the push so the hottest call needs no jump. */
-#define pushframe(CALLEE, CL)        \
+     * path is two checks (the window fits the stack, a frame is free) and
+     * three stores; growing and the step count (when there is a limit:
+     * call_limit) are out of line in call_grow. CALL stores no closure:
+     * its callee has no captures (vm_program_finish checks), and cl is
+     * only read, and only marked (vm_roots), in frames of protos that
+     * have some. Each call has its own copy of the push (no shared jump). */
+#define pushframe(CALLEE)            \
     do {                             \
         fr++;                        \
         fr->base = base = nb;        \
         fr->fn = (CALLEE);           \
-        fr->cl = (CL);               \
         pc = (CALLEE)->code;         \
     } while (0)
     vmcase(CALL) {
@@ -456,7 +498,7 @@ int vm_execute(vm_state *V)
             ncl = NULL;
             goto call_grow;
         }
-        pushframe(callee, NULL);
+        pushframe(callee);
         vmbreak;
     }
     vmcase(CALLR) {
@@ -468,7 +510,8 @@ int vm_execute(vm_state *V)
         fr->pc = pc;
         if (unlikely(nb + callee->nregs > stack_end || fr + 1 == frames_end))
             goto call_grow;
-        pushframe(callee, ncl);
+        pushframe(callee);
+        fr->cl = ncl;
         vmbreak;
     }
     call_grow: {
@@ -493,15 +536,18 @@ int vm_execute(vm_state *V)
         }
         if (unlikely(--steps < 0))
             rterror("step limit exceeded");
-        pushframe(callee, ncl);
+        pushframe(callee);
+        fr->cl = ncl;
         vmbreak;
     }
     vmcase(CALLB) {
         const vm_builtin *b = &prog->builtins[iB];
         savepc();
+        vm_value *args = &RA;
+        int nargs = (int)iC;
         const int32_t *types = prog->typelists + VM_AX(*pc);
         pc++;
-        int r = b->fn(V, &RA, iC, types);
+        int r = b->fn(V, args, nargs, types);
         if (unlikely(r != 0))
             goto error;
         vmbreak;
@@ -526,7 +572,7 @@ int vm_execute(vm_state *V)
         vmbreak;
     }
     vmcase(RETURNI) {
-        base[0].i = VM_SBX(i);
+        base[0].i = iSBX;
         popframe();
         vmbreak;
     }

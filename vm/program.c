@@ -500,6 +500,8 @@ static int verify_proto(const vm_program *p, const vm_proto *f, char *err, size_
             const vm_proto *g = p->protos[VM_BX(i)];
             if (a + g->nparams > nr)
                 FAIL("arguments out of range");
+            if (g->nupvals)
+                FAIL("CALL of %s, which captures (CLOSURE and CALLR)", g->name);
             break;
         }
         case OP_CALLB:

@@ -185,7 +185,9 @@ static void vm_roots(gc_marker *m, void *ud)
          * frame that has not run yet: it holds nothing. */
         if (map)
             gc_mark_block(m, (void *const *)fr->base, nslots, map);
-        if (fr->cl)
+        /* cl is only set (and needed: its cells) in frames of protos
+         * with captures; CALL leaves whatever was there. */
+        if (proto->nupvals && fr->cl)
             gc_mark_slot(m, (void *const *)&fr->cl);
     }
 }

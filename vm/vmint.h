@@ -19,7 +19,10 @@ typedef struct vm_frame {
     const vm_instr *pc;
     vm_value *base; /* R[0] */
     const vm_fn *fn;
-    vm_closure *cl; /* the running closure, a root; NULL for a direct CALL */
+    /* The running closure, a root: set by CALLR only. CALL leaves it
+     * stale, so it is read (and marked by vm_roots) only in frames of
+     * protos with captures, which only CALLR calls. */
+    vm_closure *cl;
 } vm_frame;
 
 struct vm_state {
