@@ -511,6 +511,16 @@ static void arith_into(fstate *fs, lx_kind op, const lang_type *t, int dst, int 
         fs->freereg = save;
         return;
     }
+    if (rx == dst && t->kind == TY_FLOAT && (op == TK_PLUS || op == TK_MINUS) &&
+        y->kind == EX_BINARY && y->u.binary.op == TK_STAR && !y->is_const) {
+        /* dst +-= a * b: the product's operands in order, then one
+         * instruction that rounds as MULF then ADDF/SUBF would. */
+        int ra = anyreg(fs, y->u.binary.x);
+        int rb = anyreg(fs, y->u.binary.y);
+        emit(fs, VM_ABC(op == TK_PLUS ? OP_MADDF : OP_MSUBF, dst, ra, rb), y->line, 0);
+        fs->freereg = save;
+        return;
+    }
     int ry = anyreg(fs, y);
     if (t->kind == TY_STRING)
         emit(fs, VM_ABC(OP_CONCAT, dst, rx, ry), line, 0);

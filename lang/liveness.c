@@ -95,7 +95,8 @@ static void effects(const vm_proto *f, const lv_info *info, uint32_t pc, lv_regs
     case OP_ADDI: case OP_SUBI: case OP_MULI: case OP_DIVI: case OP_MODI: case OP_ADDIK:
     case OP_ADDF: case OP_SUBF: case OP_MULF: case OP_DIVF: case OP_MODF: case OP_BAND:
     case OP_BOR: case OP_BXOR: case OP_SHL: case OP_SHR: case OP_NEGI: case OP_NEGF:
-    case OP_NOT: case OP_BNOT: case OP_ITOF: case OP_FTOI: case OP_SQRTF:
+    case OP_NOT: case OP_BNOT: case OP_ITOF: case OP_FTOI: case OP_SQRTF: case OP_MADDF:
+    case OP_MSUBF:
     case OP_ADDIFLD: case OP_SUBIFLD: case OP_ADDFFLD: case OP_SUBFFLD: case OP_MULFFLD:
     case OP_DIVFFLD:
     case OP_EQI: case OP_LTI: case OP_LEI: case OP_EQF: case OP_LTF: case OP_LEF: case OP_EQ:

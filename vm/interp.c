@@ -32,6 +32,14 @@
 #define unlikely(x) (x)
 #endif
 
+/* Operands read in place (interp.c's iA...): little-endian hosts. The
+ * switch build decodes a loaded word, so both forms stay tested. */
+#if VM_COMPUTED_GOTO && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define VM_INPLACE_OPERANDS 1
+#else
+#define VM_INPLACE_OPERANDS 0
+#endif
+
 #if VM_COMPUTED_GOTO
 const char vm_dispatch[] = "computed goto";
 #else
@@ -40,7 +48,7 @@ const char vm_dispatch[] = "switch";
 
 const vm_instr vm_halt[1] = {OP_HALT};
 
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#if VM_INPLACE_OPERANDS
 /* The upper half (Bx) of the instruction before pc, read in place
  * (memcpy: a uint16_t lvalue must not read a vm_instr). */
 static inline uint16_t ihalf(const vm_instr *pc)
@@ -68,18 +76,20 @@ int vm_execute(vm_state *V)
      * own on the fast path). Reloaded when the stack grows or moves. */
 #define call_limit() (V->limited ? V->stack : V->stack_last)
     vm_value *stack_end = call_limit();
+#if !VM_INPLACE_OPERANDS
     uintptr_t i; /* the instruction being run, widened: operands index without extension */
+#endif
     const vm_fn *callee;
     vm_closure *ncl;
     vm_value *nb;
 
-/* Operand decoding on the widened word (opcodes.h's VM_A etc. return int,
- * which costs a zero-extension per operand here). */
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#if VM_INPLACE_OPERANDS
 /* Each operand is one byte load from the instruction just fetched (pc
  * points past it): one instruction per operand instead of a copy, a
- * shift and a zero-extension, and none of them waits on i. A handler
- * reads its operands before it moves pc. */
+ * shift and a zero-extension, and none of them waits on a loaded word;
+ * the dispatch loads the opcode byte alone. A handler reads its operands
+ * before it moves pc. */
+#define iword (pc[-1])
 #define ibyte(n) ((size_t)((const uint8_t *)pc)[(n) - 4])
 #define iA ibyte(1)
 #define iB ibyte(2)
@@ -89,6 +99,9 @@ int vm_execute(vm_state *V)
 #define iSC ((int)((const signed char *)pc)[-1])
 #define iSBX ((int)(int16_t)ihalf(pc))
 #else
+/* Operand decoding on the widened word (opcodes.h's VM_A etc. return int,
+ * which costs a zero-extension per operand here). */
+#define iword i
 #define iA ((size_t)(i >> 8 & 0xFF))
 #define iB ((size_t)(i >> 16 & 0xFF))
 #define iC ((size_t)(i >> 24 & 0xFF))
@@ -140,11 +153,19 @@ int vm_execute(vm_state *V)
     const void *const *dt = disptab;
     __asm__("" : "+r"(dt));
 #define vmcase(name) L_##name:
+#if VM_INPLACE_OPERANDS
+#define vmbreak                                         \
+    do {                                                \
+        unsigned op_ = *(const unsigned char *)pc++;    \
+        goto *dt[op_];                                  \
+    } while (0)
+#else
 #define vmbreak                         \
     do {                                \
         i = *pc++;                      \
         goto *dt[VM_OP(i)];             \
     } while (0)
+#endif
     vmbreak;
 #else
 #define vmcase(name) case OP_##name:
@@ -222,6 +243,18 @@ int vm_execute(vm_state *V)
     }
 
     vmcase(SQRTF) { RA.f = sqrt(RB.f); vmbreak; }
+    /* Two statements: the product is rounded before the sum, exactly as
+     * MULF then ADDF (C11 mode does not contract across statements). */
+    vmcase(MADDF) {
+        double p = RB.f * RC.f;
+        RA.f = RA.f + p;
+        vmbreak;
+    }
+    vmcase(MSUBF) {
+        double p = RB.f * RC.f;
+        RA.f = RA.f - p;
+        vmbreak;
+    }
 
     /* Arithmetic with a field operand: "x op s.f" where x is a temporary
      * (R[A] = R[A] op R[B].field[C]) and "s.f op= y" (R[A].field[B] op=
@@ -295,7 +328,7 @@ int vm_execute(vm_state *V)
         vmbreak;
     }
     vmcase(JMP) {
-        int off = VM_SJ(i);
+        int off = VM_SJ(iword);
         if (off < 0)
             backedge();
         pc += off;
@@ -329,7 +362,7 @@ int vm_execute(vm_state *V)
         checkoom(o);
         vm_value *ra = &RA;
         ra->p = o;
-        if (VM_OP(i) == OP_NEWSTRUCTV) {
+        if (VM_OP(iword) == OP_NEWSTRUCTV) {
             /* Straight-line copies, not memcpy or a loop: 1..8 words (the
              * verifier and the compiler's STRUCTV_MAX_FIELDS). */
             vm_value *fld = o, *src = ra + 1;
@@ -584,7 +617,7 @@ int vm_execute(vm_state *V)
 
 #if !VM_COMPUTED_GOTO
         default:
-            rterror("bad opcode %d", (int)VM_OP(i));
+            rterror("bad opcode %d", (int)VM_OP(iword));
         }
     }
 #endif

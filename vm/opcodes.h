@@ -74,6 +74,8 @@
     OP(ITOF,      iABC,  0, "R[A].f = (double)R[B].i") \
     OP(FTOI,      iABC,  0, "R[A].i = trunc(R[B].f) (saturating; nan -> 0)") \
     OP(SQRTF,     iABC,  0, "R[A].f = sqrt(R[B].f) (the sqrt built-in, inlined)") \
+    OP(MADDF,     iABC,  0, "R[A].f = R[A].f + R[B].f * R[C].f (rounded twice: MULF then ADDF, no fma)") \
+    OP(MSUBF,     iABC,  0, "R[A].f = R[A].f - R[B].f * R[C].f (rounded twice: MULF then SUBF, no fma)") \
     \
     OP(ADDIFLD,   iABC,  0, "R[A].i = R[A].i + R[B].field[C].i (wrapping; nil check)") \
     OP(SUBIFLD,   iABC,  0, "R[A].i = R[A].i - R[B].field[C].i (wrapping; nil check)") \

@@ -420,6 +420,7 @@ static int verify_proto(const vm_program *p, const vm_proto *f, char *err, size_
         case OP_BXOR: case OP_SHL: case OP_SHR: case OP_EQI: case OP_LTI: case OP_LEI:
         case OP_EQF: case OP_LTF: case OP_LEF: case OP_EQ: case OP_EQS: case OP_LTS: case OP_LES:
         case OP_GETINDEX: case OP_SETINDEX: case OP_MAPGET: case OP_MAPSET: case OP_CONCAT:
+        case OP_MADDF: case OP_MSUBF:
             rb = rc = true;
             break;
         case OP_SETFIELD: case OP_FLDADDI: case OP_FLDSUBI: case OP_FLDADDF: case OP_FLDSUBF:

@@ -55,6 +55,7 @@ local fused = {
   ["field_operand.toy"] = {"ADDIFLD", "SUBIFLD", "ADDFFLD", "SUBFFLD", "MULFFLD", "DIVFFLD"},
   ["field_update.toy"] = {"FLDADDI", "FLDSUBI", "FLDADDF", "FLDSUBF", "FLDMULF", "FLDDIVF"},
   ["struct_values.toy"] = {"NEWSTRUCTV"},
+  ["madd.toy"] = {"MADDF", "MSUBF"},
 }
 for file, ops in pairs(fused) do
   rc, out = sh(toy .. " disasm tests/toy/run/fused/" .. file)
