@@ -7,13 +7,20 @@
  * with -DVM_SWITCH_DISPATCH; both share the vmcase/vmbreak macros, so one
  * body serves both and the tests build both.
  *
- * pc, base (R[0]) and k stay in locals; the pc is written back to the
- * frame (savepc, Lua's Protect) only before a safepoint or an error, so
- * that the roots callback finds the stack map of every frame's current
- * instruction and the trace its line. Values are untagged: nothing the
- * type checker proved is checked again here. The only run-time checks are
- * nil dereference, bounds, division by zero, stack depth, out of memory
- * and the optional step limit (counted on calls and back edges only).
+ * pc, base (R[0]) and the frame pointer stay in locals; the pc and the
+ * frame are written back (savepc, Lua's Protect) only before a safepoint
+ * or an error, so that the roots callback finds the stack map of every
+ * frame's current instruction and the trace its line. Values are
+ * untagged: nothing the type checker proved is checked again here. The
+ * only run-time checks are nil dereference, bounds, division by zero,
+ * stack depth, out of memory and the optional step limit (counted on
+ * calls and back edges only).
+ *
+ * Departures from Lua for speed (issue #8; vm/README.md has the calling
+ * sequence and the fused instructions): operands are read in place as
+ * bytes of the fetched instruction, the dispatch table's address is kept
+ * in a register, a call checks two limits and stores three words, and a
+ * return tests nothing (the bottom frame returns into HALT).
  */
 #include "vm/vmint.h"
 
