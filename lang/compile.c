@@ -402,6 +402,76 @@ static bool small_int(const lang_expr *e, int64_t *v)
 }
 
 
+/* A returned constant RETURNI carries: an int or bool in int16 range,
+ * or nil (the zero word). */
+static bool return_imm(const lang_expr *e, int64_t *v)
+{
+    if (e->kind == EX_NIL) {
+        *v = 0;
+        return true;
+    }
+    if (!e->is_const)
+        return false;
+    if (e->cv.kind == TY_BOOL)
+        *v = e->cv.b ? 1 : 0;
+    else if (e->cv.kind == TY_INT && e->cv.i >= -VM_MAXARG_SBX - 1 && e->cv.i <= VM_MAXARG_SBX)
+        *v = e->cv.i;
+    else
+        return false;
+    return true;
+}
+
+/* The fused field arithmetic (opcodes.h): for "x op s.f" with x already
+ * in the destination (ADDFFLD...) or "s.f op= y" (FLDADDF...); -1 when
+ * there is none for this operator and type. */
+static int field_arith_op(lx_kind op, lang_type_kind k, bool store)
+{
+    if (k == TY_INT) {
+        switch (op) {
+        case TK_PLUS: return store ? OP_FLDADDI : OP_ADDIFLD;
+        case TK_MINUS: return store ? OP_FLDSUBI : OP_SUBIFLD;
+        default: return -1;
+        }
+    }
+    if (k == TY_FLOAT) {
+        switch (op) {
+        case TK_PLUS: return store ? OP_FLDADDF : OP_ADDFFLD;
+        case TK_MINUS: return store ? OP_FLDSUBF : OP_SUBFFLD;
+        case TK_STAR: return store ? OP_FLDMULF : OP_MULFFLD;
+        case TK_SLASH: return store ? OP_FLDDIVF : OP_DIVFFLD;
+        default: return -1;
+        }
+    }
+    return -1;
+}
+
+/* e can be evaluated after the target field of "s.f op= e" is read
+ * without anyone telling: no calls or closures (which could write s.f),
+ * and no error it could raise before the target's nil check that would
+ * read differently (index and division errors; a field's nil dereference
+ * reads the same when it is on the statement's line). */
+static bool quiet_expr(const lang_expr *e, int line)
+{
+    if (e->is_const)
+        return true;
+    switch (e->kind) {
+    case EX_NIL: case EX_INT: case EX_FLOAT: case EX_BOOL: case EX_STRING: case EX_IDENT:
+        return true;
+    case EX_UNARY:
+        return quiet_expr(e->u.unary.x, line);
+    case EX_BINARY: {
+        lx_kind op = e->u.binary.op;
+        if ((op == TK_SLASH || op == TK_PERCENT) && e->type->kind != TY_FLOAT)
+            return false;
+        return quiet_expr(e->u.binary.x, line) && quiet_expr(e->u.binary.y, line);
+    }
+    case EX_FIELD:
+        return e->line == line && quiet_expr(e->u.field.x, line);
+    default:
+        return false;
+    }
+}
+
 static vm_opcode arith_op(lx_kind op, lang_type_kind k)
 {
     bool f = k == TY_FLOAT;
@@ -433,6 +503,24 @@ static void arith_into(fstate *fs, lx_kind op, const lang_type *t, int dst, int 
         return;
     }
     int save = fs->freereg;
+    int fop = field_arith_op(op, t->kind, false);
+    if (rx == dst && fop >= 0 && y->kind == EX_FIELD) {
+        /* dst op= y.x.f in one instruction: dst is read before written. */
+        int rs = anyreg(fs, y->u.field.x);
+        emit(fs, VM_ABC(fop, dst, rs, y->u.field.index), y->line, 0);
+        fs->freereg = save;
+        return;
+    }
+    if (rx == dst && t->kind == TY_FLOAT && (op == TK_PLUS || op == TK_MINUS) &&
+        y->kind == EX_BINARY && y->u.binary.op == TK_STAR && !y->is_const) {
+        /* dst +-= a * b: the product's operands in order, then one
+         * instruction that rounds as MULF then ADDF/SUBF would. */
+        int ra = anyreg(fs, y->u.binary.x);
+        int rb = anyreg(fs, y->u.binary.y);
+        emit(fs, VM_ABC(op == TK_PLUS ? OP_MADDF : OP_MSUBF, dst, ra, rb), y->line, 0);
+        fs->freereg = save;
+        return;
+    }
     int ry = anyreg(fs, y);
     if (t->kind == TY_STRING)
         emit(fs, VM_ABC(OP_CONCAT, dst, rx, ry), line, 0);
@@ -605,11 +693,53 @@ static void map_lit(fstate *fs, lang_expr *e, int dst)
     fs->freereg = save;
 }
 
+/* Structs this small are built with NEWSTRUCTV: the values first, in
+ * source order, into the registers after the result, then one
+ * instruction allocates and fills (no SETFIELD per field, and the new
+ * struct is not live across the values' calls). */
+#define STRUCTV_MAX_FIELDS 8
+
 static void struct_lit(fstate *fs, lang_expr *e, int dst)
 {
     int save = fs->freereg, line = e->line;
-    int t = build_reg(fs, dst);
     lang_struct *st = e->u.struct_.st;
+    int nf = st->nfields;
+    bool intodst = dst >= 0 && dst == fs->freereg - 1 && is_temp(fs, dst);
+    int ninit = e->u.struct_.n;
+    if (nf > 0 && nf <= STRUCTV_MAX_FIELDS && nf - ninit <= ninit &&
+        fs->freereg + (intodst ? 0 : 1) + nf <= MAX_REGS) {
+        int t = intodst ? dst : reserve(fs, 1);
+        reserve(fs, nf);
+        {
+            bool set[STRUCTV_MAX_FIELDS] = {false};
+            int32_t x = new_xset(fs);
+            int top = fs->freereg, hi = -1;
+            for (int j = 0; j < ninit; j++) {
+                lang_field_init *in = &e->u.struct_.inits[j];
+                /* Past the highest field written so far nothing is set
+                 * yet: the value may use those registers (a call then
+                 * returns right into its field). */
+                if (in->field > hi) {
+                    fs->freereg = t + 2 + in->field;
+                    hi = in->field;
+                }
+                expr(fs, in->value, t + 1 + in->field);
+                fs->freereg = top;
+                set[in->field] = true;
+            }
+            for (int f = 0; f < nf; f++) {
+                if (!set[f])
+                    load_zero(fs, t + 1 + f, st->fields[f].type, line);
+                if (x >= 0 && isref(st->fields[f].type))
+                    lv_add(&fs->lv.xsets[x], t + 1 + f);
+            }
+            emit_x(fs, VM_ABX(OP_NEWSTRUCTV, t, st->index), line, 0, x);
+            emit_mov(fs, dst, t, e->type, line);
+            fs->freereg = save;
+            return;
+        }
+    }
+    int t = build_reg(fs, dst);
     emit(fs, VM_ABX(OP_NEWSTRUCT, t, st->index), line, 0);
     for (int j = 0; j < e->u.struct_.n; j++) {
         lang_field_init *in = &e->u.struct_.inits[j];
@@ -682,6 +812,14 @@ static void builtin_call(fstate *fs, lang_expr *e, int dst)
             int rn = anyreg(fs, args[1]);
             emit(fs, VM_ABC(OP_NEWARRAY, d, rn, isref(t->elem)), line, 0);
         }
+        fs->freereg = save;
+        return;
+    }
+    if (!strcmp(name, "sqrt") && nargs == 1 && args[0]->type->kind == TY_FLOAT) {
+        /* Inlined: the same libm sqrt as stdlib's, without the call. */
+        int d = dst >= 0 ? dst : reserve(fs, 1);
+        int rx = operand(fs, args[0], d);
+        emit(fs, VM_ABC(OP_SQRTF, d, rx, 0), line, 0);
         fs->freereg = save;
         return;
     }
@@ -873,6 +1011,12 @@ static void cond_jump(fstate *fs, lang_expr *e, bool jif, int *list)
         if (op == TK_EQ && (x->kind == EX_NIL || y->kind == EX_NIL) && isref(t) &&
             t->kind != TY_STRING) {
             lang_expr *v = x->kind == EX_NIL ? y : x;
+            if (v->kind == EX_FIELD) {
+                int rs = anyreg(fs, v->u.field.x);
+                emit_test_jump(fs, VM_ABC(OP_IFNILFLD, rs, v->u.field.index, k), line, list);
+                fs->freereg = save;
+                return;
+            }
             int r = anyreg(fs, v);
             emit_test_jump(fs, VM_ABC(OP_IFNIL, r, 0, k), line, list);
             fs->freereg = save;
@@ -1055,6 +1199,13 @@ static void assign_stmt(fstate *fs, lang_stmt *s)
         int rx = anyreg(fs, t->u.field.x);
         int fi = t->u.field.index;
         int rv;
+        int fop = compound ? field_arith_op(op, t->type->kind, true) : -1;
+        if (fop >= 0 && quiet_expr(v, line)) {
+            rv = anyreg(fs, v);
+            emit(fs, VM_ABC(fop, rx, fi, rv), line, 0);
+            fs->freereg = save;
+            return;
+        }
         if (compound) {
             rv = reserve(fs, 1);
             emit(fs, VM_ABC(OP_GETFIELD, rv, rx, fi), line, 0);
@@ -1204,7 +1355,10 @@ static void stmt(fstate *fs, lang_stmt *s)
     case ST_FOR: for_stmt(fs, s); break;
     case ST_RETURN: {
         lang_expr *x = s->u.ret.x;
-        if (x) {
+        int64_t imm;
+        if (x && return_imm(x, &imm)) {
+            emit(fs, VM_ASBX(OP_RETURNI, 0, imm), s->line, 0);
+        } else if (x) {
             int r = anyreg(fs, x);
             emit(fs, VM_ABC(OP_RETURN, r, 0, 0), s->line, isref(x->type) ? LV_RA : 0);
         } else {
@@ -1249,7 +1403,8 @@ static void finish_body(fstate *fs, const lang_type *result, int line)
 {
     uint32_t n = fs->f->ncode;
     vm_opcode last = n ? VM_OP(fs->f->code[n - 1]) : OP_MOV;
-    bool ends = n > 0 && (last == OP_RETURN || last == OP_RETURN0 || last == OP_JMP) &&
+    bool ends = n > 0 &&
+                (last == OP_RETURN || last == OP_RETURN0 || last == OP_RETURNI || last == OP_JMP) &&
                 fs->last_target < (int)n;
     if (ends)
         return;

@@ -63,11 +63,13 @@ static void effects(const vm_proto *f, const lv_info *info, uint32_t pc, lv_regs
     /* Operands that are references whatever the program. */
     switch (op) {
     case OP_GETFIELD: case OP_GETINDEX: case OP_LEN: case OP_LENS: case OP_MAPGET:
-    case OP_MAPNEXT: case OP_GETCELL: case OP_CALLR:
+    case OP_MAPNEXT: case OP_GETCELL: case OP_CALLR: case OP_ADDIFLD: case OP_SUBIFLD:
+    case OP_ADDFFLD: case OP_SUBFFLD: case OP_MULFFLD: case OP_DIVFFLD:
         refs |= LV_RB;
         break;
     case OP_SETFIELD: case OP_SETINDEX: case OP_PUSH: case OP_MAPSET: case OP_SETCELL:
-    case OP_IFNIL:
+    case OP_IFNIL: case OP_IFNILFLD: case OP_FLDADDI: case OP_FLDSUBI: case OP_FLDADDF:
+    case OP_FLDSUBF: case OP_FLDMULF: case OP_FLDDIVF:
         refs |= LV_RA;
         break;
     case OP_CONCAT: case OP_EQ: case OP_EQS: case OP_LTS: case OP_LES:
@@ -93,10 +95,13 @@ static void effects(const vm_proto *f, const lv_info *info, uint32_t pc, lv_regs
     case OP_ADDI: case OP_SUBI: case OP_MULI: case OP_DIVI: case OP_MODI: case OP_ADDIK:
     case OP_ADDF: case OP_SUBF: case OP_MULF: case OP_DIVF: case OP_MODF: case OP_BAND:
     case OP_BOR: case OP_BXOR: case OP_SHL: case OP_SHR: case OP_NEGI: case OP_NEGF:
-    case OP_NOT: case OP_BNOT: case OP_ITOF: case OP_FTOI:
+    case OP_NOT: case OP_BNOT: case OP_ITOF: case OP_FTOI: case OP_SQRTF: case OP_MADDF:
+    case OP_MSUBF:
+    case OP_ADDIFLD: case OP_SUBIFLD: case OP_ADDFFLD: case OP_SUBFFLD: case OP_MULFFLD:
+    case OP_DIVFFLD:
     case OP_EQI: case OP_LTI: case OP_LEI: case OP_EQF: case OP_LTF: case OP_LEF: case OP_EQ:
     case OP_EQS: case OP_LTS: case OP_LES:
-    case OP_NEWSTRUCT: case OP_GETFIELD: case OP_NEWARRAY: case OP_GETINDEX: case OP_LEN:
+    case OP_NEWSTRUCT: case OP_NEWSTRUCTV: case OP_GETFIELD: case OP_NEWARRAY: case OP_GETINDEX: case OP_LEN:
     case OP_LENS: case OP_NEWMAP: case OP_MAPGET: case OP_CONCAT: case OP_NEWCELL:
     case OP_GETCELL: case OP_GETUPVAL: case OP_CLOSURE:
         lv_add(def, a);
@@ -129,7 +134,7 @@ static int successors(const vm_proto *f, uint32_t pc, uint32_t succ[2])
     vm_instr i = f->code[pc];
     int n = 0;
     switch (VM_OP(i)) {
-    case OP_RETURN: case OP_RETURN0:
+    case OP_RETURN: case OP_RETURN0: case OP_RETURNI:
         return 0;
     case OP_JMP:
         succ[n++] = (uint32_t)((int64_t)pc + 1 + VM_SJ(i));
@@ -137,7 +142,7 @@ static int successors(const vm_proto *f, uint32_t pc, uint32_t succ[2])
     case OP_TEST: case OP_IFEQI: case OP_IFLTI: case OP_IFLEI: case OP_IFEQF: case OP_IFLTF:
     case OP_IFLEF: case OP_IFEQ: case OP_IFEQS: case OP_IFLTS: case OP_IFLES: case OP_IFEQIK:
     case OP_IFLTIK: case OP_IFLEIK: case OP_IFGTIK: case OP_IFGEIK: case OP_IFNIL:
-    case OP_MAPNEXT:
+    case OP_IFNILFLD: case OP_MAPNEXT:
         succ[n++] = pc + 1; /* the JMP */
         succ[n++] = pc + 2; /* skipping it */
         return n;

@@ -210,8 +210,8 @@ void vm_allocprof_sample(vm_state *V, void *obj, size_t size, const gc_type *t, 
 
     const vm_proto *fn = NULL;
     int line = 0;
-    if (V->nframes > 0) {
-        const vm_frame *fr = &V->frames[V->nframes - 1];
+    if (V->top) {
+        const vm_frame *fr = V->top;
         fn = fr->fn ? fr->fn->proto : NULL;
         if (fn && fr->pc > fn->code && fr->pc <= fn->code + fn->ncode)
             line = fn->lines[fr->pc - 1 - fn->code];

@@ -113,7 +113,7 @@ void vm_disasm_proto(FILE *out, const vm_program *p, const vm_proto *f)
             if (VM_B(i) < p->nbuiltins)
                 fprintf(out, "\t; %s", p->builtins[VM_B(i)].name);
             break;
-        case OP_NEWSTRUCT:
+        case OP_NEWSTRUCT: case OP_NEWSTRUCTV:
             if ((uint32_t)VM_BX(i) < p->nstructs)
                 fprintf(out, "\t; %s", p->structs[VM_BX(i)].name);
             break;

@@ -7,13 +7,20 @@
  * with -DVM_SWITCH_DISPATCH; both share the vmcase/vmbreak macros, so one
  * body serves both and the tests build both.
  *
- * pc, base (R[0]) and k stay in locals; the pc is written back to the
- * frame (savepc, Lua's Protect) only before a safepoint or an error, so
- * that the roots callback finds the stack map of every frame's current
- * instruction and the trace its line. Values are untagged: nothing the
- * type checker proved is checked again here. The only run-time checks are
- * nil dereference, bounds, division by zero, stack depth, out of memory
- * and the optional step limit (counted on calls and back edges only).
+ * pc, base (R[0]) and the frame pointer stay in locals; the pc and the
+ * frame are written back (savepc, Lua's Protect) only before a safepoint
+ * or an error, so that the roots callback finds the stack map of every
+ * frame's current instruction and the trace its line. Values are
+ * untagged: nothing the type checker proved is checked again here. The
+ * only run-time checks are nil dereference, bounds, division by zero,
+ * stack depth, out of memory and the optional step limit (counted on
+ * calls and back edges only).
+ *
+ * Departures from Lua for speed (issue #8; vm/README.md has the calling
+ * sequence and the fused instructions): operands are read in place as
+ * bytes of the fetched instruction, the dispatch table's address is kept
+ * in a register, a call checks two limits and stores three words, and a
+ * return tests nothing (the bottom frame returns into HALT).
  */
 #include "vm/vmint.h"
 
@@ -32,36 +39,92 @@
 #define unlikely(x) (x)
 #endif
 
+/* Operands read in place (interp.c's iA...): little-endian hosts. The
+ * switch build decodes a loaded word, so both forms stay tested. */
+#if VM_COMPUTED_GOTO && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define VM_INPLACE_OPERANDS 1
+#else
+#define VM_INPLACE_OPERANDS 0
+#endif
+
 #if VM_COMPUTED_GOTO
 const char vm_dispatch[] = "computed goto";
 #else
 const char vm_dispatch[] = "switch";
 #endif
 
+const vm_instr vm_halt[1] = {OP_HALT};
+
+#if VM_INPLACE_OPERANDS
+/* The upper half (Bx) of the instruction before pc, read in place
+ * (memcpy: a uint16_t lvalue must not read a vm_instr). */
+static inline uint16_t ihalf(const vm_instr *pc)
+{
+    uint16_t h;
+    memcpy(&h, (const unsigned char *)pc - 2, sizeof h);
+    return h;
+}
+#endif
+
 int vm_execute(vm_state *V)
 {
     vm_frame *frames = V->frames; /* reloaded when the array grows */
     vm_frame *frames_end = frames + V->capframes;
-    vm_frame *entry = &frames[V->nframes - 1];
-    vm_frame *fr = entry;
+    vm_frame *fr = V->top; /* the bottom frame: call_bottom's, frames[0] */
     const vm_instr *pc = fr->pc;
     vm_value *base = fr->base;
-    vm_value *k = fr->k;
     const vm_fn *const fns = V->fns;
     vm_value *const G = V->globals;
     const vm_program *const prog = V->prog;
     int64_t steps = V->steps;
-    vm_value *stack_end = V->stack_last; /* reloaded when the stack grows or moves */
-    vm_instr i;
+    /* Where CALL's fast path ends: the stack's end, or its start when a
+     * step limit is set, so that every call takes call_grow, which
+     * counts the step (calls then count steps without a check of their
+     * own on the fast path). Reloaded when the stack grows or moves. */
+#define call_limit() (V->limited ? V->stack : V->stack_last)
+    vm_value *stack_end = call_limit();
+#if !VM_INPLACE_OPERANDS
+    uintptr_t i; /* the instruction being run, widened: operands index without extension */
+#endif
     const vm_fn *callee;
     vm_closure *ncl;
+    vm_value *nb;
 
-#define RA (base[VM_A(i)])
-#define RB (base[VM_B(i)])
-#define RC (base[VM_C(i)])
-/* V->nframes is kept exact by CALL and RETURN (fr - frames + 1), so a
- * safepoint stores only the pc: no division by the frame size there. */
-#define savepc() (fr->pc = pc)
+#if VM_INPLACE_OPERANDS
+/* Each operand is one byte load from the instruction just fetched (pc
+ * points past it): one instruction per operand instead of a copy, a
+ * shift and a zero-extension, and none of them waits on a loaded word;
+ * the dispatch loads the opcode byte alone. A handler reads its operands
+ * before it moves pc. */
+#define iword (pc[-1])
+#define ibyte(n) ((size_t)((const uint8_t *)pc)[(n) - 4])
+#define iA ibyte(1)
+#define iB ibyte(2)
+#define iC ibyte(3)
+#define iBX ((size_t)ihalf(pc))
+#define iSB ((int)((const signed char *)pc)[-2])
+#define iSC ((int)((const signed char *)pc)[-1])
+#define iSBX ((int)(int16_t)ihalf(pc))
+#else
+/* Operand decoding on the widened word (opcodes.h's VM_A etc. return int,
+ * which costs a zero-extension per operand here). */
+#define iword i
+#define iA ((size_t)(i >> 8 & 0xFF))
+#define iB ((size_t)(i >> 16 & 0xFF))
+#define iC ((size_t)(i >> 24 & 0xFF))
+#define iBX ((size_t)(i >> 16 & 0xFFFF))
+#define iSB VM_SB(i)
+#define iSC VM_SC(i)
+#define iSBX VM_SBX(i)
+#endif
+#define RA (base[iA])
+#define RB (base[iB])
+#define RC (base[iC])
+/* The pc and the frame pointer go back to the VM before anything outside
+ * this loop can look (vmint.h's top). A call stores only the pc on its
+ * fast path: the callee's first safepoint writes top, and call_grow does
+ * before it grows. */
+#define savepc() (fr->pc = pc, V->top = fr)
 #define rterror(...)                     \
     do {                                 \
         savepc();                        \
@@ -74,12 +137,11 @@ int vm_execute(vm_state *V)
             rterror("out of memory");    \
     } while (0)
 /* The JMP after a test: take it (Lua's donextjump) or skip it. */
-#define condjump(cond)                            \
-    do {                                          \
-        if ((cond) == VM_C(i))                    \
-            pc += VM_SJ(*pc) + 1;                 \
-        else                                      \
-            pc++;                                 \
+#define condjump(cond)                                       \
+    do {                                                     \
+        if ((cond) == iC)                                    \
+            pc += (int32_t)*pc >> 8; /* the JMP's sJ */      \
+        pc++;                                                \
     } while (0)
 #define backedge()                                   \
     do {                                             \
@@ -93,12 +155,24 @@ int vm_execute(vm_state *V)
         VM_OPCODE_LIST
 #undef OP
     };
+    /* The table's address in a register: opaque to GCC, which otherwise
+     * rematerialises it (a lea) in every handler. */
+    const void *const *dt = disptab;
+    __asm__("" : "+r"(dt));
 #define vmcase(name) L_##name:
+#if VM_INPLACE_OPERANDS
+#define vmbreak                                         \
+    do {                                                \
+        unsigned op_ = *(const unsigned char *)pc++;    \
+        goto *dt[op_];                                  \
+    } while (0)
+#else
 #define vmbreak                         \
     do {                                \
         i = *pc++;                      \
-        goto *disptab[VM_OP(i)];        \
+        goto *dt[VM_OP(i)];             \
     } while (0)
+#endif
     vmbreak;
 #else
 #define vmcase(name) case OP_##name:
@@ -109,14 +183,14 @@ int vm_execute(vm_state *V)
 #endif
 
     vmcase(MOV) { RA = RB; vmbreak; }
-    vmcase(LOADK) { RA = k[VM_BX(i)]; vmbreak; }
-    vmcase(LOADI) { RA.i = VM_SBX(i); vmbreak; }
-    vmcase(LOADF) { RA.f = (double)VM_SBX(i); vmbreak; }
+    vmcase(LOADK) { RA = fr->fn->k[iBX]; vmbreak; }
+    vmcase(LOADI) { RA.i = iSBX; vmbreak; }
+    vmcase(LOADF) { RA.f = (double)iSBX; vmbreak; }
     vmcase(LOADNIL) { RA.p = NULL; vmbreak; }
     vmcase(LOADTRUE) { RA.i = 1; vmbreak; }
     vmcase(LOADFALSE) { RA.i = 0; vmbreak; }
-    vmcase(GETGLOBAL) { RA = G[VM_BX(i)]; vmbreak; }
-    vmcase(SETGLOBAL) { G[VM_BX(i)] = RA; vmbreak; }
+    vmcase(GETGLOBAL) { RA = G[iBX]; vmbreak; }
+    vmcase(SETGLOBAL) { G[iBX] = RA; vmbreak; }
 
     vmcase(ADDI) { RA.i = (int64_t)((uint64_t)RB.i + (uint64_t)RC.i); vmbreak; }
     vmcase(SUBI) { RA.i = (int64_t)((uint64_t)RB.i - (uint64_t)RC.i); vmbreak; }
@@ -135,7 +209,7 @@ int vm_execute(vm_state *V)
         RA.i = c == -1 ? 0 : RB.i % c;
         vmbreak;
     }
-    vmcase(ADDIK) { RA.i = (int64_t)((uint64_t)RB.i + (uint64_t)(int64_t)VM_SC(i)); vmbreak; }
+    vmcase(ADDIK) { RA.i = (int64_t)((uint64_t)RB.i + (uint64_t)(int64_t)iSC); vmbreak; }
     vmcase(ADDF) { RA.f = RB.f + RC.f; vmbreak; }
     vmcase(SUBF) { RA.f = RB.f - RC.f; vmbreak; }
     vmcase(MULF) { RA.f = RB.f * RC.f; vmbreak; }
@@ -175,6 +249,56 @@ int vm_execute(vm_state *V)
         vmbreak;
     }
 
+    vmcase(SQRTF) { RA.f = sqrt(RB.f); vmbreak; }
+    /* Two statements: the product is rounded before the sum, exactly as
+     * MULF then ADDF (C11 mode does not contract across statements). */
+    vmcase(MADDF) {
+        double p = RB.f * RC.f;
+        RA.f = RA.f + p;
+        vmbreak;
+    }
+    vmcase(MSUBF) {
+        double p = RB.f * RC.f;
+        RA.f = RA.f - p;
+        vmbreak;
+    }
+
+    /* Arithmetic with a field operand: "x op s.f" where x is a temporary
+     * (R[A] = R[A] op R[B].field[C]) and "s.f op= y" (R[A].field[B] op=
+     * R[C]). The struct's nil check is GETFIELD's/SETFIELD's. */
+#define fieldop(T, OPR)                               \
+    do {                                              \
+        vm_value *o = RB.p;                           \
+        if (unlikely(!o))                             \
+            rterror("nil dereference");               \
+        RA.T = OPR(RA.T, o[iC].T);                    \
+    } while (0)
+#define opfield(T, OPR)                               \
+    do {                                              \
+        vm_value *o = RA.p;                           \
+        if (unlikely(!o))                             \
+            rterror("nil dereference");               \
+        o[iB].T = OPR(o[iB].T, RC.T);                 \
+    } while (0)
+#define wadd(x, y) ((int64_t)((uint64_t)(x) + (uint64_t)(y)))
+#define wsub(x, y) ((int64_t)((uint64_t)(x) - (uint64_t)(y)))
+#define fadd(x, y) ((x) + (y))
+#define fsub(x, y) ((x) - (y))
+#define fmul(x, y) ((x) * (y))
+#define fdiv(x, y) ((x) / (y))
+    vmcase(ADDIFLD) { fieldop(i, wadd); vmbreak; }
+    vmcase(SUBIFLD) { fieldop(i, wsub); vmbreak; }
+    vmcase(ADDFFLD) { fieldop(f, fadd); vmbreak; }
+    vmcase(SUBFFLD) { fieldop(f, fsub); vmbreak; }
+    vmcase(MULFFLD) { fieldop(f, fmul); vmbreak; }
+    vmcase(DIVFFLD) { fieldop(f, fdiv); vmbreak; }
+    vmcase(FLDADDI) { opfield(i, wadd); vmbreak; }
+    vmcase(FLDSUBI) { opfield(i, wsub); vmbreak; }
+    vmcase(FLDADDF) { opfield(f, fadd); vmbreak; }
+    vmcase(FLDSUBF) { opfield(f, fsub); vmbreak; }
+    vmcase(FLDMULF) { opfield(f, fmul); vmbreak; }
+    vmcase(FLDDIVF) { opfield(f, fdiv); vmbreak; }
+
     vmcase(EQI) { RA.i = RB.i == RC.i; vmbreak; }
     vmcase(LTI) { RA.i = RB.i < RC.i; vmbreak; }
     vmcase(LEI) { RA.i = RB.i <= RC.i; vmbreak; }
@@ -197,14 +321,21 @@ int vm_execute(vm_state *V)
     vmcase(IFEQS) { condjump(vm_string_eq(RA.p, RB.p)); vmbreak; }
     vmcase(IFLTS) { condjump(vm_string_cmp(RA.p, RB.p) < 0); vmbreak; }
     vmcase(IFLES) { condjump(vm_string_cmp(RA.p, RB.p) <= 0); vmbreak; }
-    vmcase(IFEQIK) { condjump(RA.i == VM_SB(i)); vmbreak; }
-    vmcase(IFLTIK) { condjump(RA.i < VM_SB(i)); vmbreak; }
-    vmcase(IFLEIK) { condjump(RA.i <= VM_SB(i)); vmbreak; }
-    vmcase(IFGTIK) { condjump(RA.i > VM_SB(i)); vmbreak; }
-    vmcase(IFGEIK) { condjump(RA.i >= VM_SB(i)); vmbreak; }
+    vmcase(IFEQIK) { condjump(RA.i == iSB); vmbreak; }
+    vmcase(IFLTIK) { condjump(RA.i < iSB); vmbreak; }
+    vmcase(IFLEIK) { condjump(RA.i <= iSB); vmbreak; }
+    vmcase(IFGTIK) { condjump(RA.i > iSB); vmbreak; }
+    vmcase(IFGEIK) { condjump(RA.i >= iSB); vmbreak; }
     vmcase(IFNIL) { condjump(RA.p == NULL); vmbreak; }
+    vmcase(IFNILFLD) {
+        vm_value *o = RA.p;
+        if (unlikely(!o))
+            rterror("nil dereference");
+        condjump(o[iB].p == NULL);
+        vmbreak;
+    }
     vmcase(JMP) {
-        int off = VM_SJ(i);
+        int off = VM_SJ(iword);
         if (off < 0)
             backedge();
         pc += off;
@@ -213,7 +344,7 @@ int vm_execute(vm_state *V)
     vmcase(FORPREP) {
         vm_value *ra = &RA;
         if (ra[0].i >= ra[1].i)
-            pc += VM_BX(i);
+            pc += iBX;
         else
             ra[2] = ra[0];
         vmbreak;
@@ -223,31 +354,52 @@ int vm_execute(vm_state *V)
         if (++ra[0].i < ra[1].i) {
             ra[2] = ra[0];
             backedge();
-            pc -= VM_BX(i);
+            pc -= iBX;
         }
         vmbreak;
     }
 
-    vmcase(NEWSTRUCT) {
-        const vm_structdesc *sd = &prog->structs[VM_BX(i)];
+    /* One allocation site for both: NEWSTRUCTV then fills the fields from
+     * the registers after R[A] (a literal's values, computed first). */
+    vmcase(NEWSTRUCT)
+    vmcase(NEWSTRUCTV) {
+        const vm_structdesc *sd = &prog->structs[iBX];
         savepc();
         void *o = vm_alloc_site(V, "struct", &sd->site);
         checkoom(o);
-        RA.p = o;
+        vm_value *ra = &RA;
+        ra->p = o;
+        if (VM_OP(iword) == OP_NEWSTRUCTV) {
+            /* Straight-line copies, not memcpy or a loop: 1..8 words (the
+             * verifier and the compiler's STRUCTV_MAX_FIELDS). */
+            vm_value *fld = o, *src = ra + 1;
+            switch (sd->nfields) {
+            default: memcpy(fld, src, (size_t)sd->nfields * sizeof *fld); break;
+            case 8: fld[7] = src[7]; /* fall through */
+            case 7: fld[6] = src[6]; /* fall through */
+            case 6: fld[5] = src[5]; /* fall through */
+            case 5: fld[4] = src[4]; /* fall through */
+            case 4: fld[3] = src[3]; /* fall through */
+            case 3: fld[2] = src[2]; /* fall through */
+            case 2: fld[1] = src[1]; /* fall through */
+            case 1: fld[0] = src[0]; /* fall through */
+            case 0: break;
+            }
+        }
         vmbreak;
     }
     vmcase(GETFIELD) {
         vm_value *o = RB.p;
         if (unlikely(!o))
             rterror("nil dereference");
-        RA = o[VM_C(i)];
+        RA = o[iC];
         vmbreak;
     }
     vmcase(SETFIELD) {
         vm_value *o = RA.p;
         if (unlikely(!o))
             rterror("nil dereference");
-        o[VM_B(i)] = RC;
+        o[iB] = RC;
         vmbreak;
     }
     vmcase(NEWARRAY) {
@@ -255,7 +407,7 @@ int vm_execute(vm_state *V)
         if (unlikely(n < 0))
             rterror("negative array length %lld", (long long)n);
         savepc();
-        vm_array *a = vm_array_new(V, n, VM_C(i) & 1);
+        vm_array *a = vm_array_new(V, n, iC & 1);
         checkoom(a);
         RA.p = a;
         vmbreak;
@@ -296,7 +448,7 @@ int vm_execute(vm_state *V)
     }
     vmcase(NEWMAP) {
         savepc();
-        vm_map *m = vm_map_new(V, VM_B(i), VM_C(i) & 1);
+        vm_map *m = vm_map_new(V, iB, iC & 1);
         checkoom(m);
         RA.p = m;
         vmbreak;
@@ -337,7 +489,7 @@ int vm_execute(vm_state *V)
 
     vmcase(NEWCELL) {
         savepc();
-        vm_cell *c = (VM_C(i) & 1) ? vm_alloc(V, "cell", sizeof(vm_cell), &vm_gct_refcell, true)
+        vm_cell *c = (iC & 1) ? vm_alloc(V, "cell", sizeof(vm_cell), &vm_gct_refcell, true)
                                    : vm_alloc(V, "cell (scalar)", sizeof(vm_cell), NULL, true);
         checkoom(c);
         c->v = RB;
@@ -346,10 +498,10 @@ int vm_execute(vm_state *V)
     }
     vmcase(GETCELL) { RA = ((vm_cell *)RB.p)->v; vmbreak; }
     vmcase(SETCELL) { ((vm_cell *)RA.p)->v = RB; vmbreak; }
-    vmcase(GETUPVAL) { RA = fr->cl->cells[VM_B(i)]->v; vmbreak; }
-    vmcase(SETUPVAL) { fr->cl->cells[VM_B(i)]->v = RA; vmbreak; }
+    vmcase(GETUPVAL) { RA = fr->cl->cells[iB]->v; vmbreak; }
+    vmcase(SETUPVAL) { fr->cl->cells[iB]->v = RA; vmbreak; }
     vmcase(CLOSURE) {
-        const vm_fn *fn = &fns[VM_BX(i)];
+        const vm_fn *fn = &fns[iBX];
         const vm_proto *f = fn->proto;
         savepc();
         vm_closure *c = vm_alloc(V, "closure", sizeof(vm_closure) + f->nupvals * sizeof(vm_cell *),
@@ -364,81 +516,115 @@ int vm_execute(vm_state *V)
         vmbreak;
     }
 
+    /* A call: the callee's window starts at the caller's R[A]. The fast
+     * path is two checks (the window fits the stack, a frame is free) and
+     * three stores; growing and the step count (when there is a limit:
+     * call_limit) are out of line in call_grow. CALL stores no closure:
+     * its callee has no captures (vm_program_finish checks), and cl is
+     * only read, and only marked (vm_roots), in frames of protos that
+     * have some. Each call has its own copy of the push (no shared jump). */
+#define pushframe(CALLEE)            \
+    do {                             \
+        fr++;                        \
+        fr->base = base = nb;        \
+        fr->fn = (CALLEE);           \
+        pc = (CALLEE)->code;         \
+    } while (0)
     vmcase(CALL) {
-        callee = &fns[VM_BX(i)];
-        ncl = NULL;
-        goto call;
+        callee = &fns[iBX];
+        nb = base + iA;
+        fr->pc = pc;
+        if (unlikely(nb + callee->nregs > stack_end || fr + 1 == frames_end)) {
+            ncl = NULL;
+            goto call_grow;
+        }
+        pushframe(callee);
+        vmbreak;
     }
     vmcase(CALLR) {
         ncl = RB.p;
         if (unlikely(!ncl))
             rterror("call of nil function");
         callee = ncl->fn;
-        goto call;
+        nb = base + iA;
+        fr->pc = pc;
+        if (unlikely(nb + callee->nregs > stack_end || fr + 1 == frames_end))
+            goto call_grow;
+        pushframe(callee);
+        fr->cl = ncl;
+        vmbreak;
     }
-    call: {
-        /* The callee's window starts at the caller's R[A]. */
-        vm_value *nb = base + VM_A(i);
-        savepc();
-        if (unlikely(nb + callee->nregs > stack_end)) { /* or movestack */
+    call_grow: {
+        /* Out of line: more stack (or movestack's move), more frames, or
+         * the step count. */
+        V->top = fr;
+        if (nb + callee->nregs > V->stack_last) {
             size_t off = (size_t)(nb - V->stack);
             if (vm_grow_stack(V, off + (size_t)callee->nregs) != 0)
                 goto error;
             base = fr->base;
             nb = V->stack + off;
-            stack_end = V->stack_last;
+            stack_end = call_limit();
         }
-        if (unlikely(fr + 1 == frames_end)) {
+        if (fr + 1 == frames_end) {
             if (vm_grow_frames(V) != 0)
                 goto error;
             fr = V->frames + (fr - frames);
-            entry = V->frames + (entry - frames);
             frames = V->frames;
             frames_end = frames + V->capframes;
+            V->top = fr;
         }
         if (unlikely(--steps < 0))
             rterror("step limit exceeded");
-        fr++;
-        V->nframes++;
-        fr->base = base = nb;
-        fr->k = k = callee->k;
-        fr->fn = callee;
+        pushframe(callee);
         fr->cl = ncl;
-        pc = callee->code;
         vmbreak;
     }
     vmcase(CALLB) {
-        const vm_builtin *b = &prog->builtins[VM_B(i)];
+        const vm_builtin *b = &prog->builtins[iB];
         savepc();
+        vm_value *args = &RA;
+        int nargs = (int)iC;
         const int32_t *types = prog->typelists + VM_AX(*pc);
         pc++;
-        int r = b->fn(V, &RA, VM_C(i), types);
+        int r = b->fn(V, args, nargs, types);
         if (unlikely(r != 0))
             goto error;
         vmbreak;
     }
     vmcase(EXTRAARG) { vmbreak; }
+    /* Back to the caller; the bottom frame's caller is frames[-1], whose
+     * pc is vm_halt (vm_grow_frames), so no return tests for the last
+     * frame. Each return has its own copy (no shared jump). */
+#define popframe()                   \
+    do {                             \
+        fr--;                        \
+        pc = fr->pc;                 \
+        base = fr->base;             \
+    } while (0)
     vmcase(RETURN) {
         base[0] = RA;
-        goto ret;
-    }
-    vmcase(RETURN0) { goto ret; }
-    ret: {
-        V->nframes--;
-        if (unlikely(fr == entry)) {
-            V->steps = steps;
-            return 0;
-        }
-        fr--;
-        pc = fr->pc;
-        base = fr->base;
-        k = fr->k;
+        popframe();
         vmbreak;
+    }
+    vmcase(RETURN0) {
+        popframe();
+        vmbreak;
+    }
+    vmcase(RETURNI) {
+        base[0].i = iSBX;
+        popframe();
+        vmbreak;
+    }
+    vmcase(HALT) {
+        V->top = NULL;
+        V->steps = steps;
+        return 0;
     }
 
 #if !VM_COMPUTED_GOTO
         default:
-            rterror("bad opcode %d", (int)VM_OP(i));
+            rterror("bad opcode %d", (int)VM_OP(iword));
         }
     }
 #endif

@@ -73,6 +73,22 @@
     OP(BNOT,      iABC,  0, "R[A].i = ~R[B].i") \
     OP(ITOF,      iABC,  0, "R[A].f = (double)R[B].i") \
     OP(FTOI,      iABC,  0, "R[A].i = trunc(R[B].f) (saturating; nan -> 0)") \
+    OP(SQRTF,     iABC,  0, "R[A].f = sqrt(R[B].f) (the sqrt built-in, inlined)") \
+    OP(MADDF,     iABC,  0, "R[A].f = R[A].f + R[B].f * R[C].f (rounded twice: MULF then ADDF, no fma)") \
+    OP(MSUBF,     iABC,  0, "R[A].f = R[A].f - R[B].f * R[C].f (rounded twice: MULF then SUBF, no fma)") \
+    \
+    OP(ADDIFLD,   iABC,  0, "R[A].i = R[A].i + R[B].field[C].i (wrapping; nil check)") \
+    OP(SUBIFLD,   iABC,  0, "R[A].i = R[A].i - R[B].field[C].i (wrapping; nil check)") \
+    OP(ADDFFLD,   iABC,  0, "R[A].f = R[A].f + R[B].field[C].f (nil check)") \
+    OP(SUBFFLD,   iABC,  0, "R[A].f = R[A].f - R[B].field[C].f (nil check)") \
+    OP(MULFFLD,   iABC,  0, "R[A].f = R[A].f * R[B].field[C].f (nil check)") \
+    OP(DIVFFLD,   iABC,  0, "R[A].f = R[A].f / R[B].field[C].f (nil check)") \
+    OP(FLDADDI,   iABC,  0, "R[A].field[B].i += R[C].i (wrapping; nil check)") \
+    OP(FLDSUBI,   iABC,  0, "R[A].field[B].i -= R[C].i (wrapping; nil check)") \
+    OP(FLDADDF,   iABC,  0, "R[A].field[B].f += R[C].f (nil check)") \
+    OP(FLDSUBF,   iABC,  0, "R[A].field[B].f -= R[C].f (nil check)") \
+    OP(FLDMULF,   iABC,  0, "R[A].field[B].f *= R[C].f (nil check)") \
+    OP(FLDDIVF,   iABC,  0, "R[A].field[B].f /= R[C].f (nil check)") \
     \
     OP(EQI,       iABC,  0, "R[A].i = R[B].i == R[C].i") \
     OP(LTI,       iABC,  0, "R[A].i = R[B].i < R[C].i") \
@@ -102,11 +118,13 @@
     OP(IFGTIK,    iABC,  0, "if (R[A].i > sB) == C then JMP") \
     OP(IFGEIK,    iABC,  0, "if (R[A].i >= sB) == C then JMP") \
     OP(IFNIL,     iABC,  0, "if (R[A].p == nil) == C then JMP") \
+    OP(IFNILFLD,  iABC,  0, "if (R[A].field[B].p == nil) == C then JMP (nil check on R[A])") \
     OP(JMP,       isJ,   0, "pc += sJ") \
     OP(FORPREP,   iABx,  0, "R[A]=from, R[A+1]=to: if R[A] >= R[A+1] pc += Bx else R[A+2] = R[A]") \
     OP(FORLOOP,   iABx,  0, "R[A] += 1; if R[A] < R[A+1] { R[A+2] = R[A]; pc -= Bx }") \
     \
     OP(NEWSTRUCT, iABx,  1, "R[A] = new struct of struct type Bx (zeroed)") \
+    OP(NEWSTRUCTV, iABx, 1, "R[A] = new struct of struct type Bx, its n fields from R[A+1..A+n]") \
     OP(GETFIELD,  iABC,  0, "R[A] = R[B].field[C] (nil check)") \
     OP(SETFIELD,  iABC,  0, "R[A].field[B] = R[C] (nil check)") \
     OP(NEWARRAY,  iABC,  1, "R[A] = new array of R[B].i zero elements; C=1: elements are references") \
@@ -133,7 +151,9 @@
     OP(CALLB,     iABC,  1, "builtin B with C args R[A..A+C-1]; result in R[A]; an EXTRAARG follows") \
     OP(EXTRAARG,  iAx,   0, "operand of the previous instruction (CALLB: type list offset)") \
     OP(RETURN,    iABC,  0, "return R[A]") \
-    OP(RETURN0,   iABC,  0, "return (no value)")
+    OP(RETURN0,   iABC,  0, "return (no value)") \
+    OP(RETURNI,   iAsBx, 0, "return sBx as an int (also bool and nil: the untagged word)") \
+    OP(HALT,      iABC,  0, "leave the interpreter: the bottom frame returns to it (never in a program)")
 
 typedef enum vm_opcode {
 #define OP(name, fmt, sp, doc) OP_##name,

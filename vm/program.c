@@ -413,7 +413,8 @@ static int verify_proto(const vm_program *p, const vm_proto *f, char *err, size_
         case OP_ITOF: case OP_FTOI: case OP_LEN: case OP_LENS: case OP_GETCELL: case OP_SETCELL:
         case OP_IFEQI: case OP_IFLTI: case OP_IFLEI: case OP_IFEQF: case OP_IFLTF: case OP_IFLEF:
         case OP_IFEQ: case OP_IFEQS: case OP_IFLTS: case OP_IFLES: case OP_PUSH: case OP_CALLR:
-        case OP_NEWARRAY: case OP_GETFIELD: case OP_NEWCELL:
+        case OP_NEWARRAY: case OP_GETFIELD: case OP_NEWCELL: case OP_SQRTF: case OP_ADDIFLD:
+        case OP_SUBIFLD: case OP_ADDFFLD: case OP_SUBFFLD: case OP_MULFFLD: case OP_DIVFFLD:
             rb = true;
             break;
         case OP_ADDI: case OP_SUBI: case OP_MULI: case OP_DIVI: case OP_MODI: case OP_ADDF:
@@ -421,12 +422,14 @@ static int verify_proto(const vm_program *p, const vm_proto *f, char *err, size_
         case OP_BXOR: case OP_SHL: case OP_SHR: case OP_EQI: case OP_LTI: case OP_LEI:
         case OP_EQF: case OP_LTF: case OP_LEF: case OP_EQ: case OP_EQS: case OP_LTS: case OP_LES:
         case OP_GETINDEX: case OP_SETINDEX: case OP_MAPGET: case OP_MAPSET: case OP_CONCAT:
+        case OP_MADDF: case OP_MSUBF:
             rb = rc = true;
             break;
-        case OP_SETFIELD:
+        case OP_SETFIELD: case OP_FLDADDI: case OP_FLDSUBI: case OP_FLDADDF: case OP_FLDSUBF:
+        case OP_FLDMULF: case OP_FLDDIVF:
             rc = true;
             break;
-        case OP_JMP: case OP_EXTRAARG: case OP_RETURN0:
+        case OP_JMP: case OP_EXTRAARG: case OP_RETURN0: case OP_RETURNI:
             ra = false;
             break;
         default:
@@ -458,6 +461,7 @@ static int verify_proto(const vm_program *p, const vm_proto *f, char *err, size_
         case OP_TEST: case OP_IFEQI: case OP_IFLTI: case OP_IFLEI: case OP_IFEQF: case OP_IFLTF:
         case OP_IFLEF: case OP_IFEQ: case OP_IFEQS: case OP_IFLTS: case OP_IFLES: case OP_IFEQIK:
         case OP_IFLTIK: case OP_IFLEIK: case OP_IFGTIK: case OP_IFGEIK: case OP_IFNIL:
+        case OP_IFNILFLD:
             if (pc + 1 >= f->ncode || VM_OP(f->code[pc + 1]) != OP_JMP)
                 FAIL("a test must be followed by JMP");
             break;
@@ -467,9 +471,13 @@ static int verify_proto(const vm_program *p, const vm_proto *f, char *err, size_
                 FAIL("jump target %lld out of range", (long long)t);
             break;
         }
-        case OP_NEWSTRUCT:
+        case OP_HALT:
+            FAIL("HALT is the interpreter's own");
+        case OP_NEWSTRUCT: case OP_NEWSTRUCTV:
             if ((uint32_t)VM_BX(i) >= p->nstructs)
                 FAIL("struct %d out of range", VM_BX(i));
+            if (op == OP_NEWSTRUCTV && a + p->structs[VM_BX(i)].nfields >= nr)
+                FAIL("field registers out of range");
             break;
         case OP_NEWMAP:
             if (b > VM_MAPKEY_BOOL)
@@ -495,6 +503,8 @@ static int verify_proto(const vm_program *p, const vm_proto *f, char *err, size_
             const vm_proto *g = p->protos[VM_BX(i)];
             if (a + g->nparams > nr)
                 FAIL("arguments out of range");
+            if (g->nupvals)
+                FAIL("CALL of %s, which captures (CLOSURE and CALLR)", g->name);
             break;
         }
         case OP_CALLB:
@@ -518,7 +528,7 @@ static int verify_proto(const vm_program *p, const vm_proto *f, char *err, size_
                     FAIL("stack map names slot %d outside the frame", s);
     }
     vm_opcode last = VM_OP(f->code[f->ncode - 1]);
-    if (last != OP_RETURN && last != OP_RETURN0 && last != OP_JMP) {
+    if (last != OP_RETURN && last != OP_RETURN0 && last != OP_RETURNI && last != OP_JMP) {
         snprintf(err, errlen, "%s: code does not end with RETURN or JMP", f->name);
         return -1;
     }

@@ -171,11 +171,12 @@ static void vm_roots(gc_marker *m, void *ud)
             gc_mark_block(m, (void *const *)V->fns[j].k, p->protos[j]->nk, V->kmasks[j]);
     if (V->nroots)
         gc_mark_block(m, (void *const *)V->roots, (size_t)V->nroots, NULL);
-    for (int f = 0; f < V->nframes; f++) {
+    const int nframes = vm_nframes(V);
+    for (int f = 0; f < nframes; f++) {
         const vm_frame *fr = &V->frames[f];
         const vm_proto *proto = fr->fn->proto;
         size_t nslots = (size_t)proto->nregs;
-        if (f + 1 < V->nframes && (size_t)(V->frames[f + 1].base - fr->base) < nslots)
+        if (f + 1 < nframes && (size_t)(V->frames[f + 1].base - fr->base) < nslots)
             nslots = (size_t)(V->frames[f + 1].base - fr->base);
         uint32_t pcidx = (uint32_t)(fr->pc - proto->code);
         const uint8_t *map = pcidx > 0 ? vm_proto_stackmap(proto, pcidx - 1) : NULL;
@@ -184,7 +185,9 @@ static void vm_roots(gc_marker *m, void *ud)
          * frame that has not run yet: it holds nothing. */
         if (map)
             gc_mark_block(m, (void *const *)fr->base, nslots, map);
-        if (fr->cl)
+        /* cl is only set (and needed: its cells) in frames of protos
+         * with captures; CALL leaves whatever was there. */
+        if (proto->nupvals && fr->cl)
             gc_mark_slot(m, (void *const *)&fr->cl);
     }
 }
@@ -293,7 +296,8 @@ void vm_free(vm_state *V)
     } else {
         free(V->stack);
     }
-    free(V->frames);
+    if (V->frames)
+        free(V->frames - 1);
     free(V->roots);
     free(V);
 }
@@ -329,8 +333,8 @@ static void stack_retire(vm_state *V, void *block, vm_value *old, size_t used)
 static int move_stack(vm_state *V, size_t n)
 {
     size_t used = 0;
-    if (V->nframes > 0 && V->stack) {
-        const vm_frame *top = &V->frames[V->nframes - 1];
+    if (V->top && V->stack) {
+        const vm_frame *top = V->top;
         used = (size_t)(top->base - V->stack) + (size_t)top->fn->nregs;
         if (used > V->stacksize)
             used = V->stacksize;
@@ -352,7 +356,7 @@ static int move_stack(vm_state *V, size_t n)
     for (size_t j = 0; j < poison; j++)
         s[used + j].i = (int64_t)STACK_POISON;
     if (V->stack) {
-        for (int f = 0; f < V->nframes; f++)
+        for (int f = 0, n = vm_nframes(V); f < n; f++)
             V->frames[f].base = s + (V->frames[f].base - V->stack);
         stack_retire(V, V->stackblock, V->stack, used);
     }
@@ -380,7 +384,7 @@ int vm_grow_stack(vm_state *V, size_t need)
         return vm_error(V, "out of memory");
     if (V->stack) {
         memcpy(s, V->stack, V->stacksize * sizeof *s);
-        for (int f = 0; f < V->nframes; f++)
+        for (int f = 0, n = vm_nframes(V); f < n; f++)
             V->frames[f].base = s + (V->frames[f].base - V->stack);
         free(V->stack);
     }
@@ -397,10 +401,14 @@ int vm_grow_frames(vm_state *V)
     int n = V->capframes ? V->capframes * 2 : 64;
     if (n > V->max_depth)
         n = V->max_depth;
-    vm_frame *f = realloc(V->frames, (size_t)n * sizeof *f);
+    /* One more in front: frames[-1] is the bottom frame's caller, whose
+     * pc is vm_halt, so that RETURN needs no "was this the last frame"
+     * test. It moves with the array. */
+    vm_frame *f = realloc(V->frames ? V->frames - 1 : NULL, (size_t)(n + 1) * sizeof *f);
     if (!f)
         return vm_error(V, "out of memory");
-    V->frames = f;
+    f[0] = (vm_frame){.pc = vm_halt};
+    V->frames = f + 1;
     V->capframes = n;
     return 0;
 }
@@ -428,10 +436,11 @@ static void report(vm_state *V)
     FILE *e = V->err;
     fprintf(e, "error: %s\n", V->errmsg);
     const int head = 10, tail = 11;
-    for (int f = V->nframes - 1; f >= 0; f--) {
-        int depth = V->nframes - 1 - f;
-        if (V->nframes > head + tail + 1 && depth == head) {
-            fprintf(e, "  ... (%d more frames)\n", V->nframes - head - tail);
+    const int nframes = vm_nframes(V);
+    for (int f = nframes - 1; f >= 0; f--) {
+        int depth = nframes - 1 - f;
+        if (nframes > head + tail + 1 && depth == head) {
+            fprintf(e, "  ... (%d more frames)\n", nframes - head - tail);
             f = tail;
             continue;
         }
@@ -448,7 +457,7 @@ static void report(vm_state *V)
 static int call_bottom(vm_state *V, int32_t j)
 {
     const vm_proto *f = V->prog->protos[j];
-    V->nframes = 0;
+    V->top = NULL;
     V->nroots = 0;
     if (((V->movestack || (size_t)f->nregs > V->stacksize) && vm_grow_stack(V, (size_t)f->nregs) != 0) ||
         (V->capframes == 0 && vm_grow_frames(V) != 0)) {
@@ -456,16 +465,15 @@ static int call_bottom(vm_state *V, int32_t j)
         return -1;
     }
     memset(V->stack, 0, (size_t)f->nregs * sizeof(vm_value));
-    vm_frame *fr = &V->frames[V->nframes++];
+    vm_frame *fr = V->top = &V->frames[0];
     fr->pc = f->code;
     fr->fn = &V->fns[j];
-    fr->k = fr->fn->k;
     fr->cl = NULL;
     fr->base = V->stack;
     int r = vm_execute(V);
     if (r < 0)
         report(V);
-    V->nframes = 0;
+    V->top = NULL;
     V->nroots = 0;
     return r;
 }

@@ -10,15 +10,19 @@
 /* A call frame: a window of the value stack plus what the interpreter
  * keeps in locals while the frame runs. pc is saved (Lua's savedpc) at
  * every safepoint and call, pointing past the instruction being executed,
- * so the stack map of a suspended frame is the one of pc - 1. base and k
- * are pointers so that a return reloads the caller with one cache line;
- * vm_grow_stack rebases them when the stack moves. */
+ * so the stack map of a suspended frame is the one of pc - 1. base is a
+ * pointer so that a return reloads the caller with one cache line;
+ * vm_grow_stack rebases it when the stack moves. The constants are not
+ * here: LOADK reads fn->k, which keeps a call to four stores and the
+ * frame at 32 bytes. */
 typedef struct vm_frame {
     const vm_instr *pc;
     vm_value *base; /* R[0] */
-    vm_value *k;    /* fn->k */
     const vm_fn *fn;
-    vm_closure *cl; /* the running closure, a root; NULL for a direct CALL */
+    /* The running closure, a root: set by CALLR only. CALL leaves it
+     * stale, so it is read (and marked by vm_roots) only in frames of
+     * protos with captures, which only CALLR calls. */
+    vm_closure *cl;
 } vm_frame;
 
 struct vm_state {
@@ -51,10 +55,13 @@ struct vm_state {
     int nquarantine;
     uint64_t stackmoves, callssincemove;
     vm_frame *frames;
-    /* Frames in use. The interpreter keeps its own frame pointer and
-     * writes this back at every safepoint and error (savepc), which is
-     * when the roots callback and the trace read it. */
-    int nframes, capframes, max_depth;
+    /* The running (innermost) frame, NULL when none: frames[0..top] are
+     * in use. The interpreter keeps its own frame pointer and writes this
+     * back at every safepoint but CALL's fast path, and at every error
+     * (savepc), which is when the roots callback, the stack mover and the
+     * trace read it; so a call and a return store no frame count. */
+    vm_frame *top;
+    int capframes, max_depth;
     void **roots; /* vm_root_push */
     int nroots, caproots;
     int64_t steps; /* back edges and calls left before the step limit */
@@ -109,6 +116,12 @@ static inline void *vm_alloc_site(vm_state *V, const char *what, const gc_site *
         vm_allocprof_sample(V, o, site->size, site->type, what);
     return o;
 }
+
+/* Frames in use (valid where V->top is: see above). */
+static inline int vm_nframes(const vm_state *V) { return V->top ? (int)(V->top - V->frames) + 1 : 0; }
+
+/* interp.c: the one instruction HALT, the return address of frames[0]. */
+extern const vm_instr vm_halt[1];
 
 int vm_execute(vm_state *V);            /* interp.c: 0, -1 error, 1 exit */
 /* Make the stack hold need slots, rebasing the frames; 0 or -1. Under

@@ -46,6 +46,26 @@ rc, out = sh(toy .. " disasm " .. good)
 check("disasm lists main", rc == 0 and out:find("fn main:", 1, true), out)
 check("disasm shows stack maps", out:find("NEWSTRUCT[^\n]*; live {[%d, ]*}") ~= nil, out)
 
+-- The fused instructions the compiler picks (vm/README.md's lowering
+-- recipes) show in disasm, each in the test program written for it.
+local fused = {
+  ["sqrt.toy"] = {"SQRTF"},
+  ["return_imm.toy"] = {"RETURNI"},
+  ["nil_field_test.toy"] = {"IFNILFLD"},
+  ["field_operand.toy"] = {"ADDIFLD", "SUBIFLD", "ADDFFLD", "SUBFFLD", "MULFFLD", "DIVFFLD"},
+  ["field_update.toy"] = {"FLDADDI", "FLDSUBI", "FLDADDF", "FLDSUBF", "FLDMULF", "FLDDIVF"},
+  ["struct_values.toy"] = {"NEWSTRUCTV"},
+  ["madd.toy"] = {"MADDF", "MSUBF"},
+}
+for file, ops in pairs(fused) do
+  rc, out = sh(toy .. " disasm tests/toy/run/fused/" .. file)
+  for _, op in ipairs(ops) do
+    check("disasm of " .. file .. " shows " .. op, rc == 0 and out:find("%] " .. op .. " ") ~= nil, out)
+  end
+end
+rc, out = sh(toy .. " disasm tests/toy/run/fused/struct_values.toy")
+check("NEWSTRUCTV's map names its values", out:find("NEWSTRUCTV[^\n]*; live {[%d, ]*}") ~= nil, out)
+
 local bad = write("fn main() {\n    var x: int = \"s\"\n}\n")
 rc, out = sh(toy .. " run " .. bad)
 check("compile error status", rc == 1 and out:find(":2:18: error:", 1, true), out)
