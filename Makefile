@@ -15,7 +15,7 @@ OPT      ?= -O2
 CFLAGS   ?= $(OPT) -g
 WARN     := -std=c11 -Wall -Wextra -Werror -D_GNU_SOURCE
 ALL_CFLAGS = $(WARN) $(CFLAGS) $(EXTRA_CFLAGS) -I. -I$(BUILD) -MMD -MP
-LDLIBS   := -lm
+LDLIBS   := -lm -pthread
 RE2C     ?= re2c
 
 # The suites `make test` runs, in order; each folder appends its own and
