@@ -19,6 +19,7 @@
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "alloc/internal.h"
 
@@ -162,12 +163,17 @@ uintptr_t gc_gcw_get(gcWork *w)
         }
         if (atomic_load(&q->nwait) == q->nproc)
             return 0;
-        /* As Go: spin briefly (the work is usually a handoff away), then
-         * give the CPU to whoever holds the work. */
-        if (spins < 32)
-            cpuRelax();
-        else
+        /* As Go's getfull: spin briefly (the work is usually a handoff
+         * away), then yield, then sleep, so that a worker waiting on a
+         * machine busier than gcprocs leaves the CPU to the one with work. */
+        if (spins < 10) {
+            for (int i = 0; i < 20; i++)
+                cpuRelax();
+        } else if (spins < 20) {
             sched_yield();
+        } else {
+            usleep(100);
+        }
     }
 }
 
