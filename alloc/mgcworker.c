@@ -11,6 +11,7 @@
  */
 #include <stdlib.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "alloc/internal.h"
 
@@ -32,6 +33,7 @@ struct gcMarkPool {
     unsigned nactive;       /* workers 1..nactive take part in this mark */
     unsigned running;       /* of them, still draining */
     unsigned nthreads;      /* threads made */
+    pid_t pid;              /* the process that made them */
     int quit;
     gcMarkWorker w[GC_MAX_PROCS];
 };
@@ -82,6 +84,7 @@ static gcMarkPool *poolNew(gc_heap *h)
     pthread_mutex_init(&pool->lock, NULL);
     pthread_cond_init(&pool->wake, NULL);
     pthread_cond_init(&pool->done, NULL);
+    pool->pid = getpid();
     for (unsigned i = 0; i < GC_MAX_PROCS; i++) {
         pool->w[i].heap = h;
         pool->w[i].pool = pool;
@@ -90,8 +93,17 @@ static gcMarkPool *poolNew(gc_heap *h)
     return pool;
 }
 
+/* A forked child has none of its parent's threads: it forgets the pool
+ * (its memory is the child's to lose) and makes its own. */
+static void forgetIfForked(gc_heap *h)
+{
+    if (h->markpool && h->markpool->pid != getpid())
+        h->markpool = NULL;
+}
+
 unsigned gc_markpool_start(gc_heap *h, unsigned nworkers)
 {
+    forgetIfForked(h);
     if (!h->markpool && !(h->markpool = poolNew(h)))
         return 0;
     gcMarkPool *pool = h->markpool;
@@ -101,7 +113,7 @@ unsigned gc_markpool_start(gc_heap *h, unsigned nworkers)
     pthread_attr_t attr;
     int attrOk = pthread_attr_init(&attr) == 0;
     if (attrOk)
-        pthread_attr_setstacksize(&attr, 64 << 10);
+        pthread_attr_setstacksize(&attr, 256 << 10);
     while (pool->nthreads < nworkers) {
         gcMarkWorker *mw = &pool->w[pool->nthreads + 1];
         mw->born = pool->cycle;
@@ -144,6 +156,7 @@ void gc_markpool_wait(gc_heap *h, uint64_t *cpu_ns, uint64_t *bytes, uint64_t *o
 
 void gc_markpool_destroy(gc_heap *h)
 {
+    forgetIfForked(h);
     gcMarkPool *pool = h->markpool;
     if (!pool)
         return;

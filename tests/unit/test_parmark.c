@@ -18,6 +18,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "alloc/alloc.h"
 #include "tests/unit/unit.h"
@@ -463,6 +465,38 @@ static void test_two_heaps(void)
     worldFree(&a);
 }
 
+/* ---- a forked child marks without its parent's threads ---- */
+
+static void test_fork(void)
+{
+#ifdef TEST_TSAN
+    return; /* TSan does not support starting threads after a multi-threaded fork */
+#endif
+    world w;
+    worldInit(&w, 2, 1);
+    size_t t = tree(&w, 16);
+    w.roots[0] = w.obj[t];
+    outcome o = collectAndCheck(&w); /* the parent's mark threads exist now */
+    CU_ASSERT_EQUAL(o.markProcs, 2);
+    fflush(NULL);
+    pid_t pid = fork();
+    CU_ASSERT_FATAL(pid >= 0);
+    if (pid == 0) {
+        alarm(60); /* a mark waiting for threads that are not there fails, not hangs */
+        w.roots[0] = w.obj[t][0].p;
+        gc_collect(w.h);
+        gc_stats s;
+        gc_read_stats(w.h, &s);
+        _exit(s.heap_objects == (1u << 16) - 1 && s.mark_procs == 2 ? 0 : 1);
+    }
+    int status = 0;
+    CU_ASSERT_EQUAL(waitpid(pid, &status, 0), pid);
+    CU_ASSERT(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    o = collectAndCheck(&w); /* the parent's threads still serve it */
+    CU_ASSERT_EQUAL(o.live, (2u << 16) - 1);
+    worldFree(&w);
+}
+
 /* ---- TOYGCPROCS ---- */
 
 static void test_env(void)
@@ -495,6 +529,7 @@ static CU_TestInfo tests[] = {
     {"pointer_arrays", test_pointer_arrays},
     {"many_cycles", test_many_cycles},
     {"two_heaps", test_two_heaps},
+    {"fork", test_fork},
     {"env", test_env},
     CU_TEST_INFO_NULL,
 };
