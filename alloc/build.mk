@@ -36,6 +36,12 @@ ALL += $(BUILD)/alloc-demo
 $(BUILD)/alloc-demo: $(BUILD)/alloc/demo/alloc_demo.o $(BUILD)/liballoc.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 RUN_PREREQ ?= $(BUILD)/alloc-demo
+
+# The mark loop alone, for measuring it: build/alloc-markbench [depth] [gcprocs]
+# (alloc/demo/markbench.c; it prints, it checks nothing).
+ALL += $(BUILD)/alloc-markbench
+$(BUILD)/alloc-markbench: $(BUILD)/alloc/demo/markbench.o $(BUILD)/liballoc.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 RUN_CMD ?= $(BUILD)/alloc-demo
 
 # --- size classes (branch sizeclasses): the generator, its tests, `make sizeclasses`.

@@ -132,11 +132,13 @@ static ALWAYS_INLINE void scanobject_(gc_heap *h, gc_marker *m, gcWork *w, uintp
  * the time it leaves PREFETCH_RING-1 other objects have been scanned, so
  * its cache miss overlapped their work. Go 1.19 prefetches in greyobject
  * as it queues instead; with a LIFO queue the object is popped right
- * after, too soon for that to help. Measured on a binary tree of 4M
- * 16-byte nodes laid out at random (tests' markbench): 72-142 ns per object
+ * after, too soon for that to help. Measured with one thread on a
+ * complete binary tree of 1M 16-byte nodes shuffled in memory (the
+ * "shuffled" case of build/alloc-markbench 19): 72-142 ns per object
  * without prefetching, 67-75 prefetching on push, 27-36 with the ring of 16
  * (8 and 32 do about as well; both prefetches together, no better); a tree
- * laid out in allocation order marks at about 13 ns either way.
+ * of 4M nodes in allocation order (binary-trees' layout) marks at 12-14 ns
+ * either way.
  */
 enum { PREFETCH_RING = 16 };
 
