@@ -235,6 +235,8 @@ typedef struct gcWorkQueue {
     size_t nbufs;            /* buffers obtained from the OS (under lock) */
     atomic_uint nwait;       /* workers looking for work */
     unsigned nproc;          /* workers in this mark */
+    pthread_cond_t more;     /* a buffer was published, or the mark is over */
+    unsigned sleepers;       /* workers waiting on more (under lock) */
     FILE *trace;
 } gcWorkQueue;
 

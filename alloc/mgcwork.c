@@ -10,16 +10,15 @@
  * marking together while the world is stopped) owns a gcWork of two
  * buffers; full buffers are shared through one list under a mutex, taken
  * about once per 8,000 objects. The mark is over when every worker is
- * looking for work and the list is empty (nwait == nproc).
+ * looking for work and the list is empty (nwait == nproc); a worker with
+ * nothing to do sleeps until a buffer is published or the mark ends.
  * Departures: the shared lists are a mutex-guarded stack, not lock-free
  * lfstacks (a buffer moves about once per 8,000 objects, so the lock is
  * cold); buffers are never freed during a heap's life (Go frees spare ones
  * in the background), only at gc_heap_free.
  */
-#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <unistd.h>
 
 #include "alloc/internal.h"
 
@@ -34,6 +33,8 @@ void gc_work_init(gcWorkQueue *q, FILE *trace)
 {
     q->trace = trace;
     pthread_mutex_init(&q->lock, NULL);
+    pthread_cond_init(&q->more, NULL);
+    q->sleepers = 0;
     atomic_init(&q->full, NULL);
     atomic_init(&q->nwait, 0);
     q->empty = NULL;
@@ -76,6 +77,8 @@ static void putfull(gcWorkQueue *q, workbuf *b)
     pthread_mutex_lock(&q->lock);
     b->next = atomic_load_explicit(&q->full, memory_order_relaxed);
     atomic_store_explicit(&q->full, b, memory_order_relaxed);
+    if (q->sleepers)
+        pthread_cond_signal(&q->more);
     pthread_mutex_unlock(&q->lock);
 }
 
@@ -140,11 +143,27 @@ uintptr_t gc_gcw_tryGet(gcWork *w)
     return b->obj[--b->nobj];
 }
 
+/* The last worker to run out of work wakes the sleepers: the mark is over. */
+static void countWaiting(gcWorkQueue *q)
+{
+    if (atomic_fetch_add(&q->nwait, 1) + 1 == q->nproc && q->nproc > 1) {
+        pthread_mutex_lock(&q->lock);
+        pthread_cond_broadcast(&q->more);
+        pthread_mutex_unlock(&q->lock);
+    }
+}
+
 /*
  * No local work: wait for a full buffer or for the end of the mark (Go's
  * getfull). A worker counts itself in nwait while it holds no work; the
  * mark is over when all nproc do and the list is empty, because only a
  * worker that holds work can publish more.
+ * Departure: Go spins, yields, then sleeps 100 us at a time; here, after
+ * a short spin (the work is usually a handoff away), the worker sleeps on
+ * a condition variable that putfull and the end of the mark signal. On a
+ * machine busier than gcprocs, a spinning or yielding waiter took the CPU
+ * from the worker holding the work: with another program on one of two
+ * cores, two markers cost twice the cpu of one.
  */
 uintptr_t gc_gcw_get(gcWork *w)
 {
@@ -152,28 +171,31 @@ uintptr_t gc_gcw_get(gcWork *w)
     if (obj)
         return obj;
     gcWorkQueue *q = w->q;
-    atomic_fetch_add(&q->nwait, 1);
+    countWaiting(q);
     for (unsigned spins = 0;; spins++) {
         if (!gcw_fullEmpty(q)) {
             atomic_fetch_sub(&q->nwait, 1);
             obj = gc_gcw_tryGet(w);
             if (obj)
                 return obj;
-            atomic_fetch_add(&q->nwait, 1);
+            countWaiting(q);
         }
         if (atomic_load(&q->nwait) == q->nproc)
             return 0;
-        /* As Go's getfull: spin briefly (the work is usually a handoff
-         * away), then yield, then sleep, so that a worker waiting on a
-         * machine busier than gcprocs leaves the CPU to the one with work. */
         if (spins < 10) {
             for (int i = 0; i < 20; i++)
                 cpuRelax();
-        } else if (spins < 20) {
-            sched_yield();
-        } else {
-            usleep(100);
+            continue;
         }
+        /* Checked under the lock that putfull and countWaiting signal
+         * under: no wake-up is lost between the test and the wait. */
+        pthread_mutex_lock(&q->lock);
+        if (gcw_fullEmpty(q) && atomic_load(&q->nwait) != q->nproc) {
+            q->sleepers++;
+            pthread_cond_wait(&q->more, &q->lock);
+            q->sleepers--;
+        }
+        pthread_mutex_unlock(&q->lock);
     }
 }
 
@@ -214,5 +236,6 @@ void gc_work_destroy(gc_heap *h)
     atomic_store(&q->full, NULL);
     q->empty = NULL;
     q->nbufs = 0;
+    pthread_cond_destroy(&q->more);
     pthread_mutex_destroy(&q->lock);
 }
