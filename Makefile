@@ -5,7 +5,8 @@
 #   make              build everything into build/
 #   make run          run the default example
 #   make test         every suite, ending with one "N passed, N failed" line
-#   make sanitize     every suite under ASan+UBSan (clang), in build/sanitize
+#   make sanitize     every suite under ASan+UBSan (clang), in build/sanitize,
+#                     then the parallel-mark suite under TSan (make tsan)
 #   make bench        benchmarks beside their peers: one report, with ratios
 #   make clean
 
@@ -15,7 +16,7 @@ OPT      ?= -O2
 CFLAGS   ?= $(OPT) -g
 WARN     := -std=c11 -Wall -Wextra -Werror -D_GNU_SOURCE
 ALL_CFLAGS = $(WARN) $(CFLAGS) $(EXTRA_CFLAGS) -I. -I$(BUILD) -MMD -MP
-LDLIBS   := -lm
+LDLIBS   := -lm -pthread
 RE2C     ?= re2c
 
 # The suites `make test` runs, in order; each folder appends its own and
@@ -67,6 +68,7 @@ sanitize: deps
 	@$(MAKE) --no-print-directory check CC=clang BUILD=build/sanitize OPT=-O1 \
 	  EXTRA_CFLAGS="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" \
 	  LDFLAGS="-fsanitize=address,undefined"
+	@$(MAKE) --no-print-directory tsan
 
 clean:
 	rm -rf build

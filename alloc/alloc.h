@@ -13,7 +13,9 @@
  * There is no global mutable state: everything hangs off a gc_heap, and each
  * mutator allocates through its own gc_p (Go's P with its mcache), so several
  * heaps and several mutators can live in one process. A heap and its Ps are
- * used by one thread at a time (collection is stop-the-world at a safepoint).
+ * used by one thread at a time (collection is stop-the-world at a safepoint;
+ * the heap's own mark worker threads help the collecting thread mark, and
+ * are parked in between and joined by gc_heap_free).
  */
 #ifndef ALLOC_ALLOC_H
 #define ALLOC_ALLOC_H
@@ -67,14 +69,20 @@ typedef struct gc_options {
     int64_t hard_limit;   /* TOYHARDLIMIT: heap bytes obtained from the OS (heap_sys) never
                              exceed it; past it an allocation runs a full collection and, if
                              that frees no room, returns NULL. 0 = none */
+    int gcprocs;          /* TOYGCPROCS (as GOMAXPROCS for Go's mark workers): threads that mark
+                             together while the world is stopped, the collecting thread included.
+                             0 = the online CPUs, at most 8; 1 = the collecting thread alone
+                             (no thread is made); at most 64. A mark of a heap under 1 MiB
+                             always runs on the collecting thread alone. */
     gc_debug debug;
     FILE *trace;          /* where gctrace and diagnostics go; NULL = stderr */
 } gc_options;
 
-/* Defaults: gc_percent 100, no limit, no debug switches. */
+/* Defaults: gc_percent 100, no limit, gcprocs 0 (one per CPU), no debug switches. */
 void gc_options_default(gc_options *o);
 /* Apply TOYGC (a percentage or "off"), TOYMEMLIMIT and TOYHARDLIMIT (bytes
- * with an optional B/KiB/MiB/GiB/TiB suffix, or "off") and TOYDEBUG. Returns 0, or -1 and fills err
+ * with an optional B/KiB/MiB/GiB/TiB suffix, or "off"), TOYGCPROCS (1..64)
+ * and TOYDEBUG. Returns 0, or -1 and fills err
  * when a variable cannot be parsed (o is then unchanged). */
 int gc_options_from_env(gc_options *o, char *err, size_t errlen);
 /* The same with the TOYDEBUG list given instead of read: a host with keys
@@ -245,6 +253,17 @@ typedef struct gc_stats {
     uint64_t num_mutators;
     uint64_t sys_requests;   /* OS memory requests made for the heap (what TOYDEBUG=failmap=N counts) */
     gc_class_stats by_size[GC_NUM_SIZE_CLASSES]; /* [0]: large objects (size 0) */
+    /* The mark (appended: earlier fields keep their places). A mark's wall
+     * time is the middle figure of a gctrace line; its cpu is summed over
+     * the threads that marked, so mark_bytes_total / mark_cpu_total_ns is
+     * the mark rate per core. */
+    uint64_t mark_procs;         /* threads that marked in the last cycle (1: the collecting thread alone) */
+    uint64_t mark_objects;       /* objects the last mark scanned */
+    uint64_t mark_ns;            /* the last mark's wall time */
+    uint64_t mark_cpu_ns;        /* the last mark's cpu time, all its threads */
+    uint64_t mark_total_ns;      /* cumulative, every cycle */
+    uint64_t mark_cpu_total_ns;
+    uint64_t mark_bytes_total;   /* bytes marked, every cycle */
 } gc_stats;
 
 void gc_read_stats(gc_heap *h, gc_stats *s);

@@ -36,6 +36,12 @@ ALL += $(BUILD)/alloc-demo
 $(BUILD)/alloc-demo: $(BUILD)/alloc/demo/alloc_demo.o $(BUILD)/liballoc.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 RUN_PREREQ ?= $(BUILD)/alloc-demo
+
+# The mark loop alone, for measuring it: build/alloc-markbench [depth] [gcprocs]
+# (alloc/demo/markbench.c; it prints, it checks nothing).
+ALL += $(BUILD)/alloc-markbench
+$(BUILD)/alloc-markbench: $(BUILD)/alloc/demo/markbench.o $(BUILD)/liballoc.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 RUN_CMD ?= $(BUILD)/alloc-demo
 
 # --- size classes (branch sizeclasses): the generator, its tests, `make sizeclasses`.
@@ -100,3 +106,24 @@ SUITES += toy-oom
 TOY_OOM_TESTS := $(wildcard tests/toy/oom/*.toy)
 test-toy-oom: $(BUILD)/toy
 	TOYHARDLIMIT=16MiB lua5.4 tests/toy/run.lua --name toy-oom --cmd "$(BUILD)/toy run" $(TOY_OOM_TESTS)
+
+# --- the parallel mark (branch parmark): the same graphs collected with
+# 1, 2 and 4 mark threads free the same objects (plain and gccheckmark).
+SUITES += parmark
+.PHONY: test-parmark tsan
+
+$(BUILD)/tests/test-parmark: $(BUILD)/tests/unit/test_parmark.o $(ALLOC_UNIT_MAIN) $(BUILD)/liballoc.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(CUNIT_LIBS) $(LDLIBS)
+
+test-parmark: $(BUILD)/tests/test-parmark
+	$(BUILD)/tests/test-parmark
+
+# ThreadSanitizer: alloc and the parmark suite built with clang
+# -fsanitize=thread into build/tsan (TSan cannot share a binary with ASan,
+# so `make sanitize` runs this as a second build).
+TSAN_FLAGS := CC=clang BUILD=build/tsan OPT=-O1 \
+  EXTRA_CFLAGS="-fsanitize=thread -fno-omit-frame-pointer" LDFLAGS="-fsanitize=thread"
+tsan:
+	@$(MAKE) --no-print-directory $(TSAN_FLAGS) build/tsan/tests/test-parmark
+	TSAN_OPTIONS="halt_on_error=1 exitcode=66" build/tsan/tests/test-parmark

@@ -12,12 +12,14 @@
  *    by sweep) instead of in gcBits arenas;
  *  - the page allocator is a set of coalescing free runs kept in
  *    size-segregated lists, not Go's radix tree of bitmap summaries;
- *  - marking is stop-the-world, so there is no write barrier, no assists and
- *    no allocate-black.
+ *  - marking is stop-the-world (on several threads, the collecting thread
+ *    and the heap's mark workers), so there is no write barrier, no assists
+ *    and no allocate-black.
  */
 #ifndef ALLOC_INTERNAL_H
 #define ALLOC_INTERNAL_H
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <string.h>
@@ -222,11 +224,37 @@ typedef struct workbuf {
 
 enum { WORKBUF_OBJS = sizeof(((workbuf *)0)->obj) / sizeof(uintptr_t) };
 
+/* Most mark workers a heap runs (gc_options.gcprocs is capped here; the
+ * default, the online CPUs, at GC_DEFAULT_MAX_PROCS). */
+enum { GC_MAX_PROCS = 64, GC_DEFAULT_MAX_PROCS = 8 };
+
+/* The queue the mark workers share (Go's work.full, work.empty, nwait and
+ * nproc): full buffers waiting for a worker and spare empty ones, under
+ * lock; full is also read without it to see whether anything is there. */
+typedef struct gcWorkQueue {
+    pthread_mutex_t lock;
+    workbuf *_Atomic full;
+    workbuf *empty;
+    size_t nbufs;            /* buffers obtained from the OS (under lock) */
+    atomic_uint nwait;       /* workers looking for work */
+    unsigned nproc;          /* workers in this mark */
+    pthread_cond_t more;     /* a buffer was published, or the mark is over */
+    unsigned sleepers;       /* workers waiting on more (under lock) */
+    FILE *trace;
+} gcWorkQueue;
+
+/* One mark worker's gray objects (Go's gcWork): wbuf1 is pushed to and
+ * popped from, wbuf2 is the spare that absorbs push/pop flapping at a
+ * buffer boundary. Both are non-NULL while the worker marks. Padded to a
+ * cache line of its own, as each worker writes its own often. */
 typedef struct gcWork {
-    workbuf *full;   /* stack of buffers; the top is being filled/drained */
-    workbuf *empty;  /* spare buffers */
-    size_t nbufs;
+    _Alignas(64) workbuf *wbuf1, *wbuf2;
+    gcWorkQueue *q;
+    uint64_t bytesMarked;    /* this mark */
+    uint64_t objsScanned;    /* this mark */
 } gcWork;
+
+typedef struct gcMarkPool gcMarkPool; /* the mark worker threads (mgcworker.c) */
 
 typedef struct rootfn {
     gc_roots_fn fn;
@@ -243,6 +271,7 @@ struct gc_marker {
     gc_heap *heap;
     int checkmark; /* 0: marking gcmarkBits; 1: checkmark walk; 2: verify (count, don't abort) */
     size_t problems;
+    gcWork *gcw;   /* where roots go: the collecting thread's gcWork */
 };
 
 /* Per-cycle sweep pacing (Go's sweepdata + mheap.sweepPagesPerByte). */
@@ -310,13 +339,16 @@ struct gc_heap {
     size_t nroots, caproots;
     gc_handle *handles;
 
-    gcWork work;
+    gcWorkQueue work;
+    gcWork gcw;                  /* the collecting thread's (worker 0's) gray objects */
+    gcMarkPool *markpool;        /* worker threads, made at the first parallel mark; or NULL */
+    unsigned gcprocs;            /* mark workers (gc_options.gcprocs resolved), >= 1 */
     sweepState sweep;
 
     /* pacer (mgcpacer.c) */
     uint64_t heapLive;     /* bytes marked at the last cycle + allocated since (spans counted when cached) */
     uint64_t heapMarked;
-    uint64_t markedBytes;  /* bytes marked by the running mark */
+    uint64_t markedBytes;  /* bytes marked by the last mark (summed over its workers) */
     uint64_t heapGoal;
     uint64_t trigger;
 
@@ -331,6 +363,8 @@ struct gc_heap {
         uint64_t pause_ns[GC_MAX_PAUSES];
         uint64_t num_mutators;
         uint64_t start_ns, gc_cpu_ns;
+        uint64_t mark_procs, mark_objects, mark_ns, mark_cpu_ns; /* the last mark (gc_stats) */
+        uint64_t mark_total_ns, mark_cpu_total_ns, mark_bytes_total;
     } stats;
 
     struct gc_heapmap *heapmap; /* TOYDEBUG=heapmap=DIR (heapmap.c), or NULL */
@@ -485,25 +519,45 @@ void gc_paceSweeper(gc_heap *h);
 /* mgc.c / mgcmark.c */
 void gc_start(gc_heap *h, int forced);
 void gc_maybe_trigger(gc_heap *h);
-void gc_mark_roots_and_drain(gc_heap *h, gc_marker *m);
+void gc_mark(gc_heap *h);                 /* the parallel mark of gc_start (mgcmark.c) */
+void gc_mark_drain(gc_heap *h, gcWork *w); /* one worker's drain until the mark is done */
+void gc_mark_roots_and_drain(gc_heap *h, gc_marker *m); /* single-threaded: checkmark, verify */
+
+/* mgcwork.c */
+void gc_work_init(gcWorkQueue *q, FILE *trace);
 void gc_work_destroy(gc_heap *h);
-void gc_work_pushSlow(gc_heap *h, uintptr_t obj);
-uintptr_t gc_work_popSlow(gc_heap *h);
-static inline void gcw_push(gc_heap *h, uintptr_t obj)
+void gc_gcw_init(gcWork *w, gcWorkQueue *q);    /* take two empty buffers */
+void gc_gcw_dispose(gcWork *w);                 /* give them back (both empty) */
+void gc_gcw_putSlow(gcWork *w, uintptr_t obj);
+uintptr_t gc_gcw_tryGet(gcWork *w);             /* local buffers, then the shared list */
+uintptr_t gc_gcw_get(gcWork *w);                /* ... then wait for work or for the end */
+void gc_gcw_balance(gcWork *w);
+static inline void gcw_put(gcWork *w, uintptr_t obj)
 {
-    workbuf *b = h->work.full;
-    if (LIKELY(b && b->nobj < WORKBUF_OBJS))
+    workbuf *b = w->wbuf1;
+    if (LIKELY(b->nobj < WORKBUF_OBJS))
         b->obj[b->nobj++] = obj;
     else
-        gc_work_pushSlow(h, obj);
+        gc_gcw_putSlow(w, obj);
 }
-static inline uintptr_t gcw_pop(gc_heap *h)
+static inline uintptr_t gcw_tryGetFast(gcWork *w)
 {
-    workbuf *b = h->work.full;
-    if (LIKELY(b && b->nobj))
-        return b->obj[--b->nobj];
-    return gc_work_popSlow(h);
+    workbuf *b = w->wbuf1;
+    return LIKELY(b->nobj) ? b->obj[--b->nobj] : 0;
 }
+static inline int gcw_fullEmpty(gcWorkQueue *q)
+{
+    return atomic_load_explicit(&q->full, memory_order_relaxed) == NULL;
+}
+
+/* mgcworker.c: the worker threads (Go's gcBgMarkWorker). start runs
+ * gc_mark_drain on nproc-1 of them (made on first use; fewer if the OS
+ * refuses threads) and returns how many it started; wait returns once
+ * they are all done, with their cpu time summed into *cpu_ns. */
+unsigned gc_markpool_start(gc_heap *h, unsigned nworkers);
+void gc_markpool_wait(gc_heap *h, uint64_t *cpu_ns, uint64_t *bytes, uint64_t *objs);
+void gc_markpool_destroy(gc_heap *h);
+uint64_t gc_thread_cputime(void);
 typedef void (*span_fn)(gc_heap *h, mspan *s, void *ud);
 void gc_forEachInUseSpan(gc_heap *h, span_fn fn, void *ud);
 const char *gc_span_typeName(mspan *s, uintptr_t slot);

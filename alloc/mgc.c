@@ -6,14 +6,17 @@
  * A cycle runs entirely at the caller's safepoint, world stopped:
  *  1. sweep termination: every P's mcache is flushed (releaseAll) and the
  *     previous cycle's sweep is finished, so every span is swept;
- *  2. mark: roots, handles, then the gray queue until empty;
+ *  2. mark: roots and handles on the collecting thread, then it and the
+ *     heap's mark threads (gcprocs in all) drain the gray queue together
+ *     until it is empty (mgcmark.c, mgcwork.c, mgcworker.c);
  *  3. mark termination: optional checkmark walk, sweepgen += 2 (every span
  *     becomes "needs sweeping"), heapLive := marked bytes, pacer goal,
  *     sweep pacing, scavenging;
  *  4. sweeping then happens lazily: allocation sweeps what it needs
  *     (cacheSpan, reclaim, gc_deductSweepCredit); gc_collect sweeps it all.
  * Departures: no concurrent mark, so no write barrier, assists or
- * allocate-black; no background workers; no time-based (2 min) trigger.
+ * allocate-black; the mark workers run only inside the pause, on every
+ * CPU; no time-based (2 min) trigger.
  */
 #include <stdlib.h>
 #include <unistd.h>
@@ -34,6 +37,12 @@ gc_heap *gc_heap_new(const gc_options *o)
     h->maxAlloc = GC_MAX_ALLOC;
     if (pages > 0 && pagesize > 0 && (uint64_t)pages * (uint64_t)pagesize < GC_MAX_ALLOC)
         h->maxAlloc = (size_t)pages * (size_t)pagesize;
+    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    if (h->opts.gcprocs > 0)
+        h->gcprocs = h->opts.gcprocs < GC_MAX_PROCS ? (unsigned)h->opts.gcprocs : GC_MAX_PROCS;
+    else
+        h->gcprocs = ncpu < 1 ? 1 : ncpu > GC_DEFAULT_MAX_PROCS ? GC_DEFAULT_MAX_PROCS : (unsigned)ncpu;
+    gc_work_init(&h->work, h->trace);
     gc_mheap_init(h);
     for (unsigned spc = 0; spc < GC_NUM_SPAN_CLASSES; spc++)
         gc_mcentral_init(&h->central[spc], (uint8_t)spc);
@@ -51,6 +60,7 @@ void gc_heap_free(gc_heap *h)
     if (!h)
         return;
     gc_heapmap_close(h);
+    gc_markpool_destroy(h);
     while (h->ps) {
         gc_p *p = h->ps;
         h->ps = p->next;
@@ -181,7 +191,7 @@ static void fmtMs(char *buf, size_t n, uint64_t ns)
 static void gctrace(gc_heap *h, uint64_t t0, uint64_t t1, uint64_t t2, uint64_t t3, uint64_t heap0,
                     uint64_t heap1, int forced)
 {
-    char a[32], b[32], c[32], d[32], e[32];
+    char a[32], b[32], c[32], d[32], e[32], f[32];
     uint64_t procs = h->stats.num_mutators ? h->stats.num_mutators : 1;
     uint64_t since = t3 - h->stats.start_ns;
     unsigned pct = since ? (unsigned)(h->stats.gc_cpu_ns * 100 / since) : 0;
@@ -190,11 +200,13 @@ static void gctrace(gc_heap *h, uint64_t t0, uint64_t t1, uint64_t t2, uint64_t 
     fmtMs(c, sizeof c, t3 - t2);
     fmtMs(d, sizeof d, (t1 - t0) * procs);
     fmtMs(e, sizeof e, (t3 - t2) * procs);
-    /* Marking is stop-the-world: its time is the "dedicated worker" cpu. */
+    fmtMs(f, sizeof f, h->stats.mark_cpu_ns);
+    /* Marking is stop-the-world: the cpu of its workers, summed, is the
+     * "background worker" cpu. */
     fprintf(h->trace,
             "gc %llu @%.3fs %u%%: %s+%s+%s ms clock, %s+0/%s/0+%s ms cpu, %llu->%llu->%llu MB, %llu MB goal, "
             "0 MB stacks, 0 MB globals, %llu P%s\n",
-            (unsigned long long)h->stats.num_gc, (double)(t0 - h->stats.start_ns) / 1e9, pct, a, b, c, d, b, e,
+            (unsigned long long)h->stats.num_gc, (double)(t0 - h->stats.start_ns) / 1e9, pct, a, b, c, d, f, e,
             (unsigned long long)(heap0 >> 20), (unsigned long long)(heap1 >> 20),
             (unsigned long long)(h->heapMarked >> 20),
             (unsigned long long)(h->heapGoal == UINT64_MAX ? 0 : h->heapGoal >> 20), (unsigned long long)procs,
@@ -217,11 +229,11 @@ void gc_start(gc_heap *h, int forced)
     uint64_t t1 = gc_nanotime();
 
     /* Mark. */
-    h->markedBytes = 0;
-    gc_marker m = {h, 0, 0};
-    gc_mark_roots_and_drain(h, &m);
+    gc_mark(h);
     uint64_t heap1 = h->heapLive;
     uint64_t t2 = gc_nanotime();
+    h->stats.mark_ns = t2 - t1;
+    h->stats.mark_total_ns += t2 - t1;
 
     /* Mark termination. */
     if (h->opts.debug.gccheckmark)

@@ -66,4 +66,11 @@ void gc_read_stats(gc_heap *h, gc_stats *s)
     memcpy(s->pause_ns, h->stats.pause_ns, sizeof s->pause_ns);
     s->num_mutators = h->stats.num_mutators;
     s->sys_requests = h->sysRequests;
+    s->mark_procs = h->stats.mark_procs;
+    s->mark_objects = h->stats.mark_objects;
+    s->mark_ns = h->stats.mark_ns;
+    s->mark_cpu_ns = h->stats.mark_cpu_ns;
+    s->mark_total_ns = h->stats.mark_total_ns;
+    s->mark_cpu_total_ns = h->stats.mark_cpu_total_ns;
+    s->mark_bytes_total = h->stats.mark_bytes_total;
 }

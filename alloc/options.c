@@ -1,6 +1,7 @@
 /*
- * options.c: TOYGC, TOYMEMLIMIT, TOYHARDLIMIT and TOYDEBUG, as Go's GOGC
- * (readGOGC), GOMEMLIMIT (readGOMEMLIMIT, parseByteCount) and GODEBUG
+ * options.c: TOYGC, TOYMEMLIMIT, TOYHARDLIMIT, TOYGCPROCS and TOYDEBUG, as
+ * Go's GOGC (readGOGC), GOMEMLIMIT (readGOMEMLIMIT, parseByteCount),
+ * GOMAXPROCS (for the mark workers only) and GODEBUG
  * (runtime1.go parsedebugvars), plus heapmap=DIR, whose value is a
  * directory (a path without commas) rather than a number. TOYHARDLIMIT
  * has no Go counterpart: it is the byte budget of Lua's test allocator
@@ -123,6 +124,18 @@ static int parseGC(const char *v, int *out, char *err, size_t errlen)
     return 0;
 }
 
+static int parseProcs(const char *v, int *out, char *err, size_t errlen)
+{
+    char *end;
+    errno = 0;
+    long n = strtol(v, &end, 10);
+    if (!isdigit((unsigned char)*v) || *end != '\0' || errno || n < 1 || n > GC_MAX_PROCS)
+        return fail(err, errlen, "TOYGCPROCS=%s: expected a number of mark threads from 1 to %d", v,
+                    (int)GC_MAX_PROCS);
+    *out = (int)n;
+    return 0;
+}
+
 static int parseLimit(const char *var, const char *v, int64_t *out, char *err, size_t errlen)
 {
     if (strcmp(v, "off") == 0) {
@@ -170,6 +183,8 @@ int gc_options_from_env_debug(gc_options *o, const char *debug, char *err, size_
     if ((v = getenv("TOYMEMLIMIT")) != NULL && parseLimit("TOYMEMLIMIT", v, &tmp.memory_limit, err, errlen) != 0)
         return -1;
     if ((v = getenv("TOYHARDLIMIT")) != NULL && parseLimit("TOYHARDLIMIT", v, &tmp.hard_limit, err, errlen) != 0)
+        return -1;
+    if ((v = getenv("TOYGCPROCS")) != NULL && parseProcs(v, &tmp.gcprocs, err, errlen) != 0)
         return -1;
     if (debug && gc_parse_debug(&tmp.debug, debug, err, errlen) != 0)
         return -1;

@@ -68,7 +68,7 @@ test-toy-limits: $(BUILD)/toy tests/toy/limits/gen_nesting.lua
 	  $(TOY_LIMITS_TESTS) $(TOY_NESTING_DIR)/*.toy
 
 # ---- valgrind and the mode matrix (separate targets, not in `make test`)
-VALGRIND_BINS := $(BUILD)/toy $(BUILD)/mksizeclasses $(BUILD)/tests/test-alloc $(BUILD)/tests/test-gc \
+VALGRIND_BINS := $(BUILD)/toy $(BUILD)/mksizeclasses $(BUILD)/tests/test-alloc $(BUILD)/tests/test-gc $(BUILD)/tests/test-parmark \
   $(LANG_TESTS) $(BUILD)/tests/test_compile $(BUILD)/tests/test_vm $(BUILD)/tests/test_stdlib \
   $(BUILD)/tests/unit/test_sizeclasses
 .PHONY: valgrind modes

@@ -28,7 +28,7 @@ run() {
   fi
 }
 
-for t in tests/test-alloc tests/test-gc tests/unit/test_lexer tests/unit/test_parser \
+for t in tests/test-alloc tests/test-gc tests/test-parmark tests/unit/test_lexer tests/unit/test_parser \
          tests/unit/test_check tests/test_compile tests/test_vm tests/test_stdlib \
          tests/unit/test_sizeclasses; do
   if [ -x "$build/$t" ]; then

@@ -31,7 +31,10 @@ T:raises("option 'memory_limit' must be >= 0", toy.heap, {memory_limit = -1})
 T:raises("option 'memory_limit' must be an integer, got table", toy.heap, {memory_limit = {}})
 T:raises("option 'debug' must be a string, got boolean", toy.heap, {debug = true})
 T:raises("option 'debug'.*nosuchswitch", toy.heap, {debug = "nosuchswitch=1"})
+T:raises("option 'gcprocs' out of range", toy.heap, {gcprocs = 65})
+T:raises("option 'gcprocs' out of range", toy.heap, {gcprocs = -1})
 T:noerror(toy.heap, {gc_percent = "off", memory_limit = 1 << 30, debug = "gccheckmark=1", env = false})
+T:noerror(toy.heap, {gcprocs = 4, env = false})
 T:noerror(toy.heap)
 
 local heap = toy.heap{env = false}

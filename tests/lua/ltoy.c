@@ -417,7 +417,7 @@ static int l_heap(lua_State *L)
     if (!lua_isnoneornil(L, 1)) {
         luaL_checktype(L, 1, LUA_TTABLE);
         /* unknown keys are mistakes, not extensions */
-        static const char *const known[] = {"gc_percent", "memory_limit", "debug", "env", "trace", NULL};
+        static const char *const known[] = {"gc_percent", "memory_limit", "gcprocs", "debug", "env", "trace", NULL};
         ltoy_check_keys(L, 1, known);
         if (lua_getfield(L, 1, "env") != LUA_TNIL)
             use_env = lua_toboolean(L, -1);
@@ -442,6 +442,13 @@ static int l_heap(lua_State *L)
             if (v < 0)
                 return luaL_argerror(L, t, "option 'memory_limit' must be >= 0 bytes");
             o.memory_limit = (int64_t)v;
+        }
+        lua_pop(L, 1);
+        if (opt_field(L, t, "gcprocs")) {
+            lua_Integer v = opt_integer(L, t, "gcprocs");
+            if (v < 0 || v > 64)
+                return luaL_argerror(L, t, "option 'gcprocs' out of range (0 = one per CPU .. 64)");
+            o.gcprocs = (int)v;
         }
         lua_pop(L, 1);
         if (opt_field(L, t, "debug")) {
@@ -914,12 +921,14 @@ static int l_stats(lua_State *L)
     lheap *lh = check_open(L, 1);
     gc_stats *s = &lh->st;
     gc_read_stats(lh->h, s);
-    lua_createtable(L, 0, 24);
+    lua_createtable(L, 0, 32);
 #define F(name) (lua_pushinteger(L, (lua_Integer)s->name), lua_setfield(L, -2, #name))
     F(num_gc); F(num_forced_gc); F(heap_alloc); F(heap_live); F(heap_goal);
     F(heap_sys); F(heap_inuse); F(heap_idle); F(heap_released); F(heap_objects);
     F(spans_inuse); F(total_alloc); F(mallocs); F(frees); F(tiny_allocs);
     F(large_allocs); F(pause_total_ns); F(last_gc_ns); F(num_mutators);
+    F(mark_procs); F(mark_objects); F(mark_ns); F(mark_cpu_ns); F(mark_total_ns);
+    F(mark_cpu_total_ns); F(mark_bytes_total);
 #undef F
     lua_createtable(L, GC_MAX_PAUSES, 0);
     for (int i = 0; i < GC_MAX_PAUSES; i++) {

@@ -814,6 +814,45 @@ static void test_scavenger(void)
     gc_heap_free(h);
 }
 
+/* With a heap goal the scavenger keeps 110% of the goal mapped (Go's
+ * gcPercentGoal) and releases the rest a piece per cycle (its CPU budget). */
+static void test_scavenger_goal(void)
+{
+    gc_heap *h = newHeap(100, 0);
+    gc_p *p = gc_p_new(h);
+    rootset *r = rootsNew(h, 64);
+    for (int i = 0; i < 64; i++) {
+        uint8_t *b = gc_mallocgc(p, 1 << 20, NULL, true);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(b);
+        memset(b, 1, 1 << 20); /* dirty every page */
+        r->slot[i] = b;
+    }
+    gc_collect(h);
+    for (int i = 1; i < 64; i++)
+        r->slot[i] = NULL; /* 1 MiB live: the goal drops to 4 MiB */
+    gc_stats s;
+    int cycles = 0;
+    do {
+        gc_collect(h);
+        gc_read_stats(h, &s);
+    } while (s.heap_sys - s.heap_released > s.heap_goal + s.heap_goal / 10 && ++cycles < 200);
+    CU_ASSERT(cycles < 200);
+    CU_ASSERT(s.heap_released >= (48u << 20));
+    CU_ASSERT(s.heap_sys - s.heap_released >= s.heap_inuse);
+    CU_ASSERT_EQUAL(((uint8_t *)r->slot[0])[12345], 1);
+    /* Released pages come back zeroed, kept ones are zeroed on reuse. */
+    for (int i = 1; i < 64; i++) {
+        uint64_t *z = gc_mallocgc(p, 1 << 20, &ptrType, true);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(z);
+        CU_ASSERT_EQUAL(z[0], 0);
+        CU_ASSERT_EQUAL(z[(1 << 17) - 1], 0);
+        r->slot[i] = z;
+    }
+    rootsFree(h, r);
+    gc_p_free(p);
+    gc_heap_free(h);
+}
+
 /* ---- gctrace, gcstress ---- */
 
 static void test_gctrace(void)
@@ -1056,6 +1095,7 @@ static CU_TestInfo tests[] = {
     {"two_mutators", test_two_mutators},
     {"pacer_off_and_limit", test_pacer_off_and_limit},
     {"scavenger", test_scavenger},
+    {"scavenger_goal", test_scavenger_goal},
     {"gctrace", test_gctrace},
     {"gcstress", test_gcstress},
     {"clobberfree_write_after_free", test_clobberfree_catches_write_after_free},

@@ -195,6 +195,11 @@ static runResult runOnce(int failmap, int64_t hardLimit)
     gc_options_default(&opt);
     opt.debug.failmap = failmap;
     opt.hard_limit = hardLimit;
+    /* Mark on the collecting thread alone: VmSize before and after is the
+     * heap's own mappings only if no thread is made (the thread library
+     * caches stacks, ASan keeps per-thread records). The parallel mark has
+     * its own suite (test_parmark.c). */
+    opt.gcprocs = 1;
     roots r = {NULL, NULL};
     gc_heap *h = gc_heap_new(&opt);
     CU_ASSERT_PTR_NOT_NULL_FATAL(h);

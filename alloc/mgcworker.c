@@ -1,0 +1,174 @@
+/*
+ * mgcworker.c: a heap's mark worker threads, as Go's gcBgMarkWorker and
+ * gcBgMarkStartWorkers (mgc.go): made at the heap's first parallel mark,
+ * parked on a condition variable between marks, each draining the gray
+ * queue beside the collecting thread while the world is stopped, and
+ * joined by gc_heap_free. Each heap has its own pool.
+ * Departures: Go's workers are goroutines scheduled on idle Ps during a
+ * concurrent mark, with a 25% CPU budget; here they are threads that run
+ * only inside the stop-the-world mark, on every CPU (gcprocs), because the
+ * mutator is stopped anyway. A thread the OS refuses is simply not used.
+ */
+#include <stdlib.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "alloc/internal.h"
+
+typedef struct gcMarkWorker {
+    gcWork gcw;         /* first: cache-line aligned */
+    gc_heap *heap;
+    gcMarkPool *pool;
+    unsigned id;        /* 1.. (0 is the collecting thread) */
+    uint64_t cpu_ns;    /* this mark */
+    uint64_t born;      /* pool->cycle when the thread was made: it runs from the next */
+    pthread_t thread;
+} gcMarkWorker;
+
+struct gcMarkPool {
+    pthread_mutex_t lock;
+    pthread_cond_t wake;    /* cycle changed, or quit */
+    pthread_cond_t done;    /* running reached 0 */
+    uint64_t cycle;         /* marks started; a worker runs once per change */
+    unsigned nactive;       /* workers 1..nactive take part in this mark */
+    unsigned running;       /* of them, still draining */
+    unsigned nthreads;      /* threads made */
+    pid_t pid;              /* the process that made them */
+    int quit;
+    gcMarkWorker w[GC_MAX_PROCS];
+};
+
+uint64_t gc_thread_cputime(void)
+{
+    struct timespec ts;
+    if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) != 0)
+        return 0;
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static void *workerMain(void *arg)
+{
+    gcMarkWorker *mw = arg;
+    gcMarkPool *pool = mw->pool;
+    pthread_mutex_lock(&pool->lock);
+    uint64_t seen = mw->born;
+    for (;;) {
+        while (pool->cycle == seen && !pool->quit)
+            pthread_cond_wait(&pool->wake, &pool->lock);
+        if (pool->quit)
+            break;
+        seen = pool->cycle;
+        if (mw->id > pool->nactive)
+            continue;
+        pthread_mutex_unlock(&pool->lock);
+
+        uint64_t c0 = gc_thread_cputime();
+        gc_gcw_init(&mw->gcw, &mw->heap->work);
+        gc_mark_drain(mw->heap, &mw->gcw);
+        gc_gcw_dispose(&mw->gcw);
+        mw->cpu_ns = gc_thread_cputime() - c0;
+
+        pthread_mutex_lock(&pool->lock);
+        if (--pool->running == 0)
+            pthread_cond_signal(&pool->done);
+    }
+    pthread_mutex_unlock(&pool->lock);
+    return NULL;
+}
+
+static gcMarkPool *poolNew(gc_heap *h)
+{
+    gcMarkPool *pool = gc_sys_alloc(NULL, sizeof *pool);
+    if (!pool)
+        return NULL;
+    pthread_mutex_init(&pool->lock, NULL);
+    pthread_cond_init(&pool->wake, NULL);
+    pthread_cond_init(&pool->done, NULL);
+    pool->pid = getpid();
+    for (unsigned i = 0; i < GC_MAX_PROCS; i++) {
+        pool->w[i].heap = h;
+        pool->w[i].pool = pool;
+        pool->w[i].id = i;
+    }
+    return pool;
+}
+
+/* A forked child has none of its parent's threads: it forgets the pool
+ * (its memory is the child's to lose) and makes its own. */
+static void forgetIfForked(gc_heap *h)
+{
+    if (h->markpool && h->markpool->pid != getpid())
+        h->markpool = NULL;
+}
+
+unsigned gc_markpool_start(gc_heap *h, unsigned nworkers)
+{
+    forgetIfForked(h);
+    if (!h->markpool && !(h->markpool = poolNew(h)))
+        return 0;
+    gcMarkPool *pool = h->markpool;
+    if (nworkers > GC_MAX_PROCS - 1)
+        nworkers = GC_MAX_PROCS - 1;
+    /* Marking does not recurse: a small stack is plenty. */
+    pthread_attr_t attr;
+    int attrOk = pthread_attr_init(&attr) == 0;
+    if (attrOk)
+        pthread_attr_setstacksize(&attr, 256 << 10);
+    while (pool->nthreads < nworkers) {
+        gcMarkWorker *mw = &pool->w[pool->nthreads + 1];
+        mw->born = pool->cycle;
+        if (pthread_create(&mw->thread, attrOk ? &attr : NULL, workerMain, mw) != 0)
+            break;
+        pool->nthreads++;
+    }
+    if (attrOk)
+        pthread_attr_destroy(&attr);
+    if (nworkers > pool->nthreads)
+        nworkers = pool->nthreads;
+    if (nworkers == 0)
+        return 0;
+    /* nproc before anyone can wait on it; the mutex publishes it (and the
+     * heap the workers will read) to the workers. */
+    h->work.nproc = nworkers + 1;
+    pthread_mutex_lock(&pool->lock);
+    pool->cycle++;
+    pool->nactive = nworkers;
+    pool->running = nworkers;
+    pthread_cond_broadcast(&pool->wake);
+    pthread_mutex_unlock(&pool->lock);
+    return nworkers;
+}
+
+void gc_markpool_wait(gc_heap *h, uint64_t *cpu_ns, uint64_t *bytes, uint64_t *objs)
+{
+    gcMarkPool *pool = h->markpool;
+    pthread_mutex_lock(&pool->lock);
+    while (pool->running)
+        pthread_cond_wait(&pool->done, &pool->lock);
+    for (unsigned i = 1; i <= pool->nactive; i++) {
+        *cpu_ns += pool->w[i].cpu_ns;
+        *bytes += pool->w[i].gcw.bytesMarked;
+        *objs += pool->w[i].gcw.objsScanned;
+    }
+    pthread_mutex_unlock(&pool->lock);
+    h->work.nproc = 1;
+}
+
+void gc_markpool_destroy(gc_heap *h)
+{
+    forgetIfForked(h);
+    gcMarkPool *pool = h->markpool;
+    if (!pool)
+        return;
+    pthread_mutex_lock(&pool->lock);
+    pool->quit = 1;
+    pthread_cond_broadcast(&pool->wake);
+    pthread_mutex_unlock(&pool->lock);
+    for (unsigned i = 1; i <= pool->nthreads; i++)
+        pthread_join(pool->w[i].thread, NULL);
+    pthread_cond_destroy(&pool->done);
+    pthread_cond_destroy(&pool->wake);
+    pthread_mutex_destroy(&pool->lock);
+    gc_sys_free(pool, sizeof *pool);
+    h->markpool = NULL;
+}
