@@ -297,10 +297,13 @@ struct gc_p {
     uintptr_t tiny;
     uintptr_t tinyoffset;
     uint64_t tinyAllocs;
-    /* The last small scan (type, size) allocated, described as a site:
-     * allocation sites repeat, so validation and the bits are rarely redone.
-     * Its type is NULL until the first one. */
-    gc_site site;
+    /* Small scan (type, size) pairs described as sites, the last one per
+     * size class (index sizeSpc[size] >> 1; sizes below 16 share the
+     * extra last entry), and site, the last one allocated: allocation
+     * sites repeat, so validation and the bits are rarely redone. A type
+     * is NULL until its entry is first used; site starts at sites[0]. */
+    gc_site sites[GC_NUM_SIZE_CLASSES + 1];
+    const gc_site *site;
     uint8_t slow;            /* debug mode: the mcache stays empty, every allocation takes the slow path */
     gc_heap *heap;
     gc_p *next, *prev;

@@ -341,33 +341,41 @@ int gc_site_init(gc_site *site, size_t size, const gc_type *type)
 
 void *gc_malloc_site(gc_p *p, const gc_site *site) { return siteAlloc(p, site); }
 
-/* A (type, size) unlike the last small scan allocation's: validate it and,
- * if it takes the heap bits path, keep it as the mutator's cached site. */
+/* A (type, size) unlike the last small scan allocation's: find it in the
+ * per-class sites or describe it there, and make it the last one. */
 static __attribute__((noinline)) void *mallocgcScanNew(gc_p *p, size_t size, const gc_type *t)
 {
     /* Typed, but nothing to scan: zeroed whatever the caller's needzero
      * (always allowed), which keeps that argument off the scan path. */
     if (t->ptrdata == 0)
         return gc_mallocgc(p, size, NULL, true);
-    gc_site st;
-    int k = siteInit(&st, size, t);
-    if (k < 0)
-        return NULL;
-    if (k == 0)
-        return mallocgcScanSlow(p, size, t);
+    if (size > GC_MIN_SIZE_FOR_MALLOC_HEADER)
+        return mallocgcScanSlow(p, size, t); /* header, large: checks t itself */
+    gc_site *st = &p->sites[p->sizeSpc[size] >> 1];
+    if (st->type != t || st->size != size) {
+        gc_site d;
+        int k = siteInit(&d, size, t);
+        if (k < 0)
+            return NULL;
+        if (k == 0)
+            return mallocgcScanSlow(p, size, t);
+        *st = d;
+    }
     p->site = st;
-    return siteAlloc(p, &p->site);
+    return siteAlloc(p, st);
 }
 
 /* The pointerful front. A (type, size) pair equal to the previous small
  * scan allocation's was validated then and described as a site, so the
  * common repeat (a host allocating one struct type) skips type_ok, the
- * class lookup and the mask. */
+ * class lookup and the mask; a program that alternates between a few
+ * finds each in its class's entry. */
 static __attribute__((noinline)) void *mallocgcScan(gc_p *p, size_t size, const gc_type *t)
 {
-    if (UNLIKELY(t != p->site.type || size != p->site.size))
+    const gc_site *st = p->site;
+    if (UNLIKELY(t != st->type || size != st->size))
         return mallocgcScanNew(p, size, t);
-    return siteAlloc(p, &p->site);
+    return siteAlloc(p, st);
 }
 
 /* A small noscan allocation that the front could not serve from the span:

@@ -85,6 +85,7 @@ gc_p *gc_p_new(gc_heap *h)
     p->heap = h;
     for (unsigned spc = 0; spc <= SPC_TINY; spc++)
         p->alloc[spc] = &h->emptyspan;
+    p->site = &p->sites[0]; /* type NULL: matches no scan allocation */
     for (size_t size = 0; size < sizeof p->sizeSpc; size++)
         p->sizeSpc[size] = size < GC_TINY_SIZE ? SPC_TINY : spanclass_make(size_to_class(size), 1);
     /* ASan builds take the slow path too: it is where slots get unpoisoned. */
