@@ -73,7 +73,7 @@ int vm_execute(vm_state *V)
     vm_frame *fr = V->top; /* the bottom frame: call_bottom's, frames[0] */
     const vm_instr *pc = fr->pc;
     vm_value *base = fr->base;
-    const vm_fn *const fns = V->fns;
+    vm_fn *const fns = V->fns;
     vm_value *const G = V->globals;
     const vm_program *const prog = V->prog;
     int64_t steps = V->steps;
@@ -501,8 +501,12 @@ int vm_execute(vm_state *V)
     vmcase(GETUPVAL) { RA = fr->cl->cells[iB]->v; vmbreak; }
     vmcase(SETUPVAL) { fr->cl->cells[iB]->v = RA; vmbreak; }
     vmcase(CLOSURE) {
-        const vm_fn *fn = &fns[iBX];
+        vm_fn *fn = &fns[iBX];
         const vm_proto *f = fn->proto;
+        if (fn->value) {
+            RA.p = fn->value;
+            vmbreak;
+        }
         savepc();
         vm_closure *c = vm_alloc(V, "closure", sizeof(vm_closure) + f->nupvals * sizeof(vm_cell *),
                                  &f->closure_type, true);
@@ -512,6 +516,8 @@ int vm_execute(vm_state *V)
             const vm_upvaldesc *d = &f->upvals[u];
             c->cells[u] = d->instack ? base[d->index].p : fr->cl->cells[d->index];
         }
+        if (f->nupvals == 0)
+            fn->value = c;
         RA.p = c;
         vmbreak;
     }

@@ -45,6 +45,10 @@ typedef struct vm_fn {
     vm_value *k;
     int nregs;
     const vm_proto *proto;
+    /* A function without captures has one value: the closure CLOSURE made
+     * the first time, a root (vm_roots). So `f == f` holds for a named
+     * function, as for any reference, and taking it again allocates nothing. */
+    struct vm_closure *value;
 } vm_fn;
 
 typedef struct vm_closure {

@@ -166,9 +166,12 @@ static void vm_roots(gc_marker *m, void *ud)
     const vm_program *p = V->prog;
     if (p->nglobals)
         gc_mark_block(m, (void *const *)V->globals, p->nglobals, p->global_ptrmask);
-    for (uint32_t j = 0; j < p->nprotos; j++)
+    for (uint32_t j = 0; j < p->nprotos; j++) {
         if (V->kmasks[j])
             gc_mark_block(m, (void *const *)V->fns[j].k, p->protos[j]->nk, V->kmasks[j]);
+        if (V->fns[j].value)
+            gc_mark_slot(m, (void *const *)&V->fns[j].value);
+    }
     if (V->nroots)
         gc_mark_block(m, (void *const *)V->roots, (size_t)V->nroots, NULL);
     const int nframes = vm_nframes(V);
