@@ -15,6 +15,8 @@ set -u
 dir=${BENCH_DIR:-build/bench}
 make=${MAKE:-make}
 here=$(dirname "$0")
+# shellcheck source=tests/bench/meta.sh
+. "$here/meta.sh"
 rawdir=$dir/raw
 rm -rf "$rawdir"
 mkdir -p "$rawdir"
@@ -23,13 +25,7 @@ t0=$(date +%s)
 {
   echo "# the whole run (tests/bench/all.sh $*)"
   echo "meta scope all"
-  echo "meta date $(date -u '+%Y-%m-%d %H:%M UTC')"
-  echo "meta machine $(uname -m) $(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -n 1)"
-  echo "meta cpus $(nproc)"
-  echo "meta load $(cut -d' ' -f1-3 /proc/loadavg)"
-  echo "meta lua $(lua5.4 -v 2>&1 | head -n 1 | cut -d' ' -f1-2)"
-  echo "meta go $(command -v go >/dev/null && go version | cut -d' ' -f3 || echo 'go not installed')"
-  echo "meta reps ${REPS:-3}"
+  bench_meta "${REPS:-3}"
   echo "meta command ${BENCH_CMD:-make bench}"
 } >"$meta"
 status=0

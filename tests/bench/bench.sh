@@ -49,6 +49,8 @@ wf_repeat=${WF_REPEAT:-50}
 gp_trees=${GCPAUSE_TREES:-280000}
 gp_rounds=${GCPAUSE_ROUNDS:-4}
 here=$(dirname "$0")
+# shellcheck source=tests/bench/meta.sh
+. "$here/meta.sh"
 runrss=$dir/runrss
 rawdir=$dir/raw
 outs=$rawdir/out
@@ -66,13 +68,7 @@ begin() {
   t_wl=$(date +%s)
   {
     echo "# raw results of $1 (tests/bench/bench.sh $area)"
-    echo "meta date $(date -u '+%Y-%m-%d %H:%M UTC')"
-    echo "meta machine $(uname -m) $(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -n 1)"
-    echo "meta cpus $(nproc)"
-    echo "meta load $(cut -d' ' -f1-3 /proc/loadavg)"
-    echo "meta lua $(lua5.4 -v 2>&1 | head -n 1 | cut -d' ' -f1-2)"
-    echo "meta go $(command -v go >/dev/null && go version | cut -d' ' -f3 || echo 'go not installed')"
-    echo "meta reps $reps"
+    bench_meta "$reps"
     echo "meta command ${BENCH_CMD:-make bench-$area}"
   } >"$raw"
 }

@@ -364,6 +364,26 @@ typedef struct {
     size_t n;
 } range;
 
+/* A heap of the test's own with automatic collection off (the suite's
+ * heap counts no collections), and its P. */
+static gc_p *ownHeap(const gc_debug *dbg)
+{
+    gc_options o;
+    gc_options_default(&o);
+    o.gc_percent = -1;
+    if (dbg)
+        o.debug = *dbg;
+    gc_heap *h = gc_heap_new(&o);
+    return h ? gc_p_new(h) : NULL;
+}
+
+static void freeOwnHeap(gc_p *p)
+{
+    gc_heap *h = gc_p_heap(p);
+    gc_p_free(p);
+    gc_heap_free(h);
+}
+
 /* Allocation sites (gc_site_init / gc_malloc_site) give what gc_mallocgc
  * gives: the same pointer maps on every path (heap bits, including slots
  * whose bits spill into a second bitmap word; header; large; noscan; tiny),
@@ -407,13 +427,9 @@ static void test_sites(void)
     gc_type prefix = {32, 8, m1, "prefix"};
     static const uint8_t m0[] = {0x0};
     gc_type ints = {32, 0, m0, "ints"};
-    /* A heap of its own: the suite's heap counts no collections. */
-    gc_options o;
-    gc_options_default(&o);
-    o.gc_percent = -1;
-    gc_heap *h = gc_heap_new(&o);
-    gc_p *p = gc_p_new(h);
+    gc_p *p = ownHeap(NULL);
     CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+    gc_heap *h = gc_p_heap(p);
     for (int round = 0; round < 2; round++) {
         siteRoundTrip(h, p, 24, &s3, 700);
         siteRoundTrip(h, p, 48, &s6, 700);
@@ -433,22 +449,21 @@ static void test_sites(void)
     gc_site st;
     CU_ASSERT_EQUAL(gc_site_init(&st, 16, &bad), -1);
     CU_ASSERT_PTR_NULL(gc_malloc_site(p, &st));
-    gc_p_free(p);
-    gc_heap_free(h);
+    freeOwnHeap(p);
 
     /* clobberfree keeps the mcache empty: every site allocation takes the
      * general path, which checks the poison of the slot it reuses. */
-    o.debug.clobberfree = 1;
-    h = gc_heap_new(&o);
-    p = gc_p_new(h);
+    gc_debug dbg = {0};
+    dbg.clobberfree = 1;
+    p = ownHeap(&dbg);
     CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+    h = gc_p_heap(p);
     for (int round = 0; round < 2; round++) {
         siteRoundTrip(h, p, 24, &s3, 300);
         siteRoundTrip(h, p, 48, &s6, 300);
         gc_collect(h);
     }
-    gc_p_free(p);
-    gc_heap_free(h);
+    freeOwnHeap(p);
 }
 
 static int cmpRange(const void *a, const void *b)
@@ -537,12 +552,9 @@ static void test_sites_mixed(void)
     const gc_type *types[3] = {&both, &first, &second};
     const size_t offs[3][2] = {{0, 8}, {0, 0}, {8, 0}};
     const size_t noffs[3] = {2, 1, 1};
-    gc_options o;
-    gc_options_default(&o);
-    o.gc_percent = -1;
-    gc_heap *h = gc_heap_new(&o);
-    gc_p *p = gc_p_new(h);
+    gc_p *p = ownHeap(NULL);
     CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+    gc_heap *h = gc_p_heap(p);
     gc_site sites[3];
     for (int k = 0; k < 3; k++)
         CU_ASSERT_EQUAL_FATAL(gc_site_init(&sites[k], 16, types[k]), 0);
@@ -583,8 +595,7 @@ out:
     gc_remove_roots(h, markMixed, &r);
     free(r.slot);
     free(kind);
-    gc_p_free(p);
-    gc_heap_free(h);
+    freeOwnHeap(p);
 }
 
 static void test_stats_balance(void)
