@@ -211,13 +211,14 @@ static __attribute__((noinline)) void *mallocgcScanSlow(gc_p *p, size_t size, co
 }
 
 /* Take the first free slot of the window (nextFreeFast, spelled out for the
- * fronts below): c is s->allocCache, known non-zero. Clearing bit i by its
- * index, not c & (c - 1), lets the compiler use one btr. */
-static ALWAYS_INLINE uintptr_t takeSlot(mspan *s, uint64_t c)
+ * fronts below) and return its index in the window: c is s->allocCache,
+ * known non-zero. Clearing bit i by its index, not c & (c - 1), lets the
+ * compiler use one btr. */
+static ALWAYS_INLINE uint64_t takeIndex(mspan *s, uint64_t c)
 {
     uint64_t i = ctz64(c);
     s->allocCache = c & ~((uint64_t)1 << i);
-    return s->winBase + i * s->elemsize;
+    return i;
 }
 
 /* Describe (size, t) as a site. Returns 1 when its objects take the heap
@@ -264,9 +265,7 @@ static ALWAYS_INLINE void *siteAlloc(gc_p *p, const gc_site *st)
     uint64_t c = s->allocCache;
     if (UNLIKELY(c == 0))
         return siteRefill(p, st);
-    uint64_t i = ctz64(c);
-    s->allocCache = c & ~((uint64_t)1 << i);
-    uintptr_t off = i * s->elemsize;
+    uintptr_t off = takeIndex(s, c) * s->elemsize;
     uintptr_t x = s->winBase + off;
     /* The bits live at the span's end, not in the slot (heapBits_splice,
      * addressed from the window's first bitmap word): written first so
@@ -296,9 +295,6 @@ static ALWAYS_INLINE void *siteAlloc(gc_p *p, const gc_site *st)
     return (void *)x;
 }
 
-/* The site's window is used up: move to the next window (an empty span,
- * as SPC_TINY and every slot of a debug mode, never has one) or take the
- * general path, which also serves the sites siteInit could not describe. */
 /* Write the site's bits into every slot of the window (whole slots per
  * bitmap word: st->tile), so that each allocation in it can skip its own
  * write while the bits match. Free slots' bits are never read (only marked
@@ -311,6 +307,9 @@ static void prefillWindow(mspan *s, const gc_site *st)
     s->winBits = st->bits;
 }
 
+/* The site's window is used up: move to the next window (an empty span,
+ * as SPC_TINY and every slot of a debug mode, never has one) or take the
+ * general path, which also serves the sites siteInit could not describe. */
 static __attribute__((noinline)) void *siteRefill(gc_p *p, const gc_site *st)
 {
     mspan *s = p->alloc[st->spc];
@@ -387,14 +386,9 @@ static __attribute__((noinline)) void *mallocgcNoscanSlow(gc_p *p, size_t size, 
         return mallocgcDebug(p, size, NULL, needzero);
     if (size < GC_TINY_SIZE)
         return mallocgcTiny(p, size, 0);
-    mspan *s = p->alloc[p->sizeSpc[size]];
-    uint64_t c = gc_span_nextWindow(s);
-    if (LIKELY(c != 0)) {
-        void *x = (void *)takeSlot(s, c);
-        if (s->needzero && needzero)
-            return memset(x, 0, s->elemsize);
-        return x;
-    }
+    /* The next window usually has room: the front takes it from there. */
+    if (LIKELY(gc_span_nextWindow(p->alloc[p->sizeSpc[size]]) != 0))
+        return gc_mallocgc(p, size, NULL, needzero);
     return mallocgcSmallNoscan(p, size, needzero, 0);
 }
 
@@ -413,7 +407,7 @@ void *gc_mallocgc(gc_p *p, size_t size, const gc_type *t, bool needzero)
         uint64_t c = s->allocCache;
         if (UNLIKELY(c == 0))
             return mallocgcNoscanSlow(p, size, needzero);
-        void *x = (void *)takeSlot(s, c);
+        void *x = (void *)(s->winBase + takeIndex(s, c) * s->elemsize);
         if (UNLIKELY(s->needzero) && needzero)
             return memset(x, 0, s->elemsize);
         return x;

@@ -85,15 +85,12 @@ struct vm_state {
 void vm_allocprof_sample(vm_state *V, void *obj, size_t size, const gc_type *t, const char *what);
 void vm_allocprof_free(vm_state *V);
 
-/* Every allocation of the VM goes through here: gc_mallocgc plus the
- * profiler's counter check (one subtract and branch, as Go's mallocgc does
- * with MemProfileRate). what names the object kind in the profile; the
- * site is the running frame's instruction, saved (savepc) before every
- * safepoint. */
-static inline void *vm_alloc(vm_state *V, const char *what, size_t size, const gc_type *t,
-                             bool needzero)
+/* The profiler's counter check after an allocation (one subtract and
+ * branch, as Go's mallocgc does with MemProfileRate). what names the
+ * object kind in the profile; the site is the running frame's
+ * instruction, saved (savepc) before every safepoint. */
+static inline void *vm_alloc_counted(vm_state *V, void *o, const char *what, size_t size, const gc_type *t)
 {
-    void *o = gc_mallocgc(V->gcp, size, t, needzero);
 #if defined(__GNUC__)
     if (__builtin_expect((V->prof_next -= (int64_t)size) < 0, 0))
 #else
@@ -103,18 +100,18 @@ static inline void *vm_alloc(vm_state *V, const char *what, size_t size, const g
     return o;
 }
 
+/* Every allocation of the VM goes through here or vm_alloc_site. */
+static inline void *vm_alloc(vm_state *V, const char *what, size_t size, const gc_type *t,
+                             bool needzero)
+{
+    return vm_alloc_counted(V, gc_mallocgc(V->gcp, size, t, needzero), what, size, t);
+}
+
 /* vm_alloc for a described allocation site (a struct type): the same
  * object, without alloc's type test and class lookup. */
 static inline void *vm_alloc_site(vm_state *V, const char *what, const gc_site *site)
 {
-    void *o = gc_malloc_site(V->gcp, site);
-#if defined(__GNUC__)
-    if (__builtin_expect((V->prof_next -= (int64_t)site->size) < 0, 0))
-#else
-    if ((V->prof_next -= (int64_t)site->size) < 0)
-#endif
-        vm_allocprof_sample(V, o, site->size, site->type, what);
-    return o;
+    return vm_alloc_counted(V, gc_malloc_site(V->gcp, site), what, site->size, site->type);
 }
 
 /* Frames in use (valid where V->top is: see above). */
