@@ -455,19 +455,16 @@ function M.markdown(data, problems, svgname)
   end
   out[#out + 1] = ""
   out[#out + 1] = LEGEND
-  local goals = M.goals(data)
-  if #goals > 0 then
+  -- A titled bullet list, left out when there is nothing to list.
+  local function section(title, items)
+    if #items == 0 then return end
     out[#out + 1] = ""
-    out[#out + 1] = "## Goals (issue 8), same-run ratios"
+    out[#out + 1] = "## " .. title
     out[#out + 1] = ""
-    for _, g in ipairs(goals) do out[#out + 1] = "- " .. md_cell(g) end
+    for _, item in ipairs(items) do out[#out + 1] = "- " .. md_cell(item) end
   end
-  if #problems > 0 then
-    out[#out + 1] = ""
-    out[#out + 1] = "## Problems"
-    out[#out + 1] = ""
-    for _, p in ipairs(problems) do out[#out + 1] = "- " .. md_cell(p) end
-  end
+  section("Goals (issue 8), same-run ratios", M.goals(data))
+  section("Problems", problems)
   out[#out + 1] = ""
   out[#out + 1] = "## Workloads"
   out[#out + 1] = ""
