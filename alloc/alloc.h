@@ -168,7 +168,9 @@ bool gc_is_live(gc_heap *h, const void *p);
 /* The checkmark walk on demand: re-mark everything reachable from the roots
  * and check every reachable object is allocated and every pointer slot
  * points to an allocated object or is NULL. Returns the number of problems
- * (each described on the trace stream). */
+ * (each described on the trace stream), or GC_VERIFY_NOMEM when the walk's
+ * own mark bits could not be had from the OS (nothing was checked). */
+#define GC_VERIFY_NOMEM ((size_t)-1)
 size_t gc_verify(gc_heap *h);
 
 /* Which of mallocgc's paths a (size, type) takes, for study tools. */
@@ -264,6 +266,9 @@ typedef struct gc_stats {
     uint64_t mark_total_ns;      /* cumulative, every cycle */
     uint64_t mark_cpu_total_ns;
     uint64_t mark_bytes_total;   /* bytes marked, every cycle */
+    /* Bytes of heap metadata from the OS: span records and their bit
+     * arrays, arena tables (Go's MSpanSys + GCSys, roughly). */
+    uint64_t meta_sys;
 } gc_stats;
 
 void gc_read_stats(gc_heap *h, gc_stats *s);

@@ -66,6 +66,7 @@ enum {
     ARENA_L1_BITS = HEAP_ADDR_BITS - ARENA_SHIFT - ARENA_L2_BITS,
     CHUNK_PAGES = 512, /* the heap grows by at least 4 MiB (pallocChunkPages) */
     SPAN_BITS_WORDS = GC_MAX_OBJS_PER_SPAN / 64,
+    SPAN_BITS_CLASSES = 5, /* bit arrays of 1, 2, 4, 8, 16 words (SPAN_BITS_WORDS) */
     FREE_LISTS = 128, /* exact free lists for runs of 1..127 pages */
 };
 
@@ -111,15 +112,19 @@ struct mspan {
     uint8_t list;           /* LIST_* */
     uint8_t scavenged;      /* free run: its pages were returned to the OS */
     uint8_t listidx;        /* which mcentral set or free list */
+    uint8_t bitsClass;      /* allocBits and gcmarkBits are 1 << bitsClass words each */
     uint64_t freegen;       /* free run: num_gc when it was freed */
     const gc_type *largeType;
     uint64_t *heapBits;     /* the pointer bitmap at the span's end, or NULL */
+    /* Both halves of one block from h->bitsalloc[bitsClass], sized to
+     * nelems (Go's gcBits arenas); sweep swaps them. */
     uint64_t *allocBits;
     uint64_t *gcmarkBits;
+    uint64_t *checkmarks;   /* only during a checkmark or verify walk */
     mspan *next, *prev;
-    uint64_t bits[2][SPAN_BITS_WORDS];  /* what allocBits and gcmarkBits point at */
-    uint64_t checkmarks[SPAN_BITS_WORDS];
 };
+
+static inline uint32_t span_bitsWords(const mspan *s) { return (uint32_t)1 << s->bitsClass; }
 
 static inline uint8_t spanclass_make(unsigned sizeclass, int noscan)
 {
@@ -332,10 +337,13 @@ struct gc_heap {
     arenaRegion *regions;
     fixalloc spanalloc;
     fixalloc regionalloc;
+    fixalloc bitsalloc[SPAN_BITS_CLASSES]; /* spans' bit arrays, by size */
+    fixalloc checkmarkalloc;     /* checkmark arrays, only while a walk runs */
     size_t meta_sys;             /* bytes of metadata obtained from the OS */
 
     mcentral central[GC_NUM_SPAN_CLASSES];
     mspan emptyspan;             /* what an empty mcache slot points at: never has room */
+    uint64_t emptyBits[2];       /* its allocBits and gcmarkBits */
 
     gc_p *ps;
     rootfn *roots;
@@ -386,6 +394,7 @@ int gc_mheap_init(gc_heap *h);
 void gc_mheap_destroy(gc_heap *h);
 mspan *gc_mheap_alloc(gc_heap *h, uintptr_t npages, uint8_t spanclass);
 void gc_mheap_freeSpan(gc_heap *h, mspan *s);
+uint64_t gc_mheap_metaSys(const gc_heap *h); /* metadata bytes from the OS */
 /* spanOf: any span whose pages contain p, or NULL. spanOfHeap: the in-use
  * span with p in [base, limit), or NULL. findObject: base of the slot
  * holding p (header included) or 0; *sp gets the span, *idx the slot. */

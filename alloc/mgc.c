@@ -47,6 +47,8 @@ gc_heap *gc_heap_new(const gc_options *o)
     for (unsigned spc = 0; spc < GC_NUM_SPAN_CLASSES; spc++)
         gc_mcentral_init(&h->central[spc], (uint8_t)spc);
     h->emptyspan.state = MSPAN_DEAD; /* nelems 0, allocCache 0: never has room */
+    h->emptyspan.allocBits = &h->emptyBits[0];
+    h->emptyspan.gcmarkBits = &h->emptyBits[1];
     h->sweep.centralIndex = 2 * GC_NUM_SPAN_CLASSES; /* nothing to sweep */
     h->stats.start_ns = gc_nanotime();
     gc_pacer_commit(h);

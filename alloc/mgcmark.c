@@ -289,11 +289,33 @@ void gc_forEachInUseSpan(gc_heap *h, span_fn fn, void *ud)
                 fn(h, p->alloc[spc], ud);
 }
 
-static void clearCheckmarks(gc_heap *h, mspan *s, void *ud)
+/* The checkmark walk's own mark bits, one zeroed array per in-use span for
+ * the length of a walk (Go keeps a checkmarks bitmap per arena, made on
+ * the first walk); *(int *)ud is set when one could not be had. */
+static void startCheckmarks(gc_heap *h, mspan *s, void *ud)
 {
-    (void)h;
+    s->checkmarks = gc_fixalloc_alloc(&h->checkmarkalloc);
+    if (!s->checkmarks)
+        *(int *)ud = 1;
+}
+
+static void endCheckmarks(gc_heap *h, mspan *s, void *ud)
+{
     (void)ud;
-    memset(s->checkmarks, 0, sizeof s->checkmarks);
+    if (s->checkmarks)
+        gc_fixalloc_free(&h->checkmarkalloc, s->checkmarks);
+    s->checkmarks = NULL;
+}
+
+/* Give every in-use span its checkmark array; 0, or -1 (none given) when
+ * memory ran out. */
+static int checkmarksBegin(gc_heap *h)
+{
+    int failed = 0;
+    gc_forEachInUseSpan(h, startCheckmarks, &failed);
+    if (failed)
+        gc_forEachInUseSpan(h, endCheckmarks, NULL);
+    return failed ? -1 : 0;
 }
 
 static void compareMarks(gc_heap *h, mspan *s, void *ud)
@@ -318,19 +340,29 @@ static void compareMarks(gc_heap *h, mspan *s, void *ud)
 /* gccheckmark: a second, independent walk must find exactly the marked set. */
 void gc_checkmark_verify_marks(gc_heap *h)
 {
-    gc_forEachInUseSpan(h, clearCheckmarks, NULL);
+    if (checkmarksBegin(h) != 0) {
+        fprintf(h->trace, "alloc: gccheckmark: no memory for the checkmark bits: this cycle is not checked\n");
+        fflush(h->trace);
+        return;
+    }
     gc_marker m = {h, 1, 0, NULL};
     gc_mark_roots_and_drain(h, &m);
     gc_forEachInUseSpan(h, compareMarks, NULL);
+    gc_forEachInUseSpan(h, endCheckmarks, NULL);
 }
 
 size_t gc_verify(gc_heap *h)
 {
     if (h->gc_running)
         return 0;
-    gc_forEachInUseSpan(h, clearCheckmarks, NULL);
+    if (checkmarksBegin(h) != 0) {
+        fprintf(h->trace, "alloc: verify: no memory for the checkmark bits: nothing checked\n");
+        fflush(h->trace);
+        return GC_VERIFY_NOMEM;
+    }
     gc_marker m = {h, 2, 0, NULL};
     gc_mark_roots_and_drain(h, &m);
+    gc_forEachInUseSpan(h, endCheckmarks, NULL);
     fflush(h->trace);
     return m.problems;
 }

@@ -16,7 +16,7 @@ enum { HEAP_MINIMUM = 4 << 20 };
 
 uint64_t gc_heap_mappedReady(const gc_heap *h)
 {
-    return h->stats.heap_sys - h->stats.heap_released + h->meta_sys + h->spanalloc.sys + h->regionalloc.sys +
+    return h->stats.heap_sys - h->stats.heap_released + gc_mheap_metaSys(h) +
            h->work.nbufs * sizeof(workbuf);
 }
 

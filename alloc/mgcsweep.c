@@ -83,7 +83,7 @@ int gc_span_sweep(gc_heap *h, mspan *s, int preserve)
     uint64_t *t = s->allocBits;
     s->allocBits = s->gcmarkBits;
     s->gcmarkBits = t;
-    memset(t, 0, sizeof s->bits[0]);
+    memset(t, 0, span_bitsWords(s) * sizeof(uint64_t));
     s->allocCount = (uint16_t)nalloc;
     gc_span_refillAllocCache(s, 0);
     if (nfreed)

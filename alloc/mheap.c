@@ -329,6 +329,22 @@ static int grow(gc_heap *h, uintptr_t npages)
 
 /* ---- spans ---- */
 
+/* Which bitsalloc block a span gets: enough words for one bit per slot
+ * (a large object is one slot), rounded up to a power of two. Go sizes
+ * its gcBits exactly, from arenas freed two cycles later; fixed-size
+ * free lists keep the reuse simple, and the rounding costs little (a
+ * 16-byte class span, 512 slots, takes 128 bytes for both arrays, where a
+ * pair sized for 1024 slots took 256). */
+static unsigned bitsClassOf(uintptr_t npages, uint8_t spanclass)
+{
+    unsigned sc = spanclass_sizeclass(spanclass);
+    uintptr_t nelems = sc == 0 ? 1 : npages * PAGE / gc_class_to_size[sc];
+    unsigned k = 0;
+    while (((uintptr_t)64 << k) < nelems && k + 1 < SPAN_BITS_CLASSES)
+        k++;
+    return k;
+}
+
 mspan *gc_mheap_alloc(gc_heap *h, uintptr_t npages, uint8_t spanclass)
 {
     if (npages == 0 || npages > GC_MAX_ALLOC / PAGE)
@@ -357,7 +373,9 @@ mspan *gc_mheap_alloc(gc_heap *h, uintptr_t npages, uint8_t spanclass)
         h->mergeDeferred = 0;
         s = freeFind(h, npages);
     }
-    if (!s) {
+    unsigned bk = bitsClassOf(npages, spanclass);
+    uint64_t *bits = s ? gc_fixalloc_alloc(&h->bitsalloc[bk]) : NULL;
+    if (!bits) {
         heap_unlock(h);
         return NULL;
     }
@@ -366,6 +384,7 @@ mspan *gc_mheap_alloc(gc_heap *h, uintptr_t npages, uint8_t spanclass)
         mspan *t = gc_fixalloc_alloc(&h->spanalloc);
         if (!t) {
             freeInsert(h, s);
+            gc_fixalloc_free(&h->bitsalloc[bk], bits);
             heap_unlock(h);
             return NULL;
         }
@@ -388,8 +407,9 @@ mspan *gc_mheap_alloc(gc_heap *h, uintptr_t npages, uint8_t spanclass)
     s->needzero = needzero;
     s->spanclass = spanclass;
     s->sweepgen = h->sweepgen;
-    s->allocBits = s->bits[0];
-    s->gcmarkBits = s->bits[1];
+    s->bitsClass = (uint8_t)bk;
+    s->allocBits = bits;
+    s->gcmarkBits = bits + span_bitsWords(s);
     s->limit = base + npages * PAGE;
     s->state = MSPAN_INUSE;
     setSpans(h, base, npages, s);
@@ -407,6 +427,7 @@ void gc_mheap_freeSpan(gc_heap *h, mspan *s)
     h->stats.spans_inuse--;
     uintptr_t base = s->startAddr, npages = s->npages;
     asan_poison(base, npages * PAGE);
+    gc_fixalloc_free(&h->bitsalloc[s->bitsClass], s->allocBits < s->gcmarkBits ? s->allocBits : s->gcmarkBits);
     memset(s, 0, sizeof *s);
     s->startAddr = base;
     s->npages = npages;
@@ -578,6 +599,9 @@ int gc_mheap_init(gc_heap *h)
 {
     gc_fixalloc_init(&h->spanalloc, h, sizeof(mspan));
     gc_fixalloc_init(&h->regionalloc, h, sizeof(arenaRegion));
+    for (unsigned k = 0; k < SPAN_BITS_CLASSES; k++)
+        gc_fixalloc_init(&h->bitsalloc[k], h, 2 * sizeof(uint64_t) << k);
+    gc_fixalloc_init(&h->checkmarkalloc, h, SPAN_BITS_WORDS * sizeof(uint64_t));
     atomic_flag_clear(&h->lock);
     return 0;
 }
@@ -603,4 +627,15 @@ void gc_mheap_destroy(gc_heap *h)
     h->regions = NULL;
     gc_fixalloc_destroy(&h->spanalloc);
     gc_fixalloc_destroy(&h->regionalloc);
+    for (unsigned k = 0; k < SPAN_BITS_CLASSES; k++)
+        gc_fixalloc_destroy(&h->bitsalloc[k]);
+    gc_fixalloc_destroy(&h->checkmarkalloc);
+}
+
+uint64_t gc_mheap_metaSys(const gc_heap *h)
+{
+    uint64_t n = h->meta_sys + h->spanalloc.sys + h->regionalloc.sys + h->checkmarkalloc.sys;
+    for (unsigned k = 0; k < SPAN_BITS_CLASSES; k++)
+        n += h->bitsalloc[k].sys;
+    return n;
 }

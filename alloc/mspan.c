@@ -1,8 +1,8 @@
 /*
  * mspan.c: a span's slot bookkeeping, as the mspan methods of Go's
  * mheap.go/mbitmap.go/malloc.go (initSpan, refillAllocCache, nextFreeIndex,
- * countAlloc). allocBits/gcmarkBits are the two bit arrays inside the mspan
- * (a span never holds more than 1024 slots), swapped by sweep as Go swaps
+ * countAlloc). allocBits/gcmarkBits are the two halves of one block
+ * sized to the span's slots (gc_mheap_alloc), swapped by sweep as Go swaps
  * its gcBits.
  *
  * Departure: allocCache covers the 64-slot window [freeindex, freeindex+64)
@@ -31,7 +31,7 @@ static inline __attribute__((always_inline)) void refillAllocCache(mspan *s, uin
     if (s->heapBits)
         s->winHeapBits = s->heapBits + word * (s->elemsize / GC_PTR_SIZE);
     s->winBits = 0;
-    s->allocCache = ~s->allocBits[word < SPAN_BITS_WORDS ? word : 0] & validBits(s, word);
+    s->allocCache = ~s->allocBits[word < span_bitsWords(s) ? word : 0] & validBits(s, word);
 }
 
 void gc_span_refillAllocCache(mspan *s, uint32_t word) { refillAllocCache(s, word); }
@@ -110,9 +110,7 @@ void gc_span_initSmall(gc_heap *h, mspan *s, uint8_t spanclass)
     }
     s->nelems = (uint16_t)(usable / s->elemsize);
     s->limit = s->startAddr + s->nelems * s->elemsize;
-    memset(s->bits, 0, sizeof s->bits);
-    s->allocBits = s->bits[0];
-    s->gcmarkBits = s->bits[1];
+    /* allocBits and gcmarkBits: gc_mheap_alloc's fresh, zeroed block. */
     s->allocCount = 0;
     s->winHeapBits = NULL;
     gc_span_refillAllocCache(s, 0);

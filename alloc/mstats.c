@@ -73,4 +73,5 @@ void gc_read_stats(gc_heap *h, gc_stats *s)
     s->mark_total_ns = h->stats.mark_total_ns;
     s->mark_cpu_total_ns = h->stats.mark_cpu_total_ns;
     s->mark_bytes_total = h->stats.mark_bytes_total;
+    s->meta_sys = gc_mheap_metaSys(h);
 }

@@ -9,7 +9,8 @@
  * n from 1 to that count with TOYDEBUG's failmap=n, which makes the n-th
  * request fail. Each run must see the failure happen, get NULL or absorb it
  * (the emergency collection may find room), succeed when it retries a
- * failed allocation, and end with an intact list, gc_verify() == 0, a span
+ * failed allocation, and end with an intact list, gc_verify() == 0 (retried
+ * once when the failure fell on the walk's own bits), a span
  * walk that agrees with mallocs - frees, every kept node gc_is_live, and
  * gc_heap_free giving every byte back (no span's page left in
  * /proc/self/maps, the process's VmSize as before).
@@ -36,6 +37,15 @@ static const uint8_t ptrMask[] = {0x1};
 static const gc_type ptrType = {8, 8, ptrMask, "*node"};
 
 enum { ITERS = 1500, EXTRA_BYTES = 600 };
+
+/* gc_verify's problems. Its walk takes OS memory for its mark bits, so
+ * the one failed request of a failmap run may be its own: then it said so
+ * and checked nothing, and a second try (no request fails twice) must. */
+static size_t verify(gc_heap *h)
+{
+    size_t n = gc_verify(h);
+    return n == GC_VERIFY_NOMEM ? gc_verify(h) : n;
+}
 static const size_t dataSizes[] = {32, 200, 2000, 9000, 40000};
 
 static size_t dataSize(uint64_t i) { return dataSizes[i % 5]; }
@@ -207,15 +217,15 @@ static runResult runOnce(int failmap, int64_t hardLimit)
     gc_p *p = gc_p_new(h);
     if (!p) {
         res.pFailed = 1;
-        CU_ASSERT_EQUAL(gc_verify(h), 0);
+        CU_ASSERT_EQUAL(verify(h), 0);
         p = gc_p_new(h); /* one failure only */
     }
     CU_ASSERT_PTR_NOT_NULL_FATAL(p);
     workload(h, p, &r, hardLimit == 0, &res.o);
-    CU_ASSERT_EQUAL(gc_verify(h), 0);
+    CU_ASSERT_EQUAL(verify(h), 0);
     CU_ASSERT_EQUAL(listCheck(h, r.list), res.o.kept);
     gc_collect(h);
-    CU_ASSERT_EQUAL(gc_verify(h), 0);
+    CU_ASSERT_EQUAL(verify(h), 0);
     CU_ASSERT_EQUAL(listCheck(h, r.list), res.o.kept);
     gc_stats s;
     gc_read_stats(h, &s);
@@ -338,11 +348,11 @@ static void test_hard_limit_collects(void)
     CU_ASSERT(s.num_gc >= 1);
     CU_ASSERT(s.heap_sys <= 8u << 20);
     CU_ASSERT(n * sizeof(node) > (4u << 20)); /* garbage made room for more nodes */
-    CU_ASSERT_EQUAL(gc_verify(h), 0);
+    CU_ASSERT_EQUAL(verify(h), 0);
     r.list = NULL;
     CU_ASSERT_PTR_NOT_NULL(gc_mallocgc(p, sizeof *x, &nodeType, true));
     CU_ASSERT_PTR_NOT_NULL(gc_mallocgc(p, 1 << 20, NULL, true));
-    CU_ASSERT_EQUAL(gc_verify(h), 0);
+    CU_ASSERT_EQUAL(verify(h), 0);
     gc_p_free(p);
     gc_heap_free(h);
 }
