@@ -215,7 +215,7 @@ micro)
 fastpath)
   fn=256
   w=fastpath/16B
-  echo "note $w fast-path instructions per 16-byte allocation (callgrind, deterministic): $fn allocations into a span with room minus 0, divided by $fn (tests/bench/fastpath.c); instr/op counts the allocation entry (gc_mallocgc, gc_malloc_site, malloc, GC_malloc, GC_malloc_explicitly_typed) with what it calls; loop: the whole allocating loop (counter and store included)." >>"$raw"
+  echo "note $w fast-path instructions per 16-byte allocation (callgrind, deterministic): $fn allocations into a span with room minus 0, divided by $fn (tests/bench/fastpath.c); instr/op counts the allocation entry (gc_mallocgc, gc_malloc_site, malloc, GC_malloc, GC_malloc_explicitly_typed) with what it calls; loop: the whole allocating loop (counter and store included). alloc-noscan and alloc-site are the fast path the goal judges; alloc-scan is gc_mallocgc with a type, which finds the type's site first (no goal)." >>"$raw"
   echo "== $w: callgrind"
   if ! command -v valgrind >/dev/null; then
     echo "fail $w - valgrind is not installed" >>"$raw"
