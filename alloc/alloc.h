@@ -24,6 +24,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 
 typedef struct gc_heap gc_heap;
 typedef struct gc_p gc_p;
@@ -133,6 +134,104 @@ typedef struct gc_site {
 } gc_site;
 int gc_site_init(gc_site *site, size_t size, const gc_type *type);
 void *gc_malloc_site(gc_p *p, const gc_site *site);
+
+/*
+ * The site path inlined into the host, as MMTk's bump pointer, BDW's
+ * GC_FAST_MALLOC_GRANS and the MPS's mps_reserve let a VM inline theirs.
+ * A gc_window is the part of a span that an allocation from it touches:
+ * Go's allocCache, here a window of 64 slots. gc_p_windows(p) is the P's
+ * window per span class, an array that stays put for the P's life; alloc
+ * changes its entries as spans come and go (a class with no span has a
+ * window with no free slot, as has every class under the debug modes that
+ * send each allocation down the slow path). gc_malloc_site_inline(p,
+ * gc_p_windows(p), s) takes the window's first free slot with no call,
+ * writes the object's heap bits and zeroes it, and calls gc_malloc_site
+ * only when the window has no free slot; it returns exactly what
+ * gc_malloc_site would, and gc_malloc_site's own fast path is
+ * gc_window_take, so the code exists once. The fields are alloc's: a host
+ * only passes the array on.
+ */
+typedef struct gc_window {
+    uint64_t allocCache;   /* bit i set: slot i of the window is free */
+    uintptr_t winBase;     /* address of slot 0 of the window */
+    uintptr_t elemsize;    /* bytes per slot */
+    uint64_t *winHeapBits; /* the pointer bitmap's word for slot 0's first word */
+    uint64_t winBits;      /* non-zero: every free slot of the window already has these heap bits */
+    uint8_t needzero;      /* free slots may hold old words */
+} gc_window;
+gc_window *const *gc_p_windows(gc_p *p);
+
+#if defined(__GNUC__)
+#define GC_INLINE static inline __attribute__((always_inline))
+#define GC_UNLIKELY(x) __builtin_expect(!!(x), 0)
+#else
+#define GC_INLINE static inline
+#define GC_UNLIKELY(x) (x)
+#endif
+
+/* Take the first free slot of w, whose allocCache c is non-zero, for an
+ * object of site st: the allocation fast path of alloc (malloc.c) and of
+ * gc_malloc_site_inline. */
+GC_INLINE void *gc_window_take(gc_window *w, uint64_t c, const gc_site *st)
+{
+    /* Take the lowest set bit: its index i, and c without it. */
+#if defined(__GNUC__) && defined(__x86_64__)
+    /* tzcnt as a 64-bit result (the builtin's int costs a sign
+     * extension) and one btr (the compiler may spell c & ~(1 << i) as
+     * three instructions, and c & (c - 1) takes two without BMI). */
+    uint64_t i;
+    __asm__("tzcnt %1, %0" : "=r"(i) : "r"(c) : "cc");
+    __asm__("btr %1, %0" : "+r"(c) : "r"(i) : "cc");
+#else
+#if defined(__GNUC__)
+    uint64_t i = (uint64_t)__builtin_ctzll(c);
+#else
+    uint64_t i = 0;
+    while (!(c >> i & 1))
+        i++;
+#endif
+    c &= c - 1;
+#endif
+    w->allocCache = c;
+    uintptr_t off = (uintptr_t)i * w->elemsize;
+    uintptr_t x = w->winBase + off;
+    /* The bits live at the span's end, not in the slot (Go's
+     * heapBitsSmallForAddr), addressed from the window's first bitmap
+     * word; skipped when the window was filled with them ahead. The
+     * 8-byte class's bits are pre-filled with ones; writing its one bit
+     * again is harmless. */
+    if (w->winBits != st->bits) {
+        uintptr_t bo = off / sizeof(void *);
+        uint64_t *hb = w->winHeapBits + bo / 64;
+        unsigned j = (unsigned)(bo % 64);
+        hb[0] = (hb[0] & ~(st->mask << j)) | st->bits << j;
+        if (GC_UNLIKELY(j > st->spill))
+            hb[1] = (hb[1] & ~(st->mask >> (64 - j))) | st->bits >> (64 - j);
+    }
+    if (w->needzero) {
+        /* size, not the slot: the slack past the object has no heap
+         * bits. Two overlapping 16-byte stores clear any size 16..32. */
+        size_t size = st->size;
+        if (size - 16 <= 16) {
+            memset((void *)x, 0, 16);
+            memset((void *)(x + size - 16), 0, 16);
+        } else if (size == 8) {
+            *(uint64_t *)x = 0;
+        } else {
+            memset((void *)x, 0, size);
+        }
+    }
+    return (void *)x;
+}
+
+GC_INLINE void *gc_malloc_site_inline(gc_p *p, gc_window *const *wins, const gc_site *st)
+{
+    gc_window *w = wins[st->spc];
+    uint64_t c = w->allocCache;
+    if (GC_UNLIKELY(c == 0))
+        return gc_malloc_site(p, st);
+    return gc_window_take(w, c, st);
+}
 
 /* Roots. A roots callback runs at the start of every mark; it reports each
  * root slot by address. Several callbacks may be registered. */

@@ -90,17 +90,25 @@ typedef struct spanList {
 } spanList;
 
 struct mspan {
-    /* The fields nextFreeFast touches come first, in one cache line. */
-    uint64_t allocCache;    /* bit i set: slot freeindex+i is free */
-    uintptr_t winBase;      /* address of slot freeindex */
-    uintptr_t startAddr;
-    uintptr_t elemsize;
-    uint32_t freeindex;     /* start of allocCache's 64-slot window; slots below are allocated */
-    uint16_t nelems;
+    /* The fields the fast paths touch come first, in one cache line: the
+     * window (alloc.h's gc_window, what a host's inlined fast path sees)
+     * and, under the same names, alloc's own view of them. Both are the
+     * same sequence of members, which C lets a union's members share. */
+    union {
+        gc_window window;
+        struct {
+            uint64_t allocCache;    /* bit i set: slot freeindex+i is free */
+            uintptr_t winBase;      /* address of slot freeindex */
+            uintptr_t elemsize;
+            uint64_t *winHeapBits;  /* heap-bits span: the bitmap word of slot freeindex's first word */
+            uint64_t winBits;       /* non-zero: every free slot of the window already holds these heap bits */
+            uint8_t needzero;       /* free slots may hold garbage */
+        };
+    };
     uint8_t spanclass;
-    uint8_t needzero;       /* free slots may hold garbage */
-    uint64_t *winHeapBits;  /* heap-bits span: the bitmap word of slot freeindex's first word */
-    uint64_t winBits;       /* non-zero: every free slot of the window already holds these heap bits */
+    uint16_t nelems;
+    uint32_t freeindex;     /* start of allocCache's 64-slot window; slots below are allocated */
+    uintptr_t startAddr;
 
     uintptr_t limit;        /* end of the object area */
     uintptr_t npages;
@@ -123,6 +131,14 @@ struct mspan {
     uint64_t *checkmarks;   /* only during a checkmark or verify walk */
     mspan *next, *prev;
 };
+
+_Static_assert(offsetof(mspan, allocCache) == offsetof(gc_window, allocCache) &&
+                   offsetof(mspan, winBase) == offsetof(gc_window, winBase) &&
+                   offsetof(mspan, elemsize) == offsetof(gc_window, elemsize) &&
+                   offsetof(mspan, winHeapBits) == offsetof(gc_window, winHeapBits) &&
+                   offsetof(mspan, winBits) == offsetof(gc_window, winBits) &&
+                   offsetof(mspan, needzero) == offsetof(gc_window, needzero),
+               "mspan's window fields are gc_window's");
 
 static inline uint32_t span_bitsWords(const mspan *s) { return (uint32_t)1 << s->bitsClass; }
 
@@ -295,6 +311,8 @@ struct gc_p {
      * empty span, so that sizeSpc can send sizes below 16 to the slow path
      * without a test of its own on the fast one. */
     mspan *alloc[GC_NUM_SPAN_CLASSES + 1];
+    /* The same spans as windows: what gc_p_windows hands a host. */
+    gc_window *windows[GC_NUM_SPAN_CLASSES + 1];
     /* The noscan span class of every small size (SPC_TINY below 16): the
      * class lookup in one load, without Go's two tables and their branch.
      * 32 KiB per mutator. */
@@ -313,6 +331,14 @@ struct gc_p {
     gc_heap *heap;
     gc_p *next, *prev;
 };
+
+/* The span class spc of p allocates from s: alloc's view and the host's
+ * window change together. */
+static inline void mcache_setSpan(gc_p *p, unsigned spc, mspan *s)
+{
+    p->alloc[spc] = s;
+    p->windows[spc] = &s->window;
+}
 
 struct gc_heap {
     gc_options opts;

@@ -257,42 +257,17 @@ static int siteInit(gc_site *st, size_t size, const gc_type *t)
 static __attribute__((noinline)) void *siteRefill(gc_p *p, const gc_site *st);
 
 /* The small scan path with heap bits in the span, for a described site:
- * what both gc_malloc_site and gc_mallocgc's scan front come to. Every exit
- * other than the plain return is a tail call, so it needs no stack frame. */
+ * what both gc_malloc_site and gc_mallocgc's scan front come to, and what
+ * a host inlines (alloc.h: gc_window_take does the slot, its bits and its
+ * zeroing). Every exit other than the plain return is a tail call, so it
+ * needs no stack frame. */
 static ALWAYS_INLINE void *siteAlloc(gc_p *p, const gc_site *st)
 {
     mspan *s = p->alloc[st->spc];
     uint64_t c = s->allocCache;
     if (UNLIKELY(c == 0))
         return siteRefill(p, st);
-    uintptr_t off = takeIndex(s, c) * s->elemsize;
-    uintptr_t x = s->winBase + off;
-    /* The bits live at the span's end, not in the slot (heapBits_splice,
-     * addressed from the window's first bitmap word): written first so
-     * that zeroing can be a tail call. The 8-byte class's bits are
-     * pre-filled with ones; writing its one bit again is harmless. */
-    if (s->winBits != st->bits) { /* not pre-filled for us by siteRefill */
-        uintptr_t bo = off / GC_PTR_SIZE;
-        uint64_t *hb = s->winHeapBits + bo / 64;
-        unsigned j = bo % 64;
-        hb[0] = (hb[0] & ~(st->mask << j)) | st->bits << j;
-        if (UNLIKELY(j > st->spill))
-            hb[1] = (hb[1] & ~(st->mask >> (64 - j))) | st->bits >> (64 - j);
-    }
-    if (s->needzero) {
-        /* size, not the slot: the slack past the object has no heap
-         * bits. Two overlapping 16-byte stores clear any size 16..32. */
-        size_t size = st->size;
-        if (size - 16 <= 16) {
-            memset((void *)x, 0, 16);
-            memset((void *)(x + size - 16), 0, 16);
-        } else if (size == 8) {
-            *(uint64_t *)x = 0;
-        } else {
-            return memset((void *)x, 0, size);
-        }
-    }
-    return (void *)x;
+    return gc_window_take(&s->window, c, st);
 }
 
 /* Write the site's bits into every slot of the window (whole slots per

@@ -26,7 +26,7 @@ mspan *gc_mcache_refill(gc_p *p, uint8_t spc)
         uncacheAccount(h, s);
         gc_mcentral_uncacheSpan(h, &h->central[spc], s);
     }
-    p->alloc[spc] = &h->emptyspan;
+    mcache_setSpan(p, spc, &h->emptyspan);
     s = gc_mcentral_cacheSpan(h, &h->central[spc]);
     if (!s)
         return NULL;
@@ -35,7 +35,7 @@ mspan *gc_mcache_refill(gc_p *p, uint8_t spc)
     s->sweepgen = h->sweepgen + 3;
     /* Assume the whole span will be used (Go's refill; issue 53738). */
     h->heapLive += (uint64_t)(s->nelems - s->allocCount) * s->elemsize;
-    p->alloc[spc] = s;
+    mcache_setSpan(p, spc, s);
     return s;
 }
 
@@ -66,7 +66,7 @@ void gc_mcache_uncacheAll(gc_p *p)
         if (s != &h->emptyspan) {
             uncacheAccount(h, s);
             gc_mcentral_uncacheSpan(h, &h->central[spc], s);
-            p->alloc[spc] = &h->emptyspan;
+            mcache_setSpan(p, spc, &h->emptyspan);
         }
     }
 }

@@ -86,7 +86,7 @@ gc_p *gc_p_new(gc_heap *h)
         return NULL;
     p->heap = h;
     for (unsigned spc = 0; spc <= SPC_TINY; spc++)
-        p->alloc[spc] = &h->emptyspan;
+        mcache_setSpan(p, spc, &h->emptyspan);
     p->site = &p->sites[0]; /* type NULL: matches no scan allocation */
     for (size_t size = 0; size < sizeof p->sizeSpc; size++)
         p->sizeSpc[size] = size < GC_TINY_SIZE ? SPC_TINY : spanclass_make(size_to_class(size), 1);
@@ -117,6 +117,8 @@ void gc_p_free(gc_p *p)
 }
 
 gc_heap *gc_p_heap(gc_p *p) { return p->heap; }
+
+gc_window *const *gc_p_windows(gc_p *p) { return p->windows; }
 
 int gc_add_roots(gc_heap *h, gc_roots_fn fn, void *ud)
 {

@@ -489,7 +489,7 @@ int vm_execute(vm_state *V)
 
     vmcase(NEWCELL) {
         savepc();
-        vm_cell *c = (iC & 1) ? vm_alloc(V, "cell", sizeof(vm_cell), &vm_gct_refcell, true)
+        vm_cell *c = (iC & 1) ? vm_alloc_site(V, "cell", &V->cellsite)
                                    : vm_alloc(V, "cell (scalar)", sizeof(vm_cell), NULL, true);
         checkoom(c);
         c->v = RB;
@@ -508,8 +508,7 @@ int vm_execute(vm_state *V)
             vmbreak;
         }
         savepc();
-        vm_closure *c = vm_alloc(V, "closure", sizeof(vm_closure) + f->nupvals * sizeof(vm_cell *),
-                                 &f->closure_type, true);
+        vm_closure *c = vm_alloc_site(V, "closure", &f->closure_site);
         checkoom(c);
         c->fn = fn;
         for (uint32_t u = 0; u < f->nupvals; u++) {

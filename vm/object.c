@@ -106,7 +106,7 @@ static vm_value *backing_new(vm_state *V, int64_t cap, bool elemref)
 
 vm_array *vm_array_new(vm_state *V, int64_t len, bool elemref)
 {
-    vm_array *a = vm_alloc(V, "array", sizeof(vm_array), &vm_gct_array, true);
+    vm_array *a = vm_alloc_site(V, "array", &V->arraysite);
     if (!a)
         return NULL;
     a->elemref = elemref;

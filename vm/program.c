@@ -369,6 +369,8 @@ static int link_types(vm_program *p)
         f->closure_type.ptrdata = f->nupvals ? f->closure_type.size : 0;
         f->closure_type.ptrmask = f->closure_mask;
         f->closure_type.name = f->name;
+        if (gc_site_init(&f->closure_site, f->closure_type.size, f->closure_type.ptrdata ? &f->closure_type : NULL) != 0)
+            return -1;
     }
     for (uint32_t g = 0; g < p->nglobals; g++) {
         uint8_t bit = (uint8_t)(1u << (g % 8));

@@ -243,6 +243,10 @@ vm_state *vm_new(vm_program *p, const vm_options *o, char *err, size_t errlen)
     V->gcp = gc_p_new(V->heap);
     if (!V->gcp || gc_add_roots(V->heap, vm_roots, V) != 0)
         goto oom;
+    V->gcwin = gc_p_windows(V->gcp);
+    if (gc_site_init(&V->cellsite, sizeof(vm_cell), &vm_gct_refcell) != 0 ||
+        gc_site_init(&V->arraysite, sizeof(vm_array), &vm_gct_array) != 0)
+        goto oom;
     /* Intern the string constants: from here on they are roots. */
     for (uint32_t j = 0; j < p->nprotos; j++) {
         const vm_proto *f = p->protos[j];

@@ -126,6 +126,7 @@ typedef struct vm_proto {
     /* Derived by vm_program_finish: the closure layout of this proto. */
     gc_type closure_type;
     uint8_t closure_mask[VM_MAP_BYTES + 1];
+    gc_site closure_site; /* CLOSURE allocates through it */
 } vm_proto;
 
 /* A builtin receives its arguments in args[0..nargs-1] (slots of the

@@ -31,6 +31,8 @@ struct vm_state {
     gc_heap *heap;
     bool ownheap;
     gc_p *gcp;
+    gc_window *const *gcwin; /* gc_p_windows(gcp): vm_alloc_site's inlined fast path */
+    gc_site cellsite, arraysite; /* a reference cell, an array header */
     vm_fn *fns;         /* one per proto */
     uint8_t **kmasks;   /* per proto: which constants are strings (roots) */
     vm_value *globals;
@@ -89,7 +91,7 @@ void vm_allocprof_free(vm_state *V);
  * branch, as Go's mallocgc does with MemProfileRate). what names the
  * object kind in the profile; the site is the running frame's
  * instruction, saved (savepc) before every safepoint. */
-static inline void *vm_alloc_counted(vm_state *V, void *o, const char *what, size_t size, const gc_type *t)
+GC_INLINE void *vm_alloc_counted(vm_state *V, void *o, const char *what, size_t size, const gc_type *t)
 {
 #if defined(__GNUC__)
     if (__builtin_expect((V->prof_next -= (int64_t)size) < 0, 0))
@@ -107,11 +109,14 @@ static inline void *vm_alloc(vm_state *V, const char *what, size_t size, const g
     return vm_alloc_counted(V, gc_mallocgc(V->gcp, size, t, needzero), what, size, t);
 }
 
-/* vm_alloc for a described allocation site (a struct type): the same
- * object, without alloc's type test and class lookup. */
-static inline void *vm_alloc_site(vm_state *V, const char *what, const gc_site *site)
+/* vm_alloc for a described allocation site (a struct type, a closure, a
+ * reference cell, an array header): the same object, without alloc's type
+ * test and class lookup, and with alloc's fast path inlined into each
+ * allocating instruction (gc_malloc_site_inline, forced inline with
+ * alloc.h's GC_INLINE: no call unless the span's window is used up). */
+GC_INLINE void *vm_alloc_site(vm_state *V, const char *what, const gc_site *site)
 {
-    return vm_alloc_counted(V, gc_malloc_site(V->gcp, site), what, site->size, site->type);
+    return vm_alloc_counted(V, gc_malloc_site_inline(V->gcp, V->gcwin, site), what, site->size, site->type);
 }
 
 /* Frames in use (valid where V->top is: see above). */

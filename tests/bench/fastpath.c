@@ -12,8 +12,11 @@
  * of the collected instruction counts by N, so the loop's set-up cancels;
  * the loop's own few instructions per iteration (counter, store) stay in.
  * alloc-scan allocates a two-pointer gc_type through gc_mallocgc,
- * alloc-site the same type through its gc_site (what the VM's NEWSTRUCT
- * does), alloc-noscan passes no type and needzero=true (what Go's new does); malloc and Boehm (GC_malloc, and
+ * alloc-site the same type through its gc_site, alloc-inline the same
+ * site with the fast path inlined into the loop (gc_malloc_site_inline,
+ * what the VM's NEWSTRUCT does; with no entry function of its own, its
+ * count is its loop's less the loop alone's, `loop`, which stores the
+ * same pointer every time), alloc-noscan passes no type and needzero=true (what Go's new does); malloc and Boehm (GC_malloc, and
  * GC_malloc_explicitly_typed with a two-pointer descriptor) are the peers.
  */
 #include <gc/gc.h>
@@ -26,11 +29,22 @@
 
 enum { SIZE = 16, MAX_N = 480 };
 
-typedef enum { FP_ALLOC_NOSCAN, FP_ALLOC_SCAN, FP_ALLOC_SITE, FP_MALLOC, FP_BOEHM, FP_BOEHM_TYPED, FP_COUNT } fp_impl;
+typedef enum {
+    FP_ALLOC_NOSCAN,
+    FP_ALLOC_SCAN,
+    FP_ALLOC_SITE,
+    FP_ALLOC_INLINE,
+    FP_LOOP,
+    FP_MALLOC,
+    FP_BOEHM,
+    FP_BOEHM_TYPED,
+    FP_COUNT
+} fp_impl;
 
 typedef struct fastpath {
     fp_impl impl;
     gc_p *p;
+    gc_window *const *wins;
     const gc_type *type;
     gc_site site;
     GC_descr descr;
@@ -51,6 +65,14 @@ __attribute__((noinline)) void fastpath_allocs(fastpath *f, int n)
     case FP_ALLOC_SITE:
         for (int i = 0; i < n; i++)
             f->keep[i] = gc_malloc_site(f->p, &f->site);
+        break;
+    case FP_ALLOC_INLINE:
+        for (int i = 0; i < n; i++)
+            f->keep[i] = gc_malloc_site_inline(f->p, f->wins, &f->site);
+        break;
+    case FP_LOOP: /* the loop alone: what alloc-inline's count is net of */
+        for (int i = 0; i < n; i++)
+            f->keep[i] = f->keep[MAX_N];
         break;
     case FP_MALLOC:
         for (int i = 0; i < n; i++)
@@ -77,8 +99,8 @@ static void keep_roots(gc_marker *m, void *ud)
 
 int main(int argc, char **argv)
 {
-    static const char *const names[FP_COUNT] = {"alloc-noscan", "alloc-scan", "alloc-site", "malloc", "boehm",
-                                                "boehm-typed"};
+    static const char *const names[FP_COUNT] = {"alloc-noscan", "alloc-scan", "alloc-site", "alloc-inline",
+                                                "loop",         "malloc",     "boehm",      "boehm-typed"};
     fastpath f = {0};
     int impl = -1, n = -1;
     for (int i = 0; argc == 3 && i < FP_COUNT; i++)
@@ -90,7 +112,7 @@ int main(int argc, char **argv)
         n = *end || v < 0 || v > MAX_N ? -1 : (int)v;
     }
     if (impl < 0 || n < 0) {
-        fprintf(stderr, "usage: fastpath alloc-noscan|alloc-scan|malloc|boehm|boehm-typed N (0..%d)\n", MAX_N);
+        fprintf(stderr, "usage: fastpath alloc-noscan|alloc-scan|alloc-site|alloc-inline|loop|malloc|boehm|boehm-typed N (0..%d)\n", MAX_N);
         return 2;
     }
     f.impl = (fp_impl)impl;
@@ -98,7 +120,7 @@ int main(int argc, char **argv)
     uint8_t mask = 0x3;
     gc_type two_ptrs = {SIZE, SIZE, &mask, "fastpath2ptr"};
     gc_heap *h = NULL;
-    if (f.impl == FP_ALLOC_NOSCAN || f.impl == FP_ALLOC_SCAN || f.impl == FP_ALLOC_SITE) {
+    if (f.impl <= FP_LOOP) {
         gc_options o;
         gc_options_default(&o);
         o.gc_percent = -1; /* nothing but the allocations themselves */
@@ -113,7 +135,9 @@ int main(int argc, char **argv)
             fprintf(stderr, "fastpath: gc_site_init refused the type\n");
             return 1;
         }
-        f.keep[MAX_N] = f.impl == FP_ALLOC_SITE ? gc_malloc_site(f.p, &f.site) : gc_mallocgc(f.p, SIZE, f.type, true);
+        f.wins = gc_p_windows(f.p);
+        f.keep[MAX_N] = f.impl == FP_ALLOC_SITE || f.impl == FP_ALLOC_INLINE ? gc_malloc_site(f.p, &f.site)
+                                                                             : gc_mallocgc(f.p, SIZE, f.type, true);
     } else if (f.impl == FP_MALLOC) {
         f.keep[MAX_N] = malloc(SIZE);
     } else if (f.impl == FP_BOEHM) {

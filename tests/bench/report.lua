@@ -19,9 +19,11 @@ local M = {}
 -- The order rows appear in; workloads and implementations not listed come
 -- after, in the order the raw files first name them.
 local WORKLOAD_ORDER = {"binary-trees", "micro", "fastpath", "fib", "nbody", "word-freq", "gc-pause"}
-local IMPL_ORDER = {"toy", "lua", "go", "alloc", "alloc-noscan", "alloc-scan", "alloc-site", "malloc", "boehm", "boehm-typed"}
+local IMPL_ORDER = {"toy", "lua", "go", "alloc", "alloc-noscan", "alloc-scan", "alloc-site", "alloc-inline", "malloc",
+  "boehm", "boehm-typed"}
 -- Ours, and which of ours each peer is compared with (the first present).
-local OURS = {toy = true, alloc = true, ["alloc-noscan"] = true, ["alloc-scan"] = true, ["alloc-site"] = true}
+local OURS = {toy = true, alloc = true, ["alloc-noscan"] = true, ["alloc-scan"] = true, ["alloc-site"] = true,
+  ["alloc-inline"] = true}
 local PEER_OF = {
   lua = {"toy"}, go = {"toy"},
   malloc = {"alloc", "alloc-scan"}, boehm = {"alloc", "alloc-scan"}, ["boehm-typed"] = {"alloc", "alloc-scan"},
@@ -29,7 +31,7 @@ local PEER_OF = {
 local PRIMARY = {"toy", "alloc", "alloc-scan", "alloc-noscan"}
 local COLORS = {
   toy = "#d62728", lua = "#1f77b4", go = "#17becf", alloc = "#ff7f0e", ["alloc-noscan"] = "#ff9f4e",
-  ["alloc-scan"] = "#ff7f0e", ["alloc-site"] = "#ffbf7e", malloc = "#2ca02c", boehm = "#9467bd", ["boehm-typed"] = "#8c564b",
+  ["alloc-scan"] = "#ff7f0e", ["alloc-site"] = "#ffbf7e", ["alloc-inline"] = "#ffd9b0", malloc = "#2ca02c", boehm = "#9467bd", ["boehm-typed"] = "#8c564b",
 }
 
 local function rank(list)
@@ -362,7 +364,8 @@ end
 -- or ours' own value (at most max). "The small fast path" is the two that
 -- allocations take when they can: the noscan front of gc_mallocgc (Go's
 -- mallocgc with nextFreeFast) and a site (Go's compiler-specialised
--- mallocs; what the VM's NEWSTRUCT calls). alloc-scan, gc_mallocgc with a
+-- mallocs), also inlined into the caller (alloc-inline: what the VM's
+-- NEWSTRUCT does). alloc-scan, gc_mallocgc with a
 -- type, is the general entry: it first finds the (type, size)'s site, and
 -- is shown without a goal.
 local GOALS = {
@@ -374,6 +377,7 @@ local GOALS = {
     text = "alloc within 1.5x of glibc malloc+free per allocation"},
   {w = "fastpath", ours = "alloc-noscan", metric = "ins", max = 20, text = "alloc-noscan: 20 instructions or fewer"},
   {w = "fastpath", ours = "alloc-site", metric = "ins", max = 20, text = "alloc-site: 20 instructions or fewer"},
+  {w = "fastpath", ours = "alloc-inline", metric = "ins", max = 20, text = "alloc-inline: 20 instructions or fewer"},
   {w = "fib", ours = "toy", peer = "lua", metric = "time", min = 2, text = "toy at least 2x faster than Lua 5.4"},
   {w = "nbody", ours = "toy", peer = "lua", metric = "time", min = 2, text = "toy at least 2x faster than Lua 5.4"},
 }

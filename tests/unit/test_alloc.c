@@ -384,7 +384,8 @@ static void freeOwnHeap(gc_p *p)
     gc_heap_free(h);
 }
 
-/* Allocation sites (gc_site_init / gc_malloc_site) give what gc_mallocgc
+/* Allocation sites (gc_site_init / gc_malloc_site, and the same inlined
+ * into the caller, gc_malloc_site_inline) give what gc_mallocgc
  * gives: the same pointer maps on every path (heap bits, including slots
  * whose bits spill into a second bitmap word; header; large; noscan; tiny),
  * zeroed slots when a swept span is reused, NULL for a refused type, and
@@ -398,7 +399,8 @@ static void siteRoundTrip(gc_heap *h, gc_p *p, size_t size, const gc_type *t, in
     CU_ASSERT_PTR_NOT_NULL_FATAL(ref);
     got = gc_object_pointers(h, ref, want, 4096);
     for (int i = 0; i < count; i++) {
-        uint64_t *o = gc_malloc_site(p, &st);
+        /* Odd turns take the host-inlined path, on the same windows. */
+        uint64_t *o = i & 1 ? gc_malloc_site_inline(p, gc_p_windows(p), &st) : gc_malloc_site(p, &st);
         CU_ASSERT_PTR_NOT_NULL_FATAL(o);
         if (size >= 16 || t) /* a tiny object's object is its 16-byte block */
             CU_ASSERT_PTR_EQUAL(gc_find_object(h, (char *)o + size - 1), o);
@@ -449,6 +451,7 @@ static void test_sites(void)
     gc_site st;
     CU_ASSERT_EQUAL(gc_site_init(&st, 16, &bad), -1);
     CU_ASSERT_PTR_NULL(gc_malloc_site(p, &st));
+    CU_ASSERT_PTR_NULL(gc_malloc_site_inline(p, gc_p_windows(p), &st));
     freeOwnHeap(p);
 
     /* clobberfree keeps the mcache empty: every site allocation takes the
