@@ -29,10 +29,13 @@ void gc_heapBits_init(mspan *s)
 {
     size_t n = s->npages * GC_PAGE_SIZE / 64;
     /* 8-byte pointerful objects are one pointer each: all ones, never written again. */
-    if (s->elemsize == GC_PTR_SIZE)
-        memset(s->heapBits, 0xff, n);
-    else if (s->needzero)
-        memset(s->heapBits, 0, n);
+    /* Cleared even in fresh memory, which reads as zero already: the
+     * first allocation reads its bitmap word before writing it, and a
+     * read before the first write maps the kernel's zero page, so the
+     * write faults again (for a transparent huge page, a copy of the
+     * 2 MiB zero page and a TLB shootdown across the mark threads).
+     * Written first, the page is had with one fault. */
+    memset(s->heapBits, s->elemsize == GC_PTR_SIZE ? 0xff : 0, n);
 }
 
 /* heapBits_writeSmall (Go's writeHeapBitsSmall) is in internal.h so the
