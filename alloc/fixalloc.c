@@ -21,7 +21,6 @@ void *gc_fixalloc_alloc(fixalloc *f)
     if (f->freelist) {
         p = f->freelist;
         f->freelist = *(void **)p;
-        memset(p, 0, f->size);
     } else {
         if (f->nchunk < f->size) {
             uint8_t *c = gc_sys_alloc(f->heap, FIXALLOC_CHUNK);
@@ -34,10 +33,15 @@ void *gc_fixalloc_alloc(fixalloc *f)
             f->nchunk = FIXALLOC_CHUNK - 16;
             f->sys += FIXALLOC_CHUNK;
         }
-        p = f->chunk; /* fresh mmap memory is already zero */
+        p = f->chunk;
         f->chunk += f->size;
         f->nchunk -= f->size;
     }
+    /* Fresh chunk memory is zero already, but cleared too: a record is
+     * often read before it is written (a span's allocBits), and a read
+     * first maps the zero page, so the write faults a second time.
+     * Written first, each page is had with one fault. */
+    memset(p, 0, f->size);
     f->inuse += f->size;
     return p;
 }
