@@ -344,11 +344,24 @@ static __attribute__((noinline)) void *mallocgcScanNew(gc_p *p, size_t size, con
  * common repeat (a host allocating one struct type) skips type_ok, the
  * class lookup and the mask; a program that alternates between a few
  * finds each in its class's entry. */
+/* Not the last one: a host alternating between a few types, one per size
+ * class, finds each in its class's entry here, a jump away. */
+static __attribute__((noinline)) void *mallocgcScanOther(gc_p *p, size_t size, const gc_type *t)
+{
+    if (size > GC_MIN_SIZE_FOR_MALLOC_HEADER)
+        return mallocgcScanNew(p, size, t);
+    gc_site *st = &p->sites[p->sizeSpc[size] >> 1];
+    if (UNLIKELY(t != st->type || size != st->size))
+        return mallocgcScanNew(p, size, t);
+    p->site = st;
+    return siteAlloc(p, st);
+}
+
 static __attribute__((noinline)) void *mallocgcScan(gc_p *p, size_t size, const gc_type *t)
 {
     const gc_site *st = p->site;
     if (UNLIKELY(t != st->type || size != st->size))
-        return mallocgcScanNew(p, size, t);
+        return mallocgcScanOther(p, size, t);
     return siteAlloc(p, st);
 }
 
