@@ -31,7 +31,7 @@
 #
 # Environment (tests/bench/build.mk sets it from the make knobs): BENCH_DIR,
 # TOY, REPS, DEPTH, MICRO_N, MICRO_VARIANTS, FIB_N, FIB_CG_N, NBODY_N,
-# WF_REPEAT, GCPAUSE_TREES, GCPAUSE_ROUNDS, BENCH_CMD (the command line
+# WF_PASSES, GCPAUSE_TREES, GCPAUSE_ROUNDS, BENCH_CMD (the command line
 # the report names), BENCH_ALL (set by tests/bench/all.sh).
 set -u
 area=$1
@@ -45,7 +45,7 @@ micro_variants=${MICRO_VARIANTS:-w10000 w1000000}
 fib_n=${FIB_N:-32}
 fib_cg_n=${FIB_CG_N:-25}
 nbody_n=${NBODY_N:-1000000}
-wf_repeat=${WF_REPEAT:-50}
+wf_passes=${WF_PASSES:-20000}
 gp_trees=${GCPAUSE_TREES:-280000}
 gp_rounds=${GCPAUSE_ROUNDS:-4}
 here=$(dirname "$0")
@@ -171,6 +171,13 @@ cmd_fib() {
   go) echo "$dir/go/fib $fib_n" ;;
   esac
 }
+cmd_wordfreq() {
+  case $1 in
+  toy) echo "$toy run examples/word_freq.toy $wf_passes" ;;
+  lua) echo "lua5.4 tests/bench/lua/word_freq.lua $wf_passes" ;;
+  go) echo "$dir/go/word_freq $wf_passes" ;;
+  esac
+}
 cmd_nbody() {
   case $1 in
   toy) echo "$toy run examples/nbody.toy $nbody_n" ;;
@@ -278,26 +285,9 @@ nbody)
   timed "$w" "$(peers nbody)" cmd_nbody
   ;;
 word-freq)
-  w=word-freq/x$wf_repeat
-  echo "note $w word frequency: a map from string to int over a short text, sorted; it runs in milliseconds, so each measured run executes it $wf_repeat times in one shell: seconds per execution, RSS of the largest one." >>"$raw"
-  echo "== $w: $(peers word_freq), $reps runs each, alternating"
-  for i in $(peers word_freq); do rm -f "$outs/${w//\//_}.$i"; done
-  for _ in $(seq "$reps"); do
-    for i in $(peers word_freq); do
-      case $i in
-      toy) c="$toy run examples/word_freq.toy" ;;
-      lua) c="lua5.4 tests/bench/lua/word_freq.lua" ;;
-      go) c="$dir/go/word_freq" ;;
-      esac
-      if run "$w" "$i" out sh -c "for i in \$(seq $wf_repeat); do $c >/dev/null || exit 1; done; $c"; then
-        LAST_WALL=$(awk -v s="$LAST_WALL" -v n="$((wf_repeat + 1))" 'BEGIN { printf "%.4f", s / n }')
-        LAST_LINE=$(echo "$LAST_LINE" | awk -v s="$LAST_WALL" '{ $3 = s; print }')
-        record
-      fi
-    done
-  done
-  # shellcheck disable=SC2046
-  compare "$w" $(peers word_freq)
+  w=word-freq/x$wf_passes
+  echo "note $w word frequency: split, lower-case (a string built a character at a time) and count the words of a 7-line text in a map from string to int, the text read $wf_passes times, then sort the 34 words by count." >>"$raw"
+  timed "$w" "$(peers word_freq)" cmd_wordfreq
   ;;
 gc-pause)
   w=gc-pause/$gp_trees

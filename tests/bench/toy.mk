@@ -8,14 +8,14 @@
 #   bench-gcpause       examples/gc_pause.toy beside tests/bench/go/gc_pause.go:
 #                       pauses and mark rate from their gctrace lines
 # Knobs: BENCH_FIB (32), BENCH_FIB_CG (25: the fib callgrind counts per
-# call), BENCH_NBODY (1000000), BENCH_WF_REPEAT (50: word_freq runs per
-# measured run), BENCH_GCPAUSE_TREES (280000: about 200 MB live),
+# call), BENCH_NBODY (1000000), BENCH_WF_PASSES (20000: times
+# word_freq reads its text), BENCH_GCPAUSE_TREES (280000: about 200 MB live),
 # BENCH_GCPAUSE_ROUNDS (4), and BENCH_REPS, BENCH_DEPTH (build.mk).
 BENCHES += toy gcpause
 BENCH_FIB ?= 32
 BENCH_FIB_CG ?= 25
 BENCH_NBODY ?= 1000000
-BENCH_WF_REPEAT ?= 50
+BENCH_WF_PASSES ?= 20000
 BENCH_GCPAUSE_TREES ?= 280000
 BENCH_GCPAUSE_ROUNDS ?= 4
 BENCH_GO := $(shell command -v go 2>/dev/null)

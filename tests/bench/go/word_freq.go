@@ -5,7 +5,9 @@ package main
 
 import (
 	"fmt"
+	"os"
 	"sort"
+	"strconv"
 	"strings"
 )
 
@@ -34,20 +36,28 @@ func lowerWord(w string) string {
 }
 
 func main() {
+	passes := 1 // the text read this many times
+	if len(os.Args) > 1 {
+		if v, err := strconv.Atoi(os.Args[1]); err == nil {
+			passes = v
+		}
+	}
 	counts := map[string]int{}
 	var words []string
 	total := 0
-	for _, line := range lines {
-		for _, w := range strings.Split(line, " ") {
-			word := lowerWord(w)
-			if word == "" {
-				continue
+	for p := 0; p < passes; p++ {
+		for _, line := range lines {
+			for _, w := range strings.Split(line, " ") {
+				word := lowerWord(w)
+				if word == "" {
+					continue
+				}
+				if counts[word] == 0 {
+					words = append(words, word)
+				}
+				counts[word]++
+				total++
 			}
-			if counts[word] == 0 {
-				words = append(words, word)
-			}
-			counts[word]++
-			total++
 		}
 	}
 	sort.Slice(words, func(i, j int) bool {

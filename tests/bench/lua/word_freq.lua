@@ -7,13 +7,16 @@ local lines = {
 "it was the spring of hope, it was the winter of despair,",
 "we had everything before us, we had nothing before us,",
 "we were all going direct to Heaven, we were all going direct the other way"}
+local passes = tonumber(arg[1]) or 1 -- the text read this many times
 local counts, order, total = {}, {}, 0
-for _, line in ipairs(lines) do
-  for w in line:gmatch("[^ ]+") do
-    local word = w:lower():gsub("[^a-z']", "")
-    if word ~= "" then
-      if not counts[word] then counts[word] = 0; order[#order+1] = word end
-      counts[word] = counts[word] + 1; total = total + 1
+for _ = 1, passes do
+  for _, line in ipairs(lines) do
+    for w in line:gmatch("[^ ]+") do
+      local word = w:lower():gsub("[^a-z']", "")
+      if word ~= "" then
+        if not counts[word] then counts[word] = 0; order[#order+1] = word end
+        counts[word] = counts[word] + 1; total = total + 1
+      end
     end
   end
 end
