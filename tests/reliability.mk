@@ -17,7 +17,7 @@ RUN_FUZZ_SRC := $(LANG_SRC) $(BUILD)/lang/lexer.c $(VM_SRC) $(STDLIB_SRC) $(ALLO
   tests/fuzz/run_fuzz.c
 ALLOC_FUZZ_SRC := $(ALLOC_SRC) tests/fuzz/alloc_fuzz.c
 $(FUZZ_DIR)/run_fuzz: $(RUN_FUZZ_SRC:%.c=$(FUZZ_OBJ_DIR)/%.o)
-	clang $(FUZZ_FLAGS) -Wl,--wrap=gc_mallocgc $^ -o $@ -lm
+	clang $(FUZZ_FLAGS) -Wl,--wrap=gc_mallocgc -Wl,--wrap=gc_malloc_site $^ -o $@ -lm
 # The model checker is not what is fuzzed: no comparison tracing in it
 # (it walks every word of the heap after each collection).
 $(FUZZ_OBJ_DIR)/tests/fuzz/alloc_fuzz.o: FUZZ_CC += -fno-sanitize-coverage=trace-cmp

@@ -9,8 +9,9 @@
  * frame limit, and a memory limit.
  *
  * The memory limit: alloc's memory_limit is soft (it paces collections),
- * so the hard cap is enforced here, by wrapping gc_mallocgc at link time
- * (-Wl,--wrap=gc_mallocgc; see tests/reliability.mk): a request that
+ * so the hard cap is enforced here, by wrapping gc_mallocgc and
+ * gc_malloc_site at link time (-Wl,--wrap; see tests/reliability.mk): a
+ * request that
  * would take the heap past RUN_FUZZ_HEAP_MAX, or past RUN_FUZZ_MALLOCS
  * allocations, returns NULL, which the VM
  * must turn into a clean "out of memory" runtime error. This also
@@ -23,6 +24,7 @@
 #include "lang/lang.h"
 #include "vm/vm.h"
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,21 +37,35 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 void *__real_gc_mallocgc(gc_p *p, size_t size, const gc_type *type, bool needzero);
 void *__wrap_gc_mallocgc(gc_p *p, size_t size, const gc_type *type, bool needzero);
+void *__real_gc_malloc_site(gc_p *p, const gc_site *site);
+void *__wrap_gc_malloc_site(gc_p *p, const gc_site *site);
 
 /* The hard caps: bytes, and a number of allocations. Under gcstress every
  * allocation marks the whole live heap, so a program building a list of n
  * nodes costs n^2/2 mark steps: the allocation budget keeps every input
  * well inside the timeout. Reading the statistics costs nothing beside
  * the collection each allocation runs anyway. */
-void *__wrap_gc_mallocgc(gc_p *p, size_t size, const gc_type *type, bool needzero)
+static bool overBudget(gc_p *p, size_t size)
 {
     if (size > RUN_FUZZ_HEAP_MAX)
-        return NULL;
+        return true;
     gc_stats s;
     gc_read_stats(gc_p_heap(p), &s);
-    if (s.mallocs >= RUN_FUZZ_MALLOCS || s.heap_alloc + size > RUN_FUZZ_HEAP_MAX)
-        return NULL;
-    return __real_gc_mallocgc(p, size, type, needzero);
+    return s.mallocs >= RUN_FUZZ_MALLOCS || s.heap_alloc + size > RUN_FUZZ_HEAP_MAX;
+}
+
+void *__wrap_gc_mallocgc(gc_p *p, size_t size, const gc_type *type, bool needzero)
+{
+    return overBudget(p, size) ? NULL : __real_gc_mallocgc(p, size, type, needzero);
+}
+
+/* The VM's structs, closures, cells and array headers come through their
+ * sites. Inlined, a site allocation calls gc_malloc_site only when its
+ * span's window is used up, but under gcstress the windows are always
+ * empty, so every one of them comes here. */
+void *__wrap_gc_malloc_site(gc_p *p, const gc_site *site)
+{
+    return overBudget(p, site->size) ? NULL : __real_gc_malloc_site(p, site);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
