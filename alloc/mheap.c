@@ -30,6 +30,10 @@
  * It does not ask the OS again: a failed request is the answer for this
  * allocation. Under ASan, free pages are poisoned and a span's pages are
  * unpoisoned when it is allocated.
+ *
+ * A span's allocBits and gcmarkBits are one block sized to its slots
+ * (bitsClassOf), taken with the span and given back when it is freed; Go
+ * allocates them from gcBits arenas and frees whole arenas two cycles on.
  */
 #include "alloc/internal.h"
 
