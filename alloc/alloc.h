@@ -169,12 +169,11 @@ gc_window *const *gc_p_windows(gc_p *p);
 #define GC_UNLIKELY(x) (x)
 #endif
 
-/* Take the first free slot of w, whose allocCache c is non-zero, for an
- * object of site st: the allocation fast path of alloc (malloc.c) and of
- * gc_malloc_site_inline. */
-GC_INLINE void *gc_window_take(gc_window *w, uint64_t c, const gc_site *st)
+/* Take the first free slot of w, whose allocCache c is non-zero: clear
+ * its bit and return its index in the window (Go's nextFreeFast). Every
+ * allocation fast path of alloc comes here. */
+GC_INLINE uint64_t gc_window_takeIndex(gc_window *w, uint64_t c)
 {
-    /* Take the lowest set bit: its index i, and c without it. */
 #if defined(__GNUC__) && defined(__x86_64__)
     /* tzcnt as a 64-bit result (the builtin's int costs a sign
      * extension) and one btr (the compiler may spell c & ~(1 << i) as
@@ -193,7 +192,15 @@ GC_INLINE void *gc_window_take(gc_window *w, uint64_t c, const gc_site *st)
     c &= c - 1;
 #endif
     w->allocCache = c;
-    uintptr_t off = (uintptr_t)i * w->elemsize;
+    return i;
+}
+
+/* Take the first free slot of w, whose allocCache c is non-zero, for an
+ * object of site st, with its heap bits and zeroed: the site path of
+ * alloc (malloc.c) and of gc_malloc_site_inline. */
+GC_INLINE void *gc_window_take(gc_window *w, uint64_t c, const gc_site *st)
+{
+    uintptr_t off = (uintptr_t)gc_window_takeIndex(w, c) * w->elemsize;
     uintptr_t x = w->winBase + off;
     /* The bits live at the span's end, not in the slot (Go's
      * heapBitsSmallForAddr), addressed from the window's first bitmap

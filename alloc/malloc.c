@@ -22,20 +22,6 @@
 
 #define ALWAYS_INLINE inline __attribute__((always_inline))
 
-/* Count trailing zeros of a non-zero word as a 64-bit value: the builtin
- * returns int, and gcc then spends an instruction sign-extending it on the
- * fast path. */
-static ALWAYS_INLINE uint64_t ctz64(uint64_t c)
-{
-#if defined(__x86_64__)
-    uint64_t r;
-    __asm__("tzcnt %1, %0" : "=r"(r) : "rm"(c) : "cc");
-    return r;
-#else
-    return (uint64_t)__builtin_ctzll(c);
-#endif
-}
-
 static ALWAYS_INLINE int type_ok(const gc_type *t)
 {
     return t->size != 0 && (t->size & 7) == 0 && t->ptrdata <= t->size && t->ptrmask != NULL;
@@ -210,17 +196,6 @@ static __attribute__((noinline)) void *mallocgcScanSlow(gc_p *p, size_t size, co
     return mallocgc(p, size, t, true, 0);
 }
 
-/* Take the first free slot of the window (nextFreeFast, spelled out for the
- * fronts below) and return its index in the window: c is s->allocCache,
- * known non-zero. Clearing bit i by its index, not c & (c - 1), lets the
- * compiler use one btr. */
-static ALWAYS_INLINE uint64_t takeIndex(mspan *s, uint64_t c)
-{
-    uint64_t i = ctz64(c);
-    s->allocCache = c & ~((uint64_t)1 << i);
-    return i;
-}
-
 /* Describe (size, t) as a site. Returns 1 when its objects take the heap
  * bits path (what siteAlloc serves), 0 when they take another path (the
  * site then points at the always empty SPC_TINY slot, whose refill sends
@@ -315,26 +290,40 @@ int gc_site_init(gc_site *site, size_t size, const gc_type *type)
 
 void *gc_malloc_site(gc_p *p, const gc_site *site) { return siteAlloc(p, site); }
 
-/* A (type, size) unlike the last small scan allocation's: find it in the
- * per-class sites or describe it there, and make it the last one. */
-static __attribute__((noinline)) void *mallocgcScanNew(gc_p *p, size_t size, const gc_type *t)
+/* Typed, but nothing to scan: zeroed whatever the caller's needzero
+ * (always allowed), which keeps that argument off the scan path. Or a
+ * header or large object: the general path, which checks t itself. */
+static __attribute__((noinline)) void *mallocgcScanGeneral(gc_p *p, size_t size, const gc_type *t)
 {
-    /* Typed, but nothing to scan: zeroed whatever the caller's needzero
-     * (always allowed), which keeps that argument off the scan path. */
     if (t->ptrdata == 0)
         return gc_mallocgc(p, size, NULL, true);
+    return mallocgcScanSlow(p, size, t);
+}
+
+/* A (type, size) its class's entry st does not hold yet: describe it
+ * there and make it the last one. */
+static __attribute__((noinline)) void *mallocgcScanNew(gc_p *p, size_t size, const gc_type *t, gc_site *st)
+{
+    gc_site d;
+    int k = siteInit(&d, size, t);
+    if (k < 0)
+        return NULL;
+    if (k == 0)
+        return mallocgcScanGeneral(p, size, t);
+    *st = d;
+    p->site = st;
+    return siteAlloc(p, st);
+}
+
+/* Not the last one: a host alternating between a few types, one per size
+ * class, finds each in its class's entry here, a jump away. */
+static __attribute__((noinline)) void *mallocgcScanOther(gc_p *p, size_t size, const gc_type *t)
+{
     if (size > GC_MIN_SIZE_FOR_MALLOC_HEADER)
-        return mallocgcScanSlow(p, size, t); /* header, large: checks t itself */
+        return mallocgcScanGeneral(p, size, t);
     gc_site *st = &p->sites[p->sizeSpc[size] >> 1];
-    if (st->type != t || st->size != size) {
-        gc_site d;
-        int k = siteInit(&d, size, t);
-        if (k < 0)
-            return NULL;
-        if (k == 0)
-            return mallocgcScanSlow(p, size, t);
-        *st = d;
-    }
+    if (UNLIKELY(t != st->type || size != st->size))
+        return mallocgcScanNew(p, size, t, st);
     p->site = st;
     return siteAlloc(p, st);
 }
@@ -344,19 +333,6 @@ static __attribute__((noinline)) void *mallocgcScanNew(gc_p *p, size_t size, con
  * common repeat (a host allocating one struct type) skips type_ok, the
  * class lookup and the mask; a program that alternates between a few
  * finds each in its class's entry. */
-/* Not the last one: a host alternating between a few types, one per size
- * class, finds each in its class's entry here, a jump away. */
-static __attribute__((noinline)) void *mallocgcScanOther(gc_p *p, size_t size, const gc_type *t)
-{
-    if (size > GC_MIN_SIZE_FOR_MALLOC_HEADER)
-        return mallocgcScanNew(p, size, t);
-    gc_site *st = &p->sites[p->sizeSpc[size] >> 1];
-    if (UNLIKELY(t != st->type || size != st->size))
-        return mallocgcScanNew(p, size, t);
-    p->site = st;
-    return siteAlloc(p, st);
-}
-
 static __attribute__((noinline)) void *mallocgcScan(gc_p *p, size_t size, const gc_type *t)
 {
     const gc_site *st = p->site;
@@ -395,7 +371,7 @@ void *gc_mallocgc(gc_p *p, size_t size, const gc_type *t, bool needzero)
         uint64_t c = s->allocCache;
         if (UNLIKELY(c == 0))
             return mallocgcNoscanSlow(p, size, needzero);
-        void *x = (void *)(s->winBase + takeIndex(s, c) * s->elemsize);
+        void *x = (void *)(s->winBase + gc_window_takeIndex(&s->window, c) * s->elemsize);
         if (UNLIKELY(s->needzero) && needzero)
             return memset(x, 0, s->elemsize);
         return x;

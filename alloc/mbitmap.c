@@ -28,13 +28,13 @@ uint64_t gc_type_maskWord(const gc_type *t, size_t w)
 void gc_heapBits_init(mspan *s)
 {
     size_t n = s->npages * GC_PAGE_SIZE / 64;
-    /* 8-byte pointerful objects are one pointer each: all ones, never written again. */
-    /* Cleared even in fresh memory, which reads as zero already: the
-     * first allocation reads its bitmap word before writing it, and a
-     * read before the first write maps the kernel's zero page, so the
-     * write faults again (for a transparent huge page, a copy of the
-     * 2 MiB zero page and a TLB shootdown across the mark threads).
-     * Written first, the page is had with one fault. */
+    /* 8-byte pointerful objects are one pointer each: all ones, never
+     * written again. The rest is cleared even in fresh memory, which
+     * reads as zero already: the first allocation reads its bitmap word
+     * before writing it, and a read before the first write maps the
+     * kernel's zero page, so the write faults again (for a transparent
+     * huge page, a copy of the 2 MiB zero page and a TLB shootdown across
+     * the mark threads). Written first, the page is had with one fault. */
     memset(s->heapBits, s->elemsize == GC_PTR_SIZE ? 0xff : 0, n);
 }
 
