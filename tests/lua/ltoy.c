@@ -912,7 +912,13 @@ static int l_trace(lua_State *L)
 static int l_verify(lua_State *L)
 {
     lheap *lh = check_open(L, 1);
-    lua_pushinteger(L, (lua_Integer)gc_verify(lh->h));
+    size_t n = gc_verify(lh->h);
+    if (n == GC_VERIFY_NOMEM) { /* nothing was checked: Lua's fail, message */
+        lua_pushnil(L);
+        lua_pushliteral(L, "verify: out of memory for the checkmark bits");
+        return 2;
+    }
+    lua_pushinteger(L, (lua_Integer)n);
     return 1;
 }
 
