@@ -6,10 +6,13 @@
  * Mirrors the type definitions spread over Go's runtime/mheap.go (mheap,
  * mspan, heapArena), mcentral.go, mcache.go, mgcwork.go and mstats.go.
  * Departures, each explained where it is implemented:
- *  - allocCache keeps its bits in place (cleared with x & (x-1)) instead of
- *    being shifted, so nextFreeFast needs no 64-slot boundary test;
- *  - allocBits/gcmarkBits live inside the mspan (two 1024-bit arrays swapped
- *    by sweep) instead of in gcBits arenas;
+ *  - allocCache keeps its bits in place (the taken bit is cleared) instead
+ *    of being shifted, so nextFreeFast needs no 64-slot boundary test;
+ *  - allocBits/gcmarkBits are one block per span, sized to its slots and
+ *    kept on per-size free lists (mheap.c), instead of in gcBits arenas
+ *    freed in bulk;
+ *  - the fields an allocation touches open the mspan as a gc_window, the
+ *    struct alloc.h lets a host's inlined fast path use;
  *  - the page allocator is a set of coalescing free runs kept in
  *    size-segregated lists, not Go's radix tree of bitmap summaries;
  *  - marking is stop-the-world (on several threads, the collecting thread
