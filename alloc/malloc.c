@@ -9,7 +9,10 @@
  * objects gc_mallocgc's front (one table load for the class, p->alloc[spc],
  * nextFreeFast: 18 instructions); for small scan objects siteAlloc, shared
  * by gc_malloc_site (allocation sites, gc_site) and gc_mallocgc's scan
- * front, which keeps the last (type, size) as the P's site. Moving to the
+ * front, which keeps the last (type, size) as the P's site and one site
+ * per size class. The slot taking itself (gc_window_takeIndex,
+ * gc_window_take) is in alloc.h, where a host inlines it too
+ * (gc_malloc_site_inline). Moving to the
  * next allocCache window is a short call (gc_span_nextWindow); everything
  * else (refill, heap trigger, tiny, large objects) sits behind a call.
  * Departures: no assists, no allocate-black, no profiling sample (marking is
