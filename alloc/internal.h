@@ -188,8 +188,7 @@ static inline uintptr_t nextFreeFast(mspan *s)
     uint64_t c = s->allocCache;
     if (UNLIKELY(c == 0))
         return 0;
-    s->allocCache = c & (c - 1);
-    return s->winBase + (uintptr_t)__builtin_ctzll(c) * s->elemsize;
+    return s->winBase + (uintptr_t)gc_window_takeIndex(&s->window, c) * s->elemsize;
 }
 
 /* ---- OS memory and fixed-size metadata pools (mem.c, fixalloc.c) ---- */
