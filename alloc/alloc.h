@@ -20,6 +20,7 @@
 #ifndef ALLOC_ALLOC_H
 #define ALLOC_ALLOC_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -238,6 +239,70 @@ GC_INLINE void *gc_malloc_site_inline(gc_p *p, gc_window *const *wins, const gc_
     if (GC_UNLIKELY(c == 0))
         return gc_malloc_site(p, st);
     return gc_window_take(w, c, st);
+}
+
+/*
+ * The write barrier (Go's hybrid barrier, mbarrier.go and mwbbuf.go).
+ * While a concurrent mark runs, a host stores a pointer into the heap or
+ * into a root it reported (a global, a handle's slot) only through
+ * gc_write_pointer, which records the slot's old value and the new one in
+ * the P's buffer before the store (shade both: Yuasa's deletion barrier
+ * and Dijkstra's insertion barrier, so stacks are scanned once and never
+ * again). Stores of scalars, and stores into the host's own stack slots
+ * (registers), need no barrier. gc_heap_barrier(h) is the heap's flag, at
+ * an address that stays put for the heap's life: a host loads it once and
+ * passes it to every barrier, so the cost while no mark runs is one
+ * relaxed load and one predictable branch. The flag only changes while
+ * every P is stopped at a safepoint, so relaxed order suffices.
+ */
+typedef struct gc_barrier {
+    _Atomic(uint32_t) enabled; /* non-zero while a mark runs */
+} gc_barrier;
+const gc_barrier *gc_heap_barrier(gc_heap *h);
+/* The barrier's slow path: shade *slot and val (either may be NULL or
+ * point outside the heap). Call only through the inlines below. */
+void gc_write_barrier_slow(gc_p *p, void *const *slot, void *val);
+/* Before nwords words from src are copied over dst (or dst is cleared:
+ * src NULL), shade every old pointer at dst and every new one from src;
+ * word i counts iff bit i of bitmap is set (NULL: every word). Go's
+ * bulkBarrierPreWrite, for array growth, rehashing and sorting. */
+void gc_bulk_barrier_slow(gc_p *p, void *const *dst, void *const *src, size_t nwords,
+                          const uint8_t *bitmap);
+
+/* *slot = val, with the barrier when it is on. */
+GC_INLINE void gc_write_pointer(gc_p *p, const gc_barrier *b, void **slot, void *val)
+{
+    if (GC_UNLIKELY(atomic_load_explicit(&b->enabled, memory_order_relaxed)))
+        gc_write_barrier_slow(p, slot, val);
+    *slot = val;
+}
+
+/* Call before copying pointer words with memmove (the copy is the host's). */
+GC_INLINE void gc_bulk_barrier(gc_p *p, const gc_barrier *b, void *const *dst,
+                               void *const *src, size_t nwords, const uint8_t *bitmap)
+{
+    if (GC_UNLIKELY(atomic_load_explicit(&b->enabled, memory_order_relaxed)))
+        gc_bulk_barrier_slow(p, dst, src, nwords, bitmap);
+}
+
+/*
+ * Safepoint polls. Besides allocating, a host polls at every place where
+ * it may run long without allocating (loop back-edges, calls): the
+ * collector asks a P to stop there (to scan its stack, flush its barrier
+ * buffer, or stop the world) by setting the P's poll word. Every live
+ * pointer must be where the roots callback will say when the poll is
+ * made. gc_p_poll(p) stays put for the P's life.
+ */
+typedef struct gc_poll {
+    _Atomic(uint32_t) pending; /* non-zero: the collector wants this P at a safepoint */
+} gc_poll;
+const gc_poll *gc_p_poll(gc_p *p);
+void gc_safepoint_slow(gc_p *p);
+
+GC_INLINE void gc_safepoint(gc_p *p, const gc_poll *poll)
+{
+    if (GC_UNLIKELY(atomic_load_explicit(&poll->pending, memory_order_relaxed)))
+        gc_safepoint_slow(p);
 }
 
 /* Roots. A roots callback runs at the start of every mark; it reports each

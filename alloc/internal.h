@@ -330,6 +330,7 @@ struct gc_p {
     gc_site sites[GC_NUM_SIZE_CLASSES + 1];
     const gc_site *site;
     uint8_t slow;            /* debug mode: the mcache stays empty, every allocation takes the slow path */
+    gc_poll poll;            /* gc_p_poll: set by the collector, read by the P's thread */
     gc_heap *heap;
     gc_p *next, *prev;
 };
@@ -344,6 +345,7 @@ static inline void mcache_setSpan(gc_p *p, unsigned spc, mspan *s)
 
 struct gc_heap {
     gc_options opts;
+    gc_barrier barrier;          /* gc_heap_barrier: on while a concurrent mark runs */
     FILE *trace;
     atomic_flag lock;
     uint32_t sweepgen;
