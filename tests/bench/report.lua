@@ -471,7 +471,7 @@ function M.markdown(data, problems, svgname)
     out[#out + 1] = ""
     for _, item in ipairs(items) do out[#out + 1] = "- " .. md_cell(item) end
   end
-  section("Goals (issue 8), same-run ratios", M.goals(data))
+  section("Goals, same-run ratios", M.goals(data))
   section("Problems", problems)
   out[#out + 1] = ""
   out[#out + 1] = "## Workloads"
