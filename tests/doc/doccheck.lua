@@ -96,8 +96,8 @@ local function report(ok, where, what, want, got)
   write(tmp .. "/got", table.concat(got, "\n") .. "\n")
   print("     the quoted text (-) against what the command prints now (+);")
   print("     update the block if the new output is right:")
-  io.write(run("diff -u " .. sh_quote(tmp .. "/want") .. " " .. sh_quote(tmp .. "/got")
-               .. " | tail -n +3"))
+  io.write((run("diff -u " .. sh_quote(tmp .. "/want") .. " " .. sh_quote(tmp .. "/got")
+               .. " | tail -n +3")))
 end
 
 local function check_session(where, body)
