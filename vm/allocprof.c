@@ -313,10 +313,16 @@ static void put_table(FILE *out, const struct vm_allocprof *P, const char *title
                 rows[r].live_objs, rows[r].live_bytes, rows[r].label);
 }
 
-/* The statistics now, then a full collection, then each bucket's live
- * objects and bytes: what both writers report. */
-static void settle(vm_state *V, struct vm_allocprof *P, gc_stats *now)
+/* What both writers start with: the statistics now, then a full
+ * collection, then each bucket's live objects and bytes, and the profile's
+ * first line. NULL when no profile runs. */
+static struct vm_allocprof *settle(vm_state *V, gc_stats *now, char head[200])
 {
+    struct vm_allocprof *P = V->prof;
+    if (!P)
+        return NULL;
+    snprintf(head, 200, "allocprof: %s, rate %lld (%s)", V->prog->source ? V->prog->source : "?",
+             (long long)P->rate, P->rate == 1 ? "every allocation" : "sampled: counts are estimates");
     gc_read_stats(V->heap, now); /* before the collection, which allocates nothing */
     gc_collect(V->heap);
     for (uint32_t j = 0; j < P->nb; j++)
@@ -328,6 +334,7 @@ static void settle(vm_state *V, struct vm_allocprof *P, gc_stats *now)
             P->b[s->bucket].live_bytes += s->weight * (double)s->bytes;
         }
     }
+    return P;
 }
 
 /* The totals, in the text profile's words (the pprof profile carries them
@@ -353,15 +360,12 @@ static void totals(const struct vm_allocprof *P, const gc_stats *now, char lines
 
 int vm_allocprof_write(vm_state *V, FILE *out)
 {
-    struct vm_allocprof *P = V->prof;
+    gc_stats now;
+    char head[200];
+    struct vm_allocprof *P = settle(V, &now, head);
     if (!P)
         return 0;
-    gc_stats now;
-    settle(V, P, &now);
-
-    fprintf(out, "# allocprof: %s, rate %lld (%s)\n", V->prog->source ? V->prog->source : "?",
-            (long long)P->rate,
-            P->rate == 1 ? "every allocation" : "sampled: counts are estimates");
+    fprintf(out, "# %s\n", head);
     fputs("# bytes: the slot each object took (size class, header included; large: its\n"
           "# pages), a tiny object its own size; live: still allocated after a final\n"
           "# collection at exit\n",
@@ -391,11 +395,11 @@ int vm_allocprof_write(vm_state *V, FILE *out)
  * caller the allocating site, function and line in the program's file. */
 int vm_allocprof_write_pprof(vm_state *V, FILE *out)
 {
-    struct vm_allocprof *P = V->prof;
+    gc_stats now;
+    char c[4][200];
+    struct vm_allocprof *P = settle(V, &now, c[0]);
     if (!P)
         return 0;
-    gc_stats now;
-    settle(V, P, &now);
     vm_pprof *pp = vm_pprof_new();
     if (!pp)
         return -1;
@@ -405,9 +409,6 @@ int vm_allocprof_write_pprof(vm_state *V, FILE *out)
     vm_pprof_sample_type(pp, "inuse_space", "bytes");
     vm_pprof_period(pp, "space", "bytes", P->rate);
     const char *file = V->prog->source ? V->prog->source : "?";
-    char c[4][200];
-    snprintf(c[0], sizeof c[0], "allocprof: %s, rate %lld (%s)", file, (long long)P->rate,
-             P->rate == 1 ? "every allocation" : "sampled: counts are estimates");
     vm_pprof_comment(pp, c[0]);
     if (P->oom)
         vm_pprof_comment(pp, "incomplete: the profiler ran out of memory");
