@@ -359,7 +359,7 @@ function M.header(data)
     first("cpus"), first("load"), first("lua"), first("go"), first("reps"), command, tooks)
 end
 
--- Issue 8's goals, judged on the same run's ratios. A goal whose rows are
+-- The project's goals, judged on the same run's ratios. A goal whose rows are
 -- missing is not shown. ratio = peer ÷ ours of the metric (at least min),
 -- or ours' own value (at most max). "The small fast path" is the two that
 -- allocations take when they can: the noscan front of gc_mallocgc (Go's

@@ -6,7 +6,7 @@
 -- A checked block is a fenced block preceded by an HTML comment (invisible
 -- when the Markdown is rendered):
 --
---   <!-- doc-test -->            the block is a shell session: each line
+--   <!-- doc-test -->            the block is a shell transcript: each line
 --                                "$ COMMAND" is run from the repository's
 --                                root with sh, and the lines up to the next
 --                                "$ " line are its expected output (stdout
@@ -100,7 +100,7 @@ local function report(ok, where, what, want, got)
                .. " | tail -n +3")))
 end
 
-local function check_session(where, body)
+local function check_transcript(where, body)
   local cmds = {}
   for _, l in ipairs(lines(body)) do
     local c = l:match("^%$ (.*)$")
@@ -196,7 +196,7 @@ for _, file in ipairs(files) do
         end
         prog = nil
       elseif marker == "" then
-        check_session(where, body)
+        check_transcript(where, body)
       else
         report(false, where, "unknown doc-test marker '" .. marker .. "'", {}, {})
       end
