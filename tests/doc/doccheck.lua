@@ -21,6 +21,10 @@
 --                                "status N" the exit status must be N (else 0);
 --                                a first line "$ ..." only shows the command
 --
+--   <!-- doc-test: lua -->      the block is a Lua script, run by the toylua
+--                                beside TOY (build/toylua); it must exit with
+--                                status 0 (its asserts are the checks)
+--
 -- In expected output a line "..." (indentation allowed) stands for any
 -- number of lines, so a long listing can be quoted in part. A leading
 -- "build/toy" in a command is replaced by TOY (so another build can be
@@ -120,6 +124,15 @@ local function check_transcript(where, body)
   end
 end
 
+local function check_lua(where, src)
+  write(tmp .. "/doc.lua", src)
+  local toylua = toy_abs:gsub("[^/]*$", "toylua")
+  local out, st = run("cd " .. sh_quote(root) .. " && " .. sh_quote(toylua) .. " " .. sh_quote(tmp .. "/doc.lua"))
+  local got = lines(out)
+  table.insert(got, "(exit status " .. st .. ")")
+  report(st == 0, where, "lua script", {"(exit status 0)"}, got)
+end
+
 local function check_program(where, name, v2, src, stdin, want, status)
   local dir = tmp .. "/prog"
   assert(os.execute("rm -rf " .. sh_quote(dir) .. " && mkdir -p " .. sh_quote(dir)))
@@ -183,6 +196,8 @@ for _, file in ipairs(files) do
           report(whole:find(body, 1, true) ~= nil, where, "program " .. name .. " is part of " .. from,
                  lines(body), lines(whole))
         end
+      elseif marker == "lua" then
+        check_lua(where, body)
       elseif marker == "input" then
         if prog then prog.stdin = body end
       elseif marker:match("^output") then
