@@ -87,6 +87,29 @@ local function lines(s)
   return t
 end
 
+-- For the failure diff: want with each "..." replaced by the lines of got
+-- it most likely stands for (up to the next quoted line found in got), so
+-- the diff shows only the lines that really differ.
+local function expand(want, got)
+  local out, gi = {}, 1
+  for wi, w in ipairs(want) do
+    if w:match("^%s*%.%.%.%s*$") then
+      local nextw, k = want[wi + 1], gi
+      while k <= #got and (nextw == nil or got[k] ~= nextw) do k = k + 1 end
+      if nextw ~= nil and k > #got then
+        out[#out + 1] = w
+      else
+        for j = gi, k - 1 do out[#out + 1] = got[j] end
+        gi = k
+      end
+    else
+      out[#out + 1] = w
+      gi = gi + 1
+    end
+  end
+  return out
+end
+
 local pass, fail, skip = 0, 0, 0
 local function report(ok, where, what, want, got)
   if ok then
@@ -96,9 +119,9 @@ local function report(ok, where, what, want, got)
   end
   fail = fail + 1
   print("FAIL " .. where .. ": " .. what)
-  write(tmp .. "/want", table.concat(want, "\n") .. "\n")
+  write(tmp .. "/want", table.concat(expand(want, got), "\n") .. "\n")
   write(tmp .. "/got", table.concat(got, "\n") .. "\n")
-  print("     the quoted text (-) against what the command prints now (+);")
+  print("     the quoted text (-, its \"...\" filled in) against what the command prints now (+);")
   print("     update the block if the new output is right:")
   io.write((run("diff -u " .. sh_quote(tmp .. "/want") .. " " .. sh_quote(tmp .. "/got")
                .. " | tail -n +3")))
