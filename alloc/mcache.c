@@ -33,7 +33,7 @@ mspan *gc_mcache_refill(gc_p *p, uint8_t spc)
     /* sg+3: swept and cached; a cycle turns it into sg+1, "cached before
      * the sweep phase began" (see gc_mcentral_uncacheSpan). */
     s->sweepgen = h->sweepgen + 3;
-    /* Assume the whole span will be used (Go's refill; issue 53738). */
+    /* Assume the whole span will be used (Go's refill does the same). */
     h->heapLive += (uint64_t)(s->nelems - s->allocCount) * s->elemsize;
     mcache_setSpan(p, spc, s);
     return s;

@@ -16,7 +16,7 @@
  * stack depth, out of memory and the optional step limit (counted on
  * calls and back edges only).
  *
- * Departures from Lua for speed (issue #8; vm/README.md has the calling
+ * Departures from Lua for speed (vm/README.md has the calling
  * sequence and the fused instructions): operands are read in place as
  * bytes of the fetched instruction, the dispatch table's address is kept
  * in a register, a call checks two limits and stores three words, and a

@@ -18,7 +18,8 @@
  * out before the rest goes to alloc's parser (which rejects unknown keys):
  *   movestack=1          move the value stack at every call (vm/vm.c)
  *   allocprof=FILE       write the allocation profile to FILE at exit
- *                        (vm/allocprof.c; "-" = stderr)
+ *                        (vm/allocprof.c; "-" = stderr; a name ending in
+ *                        .pb.gz: pprof's format)
  *   allocprofrate=N      sample about one allocation per N bytes (Go's
  *                        MemProfileRate); default 1 = every allocation
  *
@@ -133,8 +134,11 @@ static int cmd_run(const char *path, const char *heapmap, int argc, char **argv)
      * failed or called exit() is still a profile. */
     if (profiling) {
         bool std = !strcmp(o.allocprof, "-");
-        FILE *f = std ? stderr : fopen(o.allocprof, "w");
-        if (!f || vm_allocprof_write(V, f) != 0 || (!std && fclose(f) != 0)) {
+        size_t n = strlen(o.allocprof);
+        bool pprof = n > 6 && !strcmp(o.allocprof + n - 6, ".pb.gz");
+        FILE *f = std ? stderr : fopen(o.allocprof, pprof ? "wb" : "w");
+        if (!f || (pprof ? vm_allocprof_write_pprof(V, f) : vm_allocprof_write(V, f)) != 0 ||
+            (!std && fclose(f) != 0)) {
             fprintf(stderr, "toy: allocprof: %s: %s\n", o.allocprof, strerror(errno));
             if (f && !std)
                 fclose(f);

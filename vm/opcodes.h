@@ -7,7 +7,7 @@
  * format and safepoint tables (disasm.c) and the computed-goto table
  * (interp.c). The list order fixes the dispatch-table order.
  *
- * Departure from the brief's three-column OP(NAME, FORMAT, "comment"): a
+ * Departure from the usual three-column OP(NAME, FORMAT, "comment"): a
  * fourth column says whether the instruction is a safepoint (it may
  * allocate, collect or call), because the compiler must attach a stack map
  * to exactly those pcs and vm_new checks it did.

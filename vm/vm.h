@@ -263,9 +263,12 @@ void vm_disasm_program(FILE *out, const vm_program *p);
  * every allocation) at the VM's allocation sites; 0 or -1 (out of memory).
  * vm_allocprof_write runs a full collection, then writes objects and bytes
  * allocated and live per object type and per site (function:line), and
- * the totals against gc_stats since the start. 0 or -1 (a write error). */
+ * the totals against gc_stats since the start. 0 or -1 (a write error).
+ * vm_allocprof_write_pprof writes the same in pprof's format (gzipped
+ * profile.proto) for `go tool pprof`. */
 int vm_allocprof_start(vm_state *V, int64_t rate);
 int vm_allocprof_write(vm_state *V, FILE *out);
+int vm_allocprof_write_pprof(vm_state *V, FILE *out);
 
 /* types.c: every gc_type of a finished program, with the path and size
  * class mallocgc gives its objects (`toy types`). */

@@ -87,6 +87,23 @@ struct vm_state {
 void vm_allocprof_sample(vm_state *V, void *obj, size_t size, const gc_type *t, const char *what);
 void vm_allocprof_free(vm_state *V);
 
+/* pprof.c: a profile in pprof's format (profile.proto, gzipped). Add the
+ * sample types first (every sample has one value per type); strings,
+ * functions and locations are deduplicated. Out of memory is remembered
+ * and reported by vm_pprof_write (0, or -1 for that or a write error). */
+typedef struct vm_pprof vm_pprof;
+vm_pprof *vm_pprof_new(void);
+void vm_pprof_free(vm_pprof *P);
+int64_t vm_pprof_string(vm_pprof *P, const char *s);
+void vm_pprof_sample_type(vm_pprof *P, const char *type, const char *unit);
+void vm_pprof_period(vm_pprof *P, const char *type, const char *unit, int64_t period);
+void vm_pprof_comment(vm_pprof *P, const char *text);
+/* The id of the location "function at file:line". */
+uint64_t vm_pprof_location(vm_pprof *P, const char *function, const char *file, int64_t line);
+/* locs[0] is the leaf frame. */
+void vm_pprof_sample(vm_pprof *P, const uint64_t *locs, size_t nlocs, const int64_t *values);
+int vm_pprof_write(vm_pprof *P, FILE *out);
+
 /* The profiler's counter check after an allocation (one subtract and
  * branch, as Go's mallocgc does with MemProfileRate). what names the
  * object kind in the profile; the site is the running frame's

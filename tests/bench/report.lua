@@ -359,7 +359,7 @@ function M.header(data)
     first("cpus"), first("load"), first("lua"), first("go"), first("reps"), command, tooks)
 end
 
--- Issue 8's goals, judged on the same run's ratios. A goal whose rows are
+-- The project's goals, judged on the same run's ratios. A goal whose rows are
 -- missing is not shown. ratio = peer ÷ ours of the metric (at least min),
 -- or ours' own value (at most max). "The small fast path" is the two that
 -- allocations take when they can: the noscan front of gc_mallocgc (Go's
@@ -471,7 +471,7 @@ function M.markdown(data, problems, svgname)
     out[#out + 1] = ""
     for _, item in ipairs(items) do out[#out + 1] = "- " .. md_cell(item) end
   end
-  section("Goals (issue 8), same-run ratios", M.goals(data))
+  section("Goals, same-run ratios", M.goals(data))
   section("Problems", problems)
   out[#out + 1] = ""
   out[#out + 1] = "## Workloads"

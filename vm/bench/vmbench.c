@@ -1,8 +1,8 @@
 /*
  * vmbench.c: the interpreter against Lua 5.4 on the same programs, before
  * the compiler exists: fib and binary-trees are assembled by hand with the
- * builder in vm.h (what lang/compile.c will emit for the toy sources in
- * LANGUAGE.md), run on alloc, and timed in CPU seconds next to lua5.4
+ * builder in vm.h (what lang/compile.c emits for the same toy sources,
+ * examples/fib.toy and examples/binary_trees.toy), run on alloc, and timed in CPU seconds next to lua5.4
  * running the same algorithms. Prints the best of REPS runs and ratios
  * (lua / toy, so > 1 means toy is faster); both outputs must agree.
  *
@@ -90,7 +90,7 @@ static vm_program *fib_program(int n)
     return p;
 }
 
-/* The binary-trees of LANGUAGE.md's example, with the benchmarks game's
+/* The binary-trees of examples/binary_trees.toy, with the benchmarks game's
  * driver: a stretch tree, a long-lived tree, then 2^(max-d+4) trees of
  * each depth d = 4, 6, ..., max. */
 static vm_program *trees_program(int maxd)
