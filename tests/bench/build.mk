@@ -27,13 +27,18 @@ BENCH_N ?= 20000000
 BENCH_MICRO ?= w10000 w1000000
 BENCH_ALLOC_LIB ?= $(BUILD)/liballoc.a
 BENCH_LIBS := -lgc
-BENCH_PROGS := $(addprefix $(BENCH_DIR)/,micro trees fastpath runrss)
+BENCH_PROGS := $(addprefix $(BENCH_DIR)/,micro trees fastpath frag runrss)
 .PHONY: bench-alloc bench-alloc-micro bench-alloc-trees bench-alloc-fastpath
 
 $(BENCH_DIR)/micro $(BENCH_DIR)/trees $(BENCH_DIR)/fastpath: $(BENCH_DIR)/%: \
     $(BUILD)/tests/bench/%.o $(BENCH_ALLOC_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) $^ -o $@ $(BENCH_LIBS) $(LDLIBS)
+
+# frag compares with glibc malloc only: no Boehm.
+$(BENCH_DIR)/frag: $(BUILD)/tests/bench/frag.o $(BENCH_ALLOC_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS)
 
 $(BENCH_DIR)/runrss: $(BUILD)/tests/bench/runrss.o
 	@mkdir -p $(dir $@)
