@@ -65,7 +65,7 @@ bench-alloc-micro: $(BENCH_PROGS)
 	$(BENCH_SH) alloc-micro micro
 bench-alloc-fastpath: $(BENCH_PROGS)
 	$(BENCH_SH) alloc-fastpath fastpath
-bench-alloc-frag: $(BENCH_PROGS)
+bench-alloc-frag: $(BENCH_DIR)/frag $(BENCH_DIR)/runrss
 	$(BENCH_SH) alloc-frag frag
 
 # bench-report: the report suite (`make test`): canned raw results through
