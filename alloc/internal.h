@@ -230,9 +230,15 @@ enum {
     PA_LEVEL_BITS = 3,
     PA_L0_BITS = HEAP_ADDR_BITS - PA_CHUNK_SHIFT - (PA_LEVELS - 1) * PA_LEVEL_BITS,
     PA_GROUP_CHUNKS = 1 << (ARENA_SHIFT - PA_CHUNK_SHIFT), /* chunk records come an arena's worth at a time */
-    /* One bit per 4 KiB page of each level's summary array: which are mapped. */
-    PA_MAPPED_WORDS = ((1 << 5) + (1 << 8) + (1 << 11) + (1 << 14) + (1 << 17)) / 64 + 1,
+    PA_SYS_PAGE = 4096, /* summaries are mapped this much at a time */
 };
+/* One bit per PA_SYS_PAGE of each level's summary array (8-byte entries): which are mapped. */
+#define PA_MAPPED_LEVEL_WORDS(l) \
+    ((((size_t)8 << (PA_L0_BITS + (l) * PA_LEVEL_BITS)) / PA_SYS_PAGE + 63) / 64)
+#define PA_MAPPED_WORDS \
+    (PA_MAPPED_LEVEL_WORDS(0) + PA_MAPPED_LEVEL_WORDS(1) + PA_MAPPED_LEVEL_WORDS(2) + PA_MAPPED_LEVEL_WORDS(3) + \
+     PA_MAPPED_LEVEL_WORDS(4))
+_Static_assert(PA_LEVELS == 5, "PA_MAPPED_WORDS sums every level");
 
 typedef struct gc_pallocData {
     uint64_t alloc[CHUNK_PAGES / 64]; /* set: allocated, or not (yet) part of the heap */

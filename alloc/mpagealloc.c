@@ -36,7 +36,6 @@ enum {
     CHUNK_WORDS = CHUNK_PAGES / 64,
     LOG_CHUNK_PAGES = PA_CHUNK_SHIFT - GC_PAGE_SHIFT,
     LOG_MAX_PACKED = LOG_CHUNK_PAGES + (PA_LEVELS - 1) * PA_LEVEL_BITS, /* pages under a root entry, log2 */
-    SYS_PAGE = 4096,
     HUGE_CHUNK_PAGES = (2 << 20) / GC_PAGE_SIZE, /* pages of a transparent huge page */
 };
 
@@ -64,18 +63,18 @@ static unsigned levelChunkLog(int l) { return (unsigned)(PA_LEVELS - 1 - l) * PA
 static unsigned levelPageLog(int l) { return LOG_CHUNK_PAGES + levelChunkLog(l); }
 static uintptr_t levelEntries(int l) { return (uintptr_t)1 << (PA_L0_BITS + l * PA_LEVEL_BITS); }
 
-/* Word offset of level l's bits in pa->mapped (one bit per SYS_PAGE of summaries). */
+/* Word offset of level l's bits in pa->mapped (one bit per PA_SYS_PAGE of summaries). */
 static size_t mappedOffset(int l)
 {
     size_t off = 0;
     for (int k = 0; k < l; k++)
-        off += (levelEntries(k) * sizeof(uint64_t) / SYS_PAGE + 63) / 64;
+        off += PA_MAPPED_LEVEL_WORDS(k);
     return off;
 }
 
 static int entryMapped(const gc_pageAlloc *pa, int l, uintptr_t idx)
 {
-    return bit_get(pa->mapped + mappedOffset(l), idx * sizeof(uint64_t) / SYS_PAGE);
+    return bit_get(pa->mapped + mappedOffset(l), idx * sizeof(uint64_t) / PA_SYS_PAGE);
 }
 
 static gc_pallocData *chunkOf(const gc_pageAlloc *pa, uintptr_t ci)
@@ -107,34 +106,60 @@ static uintptr_t bitsRange(uint64_t *b, uintptr_t i, uintptr_t n, int op)
     return cnt;
 }
 
-/* The summary of one chunk's allocation bitmap (pallocBits.summarize). */
+/* The longest run of set bits in f if it is longer than atLeast, else 0.
+ * Runs are eroded (g keeps the bits where a run of r set bits starts) by
+ * doubling steps up to atLeast + 1, then one at a time. */
+static uintptr_t longestRunAbove(uint64_t f, uintptr_t atLeast)
+{
+    uint64_t g = f;
+    uintptr_t r = 1;
+    while (g && r < atLeast + 1) {
+        uintptr_t s = r < atLeast + 1 - r ? r : atLeast + 1 - r;
+        g &= g >> s;
+        r += s;
+    }
+    if (!g)
+        return 0;
+    while (g) {
+        g &= g >> 1;
+        r++;
+    }
+    return r - 1;
+}
+
+/* The summary of one chunk's allocation bitmap (pallocBits.summarize):
+ * first the runs that reach a word's ends, which chain across words, then,
+ * only where one could be longer, the runs inside a word. */
 static uint64_t summarize(const gc_pallocData *c)
 {
-    uintptr_t start = 0, max = 0, run = 0;
-    int leading = 1;
+    uintptr_t start = ~(uintptr_t)0, max = 0, cur = 0;
     for (unsigned w = 0; w < CHUNK_WORDS; w++) {
-        uint64_t f = ~c->alloc[w];
-        for (unsigned b = 0; b < 64;) {
-            uint64_t x = f >> b;
-            if (x & 1) {
-                unsigned k = ~x ? (unsigned)__builtin_ctzll(~x) : 64;
-                run += k;
-                b += k;
-            } else {
-                if (leading) {
-                    start = run;
-                    leading = 0;
-                }
-                if (run > max)
-                    max = run;
-                run = 0;
-                b += x ? (unsigned)__builtin_ctzll(x) : 64 - b;
-            }
+        uint64_t a = c->alloc[w];
+        if (!a) {
+            cur += 64;
+            continue;
         }
+        cur += (uintptr_t)__builtin_ctzll(a);
+        if (start == ~(uintptr_t)0)
+            start = cur;
+        if (cur > max)
+            max = cur;
+        cur = (uintptr_t)__builtin_clzll(a);
     }
-    if (leading)
+    if (start == ~(uintptr_t)0)
         return packSum(CHUNK_PAGES, CHUNK_PAGES, CHUNK_PAGES);
-    return packSum(start, run > max ? run : max, run);
+    if (cur > max)
+        max = cur;
+    for (unsigned w = 0; w < CHUNK_WORDS && max < 62; w++) {
+        uint64_t a = c->alloc[w];
+        unsigned lo = (unsigned)__builtin_ctzll(a | (UINT64_C(1) << 63)), hi = 63 - (unsigned)__builtin_clzll(a | 1);
+        if (hi <= lo + 1)
+            continue;
+        uintptr_t r = longestRunAbove(~a & lowBits(hi) & ~lowBits(lo + 1), max);
+        if (r)
+            max = r;
+    }
+    return packSum(start, max, cur);
 }
 
 /* The lowest run of n free pages of chunk c at or after page from, or ~0;
@@ -287,7 +312,7 @@ void gc_pageAlloc_destroy(gc_pageAlloc *pa)
 static int mapSummaries(gc_pageAlloc *pa, int l, uintptr_t lo, uintptr_t hi)
 {
     uint64_t *bits = pa->mapped + mappedOffset(l);
-    uintptr_t plo = lo * sizeof(uint64_t) / SYS_PAGE, phi = hi * sizeof(uint64_t) / SYS_PAGE;
+    uintptr_t plo = lo * sizeof(uint64_t) / PA_SYS_PAGE, phi = hi * sizeof(uint64_t) / PA_SYS_PAGE;
     for (uintptr_t p = plo; p <= phi;) {
         if (bit_get(bits, p)) {
             p++;
@@ -296,9 +321,9 @@ static int mapSummaries(gc_pageAlloc *pa, int l, uintptr_t lo, uintptr_t hi)
         uintptr_t q = p;
         while (q + 1 <= phi && !bit_get(bits, q + 1))
             q++;
-        if (gc_sys_map(pa->heap, (uint8_t *)pa->summary[l] + p * SYS_PAGE, (q - p + 1) * SYS_PAGE) != 0)
+        if (gc_sys_map(pa->heap, (uint8_t *)pa->summary[l] + p * PA_SYS_PAGE, (q - p + 1) * PA_SYS_PAGE) != 0)
             return -1;
-        pa->sys += (q - p + 1) * SYS_PAGE;
+        pa->sys += (q - p + 1) * PA_SYS_PAGE;
         for (; p <= q; p++)
             bit_set(bits, p);
     }
@@ -311,7 +336,7 @@ int gc_pageAlloc_reserve(gc_pageAlloc *pa, uintptr_t base, size_t bytes)
         size_t total = 0;
         for (int l = 0; l < PA_LEVELS; l++)
             total += levelEntries(l) * sizeof(uint64_t);
-        void *p = gc_sys_reserve(pa->heap, total, SYS_PAGE);
+        void *p = gc_sys_reserve(pa->heap, total, PA_SYS_PAGE);
         if (!p)
             return -1;
         pa->sumBase = p;
