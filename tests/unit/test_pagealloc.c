@@ -9,7 +9,8 @@
  * agree with the bitmaps (gc_pageAlloc_check) and every page's state with
  * the model's. Allocations must be the model's first fit, with the model's
  * count of scavenged pages, and runs that mix released and dirty pages
- * must have been allocated.
+ * must have been allocated. Then the same through a heap: a span over a
+ * run half released, half dirty.
  */
 #include <CUnit/CUnit.h>
 #include <stdint.h>
@@ -330,9 +331,65 @@ static void test_exhaust(void)
     free(pa);
 }
 
+/* Through a heap: a run half released, half dirty is one run for
+ * allocation; the span over it is zeroed (its dirty half held 0xab) and
+ * heap_released drops by the released half only. */
+enum { HALF = 2 << 20 };
+
+static void markThree(gc_marker *m, void *ud) { gc_mark_block(m, (void *const *)ud, 3, NULL); }
+
+static void releasedSum(const gc_span_info *si, void *ud)
+{
+    if (si->free && si->released)
+        *(uint64_t *)ud += si->npages * GC_PAGE_SIZE;
+}
+
+static void test_heap_mixed_run(void)
+{
+    gc_options o;
+    gc_options_default(&o);
+    o.gc_percent = -1; /* no goal: the scavenger releases whatever is idle */
+    gc_heap *h = gc_heap_new(&o);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(h);
+    gc_p *p = gc_p_new(h);
+    void *keep[3];
+    CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+    CU_ASSERT_EQUAL_FATAL(gc_add_roots(h, markThree, keep), 0);
+    for (int i = 0; i < 3; i++) {
+        keep[i] = gc_mallocgc(p, HALF, NULL, false);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(keep[i]);
+        memset(keep[i], 0xab, HALF);
+    }
+    uint8_t *a = keep[0];
+    CU_ASSERT_PTR_EQUAL_FATAL(keep[1], a + HALF); /* first fit on a fresh heap */
+    keep[0] = NULL;
+    for (int i = 0; i < 3; i++)
+        gc_collect(h); /* a's pages idle for a whole cycle: released */
+    keep[1] = NULL;
+    gc_collect(h); /* b's pages free, dirty */
+    gc_stats before, after;
+    gc_read_stats(h, &before);
+    CU_ASSERT(before.heap_released >= HALF);
+    uint8_t *z = gc_mallocgc(p, 2 * HALF, NULL, true);
+    CU_ASSERT_PTR_EQUAL(z, a);
+    gc_read_stats(h, &after);
+    CU_ASSERT_EQUAL(before.heap_released - after.heap_released, HALF);
+    size_t nonzero = 0;
+    for (size_t i = 0; z && i < 2 * HALF; i++)
+        nonzero += z[i] != 0;
+    CU_ASSERT_EQUAL(nonzero, 0);
+    uint64_t walked = 0;
+    gc_span_walk(h, releasedSum, &walked);
+    CU_ASSERT_EQUAL(walked, after.heap_released);
+    gc_remove_roots(h, markThree, keep);
+    gc_p_free(p);
+    gc_heap_free(h);
+}
+
 static CU_TestInfo tests[] = {
     {"model", test_model},
     {"exhaust", test_exhaust},
+    {"heap_mixed_run", test_heap_mixed_run},
     CU_TEST_INFO_NULL,
 };
 
