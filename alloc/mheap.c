@@ -1,6 +1,6 @@
 /*
  * mheap.c: the page heap, as Go's mheap.go (arenas, span lookup, allocSpan,
- * freeSpan, grow) with the page allocator of mpagealloc.go replaced.
+ * freeSpan, grow) and the scavenger's policy from mgcscavenge.go.
  *
  * Address space comes in regions of whole 64 MiB arenas, reserved PROT_NONE
  * and made ready (committed) 4 MiB at a time as the heap grows. Each arena
@@ -12,9 +12,11 @@
  * Free pages are the page allocator's (mpagealloc.c, Go's radix tree of
  * bitmap summaries with a scavenged bit per page): a span takes the lowest
  * run that fits and gives its pages back when freed; released and dirty
- * pages merge like any free pages, and a span is zeroed on allocation
- * unless all its pages were released (they read as zero). Free pages keep
- * no mspan: their spans[] entries are stale and spanOfHeap rejects them.
+ * pages merge like any free pages, and a span needs zeroing unless all its
+ * pages were released (they read as zero; fresh pages count as released).
+ * Go decides that from each arena's zeroedBase instead, and zeroes
+ * released pages again. Free pages keep no mspan: their spans[] entries
+ * are stale and spanOfHeap rejects them.
  *
  * Running out (a departure: Go throws): when the heap cannot grow, because
  * the OS said no or because growing would pass opts.hard_limit, and no
