@@ -390,7 +390,10 @@ typedef struct gc_span_info {
 } gc_span_info;
 typedef void (*gc_span_fn)(const gc_span_info *si, void *ud);
 /* Every span and free run of the heap in address order within each arena
- * region, for statistics and pictures. fn must not allocate. */
+ * region, for statistics and pictures. Free pages are reported as runs of
+ * one released state (two runs may touch); a span that runs on into the
+ * next region is reported with the region it starts in. fn must not
+ * allocate. */
 void gc_span_walk(gc_heap *h, gc_span_fn fn, void *ud);
 
 #define GC_NUM_SIZE_CLASSES 68

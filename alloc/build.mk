@@ -127,3 +127,14 @@ TSAN_FLAGS := CC=clang BUILD=build/tsan OPT=-O1 \
 tsan:
 	@$(MAKE) --no-print-directory $(TSAN_FLAGS) build/tsan/tests/test-parmark
 	TSAN_OPTIONS="halt_on_error=1 exitcode=66" build/tsan/tests/test-parmark
+
+# --- the page allocator (mpagealloc.c) against a model of page states.
+SUITES += pagealloc
+.PHONY: test-pagealloc
+
+$(BUILD)/tests/test-pagealloc: $(BUILD)/tests/unit/test_pagealloc.o $(ALLOC_UNIT_MAIN) $(BUILD)/liballoc.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(CUNIT_LIBS) $(LDLIBS)
+
+test-pagealloc: $(BUILD)/tests/test-pagealloc
+	$(BUILD)/tests/test-pagealloc

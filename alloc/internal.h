@@ -1,7 +1,8 @@
 /*
  * internal.h: the structures alloc's files share (mheap, mspan, mcentral,
  * mcache, the collector's state) and the functions they call in each other.
- * Never included outside alloc/ (tests use alloc.h only).
+ * Never included outside alloc/ (tests use alloc.h only), except by the
+ * page allocator's model test, which drives mpagealloc.c directly.
  *
  * Mirrors the type definitions spread over Go's runtime/mheap.go (mheap,
  * mspan, heapArena), mcentral.go, mcache.go, mgcwork.go and mstats.go.
@@ -13,8 +14,10 @@
  *    freed in bulk;
  *  - the fields an allocation touches open the mspan as a gc_window, the
  *    struct alloc.h lets a host's inlined fast path use;
- *  - the page allocator is a set of coalescing free runs kept in
- *    size-segregated lists, not Go's radix tree of bitmap summaries;
+ *  - the page allocator (mpagealloc.c) keeps its per-chunk bitmaps in
+ *    arena-sized groups under a table of its own, not Go's 2-level chunk
+ *    array, and keeps each chunk's last free generation for the scavenger
+ *    instead of Go's scavenge index;
  *  - marking is stop-the-world (on several threads, the collecting thread
  *    and the heap's mark workers), so there is no write barrier, no assists
  *    and no allocate-black.
@@ -70,7 +73,6 @@ enum {
     CHUNK_PAGES = 512, /* the heap grows by at least 4 MiB (pallocChunkPages) */
     SPAN_BITS_WORDS = GC_MAX_OBJS_PER_SPAN / 64,
     SPAN_BITS_CLASSES = 5, /* bit arrays of 1, 2, 4, 8, 16 words (SPAN_BITS_WORDS) */
-    FREE_LISTS = 128, /* exact free lists for runs of 1..127 pages */
 };
 
 #define ARENA_BYTES ((uintptr_t)1 << ARENA_SHIFT)
@@ -78,11 +80,11 @@ enum {
  * enough that page arithmetic never overflows. */
 #define GC_MAX_ALLOC ((size_t)1 << 44)
 
-/* Span states (Go's mSpanDead / mSpanInUse, plus free runs of the page heap). */
-enum { MSPAN_DEAD = 0, MSPAN_INUSE = 1, MSPAN_FREE = 2 };
+/* Span states (Go's mSpanDead / mSpanInUse). */
+enum { MSPAN_DEAD = 0, MSPAN_INUSE = 1 };
 
-/* Which list a span is on, so it can be unlinked (mcentral sets, free runs). */
-enum { LIST_NONE = 0, LIST_CENTRAL, LIST_FREE };
+/* Which list a span is on, so it can be unlinked (mcentral sets). */
+enum { LIST_NONE = 0, LIST_CENTRAL };
 
 typedef struct mspan mspan;
 
@@ -121,10 +123,8 @@ struct mspan {
     uint32_t sweepgen;
     uint8_t state;          /* MSPAN_* */
     uint8_t list;           /* LIST_* */
-    uint8_t scavenged;      /* free run: its pages were returned to the OS */
-    uint8_t listidx;        /* which mcentral set or free list */
+    uint8_t listidx;        /* which mcentral set */
     uint8_t bitsClass;      /* allocBits and gcmarkBits are 1 << bitsClass words each */
-    uint64_t freegen;       /* free run: num_gc when it was freed */
     const gc_type *largeType;
     uint64_t *heapBits;     /* the pointer bitmap at the span's end, or NULL */
     /* Both halves of one block from h->bitsalloc[bitsClass], sized to
@@ -216,6 +216,75 @@ void *gc_fixalloc_alloc(fixalloc *f);   /* zeroed; NULL when the OS says no */
 void gc_fixalloc_free(fixalloc *f, void *p);
 void gc_fixalloc_destroy(fixalloc *f);
 
+/* ---- page allocator (mpagealloc.c, Go's mpagealloc.go and mpallocbits.go) ----
+ * Pages are grouped in chunks of CHUNK_PAGES (4 MiB); each chunk has a bitmap
+ * of allocated pages and one of scavenged (free and returned to the OS)
+ * pages. A radix tree of summaries (PA_LEVELS levels, the root one entry per
+ * 16 GiB, each level below splitting an entry in 8, the leaves one per
+ * chunk) records for every entry the free run at its start, the longest
+ * one inside it and the one at its end, so that finding the lowest run of
+ * n free pages reads O(levels) entries. All of it is under the heap lock. */
+enum {
+    PA_CHUNK_SHIFT = GC_PAGE_SHIFT + 9,
+    PA_LEVELS = 5,
+    PA_LEVEL_BITS = 3,
+    PA_L0_BITS = HEAP_ADDR_BITS - PA_CHUNK_SHIFT - (PA_LEVELS - 1) * PA_LEVEL_BITS,
+    PA_GROUP_CHUNKS = 1 << (ARENA_SHIFT - PA_CHUNK_SHIFT), /* chunk records come an arena's worth at a time */
+    PA_SYS_PAGE = 4096, /* summaries are mapped this much at a time */
+};
+/* One bit per PA_SYS_PAGE of each level's summary array (8-byte entries): which are mapped. */
+#define PA_MAPPED_LEVEL_WORDS(l) \
+    ((((size_t)8 << (PA_L0_BITS + (l) * PA_LEVEL_BITS)) / PA_SYS_PAGE + 63) / 64)
+#define PA_MAPPED_WORDS \
+    (PA_MAPPED_LEVEL_WORDS(0) + PA_MAPPED_LEVEL_WORDS(1) + PA_MAPPED_LEVEL_WORDS(2) + PA_MAPPED_LEVEL_WORDS(3) + \
+     PA_MAPPED_LEVEL_WORDS(4))
+_Static_assert(PA_LEVELS == 5, "PA_MAPPED_WORDS sums every level");
+
+typedef struct gc_pallocData {
+    uint64_t alloc[CHUNK_PAGES / 64]; /* set: allocated, or not (yet) part of the heap */
+    uint64_t scav[CHUNK_PAGES / 64];  /* set: free and returned to the OS (reads as zero); never set where alloc is */
+    uint64_t freegen;                 /* the caller's generation at the chunk's last free (the scavenger's idle test) */
+    uint8_t present;                  /* the chunk is part of the heap's address space */
+} gc_pallocData;
+
+typedef struct gc_pageAlloc {
+    gc_heap *heap;                    /* whose OS requests the metadata is (NULL: nobody's) */
+    uint64_t *summary[PA_LEVELS];     /* packed (start, max, end) per entry; reserved, mapped where chunks are */
+    void *sumBase;
+    size_t sumBytes;
+    uint64_t mapped[PA_MAPPED_WORDS];
+    gc_pallocData **chunks[1 << ARENA_L1_BITS]; /* arena index -> its group of PA_GROUP_CHUNKS records */
+    uintptr_t start, end;             /* chunk indices: every present chunk is in [start, end) */
+    uintptr_t searchAddr;             /* no page below it is free */
+    size_t sys;                       /* metadata bytes from the OS */
+} gc_pageAlloc;
+
+void gc_pageAlloc_init(gc_pageAlloc *pa, gc_heap *h);
+void gc_pageAlloc_destroy(gc_pageAlloc *pa);
+/* Make [base, base + bytes) (whole arenas) part of the address space the
+ * allocator knows, every page allocated; -1 when the OS refuses metadata. */
+int gc_pageAlloc_reserve(gc_pageAlloc *pa, uintptr_t base, size_t bytes);
+/* Pages of a reserved range become free and scavenged (fresh memory). */
+void gc_pageAlloc_grow(gc_pageAlloc *pa, uintptr_t base, uintptr_t npages);
+/* The lowest run of npages free pages, now allocated, or 0; *scav gets how
+ * many of them were scavenged. */
+uintptr_t gc_pageAlloc_alloc(gc_pageAlloc *pa, uintptr_t npages, uintptr_t *scav);
+/* Allocated pages become free (not scavenged); gen is recorded per chunk. */
+void gc_pageAlloc_free(gc_pageAlloc *pa, uintptr_t base, uintptr_t npages, uint64_t gen);
+/* The next run of free, unscavenged pages below *cursor (start at
+ * UINTPTR_MAX), highest first, in chunks whose freegen < genLimit; huge:
+ * only an aligned 2 MiB piece whose pages are all free (some scavenged
+ * maybe). Returns its base and sets *npages and *cursor, or returns 0. */
+uintptr_t gc_pageAlloc_scavengeCandidate(gc_pageAlloc *pa, uintptr_t *cursor, uint64_t genLimit, int huge,
+                                         uintptr_t *npages);
+/* Free pages of [base, + npages) become scavenged; returns how many were not. */
+uintptr_t gc_pageAlloc_markScavenged(gc_pageAlloc *pa, uintptr_t base, uintptr_t npages);
+/* 0 if the page at addr is allocated; else the free pages from addr (below
+ * limit) in addr's scavenged state, which *scav gets. */
+uintptr_t gc_pageAlloc_freeRun(const gc_pageAlloc *pa, uintptr_t addr, uintptr_t limit, int *scav);
+/* Summaries that disagree with the bitmaps, scavenged bits on allocated pages. */
+size_t gc_pageAlloc_check(const gc_pageAlloc *pa);
+
 /* ---- mheap ---- */
 typedef struct arenaRegion arenaRegion;
 struct arenaRegion {
@@ -226,7 +295,7 @@ struct arenaRegion {
 };
 
 typedef struct heapArena {
-    mspan *spans[PAGES_PER_ARENA]; /* page -> span (every page of an in-use span; ends of a free run) */
+    mspan *spans[PAGES_PER_ARENA]; /* page -> span (every page of an in-use span; stale on free pages) */
     arenaRegion *region;
 } heapArena;
 
@@ -358,11 +427,7 @@ struct gc_heap {
     uint64_t sysRequests;        /* OS memory requests so far (what failmap counts) */
 
     /* page heap (mheap.c) */
-    mspan *freelist[FREE_LISTS]; /* free runs of exactly i pages */
-    mspan *freelarge;            /* free runs of >= FREE_LISTS pages */
-    uint64_t freemask[FREE_LISTS / 64];
-    uintptr_t freePages;         /* pages in free runs */
-    int mergeDeferred;           /* adjacent runs were left unmerged (different scavenged state) */
+    gc_pageAlloc pages;          /* which pages are free and which were returned to the OS */
     heapArena **arenas[1 << ARENA_L1_BITS];
     arenaRegion *regions;
     fixalloc spanalloc;
