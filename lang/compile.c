@@ -155,6 +155,9 @@ static int emit_x(fstate *fs, vm_instr i, int line, unsigned refs, int32_t xuse)
         }
         lv->cap = c;
     }
+    if (refs & ~lv_maybe_refs(i))
+        cerror(fs->C, line, 1, "internal compiler error: %s flags an operand whose role fixes its kind",
+               vm_opnames[VM_OP(i)]);
     int pc = vm_emit(fs->f, i, line > 0 ? line : 1);
     if (pc < 0) {
         fs->C->p->oom = true;
@@ -643,9 +646,9 @@ static void ident(fstate *fs, lang_expr *e, int dst)
     }
 }
 
-static int keykind(const lang_type *k)
+static vm_mapkey keykind(const lang_type *k)
 {
-    return k->kind == TY_STRING ? 1 : k->kind == TY_BOOL ? 2 : 0;
+    return k->kind == TY_STRING ? VM_MAPKEY_STRING : k->kind == TY_BOOL ? VM_MAPKEY_BOOL : VM_MAPKEY_INT;
 }
 
 /* Literals build in place when dst is a temporary, else in one. */

@@ -151,7 +151,7 @@ int vm_execute(vm_state *V)
 
 #if VM_COMPUTED_GOTO
     static const void *const disptab[VM_NUM_OPCODES] = {
-#define OP(name, fmt, sp, doc) &&L_##name,
+#define OP(name, fmt, a, b, c, flags, doc) &&L_##name,
         VM_OPCODE_LIST
 #undef OP
     };

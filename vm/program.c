@@ -395,6 +395,70 @@ static int link_types(vm_program *p)
         return -1;                                                      \
     } while (0)
 
+/* The value of the operand in column col (0 = A, 1 = B, 2 = C) as its
+ * format lays it out (opcodes.h). */
+static int operand(vm_instr i, unsigned op, int col)
+{
+    switch ((vm_format)vm_opformats[op]) {
+    case VM_FMT_iABx: return col == 0 ? VM_A(i) : VM_BX(i);
+    case VM_FMT_iAsBx: return col == 0 ? VM_A(i) : VM_SBX(i);
+    case VM_FMT_iAx: return VM_AX(i);
+    case VM_FMT_isJ: return VM_SJ(i);
+    default: return col == 0 ? VM_A(i) : col == 1 ? VM_B(i) : VM_C(i);
+    }
+}
+
+/* Checks one operand against its role; NULL or what is wrong. */
+static const char *check_role(const vm_program *p, const vm_proto *f, uint32_t pc, vm_instr i,
+                              unsigned role, int v, char *buf, size_t len)
+{
+    const int nr = f->nregs;
+    switch ((vm_role)role) {
+    case VM_ROLE_R: case VM_ROLE_P: case VM_ROLE_W: case VM_ROLE_RW: case VM_ROLE_CALLW:
+        return v >= nr ? (snprintf(buf, len, "register out of range (frame has %d)", nr), buf) : NULL;
+    case VM_ROLE_PREP: case VM_ROLE_LOOP: case VM_ROLE_NEXT:
+        return v + 2 >= nr ? "loop registers out of range" : NULL;
+    case VM_ROLE_ARGS:
+        return v + VM_C(i) > nr || v >= nr ? "arguments out of range" : NULL;
+    case VM_ROLE_VALS:
+        if (v >= nr)
+            return (snprintf(buf, len, "register out of range (frame has %d)", nr), buf);
+        if ((uint32_t)VM_BX(i) < p->nstructs && v + p->structs[VM_BX(i)].nfields >= nr)
+            return "field registers out of range";
+        return NULL;
+    case VM_ROLE_K:
+        return (uint32_t)v >= f->nk ? (snprintf(buf, len, "constant %d out of range", v), buf) : NULL;
+    case VM_ROLE_G:
+        return (uint32_t)v >= p->nglobals ? (snprintf(buf, len, "global %d out of range", v), buf) : NULL;
+    case VM_ROLE_U:
+        return (uint32_t)v >= f->nupvals ? (snprintf(buf, len, "upvalue %d out of range", v), buf) : NULL;
+    case VM_ROLE_FN:
+        return (uint32_t)v >= p->nprotos ? (snprintf(buf, len, "proto %d out of range", v), buf) : NULL;
+    case VM_ROLE_ST:
+        return (uint32_t)v >= p->nstructs ? (snprintf(buf, len, "struct %d out of range", v), buf) : NULL;
+    case VM_ROLE_BI:
+        return v >= p->nbuiltins || !p->builtins[v].fn ? (snprintf(buf, len, "builtin %d out of range", v), buf) : NULL;
+    case VM_ROLE_KEY:
+        return v > VM_MAPKEY_BOOL ? (snprintf(buf, len, "bad key kind %d", v), buf) : NULL;
+    case VM_ROLE_TL:
+        return (uint32_t)v >= p->ntypelists ? "type list out of range" : NULL;
+    case VM_ROLE_J: {
+        int64_t t = (int64_t)pc + 1 + v;
+        if (t < 0 || t >= (int64_t)f->ncode) {
+            snprintf(buf, len, "jump target %lld out of range", (long long)t);
+            return buf;
+        }
+        return NULL;
+    }
+    case VM_ROLE_JF:
+        return pc + 1 + (uint32_t)v > f->ncode ? "jump out of range" : NULL;
+    case VM_ROLE_JB:
+        return (uint32_t)v > pc + 1 ? "jump out of range" : NULL;
+    default: /* _, N, FLD, IMM, FLAG, REFS: any value is in range */
+        return NULL;
+    }
+}
+
 static int verify_proto(const vm_program *p, const vm_proto *f, char *err, size_t errlen)
 {
     const int nr = f->nregs;
@@ -408,90 +472,21 @@ static int verify_proto(const vm_program *p, const vm_proto *f, char *err, size_
         unsigned op = VM_OP(i);
         if (op >= VM_NUM_OPCODES)
             FAIL("bad opcode %u", op);
-        int a = VM_A(i), b = VM_B(i), c = VM_C(i);
-        bool ra = true, rb = false, rc = false;
-        switch ((vm_opcode)op) {
-        case OP_MOV: case OP_ADDIK: case OP_NEGI: case OP_NEGF: case OP_NOT: case OP_BNOT:
-        case OP_ITOF: case OP_FTOI: case OP_LEN: case OP_LENS: case OP_GETCELL: case OP_SETCELL:
-        case OP_IFEQI: case OP_IFLTI: case OP_IFLEI: case OP_IFEQF: case OP_IFLTF: case OP_IFLEF:
-        case OP_IFEQ: case OP_IFEQS: case OP_IFLTS: case OP_IFLES: case OP_PUSH: case OP_CALLR:
-        case OP_NEWARRAY: case OP_GETFIELD: case OP_NEWCELL: case OP_SQRTF: case OP_ADDIFLD:
-        case OP_SUBIFLD: case OP_ADDFFLD: case OP_SUBFFLD: case OP_MULFFLD: case OP_DIVFFLD:
-            rb = true;
-            break;
-        case OP_ADDI: case OP_SUBI: case OP_MULI: case OP_DIVI: case OP_MODI: case OP_ADDF:
-        case OP_SUBF: case OP_MULF: case OP_DIVF: case OP_MODF: case OP_BAND: case OP_BOR:
-        case OP_BXOR: case OP_SHL: case OP_SHR: case OP_EQI: case OP_LTI: case OP_LEI:
-        case OP_EQF: case OP_LTF: case OP_LEF: case OP_EQ: case OP_EQS: case OP_LTS: case OP_LES:
-        case OP_GETINDEX: case OP_SETINDEX: case OP_MAPGET: case OP_MAPSET: case OP_CONCAT:
-        case OP_MADDF: case OP_MSUBF:
-            rb = rc = true;
-            break;
-        case OP_SETFIELD: case OP_FLDADDI: case OP_FLDSUBI: case OP_FLDADDF: case OP_FLDSUBF:
-        case OP_FLDMULF: case OP_FLDDIVF:
-            rc = true;
-            break;
-        case OP_JMP: case OP_EXTRAARG: case OP_RETURN0: case OP_RETURNI:
-            ra = false;
-            break;
-        default:
-            break;
-        }
-        if ((ra && a >= nr) || (rb && b >= nr) || (rc && c >= nr))
-            FAIL("register out of range (frame has %d)", nr);
-        switch ((vm_opcode)op) {
-        case OP_LOADK:
-            if ((uint32_t)VM_BX(i) >= f->nk)
-                FAIL("constant %d out of range", VM_BX(i));
-            break;
-        case OP_GETGLOBAL: case OP_SETGLOBAL:
-            if ((uint32_t)VM_BX(i) >= p->nglobals)
-                FAIL("global %d out of range", VM_BX(i));
-            break;
-        case OP_FORPREP: case OP_FORLOOP:
-            if (a + 2 >= nr)
-                FAIL("loop registers out of range");
-            if (op == OP_FORPREP ? pc + 1 + (uint32_t)VM_BX(i) > f->ncode
-                                 : (uint32_t)VM_BX(i) > pc + 1)
-                FAIL("jump out of range");
-            break;
-        case OP_MAPNEXT:
-            if (a + 2 >= nr || b >= nr)
-                FAIL("register out of range");
-            /* a JMP follows too */
-            /* fall through */
-        case OP_TEST: case OP_IFEQI: case OP_IFLTI: case OP_IFLEI: case OP_IFEQF: case OP_IFLTF:
-        case OP_IFLEF: case OP_IFEQ: case OP_IFEQS: case OP_IFLTS: case OP_IFLES: case OP_IFEQIK:
-        case OP_IFLTIK: case OP_IFLEIK: case OP_IFGTIK: case OP_IFGEIK: case OP_IFNIL:
-        case OP_IFNILFLD:
-            if (pc + 1 >= f->ncode || VM_OP(f->code[pc + 1]) != OP_JMP)
-                FAIL("a test must be followed by JMP");
-            break;
-        case OP_JMP: {
-            int64_t t = (int64_t)pc + 1 + VM_SJ(i);
-            if (t < 0 || t >= (int64_t)f->ncode)
-                FAIL("jump target %lld out of range", (long long)t);
-            break;
-        }
-        case OP_HALT:
+        if (op == OP_HALT)
             FAIL("HALT is the interpreter's own");
-        case OP_NEWSTRUCT: case OP_NEWSTRUCTV:
-            if ((uint32_t)VM_BX(i) >= p->nstructs)
-                FAIL("struct %d out of range", VM_BX(i));
-            if (op == OP_NEWSTRUCTV && a + p->structs[VM_BX(i)].nfields >= nr)
-                FAIL("field registers out of range");
-            break;
-        case OP_NEWMAP:
-            if (b > VM_MAPKEY_BOOL)
-                FAIL("bad key kind %d", b);
-            break;
-        case OP_GETUPVAL: case OP_SETUPVAL:
-            if ((uint32_t)b >= f->nupvals)
-                FAIL("upvalue %d out of range", b);
-            break;
+        char buf[64];
+        for (int col = 0; col < 3; col++) {
+            const char *why = check_role(p, f, pc, i, vm_oproles[op][col], operand(i, op, col),
+                                         buf, sizeof buf);
+            if (why)
+                FAIL("%s", why);
+        }
+        if ((vm_opflags[op] & VM_OPF_T) &&
+            (pc + 1 >= f->ncode || VM_OP(f->code[pc + 1]) != OP_JMP))
+            FAIL("a test must be followed by JMP");
+        /* What the roles cannot say: facts about the operand's target. */
+        switch ((vm_opcode)op) {
         case OP_CLOSURE: {
-            if ((uint32_t)VM_BX(i) >= p->nprotos)
-                FAIL("proto %d out of range", VM_BX(i));
             const vm_proto *g = p->protos[VM_BX(i)];
             for (uint32_t u = 0; u < g->nupvals; u++)
                 if (g->upvals[u].instack ? g->upvals[u].index >= nr
@@ -500,20 +495,14 @@ static int verify_proto(const vm_program *p, const vm_proto *f, char *err, size_
             break;
         }
         case OP_CALL: {
-            if ((uint32_t)VM_BX(i) >= p->nprotos)
-                FAIL("proto %d out of range", VM_BX(i));
             const vm_proto *g = p->protos[VM_BX(i)];
-            if (a + g->nparams > nr)
+            if (VM_A(i) + g->nparams > nr)
                 FAIL("arguments out of range");
             if (g->nupvals)
                 FAIL("CALL of %s, which captures (CLOSURE and CALLR)", g->name);
             break;
         }
         case OP_CALLB:
-            if (b >= p->nbuiltins || !p->builtins[b].fn)
-                FAIL("builtin %d out of range", b);
-            if (a + c > nr)
-                FAIL("arguments out of range");
             if (pc + 1 >= f->ncode || VM_OP(f->code[pc + 1]) != OP_EXTRAARG ||
                 (uint32_t)VM_AX(f->code[pc + 1]) >= p->ntypelists)
                 FAIL("CALLB must be followed by EXTRAARG with a type list");
@@ -521,7 +510,7 @@ static int verify_proto(const vm_program *p, const vm_proto *f, char *err, size_
         default:
             break;
         }
-        if (vm_opsafepoint[op] && !vm_proto_stackmap(f, pc))
+        if (vm_op_safepoint(op) && !vm_proto_stackmap(f, pc))
             FAIL("safepoint without a stack map");
         const uint8_t *map = vm_proto_stackmap(f, pc);
         if (map)
@@ -530,7 +519,7 @@ static int verify_proto(const vm_program *p, const vm_proto *f, char *err, size_
                     FAIL("stack map names slot %d outside the frame", s);
     }
     vm_opcode last = VM_OP(f->code[f->ncode - 1]);
-    if (last != OP_RETURN && last != OP_RETURN0 && last != OP_RETURNI && last != OP_JMP) {
+    if (!(vm_opflags[last] & VM_OPF_RET) && last != OP_JMP) {
         snprintf(err, errlen, "%s: code does not end with RETURN or JMP", f->name);
         return -1;
     }

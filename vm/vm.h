@@ -249,11 +249,6 @@ uint64_t *vm_std_words(vm_state *V);
 /* "computed goto" or "switch": how this build dispatches. */
 extern const char vm_dispatch[];
 
-/* Names and formats, for the disassembler and tools. */
-extern const char *const vm_opnames[VM_NUM_OPCODES];
-extern const unsigned char vm_opformats[VM_NUM_OPCODES];
-extern const unsigned char vm_opsafepoint[VM_NUM_OPCODES];
-
 /* disasm.c: every instruction of f, and at each safepoint its live slots. */
 void vm_disasm_proto(FILE *out, const vm_program *p, const vm_proto *f);
 void vm_disasm_program(FILE *out, const vm_program *p);

@@ -191,7 +191,7 @@ static void test_maps_present(void)
         const vm_proto *f = p->protos[j];
         for (uint32_t pc = 0; pc < f->ncode; pc++) {
             vm_opcode op = VM_OP(f->code[pc]);
-            CU_ASSERT(!vm_opsafepoint[op] || vm_proto_stackmap(f, pc) != NULL);
+            CU_ASSERT(!vm_op_safepoint(op) || vm_proto_stackmap(f, pc) != NULL);
             if (op == OP_CALLB) {
                 const uint8_t *m = vm_proto_stackmap(f, pc);
                 int a = VM_A(f->code[pc]), live = 0;

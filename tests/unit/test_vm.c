@@ -974,7 +974,7 @@ static void test_opcode_tables(void)
     CU_ASSERT_STRING_EQUAL(vm_opnames[OP_RETURN0], "RETURN0");
     CU_ASSERT_EQUAL(vm_opformats[OP_JMP], VM_FMT_isJ);
     CU_ASSERT_EQUAL(vm_opformats[OP_LOADI], VM_FMT_iAsBx);
-    CU_ASSERT(vm_opsafepoint[OP_CALL] && vm_opsafepoint[OP_NEWSTRUCT] && !vm_opsafepoint[OP_ADDI]);
+    CU_ASSERT(vm_op_safepoint(OP_CALL) && vm_op_safepoint(OP_NEWSTRUCT) && !vm_op_safepoint(OP_ADDI));
     vm_instr i = VM_ABC(OP_ADDIK, 1, 2, (uint8_t)-3);
     CU_ASSERT_EQUAL(VM_OP(i), OP_ADDIK);
     CU_ASSERT_EQUAL(VM_A(i), 1);
