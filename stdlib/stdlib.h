@@ -151,11 +151,9 @@ typedef struct std_builtin {
 extern const std_builtin std_builtin_table[];
 extern const int std_builtin_count;
 
-/* The VM's view: the table CALLB indexes (vmtable.c). */
+/* The VM's view: the bodies a host binds to a program (vm_options'
+ * builtins, STD_NUM_BUILTINS entries; vmtable.c). */
 extern const vm_builtin std_vm_builtins[];
-
-/* Points p's builtins at std_vm_builtins (the compiler calls it). */
-void std_install(vm_program *p);
 
 /* Built-in types, as toy source the checker parses before the program
  * (struct GCStats, the result of gc_stats()). */

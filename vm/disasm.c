@@ -92,7 +92,7 @@ void vm_disasm_proto(FILE *out, const vm_program *p, const vm_proto *f)
             break;
         case OP_CALLB:
             if (VM_B(i) < p->nbuiltins)
-                fprintf(out, "\t; %s", p->builtins[VM_B(i)].name);
+                fprintf(out, "\t; %s", p->builtin_names[VM_B(i)]);
             break;
         case OP_NEWSTRUCT: case OP_NEWSTRUCTV:
             if ((uint32_t)VM_BX(i) < p->nstructs)

@@ -586,7 +586,7 @@ int vm_execute(vm_state *V)
         vmbreak;
     }
     vmcase(CALLB) {
-        const vm_builtin *b = &prog->builtins[iB];
+        const vm_builtin *b = &V->builtins[iB];
         savepc();
         vm_value *args = &RA;
         int nargs = (int)iC;

@@ -102,6 +102,9 @@ void vm_program_free(vm_program *p)
     }
     free(p->structs);
     free(p->typelists);
+    for (int32_t j = 0; j < p->nbuiltins; j++)
+        free(p->builtin_names[j]);
+    free(p->builtin_names);
     free(p->source);
     free(p);
 }
@@ -208,6 +211,20 @@ int32_t vm_add_proto(vm_program *p, const char *name, int nparams, int nregs)
     f->result_rtype = -1;
     p->protos[p->nprotos] = f;
     return (int32_t)p->nprotos++;
+}
+
+int32_t vm_add_builtin(vm_program *p, const char *name)
+{
+    uint32_t cap = (uint32_t)p->capbuiltins;
+    if (!GROW(p, p->builtin_names, (uint32_t)p->nbuiltins, cap))
+        return -1;
+    p->capbuiltins = (int32_t)cap;
+    p->builtin_names[p->nbuiltins] = dupstr(name, strlen(name));
+    if (!p->builtin_names[p->nbuiltins]) {
+        p->oom = true;
+        return -1;
+    }
+    return p->nbuiltins++;
 }
 
 int vm_emit(vm_proto *f, vm_instr i, int line)
@@ -437,7 +454,7 @@ static const char *check_role(const vm_program *p, const vm_proto *f, uint32_t p
     case VM_ROLE_ST:
         return (uint32_t)v >= p->nstructs ? (snprintf(buf, len, "struct %d out of range", v), buf) : NULL;
     case VM_ROLE_BI:
-        return v >= p->nbuiltins || !p->builtins[v].fn ? (snprintf(buf, len, "builtin %d out of range", v), buf) : NULL;
+        return v >= p->nbuiltins ? (snprintf(buf, len, "builtin %d out of range", v), buf) : NULL;
     case VM_ROLE_KEY:
         return v > VM_MAPKEY_BOOL ? (snprintf(buf, len, "bad key kind %d", v), buf) : NULL;
     case VM_ROLE_TL:

@@ -156,8 +156,11 @@ typedef struct vm_program {
     uint32_t nstructs, capstructs;
     int32_t *typelists; /* flat: at offset o, count then count rtypes; o = 0 is empty */
     uint32_t ntypelists, captypelists;
-    const vm_builtin *builtins; /* the table CALLB indexes (stdlib's) */
-    int nbuiltins;
+    /* The built-ins the code was compiled against: CALLB's B indexes
+     * this list of names; vm_new binds the ones called to the bodies of
+     * the same index and name in vm_options.builtins. */
+    char **builtin_names;
+    int32_t nbuiltins, capbuiltins;
     bool finished;
     bool oom; /* a builder call ran out of memory; finish fails */
 } vm_program;
@@ -175,6 +178,7 @@ int vm_add_field(vm_program *p, int32_t s, const char *name, int32_t rtype);
 int32_t vm_add_global(vm_program *p, const char *name, int32_t rtype);
 int32_t vm_add_typelist(vm_program *p, const int32_t *rtypes, int n); /* offset */
 int32_t vm_add_proto(vm_program *p, const char *name, int nparams, int nregs);
+int32_t vm_add_builtin(vm_program *p, const char *name); /* the next index */
 
 int vm_emit(vm_proto *f, vm_instr i, int line); /* returns the pc, -1 on OOM */
 int32_t vm_const_int(vm_proto *f, int64_t v); /* deduplicated; -1 on OOM */
@@ -197,6 +201,11 @@ typedef struct vm_options {
     int64_t step_limit; /* stop after about this many back edges and calls; 0 = none */
     int max_depth;      /* frames before "stack overflow" */
     void *ud;           /* the host's or stdlib's, see vm_userdata */
+    /* The built-in bodies (stdlib's std_vm_builtins for toy programs):
+     * for every built-in j the code calls, entry j must be a body with
+     * the name of the program's built-in j. */
+    const vm_builtin *builtins;
+    int nbuiltins;
     bool movestack;     /* TOYDEBUG=movestack=1: move the value stack at every call */
     /* TOYDEBUG=allocprof=FILE,allocprofrate=N: the host (toy run) starts
      * the profile (vm_allocprof_start) and writes it to FILE at exit.

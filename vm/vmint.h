@@ -34,6 +34,7 @@ struct vm_state {
     gc_window *const *gcwin; /* gc_p_windows(gcp): vm_alloc_site's inlined fast path */
     gc_site cellsite, arraysite; /* a reference cell, an array header */
     vm_fn *fns;         /* one per proto */
+    const vm_builtin *builtins; /* bound by vm_new: entry j is the program's built-in j */
     uint8_t **kmasks;   /* per proto: which constants are strings (roots) */
     vm_value *globals;
     /* The value stack: malloc'd (not in the GC heap), a root walked with

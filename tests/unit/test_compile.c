@@ -54,10 +54,10 @@ static int run(const char *src, probe_log *log)
     memset(log, 0, sizeof *log);
     vm_program *p = compile(src);
     CU_ASSERT_PTR_NOT_NULL_FATAL(p);
-    p->builtins = probe_table;
-    p->nbuiltins = 1;
     vm_options o;
     vm_options_default(&o);
+    o.builtins = probe_table;
+    o.nbuiltins = 1;
     o.ud = log;
     o.gc.gc_percent = -1; /* only the probe collects */
     char err[256];

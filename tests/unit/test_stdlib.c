@@ -44,10 +44,17 @@ typedef struct ctx {
     size_t outlen, errlen;
 } ctx;
 
+/* The built-in list a compiled program carries: stdlib's, in order. */
+static void std_add_builtins(vm_program *p)
+{
+    for (int j = 0; j < std_builtin_count; j++)
+        vm_add_builtin(p, std_builtin_table[j].name);
+}
+
 static vm_program *std_program(void)
 {
     vm_program *p = vm_program_new("t.toy");
-    std_install(p);
+    std_add_builtins(p);
     vm_add_rtype(p, VM_KINT, 0, 0);
     vm_add_rtype(p, VM_KFLOAT, 0, 0);
     vm_add_rtype(p, VM_KBOOL, 0, 0);
@@ -85,6 +92,8 @@ static vm_program *std_program(void)
 static void vm_options_for_test(vm_options *o, ctx *c)
 {
     vm_options_default(o);
+    o->builtins = std_vm_builtins;
+    o->nbuiltins = STD_NUM_BUILTINS;
     o->out = c->out;
     o->err = c->err;
     /* TOYDEBUG and friends apply as they do to `toy run`. */
@@ -224,9 +233,9 @@ static void test_tables(void)
     CU_ASSERT_STRING_EQUAL(std_builtin_table[STD_B_make].name, "make");
     CU_ASSERT_PTR_EQUAL(std_vm_builtins[STD_B_split].fn, std_split);
     vm_program *p = vm_program_new("x.toy");
-    std_install(p);
-    CU_ASSERT_PTR_EQUAL(p->builtins, std_vm_builtins);
+    std_add_builtins(p);
     CU_ASSERT_EQUAL(p->nbuiltins, STD_NUM_BUILTINS);
+    CU_ASSERT_STRING_EQUAL(p->builtin_names[STD_B_split], "split");
     vm_program_free(p);
 }
 
@@ -1264,7 +1273,7 @@ static void test_gc_builtins(void)
     ctx_close(&c);
     /* A program without the prelude's struct gets an error, not a crash. */
     vm_program *p = vm_program_new("t.toy");
-    std_install(p);
+    std_add_builtins(p);
     ctx_open_program(&c, p);
     vm_value s2[1];
     CALL_ERR(&c, STD_B_gc_stats, s2, 0, NULL, "internal error: gc_stats: the program has no struct GCStats");
