@@ -16,7 +16,7 @@
  * type TY_ERROR, which every rule accepts silently.
  */
 #include "lang/internal.h"
-#include "stdlib/stdlib.h"
+#include "stdlib/builtins.h"
 
 #include <math.h>
 #include <stdarg.h>

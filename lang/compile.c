@@ -32,8 +32,7 @@
  */
 #include "lang/internal.h"
 #include "lang/liveness.h"
-#include "stdlib/stdlib.h"
-#include "vm/vm.h"
+#include "stdlib/builtins.h"
 
 #include <stdarg.h>
 #include <stdlib.h>

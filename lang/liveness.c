@@ -21,6 +21,7 @@
  */
 #include "lang/liveness.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 

@@ -7,7 +7,7 @@
 #ifndef LANG_LIVENESS_H
 #define LANG_LIVENESS_H
 
-#include "vm/vm.h"
+#include "vm/bytecode.h"
 
 /* A set of frame registers (a frame has at most 256). */
 typedef struct lv_regset {

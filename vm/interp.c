@@ -363,7 +363,7 @@ int vm_execute(vm_state *V)
      * the registers after R[A] (a literal's values, computed first). */
     vmcase(NEWSTRUCT)
     vmcase(NEWSTRUCTV) {
-        const vm_structdesc *sd = &prog->structs[iBX];
+        const vm_layout *sd = &V->structlayouts[iBX];
         savepc();
         void *o = vm_alloc_site(V, "struct", &sd->site);
         checkoom(o);
@@ -373,8 +373,8 @@ int vm_execute(vm_state *V)
             /* Straight-line copies, not memcpy or a loop: 1..8 words (the
              * verifier and the compiler's STRUCTV_MAX_FIELDS). */
             vm_value *fld = o, *src = ra + 1;
-            switch (sd->nfields) {
-            default: memcpy(fld, src, (size_t)sd->nfields * sizeof *fld); break;
+            switch (sd->count) {
+            default: memcpy(fld, src, (size_t)sd->count * sizeof *fld); break;
             case 8: fld[7] = src[7]; /* fall through */
             case 7: fld[6] = src[6]; /* fall through */
             case 6: fld[5] = src[5]; /* fall through */
@@ -508,7 +508,7 @@ int vm_execute(vm_state *V)
             vmbreak;
         }
         savepc();
-        vm_closure *c = vm_alloc_site(V, "closure", &f->closure_site);
+        vm_closure *c = vm_alloc_site(V, "closure", &V->closurelayouts[iBX].site);
         checkoom(c);
         c->fn = fn;
         for (uint32_t u = 0; u < f->nupvals; u++) {

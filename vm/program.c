@@ -4,13 +4,15 @@
  * stackMapSet for the deduplicated stack maps).
  *
  * The compiler (lang/compile.c) and the unit tests build programs with the
- * functions here; vm_program_finish then derives what the collector needs
- * (a gc_type per struct and per closure shape, the globals' pointer map),
- * sorts the safepoint table and verifies every instruction's operands, so
- * a compiler bug shows up as a message here and not as a crash or a freed
- * live object at run time.
+ * functions here (bytecode.h); vm_program_finish then derives the globals'
+ * pointer map, sorts the safepoint table and verifies every instruction's
+ * operands by their roles (opcodes.h), so a compiler bug shows up as a
+ * message here and not as a crash or a freed live object at run time. The
+ * collector's layouts of structs and closures are the VM's (layout.c).
  */
-#include "vm/vmint.h"
+#include "vm/bytecode.h"
+
+#include <stdio.h>
 
 #include <stdlib.h>
 #include <string.h>
@@ -98,7 +100,6 @@ void vm_program_free(vm_program *p)
             free(s->field_names[f]);
         free(s->field_names);
         free(s->field_types);
-        free(s->ptrmask);
     }
     free(p->structs);
     free(p->typelists);
@@ -356,39 +357,9 @@ static bool rtype_is_ref(const vm_program *p, int32_t t)
     return t >= 0 && (uint32_t)t < p->nrtypes && VM_KIND_IS_REF(p->rtypes[t].kind);
 }
 
-static int link_types(vm_program *p)
+/* The globals' pointer map: the collector marks them as one block. */
+static void link_globals(vm_program *p)
 {
-    for (uint32_t j = 0; j < p->nstructs; j++) {
-        vm_structdesc *s = &p->structs[j];
-        free(s->ptrmask);
-        s->ptrmask = calloc((size_t)(s->nfields + 7) / 8 + 1, 1);
-        if (!s->ptrmask)
-            return -1;
-        size_t ptrwords = 0;
-        for (int32_t f = 0; f < s->nfields; f++)
-            if (rtype_is_ref(p, s->field_types[f])) {
-                s->ptrmask[f / 8] |= (uint8_t)(1u << (f % 8));
-                ptrwords = (size_t)f + 1;
-            }
-        s->gctype.size = (size_t)(s->nfields > 0 ? s->nfields : 1) * sizeof(vm_value);
-        s->gctype.ptrdata = ptrwords * sizeof(vm_value);
-        s->gctype.ptrmask = s->ptrmask;
-        s->gctype.name = s->name;
-        if (gc_site_init(&s->site, s->gctype.size, &s->gctype) != 0)
-            return -1;
-    }
-    for (uint32_t j = 0; j < p->nprotos; j++) {
-        vm_proto *f = p->protos[j];
-        memset(f->closure_mask, 0, sizeof f->closure_mask);
-        for (uint32_t u = 0; u < f->nupvals; u++)
-            f->closure_mask[(u + 1) / 8] |= (uint8_t)(1u << ((u + 1) % 8));
-        f->closure_type.size = sizeof(vm_closure) + f->nupvals * sizeof(vm_cell *);
-        f->closure_type.ptrdata = f->nupvals ? f->closure_type.size : 0;
-        f->closure_type.ptrmask = f->closure_mask;
-        f->closure_type.name = f->name;
-        if (gc_site_init(&f->closure_site, f->closure_type.size, f->closure_type.ptrdata ? &f->closure_type : NULL) != 0)
-            return -1;
-    }
     for (uint32_t g = 0; g < p->nglobals; g++) {
         uint8_t bit = (uint8_t)(1u << (g % 8));
         if (rtype_is_ref(p, p->global_types[g]))
@@ -396,7 +367,6 @@ static int link_types(vm_program *p)
         else
             p->global_ptrmask[g / 8] &= (uint8_t)~bit;
     }
-    return 0;
 }
 
 /* ---- Verification: every operand in range. ---- */
@@ -564,13 +534,15 @@ int vm_program_finish(vm_program *p, char *err, size_t errlen)
             snprintf(err, errlen, "struct %s has more than 255 fields", p->structs[j].name);
             return -1;
         }
-    for (uint32_t j = 0; j < p->nprotos; j++)
+    for (uint32_t j = 0; j < p->nprotos; j++) {
+        if (p->protos[j]->nupvals > 255) {
+            snprintf(err, errlen, "%s captures more than 255 variables", p->protos[j]->name);
+            return -1;
+        }
         if (verify_proto(p, p->protos[j], err, errlen) != 0)
             return -1;
-    if (link_types(p) != 0) {
-        snprintf(err, errlen, "out of memory");
-        return -1;
     }
+    link_globals(p);
     p->finished = true;
     return 0;
 }

@@ -244,7 +244,8 @@ vm_state *vm_new(vm_program *p, const vm_options *o, char *err, size_t errlen)
     V->fns = calloc(p->nprotos ? p->nprotos : 1, sizeof *V->fns);
     V->kmasks = calloc(p->nprotos ? p->nprotos : 1, sizeof *V->kmasks);
     V->globals = calloc(p->nglobals ? p->nglobals : 1, sizeof *V->globals);
-    if (!V->fns || !V->kmasks || !V->globals)
+    if (!V->fns || !V->kmasks || !V->globals ||
+        vm_layouts_make(p, &V->structlayouts, &V->closurelayouts) != 0)
         goto oom;
     for (uint32_t j = 0; j < p->nprotos; j++) {
         const vm_proto *f = p->protos[j];
@@ -318,6 +319,8 @@ void vm_free(vm_state *V)
         for (uint32_t j = 0; j < V->prog->nprotos; j++)
             free(V->kmasks[j]);
     free(V->fns);
+    free(V->structlayouts);
+    free(V->closurelayouts);
     free(V->kmasks);
     free(V->globals);
     if (V->movestack) {
@@ -532,6 +535,8 @@ int vm_run(vm_state *V, int argc, char **argv)
 
 FILE *vm_out(vm_state *V) { return V->out; }
 FILE *vm_errout(vm_state *V) { return V->err; }
+const gc_type *vm_struct_gctype(vm_state *V, int32_t s) { return &V->structlayouts[s].type; }
+
 gc_heap *vm_heap(vm_state *V) { return V->heap; }
 gc_p *vm_gcp(vm_state *V) { return V->gcp; }
 const vm_program *vm_get_program(vm_state *V) { return V->prog; }
