@@ -100,6 +100,14 @@ static void limit(fstate *fs, const char *what)
     cerror(fs->C, line, col, "function %s is too large: %s", fname(fs), what);
 }
 
+/* The program is dropped (lang_compile reports "out of memory") and this
+ * function gets no liveness pass. */
+static void out_of_memory(fstate *fs)
+{
+    fs->C->p->oom = true;
+    fs->failed = true;
+}
+
 /* ---- run-time types ---- */
 
 static int32_t rtype(compiler *C, const lang_type *t)
@@ -148,8 +156,7 @@ static int emit_x(fstate *fs, vm_instr i, int line, unsigned refs, int32_t xuse)
         if (x)
             lv->xuse = x;
         if (!r || !x) {
-            fs->C->p->oom = true;
-            fs->failed = true;
+            out_of_memory(fs);
             return 0;
         }
         lv->cap = c;
@@ -159,8 +166,7 @@ static int emit_x(fstate *fs, vm_instr i, int line, unsigned refs, int32_t xuse)
                vm_opnames[VM_OP(i)]);
     int pc = vm_emit(fs->f, i, line > 0 ? line : 1);
     if (pc < 0) {
-        fs->C->p->oom = true;
-        fs->failed = true;
+        out_of_memory(fs);
         return 0;
     }
     lv->refops[pc] = (uint8_t)refs;
@@ -181,8 +187,7 @@ static int32_t new_xset(fstate *fs)
         uint32_t c = lv->capx ? lv->capx * 2 : 16;
         lv_regset *s = realloc(lv->xsets, c * sizeof *s);
         if (!s) {
-            fs->C->p->oom = true;
-            fs->failed = true;
+            out_of_memory(fs);
             return -1;
         }
         lv->xsets = s;
@@ -270,8 +275,7 @@ static void set_local(fstate *fs, const lang_local *v, int reg)
         fs->locals = calloc((size_t)ncap, sizeof *fs->locals);
         if (!fs->locals) {
             fs->locals = old;
-            fs->C->p->oom = true;
-            fs->failed = true;
+            out_of_memory(fs);
             return;
         }
         fs->lcap = ncap;
@@ -303,7 +307,7 @@ static int local_reg(fstate *fs, const lang_local *v)
 static int kindex(fstate *fs, int32_t k)
 {
     if (k < 0) {
-        fs->C->p->oom = true;
+        out_of_memory(fs);
         return 0;
     }
     if (k > VM_MAXARG_BX)

@@ -111,11 +111,7 @@ void vm_allocprof_free(vm_state *V);
  * instruction, saved (savepc) before every safepoint. */
 GC_INLINE void *vm_alloc_counted(vm_state *V, void *o, const char *what, size_t size, const gc_type *t)
 {
-#if defined(__GNUC__)
-    if (__builtin_expect((V->prof_next -= (int64_t)size) < 0, 0))
-#else
-    if ((V->prof_next -= (int64_t)size) < 0)
-#endif
+    if (GC_UNLIKELY((V->prof_next -= (int64_t)size) < 0))
         vm_allocprof_sample(V, o, size, t, what);
     return o;
 }
