@@ -26,14 +26,13 @@
  * Every instruction records which operands it reads as references
  * (lv_info); liveness.c turns that into the stack maps.
  *
- * Built-ins: len, push and make compile to opcodes; the others are CALLB
- * into stdlib's std_vm_builtins, and calling one whose body is missing in
- * this build is a compile error.
+ * Built-ins: len, push, make (and sqrt on a float) compile to opcodes;
+ * the others are CALLB with stdlib's index (STD_B_*), bound to a body
+ * when the VM loads the program.
  */
 #include "lang/internal.h"
 #include "lang/liveness.h"
-#include "stdlib/stdlib.h"
-#include "vm/vm.h"
+#include "stdlib/builtins.h"
 
 #include <stdarg.h>
 #include <stdlib.h>
@@ -101,6 +100,14 @@ static void limit(fstate *fs, const char *what)
     cerror(fs->C, line, col, "function %s is too large: %s", fname(fs), what);
 }
 
+/* The program is dropped (lang_compile reports "out of memory") and this
+ * function gets no liveness pass. */
+static void out_of_memory(fstate *fs)
+{
+    fs->C->p->oom = true;
+    fs->failed = true;
+}
+
 /* ---- run-time types ---- */
 
 static int32_t rtype(compiler *C, const lang_type *t)
@@ -149,16 +156,17 @@ static int emit_x(fstate *fs, vm_instr i, int line, unsigned refs, int32_t xuse)
         if (x)
             lv->xuse = x;
         if (!r || !x) {
-            fs->C->p->oom = true;
-            fs->failed = true;
+            out_of_memory(fs);
             return 0;
         }
         lv->cap = c;
     }
+    if (refs & ~lv_maybe_refs(i))
+        cerror(fs->C, line, 1, "internal compiler error: %s flags an operand whose role fixes its kind",
+               vm_opnames[VM_OP(i)]);
     int pc = vm_emit(fs->f, i, line > 0 ? line : 1);
     if (pc < 0) {
-        fs->C->p->oom = true;
-        fs->failed = true;
+        out_of_memory(fs);
         return 0;
     }
     lv->refops[pc] = (uint8_t)refs;
@@ -179,8 +187,7 @@ static int32_t new_xset(fstate *fs)
         uint32_t c = lv->capx ? lv->capx * 2 : 16;
         lv_regset *s = realloc(lv->xsets, c * sizeof *s);
         if (!s) {
-            fs->C->p->oom = true;
-            fs->failed = true;
+            out_of_memory(fs);
             return -1;
         }
         lv->xsets = s;
@@ -268,8 +275,7 @@ static void set_local(fstate *fs, const lang_local *v, int reg)
         fs->locals = calloc((size_t)ncap, sizeof *fs->locals);
         if (!fs->locals) {
             fs->locals = old;
-            fs->C->p->oom = true;
-            fs->failed = true;
+            out_of_memory(fs);
             return;
         }
         fs->lcap = ncap;
@@ -301,7 +307,7 @@ static int local_reg(fstate *fs, const lang_local *v)
 static int kindex(fstate *fs, int32_t k)
 {
     if (k < 0) {
-        fs->C->p->oom = true;
+        out_of_memory(fs);
         return 0;
     }
     if (k > VM_MAXARG_BX)
@@ -643,9 +649,9 @@ static void ident(fstate *fs, lang_expr *e, int dst)
     }
 }
 
-static int keykind(const lang_type *k)
+static vm_mapkey keykind(const lang_type *k)
 {
-    return k->kind == TY_STRING ? 1 : k->kind == TY_BOOL ? 2 : 0;
+    return k->kind == TY_STRING ? VM_MAPKEY_STRING : k->kind == TY_BOOL ? VM_MAPKEY_BOOL : VM_MAPKEY_INT;
 }
 
 /* Literals build in place when dst is a temporary, else in one. */
@@ -779,16 +785,13 @@ static void closure(fstate *fs, lang_expr *e, int dst)
     emit_x(fs, VM_ABX(OP_CLOSURE, dst, g->index), e->line, 0, x);
 }
 
-static const char *builtin_name(int b) { return std_builtin_table[b].name; }
-
 static void builtin_call(fstate *fs, lang_expr *e, int dst)
 {
     int b = e->u.call.builtin;
-    const char *name = builtin_name(b);
     lang_expr **args = e->u.call.args;
     int nargs = e->u.call.nargs, line = e->line;
     int save = fs->freereg;
-    if (!strcmp(name, "len")) {
+    if (b == STD_B_len) {
         int rx = anyreg(fs, args[0]);
         if (dst >= 0)
             emit(fs, VM_ABC(args[0]->type->kind == TY_STRING ? OP_LENS : OP_LEN, dst, rx, 0),
@@ -796,14 +799,14 @@ static void builtin_call(fstate *fs, lang_expr *e, int dst)
         fs->freereg = save;
         return;
     }
-    if (!strcmp(name, "push")) {
+    if (b == STD_B_push) {
         int ra = anyreg(fs, args[0]);
         int rx = anyreg(fs, args[1]);
         emit(fs, VM_ABC(OP_PUSH, ra, rx, 0), line, isref(args[1]->type) ? LV_RB : 0);
         fs->freereg = save;
         return;
     }
-    if (!strcmp(name, "make")) {
+    if (b == STD_B_make) {
         const lang_type *t = e->type;
         int d = dst >= 0 ? dst : reserve(fs, 1);
         if (t->kind == TY_MAP) {
@@ -815,18 +818,12 @@ static void builtin_call(fstate *fs, lang_expr *e, int dst)
         fs->freereg = save;
         return;
     }
-    if (!strcmp(name, "sqrt") && nargs == 1 && args[0]->type->kind == TY_FLOAT) {
+    if (b == STD_B_sqrt && nargs == 1 && args[0]->type->kind == TY_FLOAT) {
         /* Inlined: the same libm sqrt as stdlib's, without the call. */
         int d = dst >= 0 ? dst : reserve(fs, 1);
         int rx = operand(fs, args[0], d);
         emit(fs, VM_ABC(OP_SQRTF, d, rx, 0), line, 0);
         fs->freereg = save;
-        return;
-    }
-    const vm_builtin *table = fs->C->p->builtins;
-    if (!table || b >= fs->C->p->nbuiltins || !table[b].fn || strcmp(table[b].name, name) != 0) {
-        cerror(fs->C, e->line, e->col, "built-in function %s is not available in this build",
-               name);
         return;
     }
     int a;
@@ -848,7 +845,7 @@ static void builtin_call(fstate *fs, lang_expr *e, int dst)
     }
     touch(fs, a + 1);
     if (nargs > 255) {
-        cerror(fs->C, e->line, e->col, "too many arguments to %s", name);
+        cerror(fs->C, e->line, e->col, "too many arguments to %s", std_builtin_table[b].name);
         nargs = 255;
     }
     int32_t tl = vm_add_typelist(fs->C->p, types, nargs);
@@ -1510,7 +1507,9 @@ vm_program *lang_compile(lang_unit *u)
     for (int j = 0; j < prog->ntypes; j++)
         C.rtype_of[j] = -1;
     vm_program *p = C.p;
-    std_install(p);
+    /* CALLB's B is stdlib's index: the VM binds the bodies when it loads. */
+    for (int j = 0; j < std_builtin_count; j++)
+        vm_add_builtin(p, std_builtin_table[j].name);
 
     /* Structs in the checker's order, so struct index = vm struct index. */
     for (int s = 0; s < prog->nstructs; s++)

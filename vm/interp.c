@@ -33,12 +33,6 @@
 #define VM_COMPUTED_GOTO 0
 #endif
 
-#if defined(__GNUC__)
-#define unlikely(x) __builtin_expect(!!(x), 0)
-#else
-#define unlikely(x) (x)
-#endif
-
 /* Operands read in place (interp.c's iA...): little-endian hosts. The
  * switch build decodes a loaded word, so both forms stay tested. */
 #if VM_COMPUTED_GOTO && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
@@ -133,7 +127,7 @@ int vm_execute(vm_state *V)
     } while (0)
 #define checkoom(x)                      \
     do {                                 \
-        if (unlikely(!(x)))              \
+        if (GC_UNLIKELY(!(x)))              \
             rterror("out of memory");    \
     } while (0)
 /* The JMP after a test: take it (Lua's donextjump) or skip it. */
@@ -145,13 +139,13 @@ int vm_execute(vm_state *V)
     } while (0)
 #define backedge()                                   \
     do {                                             \
-        if (unlikely(--steps < 0))                   \
+        if (GC_UNLIKELY(--steps < 0))                   \
             rterror("step limit exceeded");          \
     } while (0)
 
 #if VM_COMPUTED_GOTO
     static const void *const disptab[VM_NUM_OPCODES] = {
-#define OP(name, fmt, sp, doc) &&L_##name,
+#define OP(name, fmt, a, b, c, flags, doc) &&L_##name,
         VM_OPCODE_LIST
 #undef OP
     };
@@ -197,14 +191,14 @@ int vm_execute(vm_state *V)
     vmcase(MULI) { RA.i = (int64_t)((uint64_t)RB.i * (uint64_t)RC.i); vmbreak; }
     vmcase(DIVI) {
         int64_t c = RC.i;
-        if (unlikely(c == 0))
+        if (GC_UNLIKELY(c == 0))
             rterror("division by zero");
         RA.i = c == -1 ? (int64_t)(0 - (uint64_t)RB.i) : RB.i / c;
         vmbreak;
     }
     vmcase(MODI) {
         int64_t c = RC.i;
-        if (unlikely(c == 0))
+        if (GC_UNLIKELY(c == 0))
             rterror("division by zero");
         RA.i = c == -1 ? 0 : RB.i % c;
         vmbreak;
@@ -269,14 +263,14 @@ int vm_execute(vm_state *V)
 #define fieldop(T, OPR)                               \
     do {                                              \
         vm_value *o = RB.p;                           \
-        if (unlikely(!o))                             \
+        if (GC_UNLIKELY(!o))                             \
             rterror("nil dereference");               \
         RA.T = OPR(RA.T, o[iC].T);                    \
     } while (0)
 #define opfield(T, OPR)                               \
     do {                                              \
         vm_value *o = RA.p;                           \
-        if (unlikely(!o))                             \
+        if (GC_UNLIKELY(!o))                             \
             rterror("nil dereference");               \
         o[iB].T = OPR(o[iB].T, RC.T);                 \
     } while (0)
@@ -329,7 +323,7 @@ int vm_execute(vm_state *V)
     vmcase(IFNIL) { condjump(RA.p == NULL); vmbreak; }
     vmcase(IFNILFLD) {
         vm_value *o = RA.p;
-        if (unlikely(!o))
+        if (GC_UNLIKELY(!o))
             rterror("nil dereference");
         condjump(o[iB].p == NULL);
         vmbreak;
@@ -363,7 +357,7 @@ int vm_execute(vm_state *V)
      * the registers after R[A] (a literal's values, computed first). */
     vmcase(NEWSTRUCT)
     vmcase(NEWSTRUCTV) {
-        const vm_structdesc *sd = &prog->structs[iBX];
+        const vm_layout *sd = &V->structlayouts[iBX];
         savepc();
         void *o = vm_alloc_site(V, "struct", &sd->site);
         checkoom(o);
@@ -373,8 +367,8 @@ int vm_execute(vm_state *V)
             /* Straight-line copies, not memcpy or a loop: 1..8 words (the
              * verifier and the compiler's STRUCTV_MAX_FIELDS). */
             vm_value *fld = o, *src = ra + 1;
-            switch (sd->nfields) {
-            default: memcpy(fld, src, (size_t)sd->nfields * sizeof *fld); break;
+            switch (sd->count) {
+            default: memcpy(fld, src, (size_t)sd->count * sizeof *fld); break;
             case 8: fld[7] = src[7]; /* fall through */
             case 7: fld[6] = src[6]; /* fall through */
             case 6: fld[5] = src[5]; /* fall through */
@@ -390,21 +384,21 @@ int vm_execute(vm_state *V)
     }
     vmcase(GETFIELD) {
         vm_value *o = RB.p;
-        if (unlikely(!o))
+        if (GC_UNLIKELY(!o))
             rterror("nil dereference");
         RA = o[iC];
         vmbreak;
     }
     vmcase(SETFIELD) {
         vm_value *o = RA.p;
-        if (unlikely(!o))
+        if (GC_UNLIKELY(!o))
             rterror("nil dereference");
         o[iB] = RC;
         vmbreak;
     }
     vmcase(NEWARRAY) {
         int64_t n = RB.i;
-        if (unlikely(n < 0))
+        if (GC_UNLIKELY(n < 0))
             rterror("negative array length %lld", (long long)n);
         savepc();
         vm_array *a = vm_array_new(V, n, iC & 1);
@@ -415,9 +409,9 @@ int vm_execute(vm_state *V)
     vmcase(GETINDEX) {
         vm_array *a = RB.p;
         int64_t x = RC.i;
-        if (unlikely(!a))
+        if (GC_UNLIKELY(!a))
             rterror("nil dereference");
-        if (unlikely((uint64_t)x >= (uint64_t)a->len))
+        if (GC_UNLIKELY((uint64_t)x >= (uint64_t)a->len))
             rterror("index out of range [%lld] with length %lld", (long long)x, (long long)a->len);
         RA = a->data[x];
         vmbreak;
@@ -425,9 +419,9 @@ int vm_execute(vm_state *V)
     vmcase(SETINDEX) {
         vm_array *a = RA.p;
         int64_t x = RB.i;
-        if (unlikely(!a))
+        if (GC_UNLIKELY(!a))
             rterror("nil dereference");
-        if (unlikely((uint64_t)x >= (uint64_t)a->len))
+        if (GC_UNLIKELY((uint64_t)x >= (uint64_t)a->len))
             rterror("index out of range [%lld] with length %lld", (long long)x, (long long)a->len);
         a->data[x] = RC;
         vmbreak;
@@ -440,7 +434,7 @@ int vm_execute(vm_state *V)
     vmcase(LENS) { RA.i = vm_string_len(RB.p); vmbreak; }
     vmcase(PUSH) {
         vm_array *a = RA.p;
-        if (unlikely(!a))
+        if (GC_UNLIKELY(!a))
             rterror("nil dereference");
         savepc();
         checkoom(vm_array_push(V, a, RB) == 0);
@@ -461,7 +455,7 @@ int vm_execute(vm_state *V)
     }
     vmcase(MAPSET) {
         vm_map *m = RA.p;
-        if (unlikely(!m))
+        if (GC_UNLIKELY(!m))
             rterror("nil dereference");
         savepc();
         checkoom(vm_map_set(V, m, RB, RC) == 0);
@@ -508,7 +502,7 @@ int vm_execute(vm_state *V)
             vmbreak;
         }
         savepc();
-        vm_closure *c = vm_alloc_site(V, "closure", &f->closure_site);
+        vm_closure *c = vm_alloc_site(V, "closure", &V->closurelayouts[iBX].site);
         checkoom(c);
         c->fn = fn;
         for (uint32_t u = 0; u < f->nupvals; u++) {
@@ -539,7 +533,7 @@ int vm_execute(vm_state *V)
         callee = &fns[iBX];
         nb = base + iA;
         fr->pc = pc;
-        if (unlikely(nb + callee->nregs > stack_end || fr + 1 == frames_end)) {
+        if (GC_UNLIKELY(nb + callee->nregs > stack_end || fr + 1 == frames_end)) {
             ncl = NULL;
             goto call_grow;
         }
@@ -548,12 +542,12 @@ int vm_execute(vm_state *V)
     }
     vmcase(CALLR) {
         ncl = RB.p;
-        if (unlikely(!ncl))
+        if (GC_UNLIKELY(!ncl))
             rterror("call of nil function");
         callee = ncl->fn;
         nb = base + iA;
         fr->pc = pc;
-        if (unlikely(nb + callee->nregs > stack_end || fr + 1 == frames_end))
+        if (GC_UNLIKELY(nb + callee->nregs > stack_end || fr + 1 == frames_end))
             goto call_grow;
         pushframe(callee);
         fr->cl = ncl;
@@ -579,21 +573,21 @@ int vm_execute(vm_state *V)
             frames_end = frames + V->capframes;
             V->top = fr;
         }
-        if (unlikely(--steps < 0))
+        if (GC_UNLIKELY(--steps < 0))
             rterror("step limit exceeded");
         pushframe(callee);
         fr->cl = ncl;
         vmbreak;
     }
     vmcase(CALLB) {
-        const vm_builtin *b = &prog->builtins[iB];
+        const vm_builtin *b = &V->builtins[iB];
         savepc();
         vm_value *args = &RA;
         int nargs = (int)iC;
         const int32_t *types = prog->typelists + VM_AX(*pc);
         pc++;
         int r = b->fn(V, args, nargs, types);
-        if (unlikely(r != 0))
+        if (GC_UNLIKELY(r != 0))
             goto error;
         vmbreak;
     }

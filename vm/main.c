@@ -40,6 +40,7 @@
 #include "lang/lang.h"
 #endif
 #if TOY_HAVE_COMPILER
+#include "stdlib/stdlib.h"
 vm_program *lang_compile(lang_unit *u);
 #endif
 
@@ -100,6 +101,8 @@ static int cmd_run(const char *path, const char *heapmap, int argc, char **argv)
         return 1;
     vm_options o;
     vm_options_default(&o);
+    o.builtins = std_vm_builtins;
+    o.nbuiltins = STD_NUM_BUILTINS;
     char err[256];
     if (vm_options_from_env(&o, err, sizeof err) != 0) {
         fprintf(stderr, "toy: %s\n", err);

@@ -195,6 +195,29 @@ static void vm_roots(gc_marker *m, void *ud)
     }
 }
 
+/* Every built-in the code calls has a body of its index and name in
+ * o->builtins (the verifier checked the indexes against the program's
+ * list). 0, or -1 with a message. */
+static int bind_builtins(const vm_program *p, const vm_options *o, char *err, size_t errlen)
+{
+    for (uint32_t j = 0; j < p->nprotos; j++) {
+        const vm_proto *f = p->protos[j];
+        for (uint32_t pc = 0; pc < f->ncode; pc++) {
+            if (VM_OP(f->code[pc]) != OP_CALLB)
+                continue;
+            int b = VM_B(f->code[pc]);
+            if (b >= o->nbuiltins || !o->builtins[b].fn ||
+                strcmp(o->builtins[b].name, p->builtin_names[b]) != 0) {
+                if (err && errlen)
+                    snprintf(err, errlen, "built-in function %s is not available in this VM",
+                             p->builtin_names[b]);
+                return -1;
+            }
+        }
+    }
+    return 0;
+}
+
 vm_state *vm_new(vm_program *p, const vm_options *o, char *err, size_t errlen)
 {
     vm_options def;
@@ -204,10 +227,13 @@ vm_state *vm_new(vm_program *p, const vm_options *o, char *err, size_t errlen)
     }
     if (!p->finished && vm_program_finish(p, err, errlen) != 0)
         return NULL;
+    if (bind_builtins(p, o, err, errlen) != 0)
+        return NULL;
     vm_state *V = calloc(1, sizeof *V);
     if (!V)
         goto oom;
     V->prog = p;
+    V->builtins = o->builtins;
     V->out = o->out ? o->out : stdout;
     V->err = o->err ? o->err : stderr;
     V->ud = o->ud;
@@ -218,7 +244,8 @@ vm_state *vm_new(vm_program *p, const vm_options *o, char *err, size_t errlen)
     V->fns = calloc(p->nprotos ? p->nprotos : 1, sizeof *V->fns);
     V->kmasks = calloc(p->nprotos ? p->nprotos : 1, sizeof *V->kmasks);
     V->globals = calloc(p->nglobals ? p->nglobals : 1, sizeof *V->globals);
-    if (!V->fns || !V->kmasks || !V->globals)
+    if (!V->fns || !V->kmasks || !V->globals ||
+        vm_layouts_make(p, &V->structlayouts, &V->closurelayouts) != 0)
         goto oom;
     for (uint32_t j = 0; j < p->nprotos; j++) {
         const vm_proto *f = p->protos[j];
@@ -292,6 +319,8 @@ void vm_free(vm_state *V)
         for (uint32_t j = 0; j < V->prog->nprotos; j++)
             free(V->kmasks[j]);
     free(V->fns);
+    free(V->structlayouts);
+    free(V->closurelayouts);
     free(V->kmasks);
     free(V->globals);
     if (V->movestack) {
@@ -506,6 +535,8 @@ int vm_run(vm_state *V, int argc, char **argv)
 
 FILE *vm_out(vm_state *V) { return V->out; }
 FILE *vm_errout(vm_state *V) { return V->err; }
+const gc_type *vm_struct_gctype(vm_state *V, int32_t s) { return &V->structlayouts[s].type; }
+
 gc_heap *vm_heap(vm_state *V) { return V->heap; }
 gc_p *vm_gcp(vm_state *V) { return V->gcp; }
 const vm_program *vm_get_program(vm_state *V) { return V->prog; }

@@ -7,6 +7,21 @@
 
 #include "vm/object.h"
 
+/* layout.c: the gc_type and allocation site of a struct (count = its
+ * fields) or of a closure shape (count = its captures). A struct has at
+ * most 255 fields and a closure at most 255 captures (the verifier
+ * checks), so the mask of 1 + 255 words fits. */
+typedef struct vm_layout {
+    gc_type type;
+    gc_site site;
+    int32_t count;
+    uint8_t mask[VM_MAP_BYTES + 1];
+} vm_layout;
+
+/* Derive p's layouts: one per struct, one per proto (its closures).
+ * 0, or -1 (out of memory; nothing to free). */
+int vm_layouts_make(const vm_program *p, vm_layout **structs, vm_layout **closures);
+
 /* A call frame: a window of the value stack plus what the interpreter
  * keeps in locals while the frame runs. pc is saved (Lua's savedpc) at
  * every safepoint and call, pointing past the instruction being executed,
@@ -34,6 +49,9 @@ struct vm_state {
     gc_window *const *gcwin; /* gc_p_windows(gcp): vm_alloc_site's inlined fast path */
     gc_site cellsite, arraysite; /* a reference cell, an array header */
     vm_fn *fns;         /* one per proto */
+    vm_layout *structlayouts;  /* per struct: NEWSTRUCT allocates through its site */
+    vm_layout *closurelayouts; /* per proto: CLOSURE allocates through its site */
+    const vm_builtin *builtins; /* bound by vm_new: entry j is the program's built-in j */
     uint8_t **kmasks;   /* per proto: which constants are strings (roots) */
     vm_value *globals;
     /* The value stack: malloc'd (not in the GC heap), a root walked with
@@ -110,11 +128,7 @@ int vm_pprof_write(vm_pprof *P, FILE *out);
  * instruction, saved (savepc) before every safepoint. */
 GC_INLINE void *vm_alloc_counted(vm_state *V, void *o, const char *what, size_t size, const gc_type *t)
 {
-#if defined(__GNUC__)
-    if (__builtin_expect((V->prof_next -= (int64_t)size) < 0, 0))
-#else
-    if ((V->prof_next -= (int64_t)size) < 0)
-#endif
+    if (GC_UNLIKELY((V->prof_next -= (int64_t)size) < 0))
         vm_allocprof_sample(V, o, size, t, what);
     return o;
 }

@@ -40,6 +40,7 @@
 #include "lang/lang.h"
 #endif
 #if TOY_HAVE_COMPILER
+#include "stdlib/stdlib.h"
 #include "vm/vm.h"
 vm_program *lang_compile(lang_unit *u);
 #endif
@@ -171,6 +172,8 @@ static int l_run(lua_State *L)
     const char *src = luaL_checklstring(L, 1, &len);
     vm_options vo;
     vm_options_default(&vo);
+    vo.builtins = std_vm_builtins;
+    vo.nbuiltins = STD_NUM_BUILTINS;
     char msg[256];
     const char *name = "input.toy";
     int use_env = 1, nargs = 0;

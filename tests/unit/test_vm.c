@@ -86,8 +86,8 @@ static const vm_builtin test_builtins[B_NBUILTINS] = {
 vm_program *tvm_program(void)
 {
     vm_program *p = vm_program_new("t.toy");
-    p->builtins = test_builtins;
-    p->nbuiltins = B_NBUILTINS;
+    for (int j = 0; j < B_NBUILTINS; j++)
+        vm_add_builtin(p, test_builtins[j].name);
     vm_add_rtype(p, VM_KINT, 0, 0);
     vm_add_rtype(p, VM_KFLOAT, 0, 0);
     vm_add_rtype(p, VM_KBOOL, 0, 0);
@@ -134,6 +134,8 @@ tvm_run tvm_exec(vm_program *p, bool gcstress, int max_depth, int64_t step_limit
     tvm_ud ud = {0};
     vm_options o;
     vm_options_default(&o);
+    o.builtins = test_builtins;
+    o.nbuiltins = B_NBUILTINS;
     o.out = out;
     o.err = err;
     o.ud = &ud;
@@ -345,6 +347,8 @@ static void test_movestack(void)
         FILE *f = open_memstream(&out, &outlen);
         vm_options o;
         vm_options_default(&o);
+        o.builtins = test_builtins;
+        o.nbuiltins = B_NBUILTINS;
         o.out = f;
         o.movestack = true;
         o.gc.debug.gcstress = stress;
@@ -974,7 +978,7 @@ static void test_opcode_tables(void)
     CU_ASSERT_STRING_EQUAL(vm_opnames[OP_RETURN0], "RETURN0");
     CU_ASSERT_EQUAL(vm_opformats[OP_JMP], VM_FMT_isJ);
     CU_ASSERT_EQUAL(vm_opformats[OP_LOADI], VM_FMT_iAsBx);
-    CU_ASSERT(vm_opsafepoint[OP_CALL] && vm_opsafepoint[OP_NEWSTRUCT] && !vm_opsafepoint[OP_ADDI]);
+    CU_ASSERT(vm_op_safepoint(OP_CALL) && vm_op_safepoint(OP_NEWSTRUCT) && !vm_op_safepoint(OP_ADDI));
     vm_instr i = VM_ABC(OP_ADDIK, 1, 2, (uint8_t)-3);
     CU_ASSERT_EQUAL(VM_OP(i), OP_ADDIK);
     CU_ASSERT_EQUAL(VM_A(i), 1);

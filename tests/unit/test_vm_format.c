@@ -128,9 +128,9 @@ static void test_values(void)
     v.p = vm_map_new(V, VM_MAPKEY_STRING, false);
     CU_ASSERT_STRING_EQUAL(fmt(&b, p, v, msf, false), "{}");
 
-    const vm_structdesc *sd = &p->structs[s];
-    vm_value *p1 = gc_mallocgc(vm_gcp(V), sd->gctype.size, &sd->gctype, true);
-    vm_value *p2 = gc_mallocgc(vm_gcp(V), sd->gctype.size, &sd->gctype, true);
+    const gc_type *sdt = vm_struct_gctype(V, s);
+    vm_value *p1 = gc_mallocgc(vm_gcp(V), sdt->size, sdt, true);
+    vm_value *p2 = gc_mallocgc(vm_gcp(V), sdt->size, sdt, true);
     p1[0].i = 1;
     p1[1].p = vm_string_new(V, "one", 3);
     p2[0].i = 2;
@@ -155,7 +155,7 @@ static void test_values(void)
     vm_value *head = p1;
     gc_handle *hh = gc_handle_new(vm_heap(V), head);
     for (int j = 0; j < 1000000; j++) {
-        vm_value *n = gc_mallocgc(vm_gcp(V), sd->gctype.size, &sd->gctype, true);
+        vm_value *n = gc_mallocgc(vm_gcp(V), sdt->size, sdt, true);
         n[2].p = gc_handle_get(hh);
         gc_handle_set(hh, n);
     }

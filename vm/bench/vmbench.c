@@ -59,8 +59,7 @@ static void print_call(vm_program *p, vm_proto *f, int a, int n, const int32_t *
 static vm_program *new_program(const char *name)
 {
     vm_program *p = vm_program_new(name);
-    p->builtins = builtins;
-    p->nbuiltins = 1;
+    vm_add_builtin(p, builtins[0].name);
     vm_add_rtype(p, VM_KINT, 0, 0);
     return p;
 }
@@ -192,6 +191,8 @@ static double run_toy(vm_program *p, char *out, size_t outsz)
     FILE *f = fmemopen(out, outsz, "w");
     vm_options o;
     vm_options_default(&o);
+    o.builtins = builtins;
+    o.nbuiltins = 1;
     o.out = f;
     char err[256];
     vm_state *V = vm_new(p, &o, err, sizeof err);
