@@ -70,6 +70,8 @@ int vm_execute(vm_state *V)
     vm_fn *const fns = V->fns;
     vm_value *const G = V->globals;
     const vm_program *const prog = V->prog;
+    const vm_builtin *const builtins = V->builtins;
+    const gc_barrier *const wb = V->barrier;
     int64_t steps = V->steps;
     /* Where CALL's fast path ends: the stack's end, or its start when a
      * step limit is set, so that every call takes call_grow, which
@@ -185,6 +187,7 @@ int vm_execute(vm_state *V)
     vmcase(LOADFALSE) { RA.i = 0; vmbreak; }
     vmcase(GETGLOBAL) { RA = G[iBX]; vmbreak; }
     vmcase(SETGLOBAL) { G[iBX] = RA; vmbreak; }
+    vmcase(SETGLOBALP) { gc_write_pointer(V->gcp, wb, &G[iBX].p, RA.p); vmbreak; }
 
     vmcase(ADDI) { RA.i = (int64_t)((uint64_t)RB.i + (uint64_t)RC.i); vmbreak; }
     vmcase(SUBI) { RA.i = (int64_t)((uint64_t)RB.i - (uint64_t)RC.i); vmbreak; }
@@ -396,6 +399,13 @@ int vm_execute(vm_state *V)
         o[iB] = RC;
         vmbreak;
     }
+    vmcase(SETFIELDP) {
+        vm_value *o = RA.p;
+        if (GC_UNLIKELY(!o))
+            rterror("nil dereference");
+        gc_write_pointer(V->gcp, wb, &o[iB].p, RC.p);
+        vmbreak;
+    }
     vmcase(NEWARRAY) {
         int64_t n = RB.i;
         if (GC_UNLIKELY(n < 0))
@@ -424,6 +434,16 @@ int vm_execute(vm_state *V)
         if (GC_UNLIKELY((uint64_t)x >= (uint64_t)a->len))
             rterror("index out of range [%lld] with length %lld", (long long)x, (long long)a->len);
         a->data[x] = RC;
+        vmbreak;
+    }
+    vmcase(SETINDEXP) {
+        vm_array *a = RA.p;
+        int64_t x = RB.i;
+        if (GC_UNLIKELY(!a))
+            rterror("nil dereference");
+        if (GC_UNLIKELY((uint64_t)x >= (uint64_t)a->len))
+            rterror("index out of range [%lld] with length %lld", (long long)x, (long long)a->len);
+        gc_write_pointer(V->gcp, wb, &a->data[x].p, RC.p);
         vmbreak;
     }
     vmcase(LEN) {
@@ -492,8 +512,10 @@ int vm_execute(vm_state *V)
     }
     vmcase(GETCELL) { RA = ((vm_cell *)RB.p)->v; vmbreak; }
     vmcase(SETCELL) { ((vm_cell *)RA.p)->v = RB; vmbreak; }
+    vmcase(SETCELLP) { gc_write_pointer(V->gcp, wb, &((vm_cell *)RA.p)->v.p, RB.p); vmbreak; }
     vmcase(GETUPVAL) { RA = fr->cl->cells[iB]->v; vmbreak; }
     vmcase(SETUPVAL) { fr->cl->cells[iB]->v = RA; vmbreak; }
+    vmcase(SETUPVALP) { gc_write_pointer(V->gcp, wb, &fr->cl->cells[iB]->v.p, RA.p); vmbreak; }
     vmcase(CLOSURE) {
         vm_fn *fn = &fns[iBX];
         const vm_proto *f = fn->proto;
@@ -509,8 +531,8 @@ int vm_execute(vm_state *V)
             const vm_upvaldesc *d = &f->upvals[u];
             c->cells[u] = d->instack ? base[d->index].p : fr->cl->cells[d->index];
         }
-        if (f->nupvals == 0)
-            fn->value = c;
+        if (f->nupvals == 0) /* a root: vm_roots marks it */
+            gc_write_pointer(V->gcp, wb, (void **)&fn->value, c);
         RA.p = c;
         vmbreak;
     }
@@ -580,7 +602,7 @@ int vm_execute(vm_state *V)
         vmbreak;
     }
     vmcase(CALLB) {
-        const vm_builtin *b = &V->builtins[iB];
+        const vm_builtin *b = &builtins[iB];
         savepc();
         vm_value *args = &RA;
         int nargs = (int)iC;

@@ -271,6 +271,7 @@ vm_state *vm_new(vm_program *p, const vm_options *o, char *err, size_t errlen)
     if (!V->gcp || gc_add_roots(V->heap, vm_roots, V) != 0)
         goto oom;
     V->gcwin = gc_p_windows(V->gcp);
+    V->barrier = gc_heap_barrier(V->heap);
     if (gc_site_init(&V->cellsite, sizeof(vm_cell), &vm_gct_refcell) != 0 ||
         gc_site_init(&V->arraysite, sizeof(vm_array), &vm_gct_array) != 0)
         goto oom;
@@ -288,7 +289,7 @@ vm_state *vm_new(vm_program *p, const vm_options *o, char *err, size_t errlen)
             vm_string *s = vm_string_new(V, f->k[c].s, f->k[c].len);
             if (!s)
                 goto oom;
-            V->fns[j].k[c].p = s;
+            gc_write_pointer(V->gcp, V->barrier, &V->fns[j].k[c].p, s);
             V->kmasks[j][c / 8] |= (uint8_t)(1u << (c % 8));
         }
     }
@@ -539,6 +540,11 @@ const gc_type *vm_struct_gctype(vm_state *V, int32_t s) { return &V->structlayou
 
 gc_heap *vm_heap(vm_state *V) { return V->heap; }
 gc_p *vm_gcp(vm_state *V) { return V->gcp; }
+
+void vm_write_pointer(vm_state *V, void **slot, void *val)
+{
+    gc_write_pointer(V->gcp, V->barrier, slot, val);
+}
 const vm_program *vm_get_program(vm_state *V) { return V->prog; }
 int64_t vm_steps_left(vm_state *V) { return V->steps; }
 void *vm_userdata(vm_state *V) { return V->ud; }
