@@ -234,7 +234,15 @@ static int reserve(fstate *fs, int n)
 
 static int jnext(const fstate *fs, int pc) { return VM_SJ(fs->f->code[pc]); }
 
-static void jset(fstate *fs, int pc, int v) { fs->f->code[pc] = VM_SJ_(OP_JMP, v); }
+/* A jump back is a loop's back edge and polls for the collector
+ * (JMPBACK), unless it is the JMP a test decides (tests only ever jump
+ * forward here, out of a loop or over a branch). A jump list's links are
+ * plain JMPs. */
+static void jset(fstate *fs, int pc, int v)
+{
+    bool after_test = pc > 0 && (vm_opflags[VM_OP(fs->f->code[pc - 1])] & VM_OPF_T);
+    fs->f->code[pc] = VM_SJ_(v < 0 && !after_test ? OP_JMPBACK : OP_JMP, v);
+}
 
 static int emit_jump(fstate *fs, int line) { return emit(fs, VM_SJ_(OP_JMP, NO_JUMP), line, 0); }
 
@@ -1414,7 +1422,8 @@ static void finish_body(fstate *fs, const lang_type *result, int line)
     uint32_t n = fs->f->ncode;
     vm_opcode last = n ? VM_OP(fs->f->code[n - 1]) : OP_MOV;
     bool ends = n > 0 &&
-                (last == OP_RETURN || last == OP_RETURN0 || last == OP_RETURNI || last == OP_JMP) &&
+                (last == OP_RETURN || last == OP_RETURN0 || last == OP_RETURNI || last == OP_JMP ||
+                 last == OP_JMPBACK) &&
                 fs->last_target < (int)n;
     if (ends)
         return;

@@ -72,6 +72,7 @@ int vm_execute(vm_state *V)
     const vm_program *const prog = V->prog;
     const vm_builtin *const builtins = V->builtins;
     const gc_barrier *const wb = V->barrier;
+    const gc_poll *const poll = V->poll;
     int64_t steps = V->steps;
     /* Where CALL's fast path ends: the stack's end, or its start when a
      * step limit is set, so that every call takes call_grow, which
@@ -139,10 +140,23 @@ int vm_execute(vm_state *V)
             pc += (int32_t)*pc >> 8; /* the JMP's sJ */      \
         pc++;                                                \
     } while (0)
+/* The collector's poll (alloc.h's gc_safepoint): one load and one
+ * predictable branch; the pc is saved only when the collector asks, so
+ * the roots callback finds this frame at this instruction's stack map. */
+#define pollhere()                                                                        \
+    do {                                                                                  \
+        if (GC_UNLIKELY(atomic_load_explicit(&poll->pending, memory_order_relaxed))) {   \
+            savepc();                                                                     \
+            gc_safepoint(V->gcp, poll);                                                   \
+        }                                                                                 \
+    } while (0)
+/* A loop's back edge (JMPBACK, FORLOOP): a step, and a poll, so that a
+ * collection never waits on a loop that neither calls nor allocates. */
 #define backedge()                                   \
     do {                                             \
-        if (GC_UNLIKELY(--steps < 0))                   \
+        if (GC_UNLIKELY(--steps < 0))                \
             rterror("step limit exceeded");          \
+        pollhere();                                  \
     } while (0)
 
 #if VM_COMPUTED_GOTO
@@ -332,10 +346,12 @@ int vm_execute(vm_state *V)
         vmbreak;
     }
     vmcase(JMP) {
-        int off = VM_SJ(iword);
-        if (off < 0)
-            backedge();
-        pc += off;
+        pc += VM_SJ(iword);
+        vmbreak;
+    }
+    vmcase(JMPBACK) {
+        backedge();
+        pc += VM_SJ(iword);
         vmbreak;
     }
     vmcase(FORPREP) {
@@ -555,7 +571,8 @@ int vm_execute(vm_state *V)
         callee = &fns[iBX];
         nb = base + iA;
         fr->pc = pc;
-        if (GC_UNLIKELY(nb + callee->nregs > stack_end || fr + 1 == frames_end)) {
+        if (GC_UNLIKELY(nb + callee->nregs > stack_end || fr + 1 == frames_end ||
+                        atomic_load_explicit(&poll->pending, memory_order_relaxed))) {
             ncl = NULL;
             goto call_grow;
         }
@@ -569,16 +586,19 @@ int vm_execute(vm_state *V)
         callee = ncl->fn;
         nb = base + iA;
         fr->pc = pc;
-        if (GC_UNLIKELY(nb + callee->nregs > stack_end || fr + 1 == frames_end))
+        if (GC_UNLIKELY(nb + callee->nregs > stack_end || fr + 1 == frames_end ||
+                        atomic_load_explicit(&poll->pending, memory_order_relaxed)))
             goto call_grow;
         pushframe(callee);
         fr->cl = ncl;
         vmbreak;
     }
     call_grow: {
-        /* Out of line: more stack (or movestack's move), more frames, or
-         * the step count. */
+        /* Out of line: the collector's poll, more stack (or movestack's
+         * move), more frames, or the step count. The poll comes first,
+         * while the arguments are still in this frame's stack map. */
         V->top = fr;
+        gc_safepoint(V->gcp, V->poll);
         if (nb + callee->nregs > V->stack_last) {
             size_t off = (size_t)(nb - V->stack);
             if (vm_grow_stack(V, off + (size_t)callee->nregs) != 0)

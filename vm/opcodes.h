@@ -154,8 +154,9 @@
     OP(IFNIL,     iABC,  P,    _,   FLAG,T,   "if (R[A].p == nil) == C then JMP") \
     OP(IFNILFLD,  iABC,  P,    FLD, FLAG,T,   "if (R[A].field[B].p == nil) == C then JMP (nil check on R[A])") \
     OP(JMP,       isJ,   J,    _,   _,   0,   "pc += sJ") \
+    OP(JMPBACK,   isJ,   J,    _,   _,   SP,  "pc += sJ, a loop's back edge: counts a step and polls for the collector") \
     OP(FORPREP,   iABx,  PREP, JF,  _,   0,   "R[A]=from, R[A+1]=to: if R[A] >= R[A+1] pc += Bx else R[A+2] = R[A]") \
-    OP(FORLOOP,   iABx,  LOOP, JB,  _,   0,   "R[A] += 1; if R[A] < R[A+1] { R[A+2] = R[A]; pc -= Bx }") \
+    OP(FORLOOP,   iABx,  LOOP, JB,  _,   SP,   "R[A] += 1; if R[A] < R[A+1] { R[A+2] = R[A]; pc -= Bx }") \
     \
     OP(NEWSTRUCT, iABx,  W,    ST,  _,   SP,  "R[A] = new struct of struct type Bx (zeroed)") \
     OP(NEWSTRUCTV,iABx,  VALS, ST,  _,   SP,  "R[A] = new struct of struct type Bx, its n fields from R[A+1..A+n]") \

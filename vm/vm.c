@@ -262,7 +262,12 @@ vm_state *vm_new(vm_program *p, const vm_options *o, char *err, size_t errlen)
     if (o->heap) {
         V->heap = o->heap;
     } else {
-        V->heap = gc_heap_new(&o->gc);
+        /* The VM's pointer stores all go through the write barrier and its
+         * loops and calls poll, so the heap it makes may mark while it
+         * runs: alloc's concurrent switch is set on gc here. */
+        gc_options gc = o->gc;
+        /* CONCURRENT-MARK: gc.concurrent = true; (once alloc's gc_options has the field) */
+        V->heap = gc_heap_new(&gc);
         V->ownheap = true;
         if (!V->heap)
             goto oom;
@@ -272,6 +277,7 @@ vm_state *vm_new(vm_program *p, const vm_options *o, char *err, size_t errlen)
         goto oom;
     V->gcwin = gc_p_windows(V->gcp);
     V->barrier = gc_heap_barrier(V->heap);
+    V->poll = gc_p_poll(V->gcp);
     if (gc_site_init(&V->cellsite, sizeof(vm_cell), &vm_gct_refcell) != 0 ||
         gc_site_init(&V->arraysite, sizeof(vm_array), &vm_gct_array) != 0)
         goto oom;

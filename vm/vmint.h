@@ -58,6 +58,7 @@ struct vm_state {
      * the stores, the object is new (allocated black during a mark) and
      * its old words are zero. */
     const gc_barrier *barrier;
+    const gc_poll *poll; /* gc_p_poll(gcp): the interpreter's polls at calls and back edges */
     gc_site cellsite, arraysite; /* a reference cell, an array header */
     vm_fn *fns;         /* one per proto */
     vm_layout *structlayouts;  /* per struct: NEWSTRUCT allocates through its site */

@@ -1366,6 +1366,7 @@ static void test_program_map_churn(void)
     f->code[j2] = VM_SJ_(OP_JMP, loop - (j2 + 1));
     f->code[prep] = VM_ABX(OP_FORPREP, 1, loop + 1 - body);
     f->code[loop] = VM_ABX(OP_FORLOOP, 1, loop + 1 - body);
+    vm_stackmap_slots(f, (uint32_t)loop, LIVE(0));
     vm_emit(f, VM_ABC(OP_MOV, 4, 0, 0), 7);
     callb(p, f, 7, STD_B_keys, 4, 1, T1(R_MSI), LIVE(0, 4));
     vm_emit(f, VM_ABC(OP_MOV, 5, 0, 0), 7);
