@@ -30,6 +30,12 @@
  *     window is the callee's and the caller's scan stops below it. A slot
  *     whose bit is clear is never looked at by the collector, so a stale
  *     pointer in a dead slot does not keep its object alive;
+ *   - a store of a reference into a struct field, an array element, a
+ *     global or a cell uses the P form of its opcode (SETFIELDP,
+ *     SETINDEXP, SETGLOBALP, SETCELLP, SETUPVALP), which the VM runs
+ *     through the collector's write barrier; a scalar store uses the
+ *     plain form, which has none. A jump back is JMPBACK (JMP only jumps
+ *     forward), so that every loop polls;
  *   - globals are roots with one pointer map, derived from their rtypes;
  *   - string constants are interned into the heap by vm_new.
  */

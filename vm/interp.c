@@ -133,6 +133,15 @@ int vm_execute(vm_state *V)
         if (GC_UNLIKELY(!(x)))              \
             rterror("out of memory");    \
     } while (0)
+/* An array access: a non-nil array and an index within its length. */
+#define checkindex(a, x)                                                                  \
+    do {                                                                                  \
+        if (GC_UNLIKELY(!(a)))                                                            \
+            rterror("nil dereference");                                                   \
+        if (GC_UNLIKELY((uint64_t)(x) >= (uint64_t)(a)->len))                             \
+            rterror("index out of range [%lld] with length %lld", (long long)(x),         \
+                    (long long)(a)->len);                                                 \
+    } while (0)
 /* The JMP after a test: take it (Lua's donextjump) or skip it. */
 #define condjump(cond)                                       \
     do {                                                     \
@@ -435,30 +444,21 @@ int vm_execute(vm_state *V)
     vmcase(GETINDEX) {
         vm_array *a = RB.p;
         int64_t x = RC.i;
-        if (GC_UNLIKELY(!a))
-            rterror("nil dereference");
-        if (GC_UNLIKELY((uint64_t)x >= (uint64_t)a->len))
-            rterror("index out of range [%lld] with length %lld", (long long)x, (long long)a->len);
+        checkindex(a, x);
         RA = a->data[x];
         vmbreak;
     }
     vmcase(SETINDEX) {
         vm_array *a = RA.p;
         int64_t x = RB.i;
-        if (GC_UNLIKELY(!a))
-            rterror("nil dereference");
-        if (GC_UNLIKELY((uint64_t)x >= (uint64_t)a->len))
-            rterror("index out of range [%lld] with length %lld", (long long)x, (long long)a->len);
+        checkindex(a, x);
         a->data[x] = RC;
         vmbreak;
     }
     vmcase(SETINDEXP) {
         vm_array *a = RA.p;
         int64_t x = RB.i;
-        if (GC_UNLIKELY(!a))
-            rterror("nil dereference");
-        if (GC_UNLIKELY((uint64_t)x >= (uint64_t)a->len))
-            rterror("index out of range [%lld] with length %lld", (long long)x, (long long)a->len);
+        checkindex(a, x);
         gc_write_pointer(V->gcp, wb, &a->data[x].p, RC.p);
         vmbreak;
     }
