@@ -138,6 +138,21 @@ static int32_t rtype(compiler *C, const lang_type *t)
 
 static bool isref(const lang_type *t) { return lang_type_is_ref(t) || t->kind == TY_NIL; }
 
+/* The store opcode for a value of type t: a reference goes through the
+ * write barrier (the P forms), a scalar does not. */
+static vm_opcode store_op(vm_opcode scalar, const lang_type *t)
+{
+    if (!isref(t))
+        return scalar;
+    switch (scalar) {
+    case OP_SETFIELD: return OP_SETFIELDP;
+    case OP_SETINDEX: return OP_SETINDEXP;
+    case OP_SETGLOBAL: return OP_SETGLOBALP;
+    case OP_SETCELL: return OP_SETCELLP;
+    default: return OP_SETUPVALP;
+    }
+}
+
 /* ---- emitting ---- */
 
 static int emit_x(fstate *fs, vm_instr i, int line, unsigned refs, int32_t xuse)
@@ -219,7 +234,15 @@ static int reserve(fstate *fs, int n)
 
 static int jnext(const fstate *fs, int pc) { return VM_SJ(fs->f->code[pc]); }
 
-static void jset(fstate *fs, int pc, int v) { fs->f->code[pc] = VM_SJ_(OP_JMP, v); }
+/* A jump back is a loop's back edge and polls for the collector
+ * (JMPBACK), unless it is the JMP a test decides (tests only ever jump
+ * forward here, out of a loop or over a branch). A jump list's links are
+ * plain JMPs. */
+static void jset(fstate *fs, int pc, int v)
+{
+    bool after_test = pc > 0 && (vm_opflags[VM_OP(fs->f->code[pc - 1])] & VM_OPF_T);
+    fs->f->code[pc] = VM_SJ_(v < 0 && !after_test ? OP_JMPBACK : OP_JMP, v);
+}
 
 static int emit_jump(fstate *fs, int line) { return emit(fs, VM_SJ_(OP_JMP, NO_JUMP), line, 0); }
 
@@ -672,7 +695,7 @@ static void array_lit(fstate *fs, lang_expr *e, int dst)
         int s2 = fs->freereg;
         lang_expr *v = e->u.array.elems[j];
         int rv = anyreg(fs, v);
-        emit(fs, VM_ABC(OP_SETINDEX, t, ri, rv), v->line, ref ? LV_RC : 0);
+        emit(fs, VM_ABC(store_op(OP_SETINDEX, e->type->elem), t, ri, rv), v->line, 0);
         if (j + 1 < n)
             emit(fs, VM_ABC(OP_ADDIK, ri, ri, 1), v->line, 0);
         fs->freereg = s2;
@@ -751,8 +774,8 @@ static void struct_lit(fstate *fs, lang_expr *e, int dst)
         lang_field_init *in = &e->u.struct_.inits[j];
         int s2 = fs->freereg;
         int rv = anyreg(fs, in->value);
-        emit(fs, VM_ABC(OP_SETFIELD, t, in->field, rv), in->line,
-             isref(st->fields[in->field].type) ? LV_RC : 0);
+        emit(fs, VM_ABC(store_op(OP_SETFIELD, st->fields[in->field].type), t, in->field, rv),
+             in->line, 0);
         fs->freereg = s2;
     }
     emit_mov(fs, dst, t, e->type, line);
@@ -1128,21 +1151,20 @@ static void var_stmt(fstate *fs, lang_stmt *s)
 static void store_ident(fstate *fs, lang_expr *t, int rv, int line)
 {
     lang_ref *r = &t->u.ident.ref;
-    unsigned ref = isref(t->type) ? 1 : 0;
     switch (r->kind) {
     case REF_LOCAL: {
         int reg = local_reg(fs, r->local);
         if (r->local->captured)
-            emit(fs, VM_ABC(OP_SETCELL, reg, rv, 0), line, ref ? LV_RB : 0);
+            emit(fs, VM_ABC(store_op(OP_SETCELL, t->type), reg, rv, 0), line, 0);
         else
             emit_mov(fs, reg, rv, t->type, line);
         break;
     }
     case REF_CAPTURE:
-        emit(fs, VM_ABC(OP_SETUPVAL, rv, r->index, 0), line, ref ? LV_RA : 0);
+        emit(fs, VM_ABC(store_op(OP_SETUPVAL, t->type), rv, r->index, 0), line, 0);
         break;
     case REF_GLOBAL:
-        emit(fs, VM_ABX(OP_SETGLOBAL, rv, r->index), line, ref ? LV_RA : 0);
+        emit(fs, VM_ABX(store_op(OP_SETGLOBAL, t->type), rv, r->index), line, 0);
         break;
     default:
         break; /* the blank name */
@@ -1186,12 +1208,11 @@ static void assign_stmt(fstate *fs, lang_stmt *s)
         } else {
             rv = anyreg(fs, v);
         }
-        unsigned vref = isref(t->type);
         if (map)
             emit(fs, VM_ABC(OP_MAPSET, rx, ri, rv), line,
-                 (kref ? LV_RB : 0) | (vref ? LV_RC : 0));
+                 (kref ? LV_RB : 0) | (isref(t->type) ? LV_RC : 0));
         else
-            emit(fs, VM_ABC(OP_SETINDEX, rx, ri, rv), line, vref ? LV_RC : 0);
+            emit(fs, VM_ABC(store_op(OP_SETINDEX, t->type), rx, ri, rv), line, 0);
     } else if (t->kind == EX_FIELD) {
         int rx = anyreg(fs, t->u.field.x);
         int fi = t->u.field.index;
@@ -1210,7 +1231,7 @@ static void assign_stmt(fstate *fs, lang_stmt *s)
         } else {
             rv = anyreg(fs, v);
         }
-        emit(fs, VM_ABC(OP_SETFIELD, rx, fi, rv), line, isref(t->type) ? LV_RC : 0);
+        emit(fs, VM_ABC(store_op(OP_SETFIELD, t->type), rx, fi, rv), line, 0);
     } else {
         cerror(fs->C, t->line, t->col, "internal compiler error: bad assignment target");
     }
@@ -1401,7 +1422,8 @@ static void finish_body(fstate *fs, const lang_type *result, int line)
     uint32_t n = fs->f->ncode;
     vm_opcode last = n ? VM_OP(fs->f->code[n - 1]) : OP_MOV;
     bool ends = n > 0 &&
-                (last == OP_RETURN || last == OP_RETURN0 || last == OP_RETURNI || last == OP_JMP) &&
+                (last == OP_RETURN || last == OP_RETURN0 || last == OP_RETURNI || last == OP_JMP ||
+                 last == OP_JMPBACK) &&
                 fs->last_target < (int)n;
     if (ends)
         return;
@@ -1459,7 +1481,7 @@ static void compile_init(compiler *C, int32_t proto)
         if (gl->type->kind == TY_STRING && gl->init) {
             int r = reserve(&fs, 1);
             load_string(&fs, r, "", 0, gl->line);
-            emit(&fs, VM_ABX(OP_SETGLOBAL, r, g), gl->line, LV_RA);
+            emit(&fs, VM_ABX(OP_SETGLOBALP, r, g), gl->line, 0);
             fs.freereg = 0;
         }
     }
@@ -1472,7 +1494,7 @@ static void compile_init(compiler *C, int32_t proto)
             expr(&fs, gl->init, r);
         else
             load_zero(&fs, r, gl->type, gl->line);
-        emit(&fs, VM_ABX(OP_SETGLOBAL, r, g), gl->line, isref(gl->type) ? LV_RA : 0);
+        emit(&fs, VM_ABX(store_op(OP_SETGLOBAL, gl->type), r, g), gl->line, 0);
         fs.freereg = 0;
     }
     finish_body(&fs, NULL, 1);

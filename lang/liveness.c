@@ -243,6 +243,11 @@ int lv_stackmaps(vm_proto *f, const lv_info *info, char *err, size_t errlen)
             if (vm_op_safepoint(op)) {
                 lv_regset map;
                 transfer(&map, &live, &use, &def);
+                /* At a call the map keeps the reference arguments (at
+                 * and above A): the call polls for the collector before
+                 * it pushes the callee's frame. Once pushed, the
+                 * callee's frame covers them (vm_roots stops the
+                 * caller's scan at the callee's base). */
                 if (op == OP_CALL || op == OP_CALLR) {
                     int a = VM_A(i);
                     for (int r = a + 1; r < 256; r++)
@@ -252,8 +257,6 @@ int lv_stackmaps(vm_proto *f, const lv_info *info, char *err, size_t errlen)
                                      r, pc);
                             goto done;
                         }
-                    for (int r = a; r < 256; r++)
-                        lv_del(&map, r);
                 }
                 uint8_t bits[VM_MAP_BYTES];
                 for (int j = 0; j < 4; j++)

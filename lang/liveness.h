@@ -53,7 +53,8 @@ typedef struct lv_info {
 /* Backward liveness over f's code (basic blocks from its jumps, solved to
  * a fixed point), then a stack map at every safepoint: the references
  * live after the instruction except what it defines, plus the references
- * it reads; at CALL and CALLR only the registers below A. nparams: the
+ * it reads (at CALL and CALLR: the reference arguments). Loop back edges
+ * (JMPBACK, FORLOOP) are safepoints too: they poll. nparams: the
  * registers defined on entry. Returns 0, or -1 with a message (a compiler
  * bug: a reference read before any write, or live across a call above
  * its window). */

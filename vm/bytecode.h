@@ -19,14 +19,23 @@
  *     become R[0..] of the callee; the result comes back in R[A]. So the
  *     caller must keep nothing it needs in R[A..] across the call;
  *   - a safepoint is an instruction whose opcode is marked so in opcodes.h
- *     (allocations, calls, builtins). For each safepoint pc the compiler
- *     records a stack map: the bitmap of the frame's slots that hold live
- *     references while that instruction executes, that is the references
- *     live after it (its destination excluded) plus its own reference
- *     operands. At a call, bits at or above A are ignored (that part of
- *     the window belongs to the callee). A slot whose bit is clear is never
- *     looked at by the collector, so a stale pointer in a dead slot does
- *     not keep its object alive;
+ *     (allocations, calls, builtins, loop back edges: JMPBACK and
+ *     FORLOOP poll for the collector, as calls do). For each safepoint pc
+ *     the compiler records a stack map: the bitmap of the frame's slots
+ *     that hold live references while that instruction executes, that is
+ *     the references live after it (its destination excluded) plus its own
+ *     reference operands. At a call these include the reference arguments
+ *     at and above A: the collector reads them only while the call polls,
+ *     before the callee's frame is pushed; from then on that part of the
+ *     window is the callee's and the caller's scan stops below it. A slot
+ *     whose bit is clear is never looked at by the collector, so a stale
+ *     pointer in a dead slot does not keep its object alive;
+ *   - a store of a reference into a struct field, an array element, a
+ *     global or a cell uses the P form of its opcode (SETFIELDP,
+ *     SETINDEXP, SETGLOBALP, SETCELLP, SETUPVALP), which the VM runs
+ *     through the collector's write barrier; a scalar store uses the
+ *     plain form, which has none. A jump back is JMPBACK (JMP only jumps
+ *     forward), so that every loop polls;
  *   - globals are roots with one pointer map, derived from their rtypes;
  *   - string constants are interned into the heap by vm_new.
  */

@@ -73,11 +73,11 @@ void vm_disasm_proto(FILE *out, const vm_program *p, const vm_proto *f)
                 print_const(out, &f->k[VM_BX(i)]);
             }
             break;
-        case OP_GETGLOBAL: case OP_SETGLOBAL:
+        case OP_GETGLOBAL: case OP_SETGLOBAL: case OP_SETGLOBALP:
             if ((uint32_t)VM_BX(i) < p->nglobals)
                 fprintf(out, "\t; %s", p->global_names[VM_BX(i)]);
             break;
-        case OP_JMP:
+        case OP_JMP: case OP_JMPBACK:
             fprintf(out, "\t; to %d", (int)pc + 1 + VM_SJ(i));
             break;
         case OP_FORPREP:

@@ -70,6 +70,9 @@ int vm_execute(vm_state *V)
     vm_fn *const fns = V->fns;
     vm_value *const G = V->globals;
     const vm_program *const prog = V->prog;
+    const vm_builtin *const builtins = V->builtins;
+    const gc_barrier *const wb = V->barrier;
+    const gc_poll *const poll = V->poll;
     int64_t steps = V->steps;
     /* Where CALL's fast path ends: the stack's end, or its start when a
      * step limit is set, so that every call takes call_grow, which
@@ -130,6 +133,15 @@ int vm_execute(vm_state *V)
         if (GC_UNLIKELY(!(x)))              \
             rterror("out of memory");    \
     } while (0)
+/* An array access: a non-nil array and an index within its length. */
+#define checkindex(a, x)                                                                  \
+    do {                                                                                  \
+        if (GC_UNLIKELY(!(a)))                                                            \
+            rterror("nil dereference");                                                   \
+        if (GC_UNLIKELY((uint64_t)(x) >= (uint64_t)(a)->len))                             \
+            rterror("index out of range [%lld] with length %lld", (long long)(x),         \
+                    (long long)(a)->len);                                                 \
+    } while (0)
 /* The JMP after a test: take it (Lua's donextjump) or skip it. */
 #define condjump(cond)                                       \
     do {                                                     \
@@ -137,10 +149,23 @@ int vm_execute(vm_state *V)
             pc += (int32_t)*pc >> 8; /* the JMP's sJ */      \
         pc++;                                                \
     } while (0)
+/* The collector's poll (alloc.h's gc_safepoint): one load and one
+ * predictable branch; the pc is saved only when the collector asks, so
+ * the roots callback finds this frame at this instruction's stack map. */
+#define pollhere()                                                                        \
+    do {                                                                                  \
+        if (GC_UNLIKELY(atomic_load_explicit(&poll->pending, memory_order_relaxed))) {   \
+            savepc();                                                                     \
+            gc_safepoint(V->gcp, poll);                                                   \
+        }                                                                                 \
+    } while (0)
+/* A loop's back edge (JMPBACK, FORLOOP): a step, and a poll, so that a
+ * collection never waits on a loop that neither calls nor allocates. */
 #define backedge()                                   \
     do {                                             \
-        if (GC_UNLIKELY(--steps < 0))                   \
+        if (GC_UNLIKELY(--steps < 0))                \
             rterror("step limit exceeded");          \
+        pollhere();                                  \
     } while (0)
 
 #if VM_COMPUTED_GOTO
@@ -185,6 +210,7 @@ int vm_execute(vm_state *V)
     vmcase(LOADFALSE) { RA.i = 0; vmbreak; }
     vmcase(GETGLOBAL) { RA = G[iBX]; vmbreak; }
     vmcase(SETGLOBAL) { G[iBX] = RA; vmbreak; }
+    vmcase(SETGLOBALP) { gc_write_pointer(V->gcp, wb, &G[iBX].p, RA.p); vmbreak; }
 
     vmcase(ADDI) { RA.i = (int64_t)((uint64_t)RB.i + (uint64_t)RC.i); vmbreak; }
     vmcase(SUBI) { RA.i = (int64_t)((uint64_t)RB.i - (uint64_t)RC.i); vmbreak; }
@@ -329,10 +355,12 @@ int vm_execute(vm_state *V)
         vmbreak;
     }
     vmcase(JMP) {
-        int off = VM_SJ(iword);
-        if (off < 0)
-            backedge();
-        pc += off;
+        pc += VM_SJ(iword);
+        vmbreak;
+    }
+    vmcase(JMPBACK) {
+        backedge();
+        pc += VM_SJ(iword);
         vmbreak;
     }
     vmcase(FORPREP) {
@@ -396,6 +424,13 @@ int vm_execute(vm_state *V)
         o[iB] = RC;
         vmbreak;
     }
+    vmcase(SETFIELDP) {
+        vm_value *o = RA.p;
+        if (GC_UNLIKELY(!o))
+            rterror("nil dereference");
+        gc_write_pointer(V->gcp, wb, &o[iB].p, RC.p);
+        vmbreak;
+    }
     vmcase(NEWARRAY) {
         int64_t n = RB.i;
         if (GC_UNLIKELY(n < 0))
@@ -409,21 +444,22 @@ int vm_execute(vm_state *V)
     vmcase(GETINDEX) {
         vm_array *a = RB.p;
         int64_t x = RC.i;
-        if (GC_UNLIKELY(!a))
-            rterror("nil dereference");
-        if (GC_UNLIKELY((uint64_t)x >= (uint64_t)a->len))
-            rterror("index out of range [%lld] with length %lld", (long long)x, (long long)a->len);
+        checkindex(a, x);
         RA = a->data[x];
         vmbreak;
     }
     vmcase(SETINDEX) {
         vm_array *a = RA.p;
         int64_t x = RB.i;
-        if (GC_UNLIKELY(!a))
-            rterror("nil dereference");
-        if (GC_UNLIKELY((uint64_t)x >= (uint64_t)a->len))
-            rterror("index out of range [%lld] with length %lld", (long long)x, (long long)a->len);
+        checkindex(a, x);
         a->data[x] = RC;
+        vmbreak;
+    }
+    vmcase(SETINDEXP) {
+        vm_array *a = RA.p;
+        int64_t x = RB.i;
+        checkindex(a, x);
+        gc_write_pointer(V->gcp, wb, &a->data[x].p, RC.p);
         vmbreak;
     }
     vmcase(LEN) {
@@ -492,8 +528,10 @@ int vm_execute(vm_state *V)
     }
     vmcase(GETCELL) { RA = ((vm_cell *)RB.p)->v; vmbreak; }
     vmcase(SETCELL) { ((vm_cell *)RA.p)->v = RB; vmbreak; }
+    vmcase(SETCELLP) { gc_write_pointer(V->gcp, wb, &((vm_cell *)RA.p)->v.p, RB.p); vmbreak; }
     vmcase(GETUPVAL) { RA = fr->cl->cells[iB]->v; vmbreak; }
     vmcase(SETUPVAL) { fr->cl->cells[iB]->v = RA; vmbreak; }
+    vmcase(SETUPVALP) { gc_write_pointer(V->gcp, wb, &fr->cl->cells[iB]->v.p, RA.p); vmbreak; }
     vmcase(CLOSURE) {
         vm_fn *fn = &fns[iBX];
         const vm_proto *f = fn->proto;
@@ -509,8 +547,8 @@ int vm_execute(vm_state *V)
             const vm_upvaldesc *d = &f->upvals[u];
             c->cells[u] = d->instack ? base[d->index].p : fr->cl->cells[d->index];
         }
-        if (f->nupvals == 0)
-            fn->value = c;
+        if (f->nupvals == 0) /* a root: vm_roots marks it */
+            gc_write_pointer(V->gcp, wb, (void **)&fn->value, c);
         RA.p = c;
         vmbreak;
     }
@@ -533,7 +571,8 @@ int vm_execute(vm_state *V)
         callee = &fns[iBX];
         nb = base + iA;
         fr->pc = pc;
-        if (GC_UNLIKELY(nb + callee->nregs > stack_end || fr + 1 == frames_end)) {
+        if (GC_UNLIKELY(nb + callee->nregs > stack_end || fr + 1 == frames_end ||
+                        atomic_load_explicit(&poll->pending, memory_order_relaxed))) {
             ncl = NULL;
             goto call_grow;
         }
@@ -547,16 +586,19 @@ int vm_execute(vm_state *V)
         callee = ncl->fn;
         nb = base + iA;
         fr->pc = pc;
-        if (GC_UNLIKELY(nb + callee->nregs > stack_end || fr + 1 == frames_end))
+        if (GC_UNLIKELY(nb + callee->nregs > stack_end || fr + 1 == frames_end ||
+                        atomic_load_explicit(&poll->pending, memory_order_relaxed)))
             goto call_grow;
         pushframe(callee);
         fr->cl = ncl;
         vmbreak;
     }
     call_grow: {
-        /* Out of line: more stack (or movestack's move), more frames, or
-         * the step count. */
+        /* Out of line: the collector's poll, more stack (or movestack's
+         * move), more frames, or the step count. The poll comes first,
+         * while the arguments are still in this frame's stack map. */
         V->top = fr;
+        gc_safepoint(V->gcp, V->poll);
         if (nb + callee->nregs > V->stack_last) {
             size_t off = (size_t)(nb - V->stack);
             if (vm_grow_stack(V, off + (size_t)callee->nregs) != 0)
@@ -580,7 +622,7 @@ int vm_execute(vm_state *V)
         vmbreak;
     }
     vmcase(CALLB) {
-        const vm_builtin *b = &V->builtins[iB];
+        const vm_builtin *b = &builtins[iB];
         savepc();
         vm_value *args = &RA;
         int nargs = (int)iC;

@@ -82,7 +82,8 @@
     OP(LOADTRUE,  iABC,  W,    _,   _,   0,   "R[A].i = 1") \
     OP(LOADFALSE, iABC,  W,    _,   _,   0,   "R[A].i = 0") \
     OP(GETGLOBAL, iABx,  W,    G,   _,   0,   "R[A] = G[Bx]") \
-    OP(SETGLOBAL, iABx,  R,    G,   _,   0,   "G[Bx] = R[A]") \
+    OP(SETGLOBAL, iABx,  R,    G,   _,   0,   "G[Bx] = R[A] (a scalar)") \
+    OP(SETGLOBALP, iABx, P,    G,   _,   0,   "G[Bx] = R[A] (a reference: through the write barrier)") \
     \
     OP(ADDI,      iABC,  W,    R,   R,   0,   "R[A].i = R[B].i + R[C].i (wrapping)") \
     OP(SUBI,      iABC,  W,    R,   R,   0,   "R[A].i = R[B].i - R[C].i") \
@@ -153,16 +154,19 @@
     OP(IFNIL,     iABC,  P,    _,   FLAG,T,   "if (R[A].p == nil) == C then JMP") \
     OP(IFNILFLD,  iABC,  P,    FLD, FLAG,T,   "if (R[A].field[B].p == nil) == C then JMP (nil check on R[A])") \
     OP(JMP,       isJ,   J,    _,   _,   0,   "pc += sJ") \
+    OP(JMPBACK,   isJ,   J,    _,   _,   SP,  "pc += sJ, a loop's back edge: counts a step and polls for the collector") \
     OP(FORPREP,   iABx,  PREP, JF,  _,   0,   "R[A]=from, R[A+1]=to: if R[A] >= R[A+1] pc += Bx else R[A+2] = R[A]") \
-    OP(FORLOOP,   iABx,  LOOP, JB,  _,   0,   "R[A] += 1; if R[A] < R[A+1] { R[A+2] = R[A]; pc -= Bx }") \
+    OP(FORLOOP,   iABx,  LOOP, JB,  _,   SP,   "R[A] += 1; if R[A] < R[A+1] { R[A+2] = R[A]; pc -= Bx }") \
     \
     OP(NEWSTRUCT, iABx,  W,    ST,  _,   SP,  "R[A] = new struct of struct type Bx (zeroed)") \
     OP(NEWSTRUCTV,iABx,  VALS, ST,  _,   SP,  "R[A] = new struct of struct type Bx, its n fields from R[A+1..A+n]") \
     OP(GETFIELD,  iABC,  W,    P,   FLD, 0,   "R[A] = R[B].field[C] (nil check)") \
-    OP(SETFIELD,  iABC,  P,    FLD, R,   0,   "R[A].field[B] = R[C] (nil check)") \
+    OP(SETFIELD,  iABC,  P,    FLD, R,   0,   "R[A].field[B] = R[C] (a scalar; nil check)") \
+    OP(SETFIELDP, iABC,  P,    FLD, P,   0,   "R[A].field[B] = R[C] (a reference: write barrier; nil check)") \
     OP(NEWARRAY,  iABC,  W,    R,   REFS,SP,  "R[A] = new array of R[B].i zero elements; C=1: elements are references") \
     OP(GETINDEX,  iABC,  W,    P,   R,   0,   "R[A] = R[B][R[C].i] (nil and bounds check)") \
-    OP(SETINDEX,  iABC,  P,    R,   R,   0,   "R[A][R[B].i] = R[C] (nil and bounds check)") \
+    OP(SETINDEX,  iABC,  P,    R,   R,   0,   "R[A][R[B].i] = R[C] (a scalar; nil and bounds check)") \
+    OP(SETINDEXP, iABC,  P,    R,   P,   0,   "R[A][R[B].i] = R[C] (a reference: write barrier; nil and bounds check)") \
     OP(LEN,       iABC,  W,    P,   _,   0,   "R[A].i = len(R[B]) (array or map: the first word; nil is 0)") \
     OP(LENS,      iABC,  W,    P,   _,   0,   "R[A].i = len(R[B]) (string)") \
     OP(PUSH,      iABC,  P,    R,   _,   SP,  "push(R[A], R[B]) (nil check; may grow the backing store)") \
@@ -174,9 +178,11 @@
     \
     OP(NEWCELL,   iABC,  W,    R,   REFS,SP,  "R[A] = new cell holding R[B]; C=1: the cell holds a reference") \
     OP(GETCELL,   iABC,  W,    P,   _,   0,   "R[A] = R[B].cell") \
-    OP(SETCELL,   iABC,  P,    R,   _,   0,   "R[A].cell = R[B]") \
+    OP(SETCELL,   iABC,  P,    R,   _,   0,   "R[A].cell = R[B] (a scalar)") \
+    OP(SETCELLP,  iABC,  P,    P,   _,   0,   "R[A].cell = R[B] (a reference: write barrier)") \
     OP(GETUPVAL,  iABC,  W,    U,   _,   0,   "R[A] = U[B].cell") \
-    OP(SETUPVAL,  iABC,  R,    U,   _,   0,   "U[B].cell = R[A]") \
+    OP(SETUPVAL,  iABC,  R,    U,   _,   0,   "U[B].cell = R[A] (a scalar)") \
+    OP(SETUPVALP, iABC,  P,    U,   _,   0,   "U[B].cell = R[A] (a reference: write barrier)") \
     OP(CLOSURE,   iABx,  W,    FN,  _,   SP,  "R[A] = closure of proto Bx capturing its upvalue descriptors' cells") \
     \
     OP(CALL,      iABx,  CALLW,FN,  _,   SP,  "call proto Bx with args R[A..]; result in R[A]") \

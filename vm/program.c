@@ -473,6 +473,10 @@ static int verify_proto(const vm_program *p, const vm_proto *f, char *err, size_
             FAIL("a test must be followed by JMP");
         /* What the roles cannot say: facts about the operand's target. */
         switch ((vm_opcode)op) {
+        case OP_JMP:
+            if (VM_SJ(i) < 0)
+                FAIL("a jump back must be JMPBACK (loops poll)");
+            break;
         case OP_CLOSURE: {
             const vm_proto *g = p->protos[VM_BX(i)];
             for (uint32_t u = 0; u < g->nupvals; u++)
@@ -506,7 +510,7 @@ static int verify_proto(const vm_program *p, const vm_proto *f, char *err, size_
                     FAIL("stack map names slot %d outside the frame", s);
     }
     vm_opcode last = VM_OP(f->code[f->ncode - 1]);
-    if (!(vm_opflags[last] & VM_OPF_RET) && last != OP_JMP) {
+    if (!(vm_opflags[last] & VM_OPF_RET) && last != OP_JMP && last != OP_JMPBACK) {
         snprintf(err, errlen, "%s: code does not end with RETURN or JMP", f->name);
         return -1;
     }

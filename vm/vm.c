@@ -262,7 +262,12 @@ vm_state *vm_new(vm_program *p, const vm_options *o, char *err, size_t errlen)
     if (o->heap) {
         V->heap = o->heap;
     } else {
-        V->heap = gc_heap_new(&o->gc);
+        /* The VM's pointer stores all go through the write barrier and its
+         * loops and calls poll, so the heap it makes may mark while it
+         * runs: alloc's concurrent switch is set on gc here. */
+        gc_options gc = o->gc;
+        /* CONCURRENT-MARK: gc.concurrent = true; (once alloc's gc_options has the field) */
+        V->heap = gc_heap_new(&gc);
         V->ownheap = true;
         if (!V->heap)
             goto oom;
@@ -271,6 +276,8 @@ vm_state *vm_new(vm_program *p, const vm_options *o, char *err, size_t errlen)
     if (!V->gcp || gc_add_roots(V->heap, vm_roots, V) != 0)
         goto oom;
     V->gcwin = gc_p_windows(V->gcp);
+    V->barrier = gc_heap_barrier(V->heap);
+    V->poll = gc_p_poll(V->gcp);
     if (gc_site_init(&V->cellsite, sizeof(vm_cell), &vm_gct_refcell) != 0 ||
         gc_site_init(&V->arraysite, sizeof(vm_array), &vm_gct_array) != 0)
         goto oom;
@@ -288,7 +295,7 @@ vm_state *vm_new(vm_program *p, const vm_options *o, char *err, size_t errlen)
             vm_string *s = vm_string_new(V, f->k[c].s, f->k[c].len);
             if (!s)
                 goto oom;
-            V->fns[j].k[c].p = s;
+            gc_write_pointer(V->gcp, V->barrier, &V->fns[j].k[c].p, s);
             V->kmasks[j][c / 8] |= (uint8_t)(1u << (c % 8));
         }
     }
@@ -539,6 +546,11 @@ const gc_type *vm_struct_gctype(vm_state *V, int32_t s) { return &V->structlayou
 
 gc_heap *vm_heap(vm_state *V) { return V->heap; }
 gc_p *vm_gcp(vm_state *V) { return V->gcp; }
+
+void vm_write_pointer(vm_state *V, void **slot, void *val)
+{
+    gc_write_pointer(V->gcp, V->barrier, slot, val);
+}
 const vm_program *vm_get_program(vm_state *V) { return V->prog; }
 int64_t vm_steps_left(vm_state *V) { return V->steps; }
 void *vm_userdata(vm_state *V) { return V->ud; }

@@ -85,6 +85,10 @@ FILE *vm_out(vm_state *V);
 FILE *vm_errout(vm_state *V);
 gc_heap *vm_heap(vm_state *V);
 gc_p *vm_gcp(vm_state *V);
+/* *slot = val for a pointer stored into a heap object or a global, through
+ * the heap's write barrier (alloc.h's gc_write_pointer): every builtin
+ * that stores a pointer outside the value stack calls this. */
+void vm_write_pointer(vm_state *V, void **slot, void *val);
 const vm_program *vm_get_program(vm_state *V);
 /* The gc_type of the program's struct s (for builtins that make one). */
 const gc_type *vm_struct_gctype(vm_state *V, int32_t s);

@@ -47,6 +47,18 @@ struct vm_state {
     bool ownheap;
     gc_p *gcp;
     gc_window *const *gcwin; /* gc_p_windows(gcp): vm_alloc_site's inlined fast path */
+    /* The heap's write-barrier flag (gc_heap_barrier): every pointer the
+     * VM stores into the heap, a global or a constant goes through
+     * gc_write_pointer with it, or gc_bulk_barrier before a copy of
+     * pointer words. Stores into the value stack (registers) and into
+     * V->roots need none: they are the mutator's own stack. An
+     * instruction's initializing stores into the object it has just
+     * allocated (NEWSTRUCTV's fields, NEWCELL's value, CLOSURE's cells)
+     * need none either: with no safepoint between the allocation and
+     * the stores, the object is new (allocated black during a mark) and
+     * its old words are zero. */
+    const gc_barrier *barrier;
+    const gc_poll *poll; /* gc_p_poll(gcp): the interpreter's polls at calls and back edges */
     gc_site cellsite, arraysite; /* a reference cell, an array header */
     vm_fn *fns;         /* one per proto */
     vm_layout *structlayouts;  /* per struct: NEWSTRUCT allocates through its site */

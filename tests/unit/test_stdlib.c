@@ -374,7 +374,7 @@ static void test_join(void)
     STR_IS(j4[0], "");
     vm_array *holes = vm_array_new(c.V, 3, true);
     vm_root_push(c.V, holes);
-    holes->data[1] = S(&c, "x");
+    vm_write_pointer(c.V, &holes->data[1].p, S(&c, "x").p);
     vm_value j5[2] = {{.p = holes}, S(&c, "-")};
     CALL_OK(&c, STD_B_join, j5, 2, NULL);
     STR_IS(j5[0], "-x-");
@@ -512,7 +512,7 @@ static void test_str_containers(void)
     expect_str(&c, (vm_value){.p = fl}, R_AFLOAT, "[0.5, -0.0, 1e+100]");
     vm_array *nest = vm_array_new(c.V, 2, true);
     vm_root_push(c.V, nest);
-    nest->data[0].p = ints;
+    vm_write_pointer(c.V, &nest->data[0].p, ints);
     expect_str(&c, (vm_value){.p = nest}, R_AAINT, "[[1, -2], nil]");
     /* Maps in insertion order, quoted string keys. */
     vm_value mk[1] = {{0}};
@@ -533,7 +533,7 @@ static void test_str_containers(void)
     vm_root_push(c.V, n1);
     n1[2].i = 7;
     expect_str(&c, (vm_value){.p = n1}, R_NODE, "Node{left: nil, right: nil, item: 7}");
-    n1[0].p = n1;
+    vm_write_pointer(c.V, &n1[0].p, n1);
     expect_str(&c, (vm_value){.p = n1}, R_NODE, "Node{left: ..., right: nil, item: 7}");
     expect_str(&c, NIL(), R_NODE, "nil");
     ctx_close(&c);
@@ -1366,6 +1366,7 @@ static void test_program_map_churn(void)
     f->code[j2] = VM_SJ_(OP_JMP, loop - (j2 + 1));
     f->code[prep] = VM_ABX(OP_FORPREP, 1, loop + 1 - body);
     f->code[loop] = VM_ABX(OP_FORLOOP, 1, loop + 1 - body);
+    vm_stackmap_slots(f, (uint32_t)loop, LIVE(0));
     vm_emit(f, VM_ABC(OP_MOV, 4, 0, 0), 7);
     callb(p, f, 7, STD_B_keys, 4, 1, T1(R_MSI), LIVE(0, 4));
     vm_emit(f, VM_ABC(OP_MOV, 5, 0, 0), 7);
@@ -1393,7 +1394,9 @@ static void test_program_map_churn(void)
 }
 
 /* args() sees the arguments vm_run was given; exit(300) ends the run
- * with status 300 & 255. */
+ * with status 300 & 255. args() fills an array made before its strings,
+ * each store through the write barrier (the barrier site test for args:
+ * stdlib-gcstress runs it with a collection at every allocation). */
 static void test_program_args_exit(void)
 {
     vm_program *p = std_program();

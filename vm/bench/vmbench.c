@@ -156,14 +156,14 @@ static vm_program *trees_program(int maxd)
     S(m, VM_ABX(OP_CALL, 10, bi), &two, 1);
     S(m, VM_ABX(OP_CALL, 10, ci), &two, 1);
     E(m, VM_ABC(OP_ADDI, 6, 6, 10));
-    E(m, VM_ABX(OP_FORLOOP, 7, 5));
+    S(m, VM_ABX(OP_FORLOOP, 7, 5), &two, 1);
     E(m, VM_ABC(OP_MOV, 9, 5, 0));
     E(m, VM_ABC(OP_MOV, 10, 3, 0));
     E(m, VM_ABC(OP_MOV, 11, 6, 0));
     print_call(p, m, 9, 3, ints, &two, 1);
     E(m, VM_ABC(OP_ADDIK, 3, 3, 2));
     int back = (int)m->ncode;
-    E(m, VM_SJ_(OP_JMP, top - (back + 1)));
+    S(m, VM_SJ_(OP_JMPBACK, top - (back + 1)), &two, 1);
     m->code[exitj] = VM_SJ_(OP_JMP, (int)m->ncode - (exitj + 1));
     E(m, VM_ABC(OP_MOV, 3, 2, 0));
     S(m, VM_ABX(OP_CALL, 3, ci), NULL, 0);
