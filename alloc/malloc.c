@@ -15,9 +15,12 @@
  * (gc_malloc_site_inline). Moving to the
  * next allocCache window is a short call (gc_span_nextWindow); everything
  * else (refill, heap trigger, tiny, large objects) sits behind a call.
- * Departures: no assists, no allocate-black, no profiling sample (marking is
- * stop-the-world); debug modes (gcstress, clobberfree) take a separate
- * instance of the same code, reached because they keep the mcache empty.
+ * Allocate-black and the assist charge need no code here: during a mark,
+ * a P's windows are marked black as it takes them (mcache.c, and the two
+ * window moves below), so the fast paths hand out black slots unchanged.
+ * Departures: no profiling sample; debug modes (gcstress, clobberfree)
+ * take a separate instance of the same code, reached because they keep
+ * the mcache empty.
  */
 #include <stdlib.h>
 
@@ -255,8 +258,9 @@ static ALWAYS_INLINE void *siteAlloc(gc_p *p, const gc_site *st)
  * other type takes a slot: it writes its own. */
 static void prefillWindow(mspan *s, const gc_site *st)
 {
+    /* Atomic: mark workers read these words during a concurrent mark. */
     for (uintptr_t w = 0; w < s->elemsize / GC_PTR_SIZE; w++)
-        s->winHeapBits[w] = st->tile;
+        __atomic_store_n(&s->winHeapBits[w], st->tile, __ATOMIC_RELAXED);
     s->winBits = st->bits;
 }
 
@@ -268,6 +272,7 @@ static __attribute__((noinline)) void *siteRefill(gc_p *p, const gc_site *st)
     mspan *s = p->alloc[st->spc];
     uint64_t c = gc_span_nextWindow(s);
     if (LIKELY(c != 0)) {
+        mcache_blacken(p, s);
         /* A whole window free: take the site's bits ahead. */
         if (c == ~(uint64_t)0 && st->tile)
             prefillWindow(s, st);
@@ -354,8 +359,11 @@ static __attribute__((noinline)) void *mallocgcNoscanSlow(gc_p *p, size_t size, 
     if (size < GC_TINY_SIZE)
         return mallocgcTiny(p, size, 0);
     /* The next window usually has room: the front takes it from there. */
-    if (LIKELY(gc_span_nextWindow(p->alloc[p->sizeSpc[size]]) != 0))
+    mspan *s = p->alloc[p->sizeSpc[size]];
+    if (LIKELY(gc_span_nextWindow(s) != 0)) {
+        mcache_blacken(p, s);
         return gc_mallocgc(p, size, NULL, needzero);
+    }
     return mallocgcSmallNoscan(p, size, needzero, 0);
 }
 

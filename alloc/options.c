@@ -41,6 +41,9 @@ static const struct {
     {"gccheckmark", offsetof(gc_debug, gccheckmark)},
     {"clobberfree", offsetof(gc_debug, clobberfree)},
     {"gcstress", offsetof(gc_debug, gcstress)},
+    {"gcstoptheworld", offsetof(gc_debug, gcstoptheworld)},
+    {"gcconcurrentstress", offsetof(gc_debug, gcconcurrentstress)},
+    {"gcmarkhold", offsetof(gc_debug, gcmarkhold)},
     {"failmap", offsetof(gc_debug, failmap)},
 };
 
@@ -98,7 +101,7 @@ int gc_parse_debug(gc_debug *d, const char *s, char *err, size_t errlen)
             }
             if (!found)
                 return fail(err, errlen,
-                            "TOYDEBUG: unknown setting '%.*s' (known: gctrace, gccheckmark, clobberfree, gcstress, failmap, heapmap)",
+                            "TOYDEBUG: unknown setting '%.*s' (known: gctrace, gccheckmark, clobberfree, gcstress, gcstoptheworld, gcconcurrentstress, gcmarkhold, failmap, heapmap)",
                             (int)klen, p);
         }
         p += len;
