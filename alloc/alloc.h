@@ -326,10 +326,13 @@ GC_INLINE void gc_bulk_barrier(gc_p *p, const gc_barrier *b, void *const *dst,
 /*
  * Safepoint polls. Besides allocating, a host polls at every place where
  * it may run long without allocating (loop back-edges, calls): the
- * collector asks a P to stop there (to scan its stack, flush its barrier
- * buffer, or stop the world) by setting the P's poll word. Every live
- * pointer must be where the roots callback will say when the poll is
- * made. gc_p_poll(p) stays put for the P's life.
+ * collector asks a P to stop there by setting the P's poll word. Today
+ * that is when a concurrent mark's workers have run out of work: the
+ * poll flushes the barrier buffers and, if nothing grey is left, ends the
+ * mark there (the second pause), so a loop that never allocates does not
+ * keep the barrier on. Every live pointer must be where the roots
+ * callback will say when the poll is made. gc_p_poll(p) stays put for the
+ * P's life.
  */
 typedef struct gc_poll {
     _Atomic(uint32_t) pending; /* non-zero: the collector wants this P at a safepoint */
