@@ -89,6 +89,11 @@ typedef struct gc_debug {
      * (alloc/heapmap.c). "" = off. A path, so it holds no comma; one heap
      * per DIR, as each heap rewrites DIR/index.html when it is made. */
     char heapmap[GC_HEAPMAP_DIR_MAX];
+    /* gctimeline=FILE: each cycle's phases, pauses, background-worker
+     * rounds, assists and heap size as Chrome trace-event JSON (what
+     * Perfetto and chrome://tracing open), written to FILE from the
+     * heap's making to gc_heap_free (alloc/gctimeline.c). "" = off. */
+    char gctimeline[GC_HEAPMAP_DIR_MAX];
 } gc_debug;
 
 typedef struct gc_options {

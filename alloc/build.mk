@@ -140,3 +140,15 @@ $(BUILD)/tests/test-concurrent: $(BUILD)/tests/unit/test_concurrent.o $(ALLOC_UN
 
 test-concurrent: $(BUILD)/tests/test-concurrent
 	$(BUILD)/tests/test-concurrent
+
+# The concurrent collector's pauses with a large live heap (2 GiB by
+# default), the stop-the-world mark in the same run as its peer
+# (tests/bench/concpause.c). Needs about 5 GiB of memory; never part of
+# make test: `make bench-alloc-concpause [CONCPAUSE_MB=N]`.
+ALL += $(BUILD)/alloc-concpause
+CONCPAUSE_MB ?= 2048
+.PHONY: bench-alloc-concpause
+$(BUILD)/alloc-concpause: $(BUILD)/tests/bench/concpause.o $(BUILD)/liballoc.a
+	$(CC) $(LDFLAGS) -pthread -o $@ $^ $(LDLIBS)
+bench-alloc-concpause: $(BUILD)/alloc-concpause
+	$(BUILD)/alloc-concpause $(CONCPAUSE_MB)

@@ -454,7 +454,19 @@ struct gc_heap {
     } stats;
 
     struct gc_heapmap *heapmap; /* TOYDEBUG=heapmap=DIR (heapmap.c), or NULL */
+    struct gc_timeline *timeline; /* TOYDEBUG=gctimeline=FILE (gctimeline.c), or NULL */
+    uint64_t roundStartNs;       /* the current round of background workers' start */
+    _Atomic uint64_t roundEndNs; /* set by its last worker (before bgRunning, released with it) */
 };
+
+/* gctimeline.c: TOYDEBUG=gctimeline=FILE. Events are written by the host's
+ * thread only; tids: 1 host thread, 2 concurrent mark, 3 workers. */
+typedef struct gc_timeline gc_timeline;
+void gc_timeline_open(gc_heap *h);
+void gc_timeline_close(gc_heap *h);
+void gc_timeline_event(gc_heap *h, const char *name, int tid, uint64_t start, uint64_t end, const char *fmt, ...)
+    __attribute__((format(printf, 6, 7)));
+void gc_timeline_heap(gc_heap *h, uint64_t ts, uint64_t heapLive);
 
 /* heapmap.c: pictures of the heap. open sets h->heapmap (or warns on the
  * trace stream and leaves it NULL); cycle draws the heap after a cycle

@@ -71,6 +71,8 @@ gc_heap *gc_heap_new(const gc_options *o)
     gc_pacer_commit(h);
     if (h->opts.debug.heapmap[0])
         gc_heapmap_open(h);
+    if (h->opts.debug.gctimeline[0])
+        gc_timeline_open(h);
     return h;
 }
 
@@ -81,6 +83,7 @@ void gc_heap_free(gc_heap *h)
     if (h->gcphase == GC_MARK)
         markDone(h, 1);
     gc_heapmap_close(h);
+    gc_timeline_close(h);
     gc_markpool_destroy(h);
     while (h->ps) {
         gc_p *p = h->ps;
@@ -259,6 +262,27 @@ static void gctrace(gc_heap *h, uint64_t t0, uint64_t t1, uint64_t t2, uint64_t 
     fflush(h->trace);
 }
 
+static void timelineCycle(gc_heap *h, int forced, uint64_t t0, uint64_t t1, uint64_t t2, uint64_t t3,
+                          uint64_t heap1)
+{
+    unsigned long long n = (unsigned long long)h->stats.num_gc;
+    gc_timeline_heap(h, t0, h->cycleHeap0);
+    if (h->concurrentCycle) {
+        gc_timeline_event(h, "pause: sweep termination, mark start", 1, t0, t1, "\"cycle\":%llu", n);
+        gc_timeline_event(h, "concurrent mark", 2, t1, t2,
+                          "\"cycle\":%llu,\"background_cpu_ms\":%.3f,\"assist_cpu_ms\":%.3f,\"workers\":%u", n,
+                          (double)h->stats.mark_bg_cpu_ns / 1e6, (double)h->stats.mark_assist_cpu_ns / 1e6,
+                          h->bgWorkers);
+        gc_timeline_heap(h, t2, heap1);
+        gc_timeline_event(h, "pause: mark termination", 1, t2, t3, "\"cycle\":%llu", n);
+    } else {
+        gc_timeline_event(h, forced ? "pause: forced stop-the-world cycle" : "pause: stop-the-world cycle", 1, t0,
+                          t3, "\"cycle\":%llu,\"mark_cpu_ms\":%.3f,\"mark_procs\":%llu", n,
+                          (double)h->stats.mark_cpu_ns / 1e6, (unsigned long long)h->stats.mark_procs);
+    }
+    gc_timeline_heap(h, t3, h->heapLive);
+}
+
 static void recordPause(gc_heap *h, uint64_t ns)
 {
     if (ns > h->stats.pause_max_ns)
@@ -302,6 +326,8 @@ static void markTermination(gc_heap *h, int forced, uint64_t t0, uint64_t t1, ui
     h->stats.last_gc_ns = t3;
     if (h->opts.debug.gctrace)
         gctrace(h, t0, t1, t2, t3, h->cycleHeap0, heap1, forced);
+    if (h->timeline)
+        timelineCycle(h, forced, t0, t1, t2, t3, heap1);
     if (h->heapmap && !forced) /* gc_collect draws once it has swept */
         gc_heapmap_cycle(h, 0);
 }
@@ -328,6 +354,7 @@ static void markStartConcurrent(gc_heap *h)
     h->markStartHeapLive = h->heapLive;
     h->markStartNs = gc_nanotime();
     gc_pacer_startCycle(h);
+    h->roundStartNs = gc_nanotime();
     h->roundActive = gc_markpool_startBackground(h) > 0;
     if (!h->roundActive && !h->opts.debug.gcmarkhold)
         /* No worker thread: the host's next poll marks. */
@@ -376,6 +403,10 @@ static void collectRound(gc_heap *h)
 {
     uint64_t cpu = 0, bytes = 0, objs = 0;
     gc_markpool_wait(h, &cpu, &bytes, &objs);
+    if (h->timeline)
+        gc_timeline_event(h, "mark workers", 3, h->roundStartNs,
+                          atomic_load_explicit(&h->roundEndNs, memory_order_relaxed), "\"cpu_ms\":%.3f",
+                          (double)cpu / 1e6);
     h->bgCpuNs += cpu;
     h->markBytes += bytes;
     h->markObjs += objs;
@@ -410,6 +441,7 @@ static void markDone(gc_heap *h, int finish)
         gc_gcw_flush(&h->gcw);
         if (gcw_fullEmpty(&h->work))
             break;
+        h->roundStartNs = gc_nanotime();
         if (!finish && !h->opts.debug.gcmarkhold && gc_markpool_startBackground(h) > 0) {
             h->roundActive = 1;
             return;

@@ -436,7 +436,7 @@ void gc_assistAlloc(gc_p *p)
     gc_heap *h = p->heap;
     if (h->opts.debug.gcmarkhold)
         return;
-    uint64_t t0 = gc_thread_cputime();
+    uint64_t t0 = gc_thread_cputime(), w0 = h->timeline ? gc_nanotime() : 0;
     gc_pacer_revise(h);
     if (p->gcAssistBytes >= 0)
         goto hard;
@@ -467,7 +467,10 @@ hard:
             }
         }
     }
-    h->assistCpuNs += gc_thread_cputime() - t0;
+    uint64_t t1 = gc_thread_cputime();
+    h->assistCpuNs += t1 - t0;
+    if (h->timeline)
+        gc_timeline_event(h, "assist", 1, w0, gc_nanotime(), "\"debt_after\":%lld", (long long)p->gcAssistBytes);
 }
 
 /* The single-threaded walk of gccheckmark and gc_verify. */

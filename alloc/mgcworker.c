@@ -60,6 +60,7 @@ uint64_t gc_thread_cputime(void)
  * bgRunning at 0 with acquire). */
 static void roundDone(gc_heap *h)
 {
+    atomic_store_explicit(&h->roundEndNs, gc_nanotime(), memory_order_relaxed);
     atomic_store_explicit(&h->bgRunning, 0, memory_order_release);
     pthread_mutex_lock(&h->pslock);
     for (gc_p *p = h->ps; p; p = p->next)

@@ -485,6 +485,39 @@ static void test_free_during_mark(void)
     worldFree(&w); /* with the mark running */
 }
 
+/* TOYDEBUG=gctimeline=FILE: a JSON array of trace events with both
+ * pauses, the concurrent mark and the heap counter. */
+static void test_timeline(void)
+{
+    char path[] = "/tmp/alloc-timeline-XXXXXX";
+    int fd = mkstemp(path);
+    CU_ASSERT_FATAL(fd >= 0);
+    close(fd);
+    char dbg[128];
+    snprintf(dbg, sizeof dbg, "gctimeline=%s", path);
+    world w;
+    worldInit(&w, 1, 2, dbg, NULL);
+    w.roots[0] = newNode(&w, TAG);
+    CU_ASSERT_FATAL(gc_mark_active(w.h) || gc_mark_start(w.h) == 1);
+    for (int i = 0; i < 1000; i++)
+        newNode(&w, 0);
+    gc_collect(w.h);
+    worldFree(&w);
+    FILE *f = fopen(path, "r");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    static char buf[1 << 16];
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    buf[n] = 0;
+    fclose(f);
+    unlink(path);
+    CU_ASSERT(n > 2 && buf[0] == '[' && strcmp(buf + n - 2, "]\n") == 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(buf, "\"name\":\"pause: sweep termination, mark start\""));
+    CU_ASSERT_PTR_NOT_NULL(strstr(buf, "\"name\":\"concurrent mark\""));
+    CU_ASSERT_PTR_NOT_NULL(strstr(buf, "\"name\":\"pause: mark termination\""));
+    CU_ASSERT_PTR_NOT_NULL(strstr(buf, "\"name\":\"pause: forced stop-the-world cycle\""));
+    CU_ASSERT_PTR_NOT_NULL(strstr(buf, "\"ph\":\"C\""));
+}
+
 static CU_TestInfo tests[] = {
     {"barrier_keeps_hidden", test_barrier_keeps_hidden},
     {"buggy_host_verify", test_buggy_host_verify},
@@ -497,6 +530,7 @@ static CU_TestInfo tests[] = {
     {"stoptheworld", test_stoptheworld},
     {"default_stw", test_default_stw},
     {"free_during_mark", test_free_during_mark},
+    {"timeline", test_timeline},
     CU_TEST_INFO_NULL,
 };
 
