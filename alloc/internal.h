@@ -685,6 +685,7 @@ unsigned gc_markpool_start(gc_heap *h, unsigned nworkers);
 /* A round of the concurrent mark: h->bgWorkers threads drain without the
  * calling thread (the last of them raises every P's poll); 0 if none ran. */
 unsigned gc_markpool_startBackground(gc_heap *h);
+int gc_markpool_forked(gc_heap *h); /* the pool's threads are a parent process's */
 void gc_markpool_wait(gc_heap *h, uint64_t *cpu_ns, uint64_t *bytes, uint64_t *objs);
 void gc_markpool_destroy(gc_heap *h);
 uint64_t gc_thread_cputime(void);

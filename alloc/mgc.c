@@ -30,7 +30,8 @@
  * counters per P and span class, and the roots the host reports.
  * Departures: one host thread per heap, so markDone runs on it and the
  * world is stopped by its being there; no background sweeper; no
- * time-based (2 min) trigger.
+ * time-based (2 min) trigger; a child forked while a concurrent mark's
+ * workers run cannot finish that mark (it aborts, saying so).
  */
 #include <stdlib.h>
 #include <unistd.h>
@@ -424,6 +425,13 @@ static void collectRound(gc_heap *h)
  */
 static void markDone(gc_heap *h, int finish)
 {
+    if (h->roundActive && gc_markpool_forked(h)) {
+        /* The workers, and the grey objects they held, stayed with the
+         * parent: this mark cannot be finished. */
+        fprintf(h->trace, "alloc: the process forked during a concurrent mark: the child cannot finish it\n");
+        fflush(h->trace);
+        abort();
+    }
     for (;;) {
         if (h->roundActive) {
             if (!finish && atomic_load_explicit(&h->bgRunning, memory_order_acquire) != 0)

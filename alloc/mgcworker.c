@@ -131,6 +131,8 @@ static void forgetIfForked(gc_heap *h)
         h->markpool = NULL;
 }
 
+int gc_markpool_forked(gc_heap *h) { return h->markpool && h->markpool->pid != getpid(); }
+
 static unsigned poolStart(gc_heap *h, unsigned nworkers, int background, double fraction);
 
 unsigned gc_markpool_start(gc_heap *h, unsigned nworkers)
