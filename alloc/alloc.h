@@ -394,7 +394,8 @@ bool gc_is_live(gc_heap *h, const void *p);
  * and check every reachable object is allocated and every pointer slot
  * points to an allocated object or is NULL. Returns the number of problems
  * (each described on the trace stream), or GC_VERIFY_NOMEM when the walk's
- * own mark bits could not be had from the OS (nothing was checked). */
+ * own mark bits could not be had from the OS (nothing was checked). While
+ * a concurrent mark runs it checks nothing and returns 0. */
 #define GC_VERIFY_NOMEM ((size_t)-1)
 size_t gc_verify(gc_heap *h);
 

@@ -56,6 +56,9 @@ void gc_bulk_barrier_slow(gc_p *p, void *const *dst, void *const *src, size_t nw
 
 void gc_safepoint_slow(gc_p *p)
 {
+    /* The inline's relaxed load read the last worker's release store:
+     * this fence makes what that worker did before it visible here. */
+    atomic_thread_fence(memory_order_acquire);
     atomic_store_explicit(&p->poll.pending, 0, memory_order_relaxed);
     gc_mark_poll(p);
 }

@@ -62,9 +62,11 @@ static void roundDone(gc_heap *h)
 {
     atomic_store_explicit(&h->roundEndNs, gc_nanotime(), memory_order_relaxed);
     atomic_store_explicit(&h->bgRunning, 0, memory_order_release);
+    /* Release: a P that reads the poll (gc_safepoint_slow's acquire fence)
+     * sees bgRunning at 0 too. */
     pthread_mutex_lock(&h->pslock);
     for (gc_p *p = h->ps; p; p = p->next)
-        atomic_store_explicit(&p->poll.pending, 1, memory_order_relaxed);
+        atomic_store_explicit(&p->poll.pending, 1, memory_order_release);
     pthread_mutex_unlock(&h->pslock);
 }
 
