@@ -601,6 +601,32 @@ static inline spanList *mcentral_partialUnswept(mcentral *c, uint32_t sg) { retu
 static inline spanList *mcentral_fullSwept(mcentral *c, uint32_t sg) { return &c->full[sg / 2 % 2]; }
 static inline spanList *mcentral_fullUnswept(mcentral *c, uint32_t sg) { return &c->full[1 - sg / 2 % 2]; }
 
+/* malloc.c, msite.c: what gc_mallocgc's scan front and the sites share.
+ * A type gc_mallocgc accepts for a pointerful object: */
+static inline int gc_type_ok(const gc_type *t)
+{
+    return t->size != 0 && (t->size & 7) == 0 && t->ptrdata <= t->size && t->ptrmask != NULL;
+}
+/* Describe (size, t) as a site: 1 for the heap bits path, 0 for another
+ * (the site then takes gc_mallocgc's general path), -1 for a bad type. */
+int gc_siteInit(gc_site *st, size_t size, const gc_type *t);
+void *gc_siteRefill(gc_p *p, const gc_site *st);          /* the site's window is used up */
+void *gc_mallocgcScanSlow(gc_p *p, size_t size, const gc_type *t); /* the general scan path */
+/* The small scan path with heap bits in the span, for a described site:
+ * what both gc_malloc_site and gc_mallocgc's scan front come to, and what
+ * a host inlines (alloc.h: gc_window_take does the slot, its bits and its
+ * zeroing). Every exit other than the plain return is a tail call, so it
+ * needs no stack frame. */
+static inline __attribute__((always_inline)) void *gc_siteAlloc(gc_p *p, const gc_site *st)
+{
+    mspan *s = p->alloc[st->spc];
+    uint64_t c = s->allocCache;
+    if (UNLIKELY(c == 0))
+        return gc_siteRefill(p, st);
+    return gc_window_take(&s->window, c, st);
+}
+
+
 /* mcache.c */
 mspan *gc_mcache_refill(gc_p *p, uint8_t spc);
 uintptr_t gc_mcache_nextFree(gc_p *p, uint8_t spc, mspan **sp);
