@@ -18,9 +18,11 @@
  *    arena-sized groups under a table of its own, not Go's 2-level chunk
  *    array, and keeps each chunk's last free generation for the scavenger
  *    instead of Go's scavenge index;
- *  - marking is stop-the-world (on several threads, the collecting thread
- *    and the heap's mark workers), so there is no write barrier, no assists
- *    and no allocate-black.
+ *  - allocate-black marks a whole allocCache window when a P starts
+ *    allocating from it (and unmarks what is left free when the P leaves
+ *    it), not each object, so the fast paths are the same during a mark;
+ *  - one mutator thread per heap: mark termination runs on it when it
+ *    finds the workers done, and its stacks are scanned in the first pause.
  */
 #ifndef ALLOC_INTERNAL_H
 #define ALLOC_INTERNAL_H
@@ -348,6 +350,16 @@ typedef struct gcWork {
 
 typedef struct gcMarkPool gcMarkPool; /* the mark worker threads (mgcworker.c) */
 
+/* Go's wbBuf (mwbbuf.c): the old and the new value of each barriered
+ * store, shaded into the P's gcWork when full and at mark termination. */
+enum { WBBUF_ENTRIES = 512 };
+typedef struct wbBuf {
+    size_t n;
+    uintptr_t buf[WBBUF_ENTRIES];
+} wbBuf;
+
+enum { GC_OFF = 0, GC_MARK = 1 }; /* gc_heap.gcphase */
+
 typedef struct rootfn {
     gc_roots_fn fn;
     void *ud;
@@ -402,6 +414,14 @@ struct gc_p {
     gc_poll poll;            /* gc_p_poll: set by the collector, read by the P's thread */
     gc_heap *heap;
     gc_p *next, *prev;
+    /* The concurrent mark (only the P's thread touches these). gcw holds
+     * the grey objects its barrier and its assists find; it has buffers
+     * only while a mark runs. gcAssistBytes is Go's: allocation charges
+     * it, marking and stolen background credit pay it back; below zero
+     * the P is in debt. */
+    gcWork gcw;
+    wbBuf wbbuf;
+    int64_t gcAssistBytes;
 };
 
 /* The span class spc of p allocates from s: alloc's view and the host's
@@ -451,6 +471,29 @@ struct gc_heap {
     unsigned gcprocs;            /* mark workers (gc_options.gcprocs resolved), >= 1 */
     sweepState sweep;
 
+    /* The concurrent mark (mgc.c, mgcmark.c). gcphase, blackBytes and the
+     * cycle's times are the mutator thread's; the workers share only the
+     * atomics below, the work queue and the mark bits. */
+    int gcphase;                 /* GC_OFF, GC_MARK */
+    int concurrentCycle;         /* the current or last cycle's mark was concurrent */
+    pthread_mutex_t pslock;      /* guards ps against the last worker setting polls */
+    uint64_t blackBytes;         /* bytes allocated black this mark */
+    uint64_t markBytes;          /* bytes marked by rounds of workers already collected */
+    uint64_t wbEntries;          /* barrier records shaded this mark */
+    _Atomic int64_t bgScanCredit;  /* background work not yet stolen by assists */
+    _Atomic uint64_t markWork;   /* bytes marked this mark so far, flushed in chunks */
+    atomic_uint bgRunning;       /* workers of the current round still draining */
+    unsigned bgWorkers;          /* dedicated + fractional workers a round starts */
+    double bgFraction;           /* the fractional worker's share of one CPU (0: none) */
+    double assistWorkPerByte;    /* pacer: bytes to mark per byte allocated */
+    uint64_t hardGoal;           /* pacer: past it an assist waits for the workers */
+    double assistBytesPerWork;
+    uint64_t cycleStartNs, markStartNs, markStartHeapLive, cycleHeap0;
+    uint64_t markObjs;           /* objects scanned by rounds already collected */
+    int roundActive;             /* a round of background workers was started and not collected */
+    uint64_t assistCpuNs, bgCpuNs; /* this mark */
+    double consMark;             /* pacer: allocation per unit of marking, as Go's */
+
     /* pacer (mgcpacer.c) */
     uint64_t heapLive;     /* bytes marked at the last cycle + allocated since (spans counted when cached) */
     uint64_t heapMarked;
@@ -471,10 +514,24 @@ struct gc_heap {
         uint64_t start_ns, gc_cpu_ns;
         uint64_t mark_procs, mark_objects, mark_ns, mark_cpu_ns; /* the last mark (gc_stats) */
         uint64_t mark_total_ns, mark_cpu_total_ns, mark_bytes_total;
+        uint64_t num_concurrent_gc, pause_max_ns, mark_assist_cpu_ns, mark_bg_cpu_ns;
+        uint64_t mark_black_bytes, mark_wb_entries;
     } stats;
 
     struct gc_heapmap *heapmap; /* TOYDEBUG=heapmap=DIR (heapmap.c), or NULL */
+    struct gc_timeline *timeline; /* TOYDEBUG=gctimeline=FILE (gctimeline.c), or NULL */
+    uint64_t roundStartNs;       /* the current round of background workers' start */
+    _Atomic uint64_t roundEndNs; /* set by its last worker (before bgRunning, released with it) */
 };
+
+/* gctimeline.c: TOYDEBUG=gctimeline=FILE. Events are written by the host's
+ * thread only; tids: 1 host thread, 2 concurrent mark, 3 workers. */
+typedef struct gc_timeline gc_timeline;
+void gc_timeline_open(gc_heap *h);
+void gc_timeline_close(gc_heap *h);
+void gc_timeline_event(gc_heap *h, const char *name, int tid, uint64_t start, uint64_t end, const char *fmt, ...)
+    __attribute__((format(printf, 6, 7)));
+void gc_timeline_heap(gc_heap *h, uint64_t ts, uint64_t heapLive);
 
 /* heapmap.c: pictures of the heap. open sets h->heapmap (or warns on the
  * trace stream and leaves it NULL); cycle draws the heap after a cycle
@@ -566,15 +623,17 @@ static inline uint64_t heapBits_smallMask(const gc_type *t, size_t dataSize)
     return src & lowBits((dataSize + 7) / 8);
 }
 
+/* Atomic stores: mark workers read the words for the neighbours' bits
+ * during a concurrent mark (the allocating P is their only writer). */
 static inline void heapBits_splice(mspan *s, uintptr_t x, uint64_t src)
 {
     uintptr_t nw = s->elemsize >> 3; /* 1..64 */
     uint64_t m = ~(uint64_t)0 >> (64 - nw);
     uintptr_t o = (x - s->startAddr) >> 3, j = o & 63;
     uint64_t *hb = s->heapBits + (o >> 6);
-    hb[0] = (hb[0] & ~(m << j)) | src << j;
+    __atomic_store_n(&hb[0], (hb[0] & ~(m << j)) | src << j, __ATOMIC_RELAXED);
     if (j + nw > 64)
-        hb[1] = (hb[1] & ~(m >> (64 - j))) | src >> (64 - j);
+        __atomic_store_n(&hb[1], (hb[1] & ~(m >> (64 - j))) | src >> (64 - j), __ATOMIC_RELAXED);
 }
 
 static inline void heapBits_writeSmall(mspan *s, uintptr_t x, size_t dataSize, const gc_type *t)
@@ -607,6 +666,32 @@ static inline spanList *mcentral_partialUnswept(mcentral *c, uint32_t sg) { retu
 static inline spanList *mcentral_fullSwept(mcentral *c, uint32_t sg) { return &c->full[sg / 2 % 2]; }
 static inline spanList *mcentral_fullUnswept(mcentral *c, uint32_t sg) { return &c->full[1 - sg / 2 % 2]; }
 
+/* malloc.c, msite.c: what gc_mallocgc's scan front and the sites share.
+ * A type gc_mallocgc accepts for a pointerful object: */
+static inline int gc_type_ok(const gc_type *t)
+{
+    return t->size != 0 && (t->size & 7) == 0 && t->ptrdata <= t->size && t->ptrmask != NULL;
+}
+/* Describe (size, t) as a site: 1 for the heap bits path, 0 for another
+ * (the site then takes gc_mallocgc's general path), -1 for a bad type. */
+int gc_siteInit(gc_site *st, size_t size, const gc_type *t);
+void *gc_siteRefill(gc_p *p, const gc_site *st);          /* the site's window is used up */
+void *gc_mallocgcScanSlow(gc_p *p, size_t size, const gc_type *t); /* the general scan path */
+/* The small scan path with heap bits in the span, for a described site:
+ * what both gc_malloc_site and gc_mallocgc's scan front come to, and what
+ * a host inlines (alloc.h: gc_window_take does the slot, its bits and its
+ * zeroing). Every exit other than the plain return is a tail call, so it
+ * needs no stack frame. */
+static inline __attribute__((always_inline)) void *gc_siteAlloc(gc_p *p, const gc_site *st)
+{
+    mspan *s = p->alloc[st->spc];
+    uint64_t c = s->allocCache;
+    if (UNLIKELY(c == 0))
+        return gc_siteRefill(p, st);
+    return gc_window_take(&s->window, c, st);
+}
+
+
 /* mcache.c */
 mspan *gc_mcache_refill(gc_p *p, uint8_t spc);
 uintptr_t gc_mcache_nextFree(gc_p *p, uint8_t spc, mspan **sp);
@@ -626,6 +711,31 @@ void gc_paceSweeper(gc_heap *h);
 /* mgc.c / mgcmark.c */
 void gc_start(gc_heap *h, int forced);
 void gc_maybe_trigger(gc_heap *h);
+/* The concurrent mark's hooks. gc_mark_poll: at a safepoint, end the mark
+ * if the workers are done (gcMarkDone). gc_blackenWindow /
+ * gc_unblackenWindow: allocate-black for the window a P starts / stops
+ * allocating from (they charge and refund the P's assist credit).
+ * gc_markLarge: allocate-black for a large object. */
+void gc_mark_poll(gc_p *p);
+void gc_blackenWindow(gc_p *p, mspan *s);
+void gc_unblackenWindow(gc_p *p, mspan *s);
+void gc_markLarge(gc_p *p, mspan *s);
+static inline void mcache_blacken(gc_p *p, mspan *s)
+{
+    if (UNLIKELY(p->heap->gcphase == GC_MARK))
+        gc_blackenWindow(p, s);
+}
+/* Shade v (any word: NULL and non-heap addresses are ignored) into w,
+ * from a thread that marks beside the workers. */
+void gc_shade(gc_heap *h, gcWork *w, uintptr_t v);
+void gc_mark_concurrentRoots(gc_heap *h); /* the first pause's roots, into h->gcw */
+/* A background worker's drain (fraction 0: dedicated); an assist's, of at
+ * most budget bytes of marking, returning what it did. */
+void gc_mark_drainBackground(gc_heap *h, gcWork *w, double fraction);
+uint64_t gc_mark_drainAssist(gc_heap *h, gcWork *w, uint64_t budget);
+void gc_assistAlloc(gc_p *p);
+/* mwbbuf.c */
+void gc_wbBuf_flush(gc_p *p);
 void gc_mark(gc_heap *h);                 /* the parallel mark of gc_start (mgcmark.c) */
 void gc_mark_drain(gc_heap *h, gcWork *w); /* one worker's drain until the mark is done */
 void gc_mark_roots_and_drain(gc_heap *h, gc_marker *m); /* single-threaded: checkmark, verify */
@@ -639,6 +749,7 @@ void gc_gcw_putSlow(gcWork *w, uintptr_t obj);
 uintptr_t gc_gcw_tryGet(gcWork *w);             /* local buffers, then the shared list */
 uintptr_t gc_gcw_get(gcWork *w);                /* ... then wait for work or for the end */
 void gc_gcw_balance(gcWork *w);
+void gc_gcw_flush(gcWork *w);                   /* publish what it holds (Go's dispose, keeping buffers) */
 static inline void gcw_put(gcWork *w, uintptr_t obj)
 {
     workbuf *b = w->wbuf1;
@@ -662,6 +773,10 @@ static inline int gcw_fullEmpty(gcWorkQueue *q)
  * refuses threads) and returns how many it started; wait returns once
  * they are all done, with their cpu time summed into *cpu_ns. */
 unsigned gc_markpool_start(gc_heap *h, unsigned nworkers);
+/* A round of the concurrent mark: h->bgWorkers threads drain without the
+ * calling thread (the last of them raises every P's poll); 0 if none ran. */
+unsigned gc_markpool_startBackground(gc_heap *h);
+int gc_markpool_forked(gc_heap *h); /* the pool's threads are a parent process's */
 void gc_markpool_wait(gc_heap *h, uint64_t *cpu_ns, uint64_t *bytes, uint64_t *objs);
 void gc_markpool_destroy(gc_heap *h);
 uint64_t gc_thread_cputime(void);
@@ -672,11 +787,14 @@ void gc_checkmark_verify_marks(gc_heap *h);
 
 /* mgcpacer.c */
 void gc_pacer_commit(gc_heap *h);
+void gc_pacer_startCycle(gc_heap *h);   /* worker counts and the assist ratio at mark start */
+void gc_pacer_revise(gc_heap *h);       /* the assist ratio from the work left (Go's revise) */
+void gc_pacer_endCycle(gc_heap *h);     /* cons/mark from the finished mark */
 int gc_pacer_overLimit(const gc_heap *h);
 uint64_t gc_heap_mappedReady(const gc_heap *h);
 static inline int pacer_should_gc(const gc_heap *h)
 {
-    return h->heapLive >= h->trigger && !h->gc_running;
+    return h->heapLive >= h->trigger && !h->gc_running && h->gcphase == GC_OFF;
 }
 
 /* mstats.c */
