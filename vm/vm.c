@@ -266,7 +266,7 @@ vm_state *vm_new(vm_program *p, const vm_options *o, char *err, size_t errlen)
          * loops and calls poll, so the heap it makes may mark while it
          * runs: alloc's concurrent switch is set on gc here. */
         gc_options gc = o->gc;
-        /* CONCURRENT-MARK: gc.concurrent = true; (once alloc's gc_options has the field) */
+        gc.concurrent = 1;
         V->heap = gc_heap_new(&gc);
         V->ownheap = true;
         if (!V->heap)
