@@ -41,6 +41,10 @@
 
 #define NO_JUMP (-1)
 #define MAX_REGS 256
+/* GETUPVAL's B and an upvalue descriptor's index are 8 bits. */
+#define MAX_CAPTURES (VM_MAXARG_A + 1)
+/* NEWSTRUCT's, CLOSURE's and CALL's Bx are 16 bits. */
+#define MAX_INDEX (VM_MAXARG_BX + 1)
 /* Jump lists are threaded through the sJ fields (absolute pcs). */
 #define MAX_CODE (1 << 22)
 
@@ -848,12 +852,18 @@ static void builtin_call(fstate *fs, lang_expr *e, int dst)
     }
     touch(fs, a + 1);
     if (nargs > 255) {
-        cerror(fs->C, e->line, e->col, "too many arguments to %s", name);
+        cerror(fs->C, e->line, e->col, "too many arguments to %s (at most 255)", name);
         nargs = 255;
     }
     int32_t tl = vm_add_typelist(fs->C->p, types, nargs);
-    if (tl < 0 || tl > VM_MAXARG_AX)
+    if (tl < 0) {
+        fs->C->p->oom = true;
         tl = 0;
+    } else if (tl > VM_MAXARG_AX) {
+        /* EXTRAARG's Ax: 24 bits */
+        limit(fs, "more than 16777216 argument type lists");
+        tl = 0;
+    }
     emit_x(fs, VM_ABC(OP_CALLB, a, b, nargs), line, 0, x);
     emit(fs, VM_AX_(OP_EXTRAARG, tl), line, 0);
     if (dst >= 0)
@@ -1512,6 +1522,27 @@ vm_program *lang_compile(lang_unit *u)
     vm_program *p = C.p;
     std_install(p);
 
+    /* Every limit on a count is checked before anything is made for it. */
+    if (prog->nstructs > MAX_INDEX) {
+        lang_struct *st = prog->structs[MAX_INDEX];
+        cerror(&C, st->line, st->col, "more than %d struct types", MAX_INDEX);
+    }
+    if (prog->nfuncs > MAX_INDEX) {
+        lang_func *fn = prog->funcs[MAX_INDEX];
+        cerror(&C, fn->line, fn->col, "more than %d functions", MAX_INDEX);
+    }
+    for (int j = 0; j < prog->nfuncs; j++) {
+        lang_func *fn = prog->funcs[j];
+        if (fn->ncaptures > MAX_CAPTURES)
+            cerror(&C, fn->line, fn->col, "a closure may capture at most %d variables (this one captures %d)",
+                   MAX_CAPTURES, fn->ncaptures);
+    }
+    if (C.failed) {
+        free(C.rtype_of);
+        vm_program_free(p);
+        lang_diags_sort(&u->diags);
+        return NULL;
+    }
     /* Structs in the checker's order, so struct index = vm struct index. */
     for (int s = 0; s < prog->nstructs; s++)
         vm_add_struct(p, prog->structs[s]->name);
@@ -1530,8 +1561,6 @@ vm_program *lang_compile(lang_unit *u)
         vm_add_global(p, prog->globals[g]->name, rtype(&C, prog->globals[g]->type));
     }
     /* One proto per function, proto index = function index. */
-    if (prog->nfuncs > VM_MAXARG_BX)
-        cerror(&C, 1, 1, "more than 65536 functions");
     for (int j = 0; j < prog->nfuncs; j++) {
         lang_func *fn = prog->funcs[j];
         vm_add_proto(p, fn->name, fn->nparams, 1);

@@ -50,7 +50,9 @@ fuzz-alloc: $(FUZZ_DIR)/alloc_fuzz
 #   toy-limits              tests/toy/limits (deep recursion, impossible
 #                           make lengths) and the nesting cases that
 #                           gen_nesting.lua writes into $(BUILD) (100 and
-#                           100,000 levels of each construct)
+#                           100,000 levels of each construct), and the
+#                           fixed-width fields' cases of gen_limits.lua
+#                           (at each limit and one past it)
 TOY_PRECISION_TESTS := $(wildcard tests/toy/precision/*.toy)
 TOY_LIMITS_TESTS := $(wildcard tests/toy/limits/*.toy)
 TOY_NESTING_DIR := $(BUILD)/tests/toy/limits
@@ -61,9 +63,10 @@ test-toy-precision: $(BUILD)/toy
 test-toy-precision-gcstress: $(BUILD)/toy
 	TOYDEBUG=gcstress=1,gccheckmark=1 lua5.4 tests/toy/run.lua --name toy-precision-gcstress \
 	  --cmd "$(BUILD)/toy run" $(TOY_PRECISION_TESTS)
-test-toy-limits: $(BUILD)/toy tests/toy/limits/gen_nesting.lua
+test-toy-limits: $(BUILD)/toy tests/toy/limits/gen_nesting.lua tests/toy/limits/gen_limits.lua
 	@rm -rf $(TOY_NESTING_DIR) && mkdir -p $(TOY_NESTING_DIR)
 	lua5.4 tests/toy/limits/gen_nesting.lua $(TOY_NESTING_DIR)
+	lua5.4 tests/toy/limits/gen_limits.lua $(TOY_NESTING_DIR)
 	lua5.4 tests/toy/run.lua --name toy-limits --cmd "$(BUILD)/toy run" \
 	  $(TOY_LIMITS_TESTS) $(TOY_NESTING_DIR)/*.toy
 
