@@ -53,11 +53,14 @@ fuzz-alloc: $(FUZZ_DIR)/alloc_fuzz
 #                           100,000 levels of each construct), and the
 #                           fixed-width fields' cases of gen_limits.lua
 #                           (at each limit and one past it)
+#   toy-hostile             tests/toy/hostile/run.sh: the toy command
+#                           writing to a full device, given a directory
+#                           or an unwritable profile, a byte-order mark
 TOY_PRECISION_TESTS := $(wildcard tests/toy/precision/*.toy)
 TOY_LIMITS_TESTS := $(wildcard tests/toy/limits/*.toy)
 TOY_NESTING_DIR := $(BUILD)/tests/toy/limits
-SUITES += toy-precision toy-precision-gcstress toy-limits
-.PHONY: test-toy-precision test-toy-precision-gcstress test-toy-limits
+SUITES += toy-precision toy-precision-gcstress toy-limits toy-hostile
+.PHONY: test-toy-precision test-toy-precision-gcstress test-toy-limits test-toy-hostile
 test-toy-precision: $(BUILD)/toy
 	lua5.4 tests/toy/run.lua --name toy-precision --cmd "$(BUILD)/toy run" $(TOY_PRECISION_TESTS)
 test-toy-precision-gcstress: $(BUILD)/toy
@@ -83,3 +86,5 @@ SANITIZE_FLAGS := CC=clang BUILD=build/sanitize OPT=-O1 \
 modes: $(BUILD)/toy
 	@$(MAKE) -s --no-print-directory $(SANITIZE_FLAGS) build/sanitize/toy
 	@tools/modes.sh $(BUILD) build/sanitize
+test-toy-hostile: $(BUILD)/toy
+	tests/toy/hostile/run.sh $(BUILD)/toy

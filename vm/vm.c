@@ -21,6 +21,7 @@
  */
 #include "vm/vmint.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -485,6 +486,20 @@ static int call_bottom(vm_state *V, int32_t j)
     return r;
 }
 
+/* Output is flushed at exit, after a runtime error too; a write that
+ * failed (a full disk, a closed pipe) is a runtime error, never silent. */
+static int flush_out(vm_state *V, int status, bool reported)
+{
+    int rc = fflush(V->out);
+    if (rc == 0 && !ferror(V->out))
+        return status;
+    if (!reported) {
+        fprintf(V->err, "error: writing output: %s\n", rc != 0 ? strerror(errno) : "write failed");
+        fflush(V->err);
+    }
+    return VM_STATUS_ERROR;
+}
+
 int vm_run(vm_state *V, int argc, char **argv)
 {
     V->argc = argc;
@@ -496,12 +511,11 @@ int vm_run(vm_state *V, int argc, char **argv)
             continue;
         int r = call_bottom(V, entries[e]);
         if (r < 0)
-            return VM_STATUS_ERROR;
+            return flush_out(V, VM_STATUS_ERROR, true);
         if (r > 0)
             break;
     }
-    fflush(V->out);
-    return V->exiting ? V->exit_code : VM_STATUS_OK;
+    return flush_out(V, V->exiting ? V->exit_code : VM_STATUS_OK, false);
 }
 
 FILE *vm_out(vm_state *V) { return V->out; }
