@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # run.sh: the toy command under hostile surroundings (suite toy-hostile):
-# output to a full device, a directory or unwritable file where a file is
-# expected, a byte-order mark, memory exhausted while the VM is made.
+# output to a full device, a directory or an unwritable file where a file
+# is expected, memory exhausted while the VM is made, and the .toy
+# programs of this folder (a byte-order mark) under `toy run`.
 # Each check runs one command and compares its status and the first line
 # of its stderr. Usage: tests/toy/hostile/run.sh TOY
 set -u
@@ -50,6 +51,43 @@ if [ -w /dev/full ]; then
     sh -c "'$toy' run '$tmp/exit3.toy' > /dev/full"
 fi
 expect "output to a pipe" 0 "" "hi" -- "$toy" run "$tmp/hi.toy"
+expect "disasm to /dev/full" 1 '^toy: writing output: ' "" -- \
+  sh -c "'$toy' disasm '$tmp/hi.toy' > /dev/full"
+
+# A directory where a program is expected: named, with what it is.
+mkdir "$tmp/dir.toy"
+expect "run a directory" 1 "^toy: cannot read $tmp/dir.toy: Is a directory\$" "" -- \
+  "$toy" run "$tmp/dir.toy"
+expect "check a directory" 1 "^toy: cannot read $tmp/dir.toy: Is a directory\$" "" -- \
+  "$toy" check "$tmp/dir.toy"
+
+# An allocation profile that cannot be written is reported before the
+# program runs (it prints nothing), not after the whole run.
+expect "allocprof into a missing directory" 1 "^toy: allocprof: $tmp/no/such/dir: No such file or directory\$" "" -- \
+  env TOYDEBUG=allocprof=$tmp/no/such/dir "$toy" run "$tmp/hi.toy"
+expect "allocprof into a directory" 1 "^toy: allocprof: $tmp/dir.toy: Is a directory\$" "" -- \
+  env TOYDEBUG=allocprof=$tmp/dir.toy "$toy" run "$tmp/hi.toy"
+expect "allocprof into a file" 0 "" "hi" -- \
+  env TOYDEBUG=allocprof=$tmp/prof.txt "$toy" run "$tmp/hi.toy"
+if grep -q '^' "$tmp/prof.txt" 2>/dev/null; then
+  passed=$((passed + 1))
+else
+  failed=$((failed + 1)); echo "FAIL allocprof into a file: $tmp/prof.txt is empty"
+fi
+
+# Memory exhausted while the VM is made (the first request to the OS
+# fails): a runtime error's status.
+expect "out of memory making the VM" 2 "^toy: $tmp/hi.toy: out of memory\$" "" -- \
+  env TOYDEBUG=failmap=1 "$toy" run "$tmp/hi.toy"
+
+# .toy programs with their expectations (a byte-order mark first, or
+# elsewhere).
+here=$(dirname "$0")
+line=$(lua5.4 "$here/../run.lua" --name toy-hostile-programs --cmd "$toy run" "$here"/*.toy | tee "$tmp/progs" | tail -n 1)
+grep -v 'passed, .* failed' "$tmp/progs"
+p=$(echo "$line" | sed -nE 's/.*: ([0-9]+) passed, ([0-9]+) failed.*/\1/p')
+f=$(echo "$line" | sed -nE 's/.*: ([0-9]+) passed, ([0-9]+) failed.*/\2/p')
+passed=$((passed + ${p:-0})); failed=$((failed + ${f:-1}))
 
 echo "toy-hostile: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
