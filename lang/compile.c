@@ -1289,6 +1289,12 @@ static void for_stmt(fstate *fs, lang_stmt *s)
         if (v2)
             declare_loopvar(fs, v1, x + 2, line);
         int re = reserve(fs, 1);
+        /* The length is taken once (Go's range), but an array the body
+         * shrank ends the loop at its new length instead of indexing
+         * past it. */
+        emit(fs, VM_ABC(OP_LEN, re, t, 0), line, 0);
+        emit(fs, VM_ABC(OP_IFLTI, x + 2, re, 0), line, 0);
+        jconcat(fs, &l.breaks, emit_jump(fs, line));
         emit(fs, VM_ABC(OP_GETINDEX, re, t, x + 2), line, 0);
         declare(fs, elem, re, line);
         fs->nactive = fs->freereg;
