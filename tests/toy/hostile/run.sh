@@ -80,6 +80,18 @@ fi
 expect "out of memory making the VM" 2 "^toy: $tmp/hi.toy: out of memory\$" "" -- \
   env TOYDEBUG=failmap=1 "$toy" run "$tmp/hi.toy"
 
+# A million functions: the limit (65536) is reported before anything is
+# built for them, in far less memory than compiling them would take.
+# (Address-space limits mean nothing under ASan, which reserves terabytes.)
+if [ -z "${TOY_SANITIZE:-}" ]; then
+  lua5.4 -e 'local t = {"fn main() {", "}"}
+    for i = 1, 1000000 do t[#t + 1] = ("fn f%d() -> int { return %d }"):format(i, i) end
+    io.write(table.concat(t, "\n"), "\n")' > "$tmp/million.toy"
+  expect "a million functions in 1.5 GB" 1 "^$tmp/million.toy:65538:4: error: more than 65536 functions\$" "" -- \
+    sh -c "ulimit -v 1500000; exec '$toy' run '$tmp/million.toy'"
+  rm -f "$tmp/million.toy"
+fi
+
 # .toy programs with their expectations (a byte-order mark first, or
 # elsewhere).
 here=$(dirname "$0")
