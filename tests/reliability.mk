@@ -26,13 +26,16 @@ $(FUZZ_DIR)/alloc_fuzz: $(ALLOC_FUZZ_SRC:%.c=$(FUZZ_OBJ_DIR)/%.o)
 
 .PHONY: fuzz-run fuzz-alloc fuzz-run-seeds fuzz-build
 fuzz-build: $(FUZZ_DIR)/run_fuzz $(FUZZ_DIR)/alloc_fuzz
-# Refresh the run corpus's seeds from the examples and every tests/toy program.
+# Refresh the run corpus's seeds from the examples, every tests/toy program
+# and gen_limits.lua's programs at and past the fixed-width limits.
 fuzz-run-seeds:
 	rm -f tests/fuzz/corpus/run/*.toy
 	mkdir -p tests/fuzz/corpus/run
 	for f in examples/*.toy; do cp $$f tests/fuzz/corpus/run/ex_$${f##*/}; done
 	for f in $$(find tests/toy -name '*.toy' | sort); do \
 	  d=$${f#tests/toy/}; cp $$f tests/fuzz/corpus/run/$$(echo $$d | tr / _); done
+	lua5.4 tests/toy/limits/gen_limits.lua tests/fuzz/corpus/run --seeds
+	rm -f tests/fuzz/corpus/run/hostile_print_dag.toy # 16 MiB of text per run
 fuzz-run: $(FUZZ_DIR)/run_fuzz
 	@mkdir -p $(FUZZ_DIR)/corpus-run
 	$< -max_total_time=$(FUZZ_TIME) -rss_limit_mb=2048 -timeout=10 -dict=tests/fuzz/lang.dict \

@@ -21,8 +21,16 @@
 --   loop_body    FORLOOP's Bx: 16 bits (a body of 65535 instructions)
 --   builtin_args CALLB's C: 8 bits (255 arguments)
 --   loadi        LOADI's sBx: 16 bits signed (larger constants go to LOADK)
-local outdir = assert(arg[1], "usage: gen_limits.lua OUTDIR [CASE]")
+--
+-- With --seeds, the fuzzers' seeds instead (make fuzz-run-seeds): the
+-- cases whose limit is small (captures, registers, fields, arguments) at
+-- the limit and one past it, the others at a few hundred (a seed of
+-- 65536 declarations would slow every mutation), all named seed_*.toy.
+local outdir = assert(arg[1], "usage: gen_limits.lua OUTDIR [CASE | --seeds]")
 local only = arg[2]
+local seeds = only == "--seeds"
+if seeds then only = nil end
+local SEED_SIZE = 300
 
 local function write(name, lines)
   local f = assert(io.open(outdir .. "/" .. name, "wb"))
@@ -146,7 +154,12 @@ local limits = {
 
 for _, l in ipairs(limits) do
   local name, n, msg = table.unpack(l)
-  if not only or only == name then
+  if seeds then
+    local small = n <= 256
+    local t = cases[name](small and n or SEED_SIZE)
+    write("seed_at_" .. name .. ".toy", t)
+    if small then write("seed_past_" .. name .. ".toy", (cases[name](n + 1))) end
+  elseif not only or only == name then
     local t, want = cases[name](n)
     t[#t + 1] = "// expect: " .. tostring(want)
     write("at_" .. name .. ".toy", t)
@@ -157,7 +170,7 @@ for _, l in ipairs(limits) do
 end
 
 -- LOADI's sBx at its edges and one past, both ways.
-if not only or only == "loadi" then
+if not seeds and (not only or only == "loadi") then
   write("at_loadi.toy", {
     "fn main() {",
     "    print(32767, 32768, -32768, -32769, 32767 + 1, -32768 - 1)",
