@@ -17,6 +17,7 @@
 --   constants    LOADK's Bx: 16 bits (65536 constants per function)
 --   registers    A, B, C: 8 bits (256 registers per frame, which also
 --                bounds a stack map and a call's arguments)
+--   parameters   the same registers: 255 parameters and one temporary
 --   fields       GETFIELD's C: 8 bits (255 fields per struct)
 --   loop_body    FORLOOP's Bx: 16 bits (a body of 65535 instructions)
 --   builtin_args CALLB's C: 8 bits (255 arguments)
@@ -131,6 +132,19 @@ function cases.loop_body(n)
   return t, 2 * (n - 1), 1, 4
 end
 
+-- A function of n parameters (and the one temporary of p1 + pn), called.
+function cases.parameters(n)
+  local ps, as = {}, {}
+  for i = 1, n do ps[i] = ("p%d: int"):format(i); as[i] = tostring(i) end
+  local t = {
+    ("fn f(%s) -> int { return p1 + p%d }"):format(table.concat(ps, ", "), n),
+    "fn main() {",
+    ("    print(f(%s))"):format(table.concat(as, ", ")),
+    "}",
+  }
+  return t, 1 + n, 1, 4
+end
+
 -- print with n arguments.
 function cases.builtin_args(n)
   local a = {}
@@ -147,6 +161,7 @@ local limits = {
   { "globals", 65536, "more than 65536 globals" },
   { "constants", 65536, "function main is too large: more than 65536 constants" },
   { "registers", 256, "function main is too large: more than 256 registers" },
+  { "parameters", 255, "function f is too large: more than 256 registers" },
   { "fields", 255, "struct Big has more than 255 fields" },
   { "loop_body", 65535, "function main is too large: a loop body of more than 65535 instructions" },
   { "builtin_args", 255, "too many arguments to print (at most 255)" },
