@@ -87,8 +87,8 @@ if [ -z "${TOY_SANITIZE:-}" ]; then
   lua5.4 -e 'local t = {"fn main() {", "}"}
     for i = 1, 1000000 do t[#t + 1] = ("fn f%d() -> int { return %d }"):format(i, i) end
     io.write(table.concat(t, "\n"), "\n")' > "$tmp/million.toy"
-  expect "a million functions in 1.5 GB" 1 "^$tmp/million.toy:65538:4: error: more than 65536 functions\$" "" -- \
-    sh -c "ulimit -v 1500000; exec '$toy' run '$tmp/million.toy'"
+  expect "a million functions in 1.2 GB" 1 "^$tmp/million.toy:65538:4: error: more than 65536 functions\$" "" -- \
+    sh -c "ulimit -v 1200000; exec '$toy' run '$tmp/million.toy'"
   rm -f "$tmp/million.toy"
 fi
 
