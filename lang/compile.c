@@ -1258,6 +1258,31 @@ static void close_forloop(fstate *fs, const loop *l, int x, int prep, int body, 
     fs->f->code[prep] = VM_ABX(OP_FORPREP, x, lp - prep);
 }
 
+/* The length of `for x in a` is taken once (Go's range), but a body
+ * that calls anything may pop: then each iteration ends by lowering the
+ * limit to a's length, so the loop stops at the array's new end instead
+ * of indexing past it. A body without calls cannot shrink a and pays
+ * nothing. */
+static void shrink_limit(fstate *fs, loop *l, int t, int x, int body, int line)
+{
+    bool calls = false;
+    for (int pc = body; pc < pc_here(fs) && !calls; pc++) {
+        vm_opcode op = VM_OP(fs->f->code[pc]);
+        calls = op == OP_CALL || op == OP_CALLR || op == OP_CALLB;
+    }
+    if (!calls)
+        return;
+    patch(fs, l->continues, pc_here(fs));
+    l->continues = NO_JUMP;
+    int n = reserve(fs, 1);
+    emit(fs, VM_ABC(OP_LEN, n, t, 0), line, 0);
+    emit(fs, VM_ABC(OP_IFLTI, n, x + 1, 0), line, 0);
+    int skip = emit_jump(fs, line);
+    emit(fs, VM_ABC(OP_MOV, x + 1, n, 0), line, 0);
+    patch_here(fs, skip);
+    fs->freereg--;
+}
+
 static void for_stmt(fstate *fs, lang_stmt *s)
 {
     loop l;
@@ -1289,16 +1314,11 @@ static void for_stmt(fstate *fs, lang_stmt *s)
         if (v2)
             declare_loopvar(fs, v1, x + 2, line);
         int re = reserve(fs, 1);
-        /* The length is taken once (Go's range), but an array the body
-         * shrank ends the loop at its new length instead of indexing
-         * past it. */
-        emit(fs, VM_ABC(OP_LEN, re, t, 0), line, 0);
-        emit(fs, VM_ABC(OP_IFLTI, x + 2, re, 0), line, 0);
-        jconcat(fs, &l.breaks, emit_jump(fs, line));
         emit(fs, VM_ABC(OP_GETINDEX, re, t, x + 2), line, 0);
         declare(fs, elem, re, line);
         fs->nactive = fs->freereg;
         block(fs, s->u.for_.body);
+        shrink_limit(fs, &l, t, x, body, line);
         close_forloop(fs, &l, x, prep, body, line);
         break;
     }
