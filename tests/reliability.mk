@@ -89,5 +89,7 @@ SANITIZE_FLAGS := CC=clang BUILD=build/sanitize OPT=-O1 \
 modes: $(BUILD)/toy
 	@$(MAKE) -s --no-print-directory $(SANITIZE_FLAGS) build/sanitize/toy
 	@tools/modes.sh $(BUILD) build/sanitize
+# (Under sanitizers the address-space check is skipped: ASan reserves
+# terabytes of shadow memory.)
 test-toy-hostile: $(BUILD)/toy
-	tests/toy/hostile/run.sh $(BUILD)/toy
+	$(if $(findstring sanitize,$(LDFLAGS)),TOY_SANITIZE=1) tests/toy/hostile/run.sh $(BUILD)/toy
