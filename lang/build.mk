@@ -73,6 +73,7 @@ fuzz-lang-seeds:
 	rm -f tests/fuzz/corpus/lang/*.toy
 	for f in tests/toy/check/*.toy; do cp $$f tests/fuzz/corpus/lang/check_$${f##*/}; done
 	for f in tests/toy/errors/*.toy; do cp $$f tests/fuzz/corpus/lang/err_$${f##*/}; done
+	lua5.4 tests/toy/limits/gen_limits.lua tests/fuzz/corpus/lang --seeds
 # Line coverage of lang/ over the fuzzing corpus (clang source coverage).
 $(FUZZ_DIR)/lang_cov: $(FUZZ_SRC) $(wildcard lang/*.h) stdlib/stdlib.h
 	@mkdir -p $(dir $@)

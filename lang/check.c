@@ -189,6 +189,13 @@ static sym *declare(checker *c, const char *name, sym_kind k, int line, int col)
         y->kind = k;
         return y;
     }
+    /* The built-in types' names (int, float, bool, string, GCStats) name
+     * them everywhere: no declaration may shadow one. */
+    sym *bt = c->cur != c->universe ? lookup_in(c->universe, name) : NULL;
+    if (bt && bt->kind == S_TYPE) {
+        error(c, line, col, "cannot redeclare built-in type %s", name);
+        return NULL;
+    }
     sym *old = lookup_in(c->cur, name);
     if (old) {
         if (old->line > 0)

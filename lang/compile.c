@@ -40,6 +40,10 @@
 
 #define NO_JUMP (-1)
 #define MAX_REGS 256
+/* GETUPVAL's B and an upvalue descriptor's index are 8 bits. */
+#define MAX_CAPTURES (VM_MAXARG_A + 1)
+/* NEWSTRUCT's, CLOSURE's and CALL's Bx are 16 bits. */
+#define MAX_INDEX (VM_MAXARG_BX + 1)
 /* Jump lists are threaded through the sJ fields (absolute pcs). */
 #define MAX_CODE (1 << 22)
 
@@ -868,12 +872,18 @@ static void builtin_call(fstate *fs, lang_expr *e, int dst)
     }
     touch(fs, a + 1);
     if (nargs > 255) {
-        cerror(fs->C, e->line, e->col, "too many arguments to %s", std_builtin_table[b].name);
+        cerror(fs->C, e->line, e->col, "too many arguments to %s (at most 255)", std_builtin_table[b].name);
         nargs = 255;
     }
     int32_t tl = vm_add_typelist(fs->C->p, types, nargs);
-    if (tl < 0 || tl > VM_MAXARG_AX)
+    if (tl < 0) {
+        fs->C->p->oom = true;
         tl = 0;
+    } else if (tl > VM_MAXARG_AX) {
+        /* EXTRAARG's Ax: 24 bits */
+        limit(fs, "more than 16777216 argument type lists");
+        tl = 0;
+    }
     emit_x(fs, VM_ABC(OP_CALLB, a, b, nargs), line, 0, x);
     emit(fs, VM_AX_(OP_EXTRAARG, tl), line, 0);
     if (dst >= 0)
@@ -1266,6 +1276,31 @@ static void close_forloop(fstate *fs, const loop *l, int x, int prep, int body, 
     fs->f->code[prep] = VM_ABX(OP_FORPREP, x, lp - prep);
 }
 
+/* The length of `for x in a` is taken once (Go's range), but a body
+ * that calls anything may pop: then each iteration ends by lowering the
+ * limit to a's length, so the loop stops at the array's new end instead
+ * of indexing past it. A body without calls cannot shrink a and pays
+ * nothing. */
+static void shrink_limit(fstate *fs, loop *l, int t, int x, int body, int line)
+{
+    bool calls = false;
+    for (int pc = body; pc < pc_here(fs) && !calls; pc++) {
+        vm_opcode op = VM_OP(fs->f->code[pc]);
+        calls = op == OP_CALL || op == OP_CALLR || op == OP_CALLB;
+    }
+    if (!calls)
+        return;
+    patch(fs, l->continues, pc_here(fs));
+    l->continues = NO_JUMP;
+    int n = reserve(fs, 1);
+    emit(fs, VM_ABC(OP_LEN, n, t, 0), line, 0);
+    emit(fs, VM_ABC(OP_IFLTI, n, x + 1, 0), line, 0);
+    int skip = emit_jump(fs, line);
+    emit(fs, VM_ABC(OP_MOV, x + 1, n, 0), line, 0);
+    patch_here(fs, skip);
+    fs->freereg--;
+}
+
 static void for_stmt(fstate *fs, lang_stmt *s)
 {
     loop l;
@@ -1301,6 +1336,7 @@ static void for_stmt(fstate *fs, lang_stmt *s)
         declare(fs, elem, re, line);
         fs->nactive = fs->freereg;
         block(fs, s->u.for_.body);
+        shrink_limit(fs, &l, t, x, body, line);
         close_forloop(fs, &l, x, prep, body, line);
         break;
     }
@@ -1533,6 +1569,27 @@ vm_program *lang_compile(lang_unit *u)
     for (int j = 0; j < std_builtin_count; j++)
         vm_add_builtin(p, std_builtin_table[j].name);
 
+    /* Every limit on a count is checked before anything is made for it. */
+    if (prog->nstructs > MAX_INDEX) {
+        lang_struct *st = prog->structs[MAX_INDEX];
+        cerror(&C, st->line, st->col, "more than %d struct types", MAX_INDEX);
+    }
+    if (prog->nfuncs > MAX_INDEX) {
+        lang_func *fn = prog->funcs[MAX_INDEX];
+        cerror(&C, fn->line, fn->col, "more than %d functions", MAX_INDEX);
+    }
+    for (int j = 0; j < prog->nfuncs; j++) {
+        lang_func *fn = prog->funcs[j];
+        if (fn->ncaptures > MAX_CAPTURES)
+            cerror(&C, fn->line, fn->col, "a closure may capture at most %d variables (this one captures %d)",
+                   MAX_CAPTURES, fn->ncaptures);
+    }
+    if (C.failed) {
+        free(C.rtype_of);
+        vm_program_free(p);
+        lang_diags_sort(&u->diags);
+        return NULL;
+    }
     /* Structs in the checker's order, so struct index = vm struct index. */
     for (int s = 0; s < prog->nstructs; s++)
         vm_add_struct(p, prog->structs[s]->name);
@@ -1551,8 +1608,6 @@ vm_program *lang_compile(lang_unit *u)
         vm_add_global(p, prog->globals[g]->name, rtype(&C, prog->globals[g]->type));
     }
     /* One proto per function, proto index = function index. */
-    if (prog->nfuncs > VM_MAXARG_BX)
-        cerror(&C, 1, 1, "more than 65536 functions");
     for (int j = 0; j < prog->nfuncs; j++) {
         lang_func *fn = prog->funcs[j];
         vm_add_proto(p, fn->name, fn->nparams, 1);

@@ -6,7 +6,9 @@
  */
 #include "stdlib/internal.h"
 
+#include <errno.h>
 #include <math.h>
+#include <string.h>
 
 /* A string holding b's text; b is freed. NULL when out of memory. */
 static vm_string *buf_string(vm_state *V, vm_buf *b)
@@ -23,9 +25,13 @@ int std_print(vm_state *V, vm_value *args, int nargs, const int32_t *types)
     vm_buf_init(&b);
     vm_format_print(&b, vm_get_program(V), args, nargs, types ? types : none);
     bool oom = b.oom;
-    if (!oom)
-        fwrite(b.data, 1, b.len, vm_out(V));
+    FILE *out = vm_out(V);
+    /* A failed write is a runtime error, at the print that failed (or, as
+     * the stream buffers, at the first one after it). */
+    bool failed = !oom && (fwrite(b.data, 1, b.len, out) != b.len || ferror(out));
     vm_buf_free(&b);
+    if (failed)
+        return vm_error(V, "writing output: %s", strerror(errno));
     return oom ? std_oom(V) : 0;
 }
 

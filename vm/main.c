@@ -11,8 +11,11 @@
  *   toy sizeclasses          the size-class table (as build/mksizeclasses)
  *   toy --help | --version
  *
- * Exit status: 0, 1 for compile errors (or an unreadable file), 2 for a
- * runtime error, 64 for bad usage, or the code a program gave to exit().
+ * Exit status: 0, 1 for compile errors (or a file that cannot be read, a
+ * directory, an allocprof file that cannot be written: all reported before
+ * the program runs), 2 for a runtime error (a failed write of the
+ * program's output, memory exhausted while the VM is made), 64 for bad
+ * usage, or the code a program gave to exit().
  * TOYGC, TOYMEMLIMIT and TOYDEBUG configure the heap (alloc/alloc.h).
  * TOYDEBUG also carries the VM's own keys, which vm_options_from_env takes
  * out before the rest goes to alloc's parser (which rejects unknown keys):
@@ -118,33 +121,42 @@ static int cmd_run(const char *path, const char *heapmap, int argc, char **argv)
         }
         snprintf(o.gc.debug.heapmap, sizeof o.gc.debug.heapmap, "%s", heapmap);
     }
-    vm_state *V = vm_new(p, &o, err, sizeof err);
-    if (!V) {
-        fprintf(stderr, "toy: %s: %s\n", path, err);
+    /* The profile's file is opened before the program runs: one that
+     * cannot be written is reported at once, not after the whole run. */
+    bool profiling = o.allocprof[0] != '\0';
+    bool prof_std = profiling && !strcmp(o.allocprof, "-");
+    size_t proflen = strlen(o.allocprof);
+    bool pprof = proflen > 6 && !strcmp(o.allocprof + proflen - 6, ".pb.gz");
+    FILE *prof = prof_std ? stderr : profiling ? fopen(o.allocprof, pprof ? "wb" : "w") : NULL;
+    if (profiling && !prof) {
+        fprintf(stderr, "toy: allocprof: %s: %s\n", o.allocprof, strerror(errno));
         vm_program_free(p);
         return 1;
     }
+    vm_state *V = vm_new(p, &o, err, sizeof err);
+    if (!V) {
+        /* The program is finished (lang_compile checked it): only memory
+         * can be missing, which is a runtime error's status. */
+        fprintf(stderr, "toy: %s: %s\n", path, err);
+        if (prof && !prof_std)
+            fclose(prof);
+        vm_program_free(p);
+        return VM_STATUS_ERROR;
+    }
     int status = 0;
-    bool profiling = o.allocprof[0] != '\0';
     if (profiling && vm_allocprof_start(V, o.allocprofrate) != 0) {
         fprintf(stderr, "toy: allocprof: out of memory\n");
         profiling = false;
-        status = 1;
+        status = VM_STATUS_ERROR;
     }
     if (status == 0)
         status = vm_run(V, argc, argv);
     /* Written whatever the program's status: a profile of a run that
      * failed or called exit() is still a profile. */
-    if (profiling) {
-        bool std = !strcmp(o.allocprof, "-");
-        size_t n = strlen(o.allocprof);
-        bool pprof = n > 6 && !strcmp(o.allocprof + n - 6, ".pb.gz");
-        FILE *f = std ? stderr : fopen(o.allocprof, pprof ? "wb" : "w");
-        if (!f || (pprof ? vm_allocprof_write_pprof(V, f) : vm_allocprof_write(V, f)) != 0 ||
-            (!std && fclose(f) != 0)) {
+    if (prof) {
+        int werr = !profiling ? 0 : pprof ? vm_allocprof_write_pprof(V, prof) : vm_allocprof_write(V, prof);
+        if ((!prof_std && fclose(prof) != 0) || werr != 0) {
             fprintf(stderr, "toy: allocprof: %s: %s\n", o.allocprof, strerror(errno));
-            if (f && !std)
-                fclose(f);
             if (status == 0)
                 status = 1;
         }
@@ -168,6 +180,10 @@ static int cmd_show(const char *path, void (*show)(FILE *, const vm_program *))
     }
     show(stdout, p);
     vm_program_free(p);
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        fprintf(stderr, "toy: writing output: %s\n", strerror(errno));
+        return 1;
+    }
     return 0;
 }
 #else

@@ -538,9 +538,16 @@ int vm_program_finish(vm_program *p, char *err, size_t errlen)
             snprintf(err, errlen, "struct %s has more than 255 fields", p->structs[j].name);
             return -1;
         }
+    /* Bx names a struct or a proto in 16 bits, GETUPVAL's B an upvalue
+     * in 8 (and closure_mask has room for no more). */
+    if (p->nstructs > VM_MAXARG_BX + 1 || p->nprotos > VM_MAXARG_BX + 1) {
+        snprintf(err, errlen, "more than %d struct types or functions", VM_MAXARG_BX + 1);
+        return -1;
+    }
     for (uint32_t j = 0; j < p->nprotos; j++) {
-        if (p->protos[j]->nupvals > 255) {
-            snprintf(err, errlen, "%s captures more than 255 variables", p->protos[j]->name);
+        if (p->protos[j]->nupvals > VM_MAXARG_A + 1) {
+            snprintf(err, errlen, "%s captures more than %d variables", p->protos[j]->name,
+                     VM_MAXARG_A + 1);
             return -1;
         }
         if (verify_proto(p, p->protos[j], err, errlen) != 0)

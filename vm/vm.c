@@ -21,6 +21,7 @@
  */
 #include "vm/vmint.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -119,43 +120,83 @@ static int take_debug_key(const char *item, size_t len, vm_options *o, char *err
     return 1;
 }
 
+/* Takes the VM's keys out of a TOYDEBUG list into o; *rest gets the
+ * others, for alloc (malloc'd, "" when none). 0, or -1 with err set. */
+static int take_debug(const char *dbg, vm_options *o, char **rest, char *err, size_t errlen)
+{
+    *rest = malloc(strlen(dbg) + 1);
+    if (!*rest) {
+        if (err && errlen)
+            snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    size_t r = 0;
+    for (const char *p = dbg; *p;) {
+        const char *end = strchr(p, ',');
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        int took = len ? take_debug_key(p, len, o, err, errlen) : 1;
+        if (took < 0) {
+            free(*rest);
+            *rest = NULL;
+            return -1;
+        }
+        if (!took) {
+            if (r)
+                (*rest)[r++] = ',';
+            memcpy(*rest + r, p, len);
+            r += len;
+        }
+        p += len;
+        if (*p == ',')
+            p++;
+    }
+    (*rest)[r] = '\0';
+    return 0;
+}
+
+/* alloc lists its own keys when it meets an unknown one; the VM's are
+ * known too, so they join the list. */
+static void add_known_keys(char *err, size_t errlen)
+{
+    static const char mine[] = ", movestack, allocprof, allocprofrate";
+    if (!err || !errlen || !strstr(err, "(known: "))
+        return;
+    size_t n = strlen(err);
+    if (n == 0 || err[n - 1] != ')' || n + sizeof mine > errlen)
+        return;
+    memcpy(err + n - 1, mine, sizeof mine - 1);
+    memcpy(err + n - 1 + sizeof mine - 1, ")", 2);
+}
+
 int vm_options_from_env(vm_options *o, char *err, size_t errlen)
 {
     vm_options tmp = *o;
     const char *dbg = getenv("TOYDEBUG");
     char *rest = NULL;
-    if (dbg) {
-        rest = malloc(strlen(dbg) + 1);
-        if (!rest) {
-            if (err && errlen)
-                snprintf(err, errlen, "out of memory");
-            return -1;
-        }
-        size_t r = 0;
-        for (const char *p = dbg; *p;) {
-            const char *end = strchr(p, ',');
-            size_t len = end ? (size_t)(end - p) : strlen(p);
-            int took = len ? take_debug_key(p, len, &tmp, err, errlen) : 1;
-            if (took < 0) {
-                free(rest);
-                return -1;
-            }
-            if (!took) {
-                if (r)
-                    rest[r++] = ',';
-                memcpy(rest + r, p, len);
-                r += len;
-            }
-            p += len;
-            if (*p == ',')
-                p++;
-        }
-        rest[r] = '\0';
-    }
+    if (dbg && take_debug(dbg, &tmp, &rest, err, errlen) != 0)
+        return -1;
     int rc = gc_options_from_env_debug(&tmp.gc, rest, err, errlen);
     free(rest);
-    if (rc != 0)
+    if (rc != 0) {
+        add_known_keys(err, errlen);
         return -1;
+    }
+    *o = tmp;
+    return 0;
+}
+
+int vm_options_parse_debug(vm_options *o, const char *s, char *err, size_t errlen)
+{
+    vm_options tmp = *o;
+    char *rest = NULL;
+    if (take_debug(s ? s : "", &tmp, &rest, err, errlen) != 0)
+        return -1;
+    int rc = gc_parse_debug(&tmp.gc.debug, rest, err, errlen);
+    free(rest);
+    if (rc != 0) {
+        add_known_keys(err, errlen);
+        return -1;
+    }
     *o = tmp;
     return 0;
 }
@@ -521,6 +562,20 @@ static int call_bottom(vm_state *V, int32_t j)
     return r;
 }
 
+/* Output is flushed at exit, after a runtime error too; a write that
+ * failed (a full disk, a closed pipe) is a runtime error, never silent. */
+static int flush_out(vm_state *V, int status, bool reported)
+{
+    int rc = fflush(V->out);
+    if (rc == 0 && !ferror(V->out))
+        return status;
+    if (!reported) {
+        fprintf(V->err, "error: writing output: %s\n", rc != 0 ? strerror(errno) : "write failed");
+        fflush(V->err);
+    }
+    return VM_STATUS_ERROR;
+}
+
 int vm_run(vm_state *V, int argc, char **argv)
 {
     V->argc = argc;
@@ -532,12 +587,11 @@ int vm_run(vm_state *V, int argc, char **argv)
             continue;
         int r = call_bottom(V, entries[e]);
         if (r < 0)
-            return VM_STATUS_ERROR;
+            return flush_out(V, VM_STATUS_ERROR, true);
         if (r > 0)
             break;
     }
-    fflush(V->out);
-    return V->exiting ? V->exit_code : VM_STATUS_OK;
+    return flush_out(V, V->exiting ? V->exit_code : VM_STATUS_OK, false);
 }
 
 FILE *vm_out(vm_state *V) { return V->out; }

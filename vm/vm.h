@@ -70,6 +70,8 @@ void vm_options_default(vm_options *o);
  * (gc_options_from_env_debug), which rejects unknown keys. 0, or -1 with a
  * message in err (o unchanged). */
 int vm_options_from_env(vm_options *o, char *err, size_t errlen);
+/* The same for a TOYDEBUG-style list given by a host (toy.run's debug). */
+int vm_options_parse_debug(vm_options *o, const char *s, char *err, size_t errlen);
 /* The program must outlive the VM; it is finished here if it was not.
  * NULL with a message in err when it cannot be run. */
 vm_state *vm_new(vm_program *p, const vm_options *o, char *err, size_t errlen);
