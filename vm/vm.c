@@ -25,6 +25,8 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
+#include <time.h>
 
 #if defined(__SANITIZE_ADDRESS__)
 #define VM_ASAN 1
@@ -201,6 +203,21 @@ int vm_options_parse_debug(vm_options *o, const char *s, char *err, size_t errle
     return 0;
 }
 
+/* The VM's map hash seed: from the OS's entropy, or (when it has none to
+ * give) from the clock and the VM's address, mixed. Any value serves:
+ * map.c mixes it in with every key. */
+static uint64_t new_hashseed(const vm_state *V)
+{
+    uint64_t seed;
+    if (getentropy(&seed, sizeof seed) == 0)
+        return seed;
+    struct timespec ts;
+    timespec_get(&ts, TIME_UTC);
+    seed = (uint64_t)ts.tv_nsec ^ (uint64_t)ts.tv_sec << 32 ^ (uint64_t)(uintptr_t)V;
+    seed *= 0x9e3779b97f4a7c15ull;
+    return seed ^ seed >> 29;
+}
+
 static void vm_roots(gc_marker *m, void *ud)
 {
     vm_state *V = ud;
@@ -319,6 +336,7 @@ vm_state *vm_new(vm_program *p, const vm_options *o, char *err, size_t errlen)
     V->gcwin = gc_p_windows(V->gcp);
     V->barrier = gc_heap_barrier(V->heap);
     V->poll = gc_p_poll(V->gcp);
+    V->hashseed = new_hashseed(V);
     if (gc_site_init(&V->cellsite, sizeof(vm_cell), &vm_gct_refcell) != 0 ||
         gc_site_init(&V->arraysite, sizeof(vm_array), &vm_gct_array) != 0)
         goto oom;

@@ -59,6 +59,7 @@ struct vm_state {
      * its old words are zero. */
     const gc_barrier *barrier;
     const gc_poll *poll; /* gc_p_poll(gcp): the interpreter's polls at calls and back edges */
+    uint64_t hashseed; /* map hashing (map.c): random per VM, as Go seeds per process */
     gc_site cellsite, arraysite; /* a reference cell, an array header */
     vm_fn *fns;         /* one per proto */
     vm_layout *structlayouts;  /* per struct: NEWSTRUCT allocates through its site */

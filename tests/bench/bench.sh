@@ -23,6 +23,10 @@
 #              slowest (tests/bench/frag.c)
 #   gc-pause   toy and Go with a large live heap: pauses and mark rate
 #              from their gctrace lines (tests/bench/gctrace.awk)
+#   map-int    map[int]int of MAP_N scattered keys in toy, Lua 5.4 and Go:
+#              one row per operation (insert, hit, miss, delete, iterate)
+#   collatz    Collatz chain lengths below COLLATZ_N memoised in a map
+#   word-count WC_N words from WC_W distinct ones counted in a map[string]int
 #
 # Raw format (tests/bench/report.lua reads it; `#` starts a comment):
 #   WORKLOAD IMPL SECONDS RSS_KB [KEY=VALUE...]   one run ("-": not measured)
@@ -34,8 +38,9 @@
 #
 # Environment (tests/bench/build.mk sets it from the make knobs): BENCH_DIR,
 # TOY, REPS, DEPTH, MICRO_N, MICRO_VARIANTS, FRAG_RUNS, FIB_N, FIB_CG_N, NBODY_N,
-# WF_PASSES, GCPAUSE_TREES, GCPAUSE_ROUNDS, BENCH_CMD (the command line
-# the report names), BENCH_ALL (set by tests/bench/all.sh).
+# WF_PASSES, GCPAUSE_TREES, GCPAUSE_ROUNDS, MAP_N, COLLATZ_N, WC_N, WC_W,
+# BENCH_CMD (the command line the report names), BENCH_ALL (set by
+# tests/bench/all.sh).
 set -u
 area=$1
 shift
@@ -52,6 +57,10 @@ nbody_n=${NBODY_N:-1000000}
 wf_passes=${WF_PASSES:-20000}
 gp_trees=${GCPAUSE_TREES:-280000}
 gp_rounds=${GCPAUSE_ROUNDS:-4}
+map_n=${MAP_N:-4000000}
+collatz_n=${COLLATZ_N:-2000000}
+wc_n=${WC_N:-4000000}
+wc_w=${WC_W:-200000}
 here=$(dirname "$0")
 # shellcheck source=tests/bench/meta.sh
 . "$here/meta.sh"
@@ -189,6 +198,28 @@ cmd_nbody() {
   go) echo "$dir/go/nbody $nbody_n" ;;
   esac
 }
+map_op=insert
+cmd_mapint() {
+  case $1 in
+  toy) echo "$toy run examples/map_ops.toy $map_op $map_n" ;;
+  lua) echo "lua5.4 tests/bench/lua/map_ops.lua $map_op $map_n" ;;
+  go) echo "$dir/go/map_ops $map_op $map_n" ;;
+  esac
+}
+cmd_collatz() {
+  case $1 in
+  toy) echo "$toy run examples/collatz.toy $collatz_n" ;;
+  lua) echo "lua5.4 tests/bench/lua/collatz.lua $collatz_n" ;;
+  go) echo "$dir/go/collatz $collatz_n" ;;
+  esac
+}
+cmd_wordcount() {
+  case $1 in
+  toy) echo "$toy run examples/word_count.toy $wc_n $wc_w" ;;
+  lua) echo "lua5.4 tests/bench/lua/word_count.lua $wc_n $wc_w" ;;
+  go) echo "$dir/go/word_count $wc_n $wc_w" ;;
+  esac
+}
 peers() { # peers PROG: toy lua, and go when its binary is built
   if have_go "$1"; then echo "toy lua go"; else echo "toy lua"; fi
 }
@@ -306,6 +337,30 @@ word-freq)
   w=word-freq/x$wf_passes
   echo "note $w word frequency: split, lower-case (a string built a character at a time) and count the words of a 7-line text in a map from string to int, the text read $wf_passes times, then sort the 34 words by count." >>"$raw"
   timed "$w" "$(peers word_freq)" cmd_wordfreq
+  ;;
+map-int)
+  for map_op in insert hit miss delete iterate; do
+    w=map/int-$map_op
+    case $map_op in
+    insert) what="insert $map_n keys (the build, which every row below also does)" ;;
+    hit) what="the build, then 4 rounds of looking every key up" ;;
+    miss) what="the build, then 4 rounds of looking up $map_n absent keys" ;;
+    delete) what="the build, then delete every key, insert $map_n new ones and delete those" ;;
+    iterate) what="the build, then 8 rounds of iterating over every entry" ;;
+    esac
+    echo "note $w map[int]int of $map_n scattered keys (i * 2654435761 mod 2^32): $what (examples/map_ops.toy $map_op $map_n; Lua 5.4 and Go: tests/bench/lua, tests/bench/go)." >>"$raw"
+    timed "$w" "$(peers map_ops)" cmd_mapint
+  done
+  ;;
+collatz)
+  w=map/collatz
+  echo "note $w the longest Collatz chain starting below $collatz_n, every chain length memoised in a map[int]int (about 2.2 keys per start: the chains run far past the limit)." >>"$raw"
+  timed "$w" "$(peers collatz)" cmd_collatz
+  ;;
+word-count)
+  w=map/word-count
+  echo "note $w count $wc_n words drawn (scattered) from $wc_w distinct ones in a map[string]int: a lookup and a store per word." >>"$raw"
+  timed "$w" "$(peers word_count)" cmd_wordcount
   ;;
 gc-pause)
   w=gc-pause/$gp_trees

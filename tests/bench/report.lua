@@ -385,6 +385,8 @@ local GOALS = {
   {w = "frag", ours = "alloc", peer = "malloc", metric = "max_ns", text = "slowest beside glibc malloc"},
   {w = "fib", ours = "toy", peer = "lua", metric = "time", min = 2, text = "toy at least 2x faster than Lua 5.4"},
   {w = "nbody", ours = "toy", peer = "lua", metric = "time", min = 2, text = "toy at least 2x faster than Lua 5.4"},
+  {w = "map", ours = "toy", peer = "lua", metric = "time", min = 1 / 0.7, text = "toy at most 0.7x Lua 5.4's time"},
+  {w = "map", ours = "toy", peer = "lua", metric = "rss", min = 1, text = "toy's peak RSS at most Lua 5.4's"},
 }
 
 local function metric(i, m)
