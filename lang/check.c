@@ -706,10 +706,33 @@ static lang_type *check_builtin(checker *c, lang_expr *e, int bi)
     }
     case STD_PRINT:
         for (int i = 0; i < e->u.call.nargs; i++) {
-            check_value(c, args[i], NULL, CTX("in argument to print"));
-            untyped_nil(c, args[i], CTX("in argument to print"));
+            check_value(c, args[i], NULL, CTXN("in argument to", name));
+            untyped_nil(c, args[i], CTXN("in argument to", name));
         }
         return set(e, c->t_void);
+    case STD_SORT: {
+        if (!nargs_ok(c, e, name, 1))
+            break;
+        lang_type *t = container_arg(c, e, 0, TY_ARRAY, name);
+        if (!is_err(t) && t->elem->kind != TY_INT && t->elem->kind != TY_FLOAT &&
+            t->elem->kind != TY_STRING)
+            error(c, args[0]->line, args[0]->col,
+                  "sort needs [int], [float] or [string], not %s (use sort_by)", tn(c, t));
+        return set(e, c->t_void);
+    }
+    case STD_SORT_BY: {
+        if (!nargs_ok(c, e, name, 2))
+            break;
+        lang_type *t = container_arg(c, e, 0, TY_ARRAY, name);
+        if (is_err(t)) {
+            check_expr(c, args[1], NULL);
+            return set(e, c->t_void);
+        }
+        lang_type *ps[2] = {t->elem, t->elem};
+        check_as(c, args[1], ck_fn_of(c->a, c->prog, ps, 2, c->t_bool),
+                 CTX("as the comparator of sort_by"));
+        return set(e, c->t_void);
+    }
     case STD_LEN: {
         if (!nargs_ok(c, e, name, 1))
             break;

@@ -592,9 +592,18 @@ int vm_execute(vm_state *V)
         int nargs = (int)iC;
         const int32_t *types = prog->typelists + VM_AX(*pc);
         pc++;
+        V->steps = steps;
         int r = b->fn(V, args, nargs, types);
         if (unlikely(r != 0))
             goto error;
+        /* A built-in may have run toy code (vm_call): the stack may have
+         * moved, the frames grown and steps been spent. */
+        steps = V->steps;
+        frames = V->frames;
+        frames_end = frames + V->capframes;
+        fr = V->top;
+        base = fr->base;
+        stack_end = call_limit();
         vmbreak;
     }
     vmcase(EXTRAARG) { vmbreak; }

@@ -208,6 +208,7 @@ vm_state *vm_new(vm_program *p, const vm_options *o, char *err, size_t errlen)
     if (!V)
         goto oom;
     V->prog = p;
+    V->in = o->in ? o->in : stdin;
     V->out = o->out ? o->out : stdout;
     V->err = o->err ? o->err : stderr;
     V->ud = o->ud;
@@ -215,6 +216,7 @@ vm_state *vm_new(vm_program *p, const vm_options *o, char *err, size_t errlen)
     V->max_depth = o->max_depth > 0 ? o->max_depth : VM_DEFAULT_MAX_DEPTH;
     V->limited = o->step_limit > 0;
     V->steps = V->limited ? o->step_limit : INT64_MAX;
+    vm_callstub_init(V);
     V->fns = calloc(p->nprotos ? p->nprotos : 1, sizeof *V->fns);
     V->kmasks = calloc(p->nprotos ? p->nprotos : 1, sizeof *V->kmasks);
     V->globals = calloc(p->nglobals ? p->nglobals : 1, sizeof *V->globals);
@@ -278,6 +280,8 @@ void vm_free(vm_state *V)
     if (!V)
         return;
     vm_allocprof_free(V);
+    if (V->stdhooks && V->stdhooks->release)
+        V->stdhooks->release(V->stdstate);
     if (V->heap) {
         gc_remove_roots(V->heap, vm_roots, V);
         if (V->gcp)
@@ -453,6 +457,8 @@ static void report(vm_state *V)
         }
         const vm_frame *fr = &V->frames[f];
         const vm_proto *proto = fr->fn->proto;
+        if (proto == &V->stub.proto)
+            continue; /* vm_call's: the built-in's caller shows the line */
         uint32_t pcidx = (uint32_t)(fr->pc - proto->code);
         int line = proto->ncode ? proto->lines[pcidx > 0 ? pcidx - 1 : 0] : 0;
         fprintf(e, "  %s:%d in %s\n", V->prog->source, line, proto->name);
@@ -491,19 +497,33 @@ int vm_run(vm_state *V, int argc, char **argv)
     V->argv = argv;
     V->exiting = false;
     int32_t entries[2] = {V->prog->init_proto, V->prog->main_proto};
+    int status = VM_STATUS_OK;
     for (int e = 0; e < 2; e++) {
         if (entries[e] < 0)
             continue;
         int r = call_bottom(V, entries[e]);
-        if (r < 0)
-            return VM_STATUS_ERROR;
+        if (r < 0) {
+            status = VM_STATUS_ERROR;
+            break;
+        }
         if (r > 0)
             break;
     }
+    if (status == VM_STATUS_OK && V->exiting)
+        status = V->exit_code;
+    /* The library's output goes out however the program ended; a failed
+     * final write is an error of its own unless one was reported. */
+    if (V->stdhooks && V->stdhooks->finish && V->stdhooks->finish(V, V->stdstate) != 0 &&
+        status != VM_STATUS_ERROR) {
+        fprintf(V->err, "error: %s\n", V->errmsg);
+        fflush(V->err);
+        status = VM_STATUS_ERROR;
+    }
     fflush(V->out);
-    return V->exiting ? V->exit_code : VM_STATUS_OK;
+    return status;
 }
 
+FILE *vm_in(vm_state *V) { return V->in; }
 FILE *vm_out(vm_state *V) { return V->out; }
 FILE *vm_errout(vm_state *V) { return V->err; }
 gc_heap *vm_heap(vm_state *V) { return V->heap; }
@@ -512,6 +532,13 @@ const vm_program *vm_get_program(vm_state *V) { return V->prog; }
 int64_t vm_steps_left(vm_state *V) { return V->steps; }
 void *vm_userdata(vm_state *V) { return V->ud; }
 uint64_t *vm_std_words(vm_state *V) { return V->stdwords; }
+void *vm_std_state(vm_state *V) { return V->stdstate; }
+
+void vm_set_std_state(vm_state *V, void *state, const vm_std_hooks *hooks)
+{
+    V->stdstate = state;
+    V->stdhooks = hooks;
+}
 
 char **vm_args(vm_state *V, int *argc)
 {
