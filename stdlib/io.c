@@ -86,6 +86,12 @@ static int io_finish(vm_state *V, void *state)
     return io && io->out.len ? flush_out(V, io) : 0;
 }
 
+int std_flush(vm_state *V)
+{
+    std_io *io = vm_std_state(V);
+    return io ? flush_out(V, io) : 0;
+}
+
 /* After appending to the output buffer: write it out when it is full (or
  * the output is a terminal), report running out of memory. */
 static int out_done(vm_state *V, std_io *io)

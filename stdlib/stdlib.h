@@ -176,6 +176,11 @@ extern const char std_prelude[];
 STD_BUILTIN_LIST(STD_X_DECL)
 #undef STD_X_DECL
 
+/* Writes out what print and write buffered (io.c); vm_run does it when
+ * the program ends, so only hosts calling built-ins outside vm_run need
+ * it. 0, or -1 with the write error as V's error message. */
+int std_flush(vm_state *V);
+
 /* The random generator, for hosts and tests: seed as rand_seed(s) does,
  * and the next raw 64-bit output. */
 void std_rand_seed_state(uint64_t state[4], uint64_t seed);
