@@ -1322,10 +1322,9 @@ static void check_local_const(checker *c, lang_stmt *s)
     }
 }
 
-static void check_assign(checker *c, lang_stmt *s)
+/* An assignment target: its type, or the error type (reported). */
+static lang_type *check_target(checker *c, lang_expr *t)
 {
-    lang_expr *t = s->u.assign.target, *v = s->u.assign.value;
-    lx_kind op = s->u.assign.op;
     bool ok = true;
     if (t->kind == EX_IDENT) {
         sym *y = lookup(c, t->u.ident.name);
@@ -1343,6 +1342,14 @@ static void check_assign(checker *c, lang_stmt *s)
     lang_type *tt = ok ? check_value(c, t, NULL, CTX("as an assignment target")) : c->t_error;
     if (!ok)
         t->type = tt;
+    return tt;
+}
+
+static void check_assign(checker *c, lang_stmt *s)
+{
+    lang_expr *t = s->u.assign.target, *v = s->u.assign.value;
+    lx_kind op = s->u.assign.op;
+    lang_type *tt = check_target(c, t);
     if (op == TK_ASSIGN) {
         check_expr(c, v, is_err(tt) ? NULL : tt);
         if (!is_err(tt))
@@ -1362,6 +1369,59 @@ static void check_assign(checker *c, lang_stmt *s)
               lx_kind_name(op), tn(c, tt));
 }
 
+/* Several targets or names, and values for them: every value is checked
+ * (against its target's type where there is one). */
+static bool counts_match(checker *c, lang_stmt *s, int n, int nvalues)
+{
+    if (n == nvalues)
+        return true;
+    error(c, s->line, s->col, "assignment mismatch: %d %s but %d value%s", n,
+          s->kind == ST_MVAR ? "variables" : "targets", nvalues, nvalues == 1 ? "" : "s");
+    return false;
+}
+
+/* t1, t2 = v1, v2 (ast.h: ST_MASSIGN). */
+static void check_massign(checker *c, lang_stmt *s)
+{
+    int n = s->u.massign.n, nv = s->u.massign.nvalues;
+    bool match = counts_match(c, s, n, nv);
+    for (int i = 0; i < n; i++) {
+        lang_type *tt = check_target(c, s->u.massign.targets[i]);
+        if (i >= nv)
+            continue;
+        lang_expr *v = s->u.massign.values[i];
+        if (!match || is_err(tt)) {
+            check_expr(c, v, NULL);
+            continue;
+        }
+        check_expr(c, v, tt);
+        assignable(c, v, tt, CTX("in assignment"));
+    }
+    for (int i = n; i < nv; i++)
+        check_expr(c, s->u.massign.values[i], NULL);
+}
+
+/* var a, b = v1, v2 (ast.h: ST_MVAR): the values first, in the scope
+ * before the declaration, then the names. */
+static void check_mvar(checker *c, lang_stmt *s)
+{
+    int n = s->u.mvar.n, nv = s->u.mvar.nvalues;
+    bool match = s->u.mvar.values && counts_match(c, s, n, nv);
+    s->u.mvar.locals = lang_arena_alloc(c->a, (size_t)n * sizeof(lang_local *));
+    for (int i = 0; i < nv; i++) {
+        lang_expr *v = s->u.mvar.values[i];
+        const char *name = i < n ? s->u.mvar.names[i].name : NULL;
+        ctxt ctx = CTXN("in initialization of", name);
+        check_value(c, v, NULL, ctx);
+        untyped_nil(c, v, ctx);
+    }
+    for (int i = 0; i < n; i++) {
+        lang_name *nm = &s->u.mvar.names[i];
+        lang_type *t = match ? s->u.mvar.values[i]->type : c->t_error;
+        s->u.mvar.locals[i] = declare_local(c, nm->name, t, nm->line, nm->col);
+    }
+}
+
 static void check_for(checker *c, lang_stmt *s)
 {
     lang_expr *x = s->u.for_.x;
@@ -1371,6 +1431,12 @@ static void check_for(checker *c, lang_stmt *s)
         s->u.for_.kind = FOR_RANGE;
         check_as(c, x, c->t_int, CTX("as a range bound"));
         check_as(c, s->u.for_.hi, c->t_int, CTX("as a range bound"));
+        lang_expr *st = s->u.for_.step;
+        if (st) {
+            check_as(c, st, c->t_int, CTX("as the step of a range"));
+            if (st->is_const && st->cv.kind == TY_INT && st->cv.i == 0)
+                error(c, st->line, st->col, "the step of a range must not be 0");
+        }
         t1 = c->t_int;
         if (s->u.for_.name2)
             error(c, s->u.for_.line2, s->u.for_.col2, "a range gives one variable, not two");
@@ -1419,6 +1485,12 @@ static void check_stmt(checker *c, lang_stmt *s)
         break;
     case ST_ASSIGN:
         check_assign(c, s);
+        break;
+    case ST_MASSIGN:
+        check_massign(c, s);
+        break;
+    case ST_MVAR:
+        check_mvar(c, s);
         break;
     case ST_EXPR: {
         lang_expr *x = s->u.expr.x;

@@ -106,10 +106,10 @@ static void effects(const vm_proto *f, const lv_info *info, uint32_t pc, lv_regs
     case OP_GETCELL: case OP_GETUPVAL: case OP_CLOSURE:
         lv_add(def, a);
         break;
-    case OP_FORPREP:
+    case OP_FORPREP: case OP_FORPREPS:
         lv_add(def, a + 2);
         break;
-    case OP_FORLOOP:
+    case OP_FORLOOP: case OP_FORLOOPS:
         lv_add(def, a);
         lv_add(def, a + 2);
         break;
@@ -146,11 +146,11 @@ static int successors(const vm_proto *f, uint32_t pc, uint32_t succ[2])
         succ[n++] = pc + 1; /* the JMP */
         succ[n++] = pc + 2; /* skipping it */
         return n;
-    case OP_FORPREP:
+    case OP_FORPREP: case OP_FORPREPS:
         succ[n++] = pc + 1;
         succ[n++] = pc + 1 + (uint32_t)VM_BX(i);
         return n;
-    case OP_FORLOOP:
+    case OP_FORLOOP: case OP_FORLOOPS:
         succ[n++] = pc + 1;
         succ[n++] = pc + 1 - (uint32_t)VM_BX(i);
         return n;

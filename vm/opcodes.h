@@ -122,6 +122,8 @@
     OP(JMP,       isJ,   0, "pc += sJ") \
     OP(FORPREP,   iABx,  0, "R[A]=from, R[A+1]=to: if R[A] >= R[A+1] pc += Bx else R[A+2] = R[A]") \
     OP(FORLOOP,   iABx,  0, "R[A] += 1; if R[A] < R[A+1] { R[A+2] = R[A]; pc -= Bx }") \
+    OP(FORPREPS,  iABx,  0, "R[A]=from, R[A+1]=to, R[A+3]=step (error if 0): if R[A] is not before R[A+1] in the step's direction pc += Bx else R[A+2] = R[A]") \
+    OP(FORLOOPS,  iABx,  0, "if R[A] + R[A+3] is before R[A+1] (exactly, no wrap) { R[A] += R[A+3]; R[A+2] = R[A]; pc -= Bx }") \
     \
     OP(NEWSTRUCT, iABx,  1, "R[A] = new struct of struct type Bx (zeroed)") \
     OP(NEWSTRUCTV, iABx, 1, "R[A] = new struct of struct type Bx, its n fields from R[A+1..A+n]") \

@@ -448,10 +448,10 @@ static int verify_proto(const vm_program *p, const vm_proto *f, char *err, size_
             if ((uint32_t)VM_BX(i) >= p->nglobals)
                 FAIL("global %d out of range", VM_BX(i));
             break;
-        case OP_FORPREP: case OP_FORLOOP:
-            if (a + 2 >= nr)
+        case OP_FORPREP: case OP_FORLOOP: case OP_FORPREPS: case OP_FORLOOPS:
+            if (a + ((op == OP_FORPREPS || op == OP_FORLOOPS) ? 3 : 2) >= nr)
                 FAIL("loop registers out of range");
-            if (op == OP_FORPREP ? pc + 1 + (uint32_t)VM_BX(i) > f->ncode
+            if (op == OP_FORPREP || op == OP_FORPREPS ? pc + 1 + (uint32_t)VM_BX(i) > f->ncode
                                  : (uint32_t)VM_BX(i) > pc + 1)
                 FAIL("jump out of range");
             break;
