@@ -1375,8 +1375,9 @@ static bool counts_match(checker *c, lang_stmt *s, int n, int nvalues)
 {
     if (n == nvalues)
         return true;
-    error(c, s->line, s->col, "assignment mismatch: %d %s but %d value%s", n,
-          s->kind == ST_MVAR ? "variables" : "targets", nvalues, nvalues == 1 ? "" : "s");
+    error(c, s->line, s->col, "assignment mismatch: %d %s%s but %d value%s", n,
+          s->kind == ST_MVAR ? "variable" : "target", n == 1 ? "" : "s", nvalues,
+          nvalues == 1 ? "" : "s");
     return false;
 }
 

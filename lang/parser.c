@@ -897,6 +897,17 @@ static lang_stmt *parse_stmt(parser *p)
         s->u.assign.op = op;
         s->u.assign.target = x;
         s->u.assign.value = parse_expr(p);
+        if (op == TK_ASSIGN && p->tok.kind == TK_COMMA) { /* t = v1, v2: a count mismatch */
+            lang_expr *v = s->u.assign.value, **t = NEW(p, lang_expr *);
+            int nv;
+            lang_expr **vs = parse_expr_list(p, v, &nv);
+            t[0] = x;
+            s->kind = ST_MASSIGN;
+            s->u.massign.targets = t;
+            s->u.massign.n = 1;
+            s->u.massign.values = vs;
+            s->u.massign.nvalues = nv;
+        }
         return s;
     }
     s = new_stmt(p, ST_EXPR, x->line, x->col);
@@ -1041,8 +1052,8 @@ static void split_global_vars(parser *p, vec *decls, lang_decl *d)
     lang_stmt *m = d->var;
     if (m->u.mvar.nvalues != m->u.mvar.n) {
         if (m->u.mvar.values)
-            lang_error(p->d, m->line, m->col, "assignment mismatch: %d variables but %d values",
-                       m->u.mvar.n, m->u.mvar.nvalues);
+            lang_error(p->d, m->line, m->col, "assignment mismatch: %d variables but %d value%s",
+                       m->u.mvar.n, m->u.mvar.nvalues, m->u.mvar.nvalues == 1 ? "" : "s");
         return;
     }
     for (int i = 0; i < m->u.mvar.n; i++) {
