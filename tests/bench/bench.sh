@@ -20,6 +20,10 @@
 #              instructions per call for toy and Lua
 #   gc-pause   toy and Go with a large live heap: pauses and mark rate
 #              from their gctrace lines (tests/bench/gctrace.awk)
+#   k-nucleotide reverse-complement   toy, Lua 5.4 and Go reading FASTA
+#              from standard input: the fasta program's output
+#              (tests/bench/lua/fasta.lua, run once per size into
+#              $BENCH_DIR/fasta-N.fa)
 #
 # Raw format (tests/bench/report.lua reads it; `#` starts a comment):
 #   WORKLOAD IMPL SECONDS RSS_KB [KEY=VALUE...]   one run ("-": not measured)
@@ -31,7 +35,7 @@
 #
 # Environment (tests/bench/build.mk sets it from the make knobs): BENCH_DIR,
 # TOY, REPS, DEPTH, MICRO_N, MICRO_VARIANTS, FIB_N, FIB_CG_N, NBODY_N,
-# WF_PASSES, GCPAUSE_TREES, GCPAUSE_ROUNDS, BENCH_CMD (the command line
+# WF_PASSES, GCPAUSE_TREES, GCPAUSE_ROUNDS, KNUC_N, REVCOMP_N, BENCH_CMD (the command line
 # the report names), BENCH_ALL (set by tests/bench/all.sh).
 set -u
 area=$1
@@ -48,6 +52,8 @@ nbody_n=${NBODY_N:-1000000}
 wf_passes=${WF_PASSES:-20000}
 gp_trees=${GCPAUSE_TREES:-280000}
 gp_rounds=${GCPAUSE_ROUNDS:-4}
+knuc_n=${KNUC_N:-250000}
+revcomp_n=${REVCOMP_N:-1000000}
 here=$(dirname "$0")
 # shellcheck source=tests/bench/meta.sh
 . "$here/meta.sh"
@@ -86,7 +92,7 @@ have_go() { [ -x "$dir/go/$1" ]; }
 run() {
   local w=$1 i=$2 chk=$3 out rc rus res body hash extra="" f v
   shift 3
-  out=$("$runrss" env "$@" 2>"$tmp/err")
+  out=$("$runrss" env "$@" <"${RUN_STDIN:-/dev/null}" 2>"$tmp/err")
   rc=$?
   rus=$(echo "$out" | grep '^RUSAGE' | tail -n 1)
   res=$(echo "$out" | grep '^RESULT' | tail -n 1)
@@ -183,6 +189,28 @@ cmd_nbody() {
   toy) echo "$toy run examples/nbody.toy $nbody_n" ;;
   lua) echo "lua5.4 tests/bench/lua/nbody.lua $nbody_n" ;;
   go) echo "$dir/go/nbody $nbody_n" ;;
+  esac
+}
+# fasta_input N: the fasta program's output for N, made once.
+fasta_input() {
+  local f=$dir/fasta-$1.fa
+  if [ ! -s "$f" ]; then
+    lua5.4 "$here/lua/fasta.lua" "$1" >"$f.tmp" && mv "$f.tmp" "$f" || return 1
+  fi
+  echo "$f"
+}
+cmd_knuc() {
+  case $1 in
+  toy) echo "$toy run examples/k_nucleotide.toy" ;;
+  lua) echo "lua5.4 tests/bench/lua/k_nucleotide.lua" ;;
+  go) echo "$dir/go/k_nucleotide" ;;
+  esac
+}
+cmd_revcomp() {
+  case $1 in
+  toy) echo "$toy run examples/reverse_complement.toy" ;;
+  lua) echo "lua5.4 tests/bench/lua/reverse_complement.lua" ;;
+  go) echo "$dir/go/reverse_complement" ;;
   esac
 }
 peers() { # peers PROG: toy lua, and go when its binary is built
@@ -288,6 +316,21 @@ word-freq)
   w=word-freq/x$wf_passes
   echo "note $w word frequency: split, lower-case (a string built a character at a time) and count the words of a 7-line text in a map from string to int, the text read $wf_passes times, then sort the 34 words by count." >>"$raw"
   timed "$w" "$(peers word_freq)" cmd_wordfreq
+  ;;
+k-nucleotide|reverse-complement)
+  if [ "$wl" = k-nucleotide ]; then n=$knuc_n; else n=$revcomp_n; fi
+  w=$wl/$n
+  if ! RUN_STDIN=$(fasta_input "$n"); then
+    echo "fail $w - the fasta input could not be made" >>"$raw"
+    status=1
+  elif [ "$wl" = k-nucleotide ]; then
+    echo "note $w k-nucleotide: the third sequence of fasta $n's output ($((5 * n)) bases) read from standard input line by line, its 1-mers and 2-mers counted in a map from string to int and sorted by count (toy: sort_by with a closure), then the k-mers of five given lengths (3 to 18) counted, one map each." >>"$raw"
+    timed "$w" "$(peers k_nucleotide)" cmd_knuc
+  else
+    echo "note $w reverse-complement: fasta $n's output ($((10 * n)) bases in three sequences) read from standard input line by line, each sequence written back reversed and complemented, 60 bases a line (toy: a byte's complement from an array of one-byte strings, a line joined from them, write; Lua: string.reverse and gsub over a table)." >>"$raw"
+    timed "$w" "$(peers reverse_complement)" cmd_revcomp
+  fi
+  unset RUN_STDIN
   ;;
 gc-pause)
   w=gc-pause/$gp_trees

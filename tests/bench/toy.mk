@@ -11,7 +11,13 @@
 # call), BENCH_NBODY (1000000), BENCH_WF_PASSES (20000: times
 # word_freq reads its text), BENCH_GCPAUSE_TREES (280000: about 200 MB live),
 # BENCH_GCPAUSE_ROUNDS (4), and BENCH_REPS, BENCH_DEPTH (build.mk).
-BENCHES += toy gcpause
+#   bench-fasta         k-nucleotide and reverse-complement, reading the
+#                       fasta program's output from standard input
+#                       (BENCH_KNUC, BENCH_REVCOMP: its N for each, 250000
+#                       and 1000000)
+BENCHES += toy gcpause fasta
+BENCH_KNUC ?= 250000
+BENCH_REVCOMP ?= 1000000
 BENCH_FIB ?= 32
 BENCH_FIB_CG ?= 25
 BENCH_NBODY ?= 1000000
@@ -19,9 +25,11 @@ BENCH_WF_PASSES ?= 20000
 BENCH_GCPAUSE_TREES ?= 280000
 BENCH_GCPAUSE_ROUNDS ?= 4
 BENCH_GO := $(shell command -v go 2>/dev/null)
-BENCH_GO_PROGS := $(if $(BENCH_GO),$(addprefix $(BENCH_DIR)/go/,binary_trees fib nbody word_freq gc_pause))
+BENCH_GO_PROGS := $(if $(BENCH_GO),$(addprefix $(BENCH_DIR)/go/,binary_trees fib nbody word_freq gc_pause \
+    k_nucleotide reverse_complement))
 BENCH_TOY_PREREQ := $(BUILD)/toy $(BENCH_DIR)/runrss $(BENCH_GO_PROGS)
-.PHONY: bench-toy bench-toy-trees bench-toy-fib bench-toy-nbody bench-toy-wordfreq bench-gcpause
+.PHONY: bench-toy bench-toy-trees bench-toy-fib bench-toy-nbody bench-toy-wordfreq bench-gcpause \
+    bench-fasta
 
 # No modules and no network: GOPATH mode, caches under $(BUILD).
 $(BENCH_DIR)/go/%: tests/bench/go/%.go
@@ -41,3 +49,5 @@ bench-toy-wordfreq: $(BENCH_TOY_PREREQ)
 	$(BENCH_SH) toy-wordfreq word-freq
 bench-gcpause: $(BENCH_TOY_PREREQ)
 	$(BENCH_SH) gcpause gc-pause
+bench-fasta: $(BENCH_TOY_PREREQ)
+	$(BENCH_SH) fasta k-nucleotide reverse-complement
