@@ -186,7 +186,8 @@ static int take(vm_state *V, std_io *io, size_t n, size_t skip, vm_value *res)
     vm_string *s = std_string_alloc(V, (int64_t)n);
     if (!s)
         return std_oom(V);
-    memcpy(s->data, io->inbuf + io->inpos, n);
+    if (n)
+        memcpy(s->data, io->inbuf + io->inpos, n);
     io->inpos += n + skip;
     res->p = s;
     return 0;
@@ -201,8 +202,8 @@ int std_read_line(vm_state *V, vm_value *args, int nargs, const int32_t *types)
     int err = 0;
     size_t scanned = 0; /* bytes after inpos known to hold no newline */
     for (;;) {
-        const char *start = io->inbuf + io->inpos;
         size_t avail = io->inlen - io->inpos;
+        const char *start = avail ? io->inbuf + io->inpos : NULL;
         const char *nl = avail > scanned ? memchr(start + scanned, '\n', avail - scanned) : NULL;
         if (nl) {
             size_t n = (size_t)(nl - start);
@@ -245,12 +246,10 @@ int std_read_all(vm_state *V, vm_value *args, int nargs, const int32_t *types)
     return take(V, io, io->inlen - io->inpos, 0, &args[0]);
 }
 
-/* "read_file: what \"path\": reason". */
+/* "read_file: what \"path\": reason", the path quoted with print's
+ * escapes and cut to a readable length. */
 static int file_error(vm_state *V, const char *what, const vm_string *path, int errnum)
 {
-    char msg[160];
-    snprintf(msg, sizeof msg, "%s: %s", what, strerror(errnum));
-    /* std_error_text quotes the path: "read_file: cannot open \"x\"" */
     vm_buf b;
     vm_buf_init(&b);
     size_t n = (size_t)vm_string_len(path);
@@ -258,7 +257,7 @@ static int file_error(vm_state *V, const char *what, const vm_string *path, int 
     vm_buf_addquoted(&b, vm_string_data(path), n > MAXSHOWN ? MAXSHOWN : n);
     if (n > MAXSHOWN)
         vm_buf_add(&b, "...", 3);
-    int r = b.oom ? vm_error(V, "read_file: %s", msg)
+    int r = b.oom ? vm_error(V, "read_file: %s: %s", what, strerror(errnum))
                   : vm_error(V, "read_file: %s %s: %s", what, b.data, strerror(errnum));
     vm_buf_free(&b);
     return r;
