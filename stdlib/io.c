@@ -165,18 +165,36 @@ static bool fill(vm_state *V, std_io *io, int *err)
             io->incap = ncap;
         }
     }
+    /* read(2) where the stream has a descriptor: it returns what is there
+     * (a terminal's line, a pipe's chunk) where fread would wait to fill
+     * the whole buffer. Nothing else reads the FILE, so its own buffer
+     * stays empty. */
     FILE *f = vm_in(V);
-    size_t n = fread(io->inbuf + io->inlen, 1, io->incap - io->inlen, f);
-    io->inlen += n;
-    if (n == 0) {
-        if (ferror(f)) {
-            *err = vm_error(V, "read: standard input: %s", strerror(errno ? errno : EIO));
+    int fd = fileno(f);
+    char *dst = io->inbuf + io->inlen;
+    size_t room = io->incap - io->inlen;
+    ssize_t n;
+    if (fd >= 0) {
+        do
+            n = read(fd, dst, room);
+        while (n < 0 && errno == EINTR);
+    } else {
+        n = (ssize_t)fread(dst, 1, room, f);
+        if (n == 0 && ferror(f)) {
             clearerr(f);
-            return false;
+            errno = errno ? errno : EIO;
+            n = -1;
         }
+    }
+    if (n < 0) {
+        *err = vm_error(V, "read: standard input: %s", strerror(errno));
+        return false;
+    }
+    if (n == 0) {
         io->ineof = true;
         return false;
     }
+    io->inlen += (size_t)n;
     return true;
 }
 
