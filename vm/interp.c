@@ -625,14 +625,16 @@ int vm_execute(vm_state *V)
         int r = b->fn(V, args, nargs, types);
         if (unlikely(r != 0))
             goto error;
-        /* A built-in may have run toy code (vm_call): the stack may have
-         * moved, the frames grown and steps been spent. */
+        /* A built-in may have run toy code (vm_call), which spends steps
+         * and may grow the frames (top moves) or the stack (base moves). */
         steps = V->steps;
-        frames = V->frames;
-        frames_end = frames + V->capframes;
-        fr = V->top;
-        base = fr->base;
-        stack_end = call_limit();
+        if (unlikely(V->top != fr || fr->base != base)) {
+            frames = V->frames;
+            frames_end = frames + V->capframes;
+            fr = V->top;
+            base = fr->base;
+            stack_end = call_limit();
+        }
         vmbreak;
     }
     vmcase(EXTRAARG) { vmbreak; }
