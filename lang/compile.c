@@ -1313,17 +1313,18 @@ static void leave_loop(fstate *fs, loop *l)
     fs->nactive = fs->freereg = l->nactive;
 }
 
-/* The end of a counted loop (`for i in a..b`, `for x in array`): continue
- * jumps to the FORLOOP, which jumps back to the body's first instruction,
- * and the FORPREP at prep learns where the loop ends. */
-static void close_forloop(fstate *fs, const loop *l, int x, int prep, int body, int line)
+/* The end of a counted loop (`for i in a..b`, `for x in array`; stepped:
+ * `by s`): continue jumps to the FORLOOP, which jumps back to the body's
+ * first instruction, and the FORPREP at prep learns where the loop ends. */
+static void close_forloop(fstate *fs, const loop *l, int x, int prep, int body, int line,
+                          bool stepped)
 {
     patch(fs, l->continues, pc_here(fs));
     int lp = pc_here(fs);
     if (lp + 1 - body > VM_MAXARG_BX)
         limit(fs, "a loop body of more than 65535 instructions");
-    emit(fs, VM_ABX(OP_FORLOOP, x, lp + 1 - body), line, 0);
-    fs->f->code[prep] = VM_ABX(OP_FORPREP, x, lp - prep);
+    emit(fs, VM_ABX(stepped ? OP_FORLOOPS : OP_FORLOOP, x, lp + 1 - body), line, 0);
+    fs->f->code[prep] = VM_ABX(stepped ? OP_FORPREPS : OP_FORPREP, x, lp - prep);
 }
 
 /* for i in a..b by s: FORPREPS/FORLOOPS, whose step is R[x+3]. */
@@ -1339,12 +1340,7 @@ static void for_range_by(fstate *fs, lang_stmt *s, loop *l)
     declare_loopvar(fs, s->u.for_.var1, x + 2, line);
     fs->nactive = fs->freereg;
     block(fs, s->u.for_.body);
-    patch(fs, l->continues, pc_here(fs));
-    int lp = pc_here(fs);
-    if (lp + 1 - body > VM_MAXARG_BX)
-        limit(fs, "a loop body of more than 65535 instructions");
-    emit(fs, VM_ABX(OP_FORLOOPS, x, lp + 1 - body), line, 0);
-    fs->f->code[prep] = VM_ABX(OP_FORPREPS, x, lp - prep);
+    close_forloop(fs, l, x, prep, body, line, true);
 }
 
 static void for_stmt(fstate *fs, lang_stmt *s)
@@ -1367,7 +1363,7 @@ static void for_stmt(fstate *fs, lang_stmt *s)
         declare_loopvar(fs, v1, x + 2, line);
         fs->nactive = fs->freereg;
         block(fs, s->u.for_.body);
-        close_forloop(fs, &l, x, prep, body, line);
+        close_forloop(fs, &l, x, prep, body, line, false);
         break;
     }
     case FOR_ARRAY: {
@@ -1386,7 +1382,7 @@ static void for_stmt(fstate *fs, lang_stmt *s)
         declare(fs, elem, re, line);
         fs->nactive = fs->freereg;
         block(fs, s->u.for_.body);
-        close_forloop(fs, &l, x, prep, body, line);
+        close_forloop(fs, &l, x, prep, body, line, false);
         break;
     }
     case FOR_MAP: {
