@@ -56,8 +56,11 @@ int vm_call(vm_state *V, void *fn, const vm_value *args, int nargs, vm_value *re
     if (V->ccalls >= VM_MAX_CCALLS)
         return vm_error(V, "stack overflow");
     int caller = (int)(V->top - V->frames);
-    if (caller + 1 >= V->capframes && vm_grow_frames(V) != 0)
-        return -1;
+    if (caller + 1 >= V->capframes) {
+        if (vm_grow_frames(V) != 0)
+            return -1;
+        V->top = &V->frames[caller]; /* the array moved: stack moves rebase up to top */
+    }
     vm_frame *cf = &V->frames[caller];
     size_t off = (size_t)(cf->base - V->stack) + (size_t)cf->fn->nregs;
     size_t need = off + (size_t)V->stub.fn.nregs;
