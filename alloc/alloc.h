@@ -13,9 +13,27 @@
  * There is no global mutable state: everything hangs off a gc_heap, and each
  * mutator allocates through its own gc_p (Go's P with its mcache), so several
  * heaps and several mutators can live in one process. A heap and its Ps are
- * used by one thread at a time (collection is stop-the-world at a safepoint;
- * the heap's own mark worker threads help the collecting thread mark, and
- * are parked in between and joined by gc_heap_free).
+ * used by one thread at a time; the heap's own mark worker threads are
+ * parked between marks and joined by gc_heap_free.
+ *
+ * Two ways to collect, chosen by gc_options.concurrent:
+ *  - 0 (the default): stop-the-world. A cycle runs whole at the safepoint
+ *    where an allocation finds the heap past its trigger; the mark workers
+ *    help the collecting thread and the host's stores need no barrier.
+ *  - 1: Go's concurrent collector. A short pause (finish sweeping, turn on
+ *    the write barrier and allocate-black, scan the roots), then the mark
+ *    workers mark while the host runs (25% of gcprocs, as Go's dedicated
+ *    and fractional workers), and an allocating host in debt to the
+ *    collector marks too (assists); when the workers run out of work, the
+ *    host's next allocation slow path or gc_safepoint poll ends the mark in
+ *    a second short pause (flush every P's barrier buffer, no root is
+ *    scanned again) and sweeping goes on lazily. A host that turns this on
+ *    promises what the write barrier and safepoint sections below ask: every
+ *    pointer store into a heap object or a reported global goes through
+ *    gc_write_pointer (or gc_bulk_barrier before a copy), and it polls
+ *    gc_safepoint where it may run long without allocating. A host that
+ *    forgets a barrier loses objects; TOYDEBUG=gcconcurrentstress=1 with
+ *    gccheckmark=1 makes that show as a checkmark failure.
  */
 #ifndef ALLOC_ALLOC_H
 #define ALLOC_ALLOC_H
@@ -56,6 +74,14 @@ typedef struct gc_debug {
     int gccheckmark; /* after each mark, re-walk from the roots and compare */
     int clobberfree; /* poison freed slots, check the poison on reuse */
     int gcstress;    /* a full collection at every allocation */
+    int gcstoptheworld; /* 1: mark in the pause even when concurrent is on;
+                           2: sweep in the pause too (Go's switch) */
+    int gcconcurrentstress; /* concurrent mode: workers yield after a few objects,
+                               the barrier buffer flushes at every entry, cycles
+                               start back to back */
+    int gcmarkhold;  /* concurrent mode, for tests: a mark does no marking (no
+                        background worker, no assist, no end at a poll) until
+                        gc_collect finishes it, so a test can store during it */
     int failmap;     /* N > 0: the heap's N-th OS memory request (reserve,
                         commit, metadata mapping) fails, once (gc_stats.sys_requests counts them) */
     /* heapmap=DIR: an SVG picture of the heap in DIR after every cycle and
@@ -63,6 +89,11 @@ typedef struct gc_debug {
      * (alloc/heapmap.c). "" = off. A path, so it holds no comma; one heap
      * per DIR, as each heap rewrites DIR/index.html when it is made. */
     char heapmap[GC_HEAPMAP_DIR_MAX];
+    /* gctimeline=FILE: each cycle's phases, pauses, background-worker
+     * rounds, assists and heap size as Chrome trace-event JSON (what
+     * Perfetto and chrome://tracing open), written to FILE from the
+     * heap's making to gc_heap_free (alloc/gctimeline.c). "" = off. */
+    char gctimeline[GC_HEAPMAP_DIR_MAX];
 } gc_debug;
 
 typedef struct gc_options {
@@ -76,11 +107,15 @@ typedef struct gc_options {
                              0 = the online CPUs, at most 8; 1 = the collecting thread alone
                              (no thread is made); at most 64. A mark of a heap under 1 MiB
                              always runs on the collecting thread alone. */
+    int concurrent;       /* 0: stop-the-world; 1: concurrent mark (the host uses the barrier
+                             and polls, see the opening comment). In concurrent mode gcprocs caps
+                             the background workers, which take a quarter of gcprocs CPUs. */
     gc_debug debug;
     FILE *trace;          /* where gctrace and diagnostics go; NULL = stderr */
 } gc_options;
 
-/* Defaults: gc_percent 100, no limit, gcprocs 0 (one per CPU), no debug switches. */
+/* Defaults: gc_percent 100, no limit, gcprocs 0 (one per CPU), stop-the-world,
+ * no debug switches. */
 void gc_options_default(gc_options *o);
 /* Apply TOYGC (a percentage or "off"), TOYMEMLIMIT and TOYHARDLIMIT (bytes
  * with an optional B/KiB/MiB/GiB/TiB suffix, or "off"), TOYGCPROCS (1..64)
@@ -209,12 +244,16 @@ GC_INLINE void *gc_window_take(gc_window *w, uint64_t c, const gc_site *st)
      * 8-byte class's bits are pre-filled with ones; writing its one bit
      * again is harmless. */
     if (w->winBits != st->bits) {
+        /* Stored atomically (a plain store on every machine alloc runs
+         * on): mark workers read the words, for older neighbours' bits,
+         * while a concurrent mark runs. Only this P writes them. */
         uintptr_t bo = off / sizeof(void *);
         uint64_t *hb = w->winHeapBits + bo / 64;
         unsigned j = (unsigned)(bo % 64);
-        hb[0] = (hb[0] & ~(st->mask << j)) | st->bits << j;
+        __atomic_store_n(&hb[0], (hb[0] & ~(st->mask << j)) | st->bits << j, __ATOMIC_RELAXED);
         if (GC_UNLIKELY(j > st->spill))
-            hb[1] = (hb[1] & ~(st->mask >> (64 - j))) | st->bits >> (64 - j);
+            __atomic_store_n(&hb[1], (hb[1] & ~(st->mask >> (64 - j))) | st->bits >> (64 - j),
+                             __ATOMIC_RELAXED);
     }
     if (w->needzero) {
         /* size, not the slot: the slack past the object has no heap
@@ -243,17 +282,21 @@ GC_INLINE void *gc_malloc_site_inline(gc_p *p, gc_window *const *wins, const gc_
 
 /*
  * The write barrier (Go's hybrid barrier, mbarrier.go and mwbbuf.go).
- * While a concurrent mark runs, a host stores a pointer into the heap or
- * into a root it reported (a global, a handle's slot) only through
- * gc_write_pointer, which records the slot's old value and the new one in
- * the P's buffer before the store (shade both: Yuasa's deletion barrier
- * and Dijkstra's insertion barrier, so stacks are scanned once and never
- * again). Stores of scalars, and stores into the host's own stack slots
- * (registers), need no barrier. gc_heap_barrier(h) is the heap's flag, at
- * an address that stays put for the heap's life: a host loads it once and
- * passes it to every barrier, so the cost while no mark runs is one
- * relaxed load and one predictable branch. The flag only changes while
- * every P is stopped at a safepoint, so relaxed order suffices.
+ * In concurrent mode a host stores a pointer into the heap or into a
+ * global it reports as a root only through gc_write_pointer, which, while
+ * a mark runs, records the slot's old value and the new one in the P's
+ * buffer before the store (shade both: Yuasa's deletion barrier and
+ * Dijkstra's insertion barrier, so stacks are scanned once and never
+ * again). Stores of scalars, stores into the host's own stack slots
+ * (registers) and gc_handle_set need no barrier. gc_heap_barrier(h) is the
+ * heap's flag, at an address that stays put for the heap's life: a host
+ * loads it once and passes it to every barrier, so the cost while no mark
+ * runs is one relaxed load and one predictable branch. The flag only
+ * changes while every P is stopped at a safepoint, so relaxed order
+ * suffices for it. The store itself is a release store (a plain store on
+ * x86 and ARMv8's stlr): a mark worker that loads the pointer (with
+ * acquire) then sees the object's span and mark bit as the allocating P
+ * left them.
  */
 typedef struct gc_barrier {
     _Atomic(uint32_t) enabled; /* non-zero while a mark runs */
@@ -274,7 +317,7 @@ GC_INLINE void gc_write_pointer(gc_p *p, const gc_barrier *b, void **slot, void 
 {
     if (GC_UNLIKELY(atomic_load_explicit(&b->enabled, memory_order_relaxed)))
         gc_write_barrier_slow(p, slot, val);
-    *slot = val;
+    __atomic_store_n(slot, val, __ATOMIC_RELEASE);
 }
 
 /* Call before copying pointer words with memmove (the copy is the host's). */
@@ -288,10 +331,13 @@ GC_INLINE void gc_bulk_barrier(gc_p *p, const gc_barrier *b, void *const *dst,
 /*
  * Safepoint polls. Besides allocating, a host polls at every place where
  * it may run long without allocating (loop back-edges, calls): the
- * collector asks a P to stop there (to scan its stack, flush its barrier
- * buffer, or stop the world) by setting the P's poll word. Every live
- * pointer must be where the roots callback will say when the poll is
- * made. gc_p_poll(p) stays put for the P's life.
+ * collector asks a P to stop there by setting the P's poll word. Today
+ * that is when a concurrent mark's workers have run out of work: the
+ * poll flushes the barrier buffers and, if nothing grey is left, ends the
+ * mark there (the second pause), so a loop that never allocates does not
+ * keep the barrier on. Every live pointer must be where the roots
+ * callback will say when the poll is made. gc_p_poll(p) stays put for the
+ * P's life.
  */
 typedef struct gc_poll {
     _Atomic(uint32_t) pending; /* non-zero: the collector wants this P at a safepoint */
@@ -323,8 +369,16 @@ void *gc_handle_get(const gc_handle *hd);
 void gc_handle_set(gc_handle *hd, void *obj);
 void gc_handle_release(gc_handle *hd);
 
-/* A full stop-the-world collection, sweeping everything (runtime.GC()). */
+/* A full stop-the-world collection, sweeping everything (runtime.GC()).
+ * A concurrent mark under way is finished first, on the calling thread. */
 void gc_collect(gc_heap *h);
+
+/* Start a cycle now, as the pacer would at its trigger: in concurrent mode
+ * it returns with the mark running (1), otherwise after the whole
+ * stop-the-world cycle (0). Nothing happens while a cycle runs (-1). */
+int gc_mark_start(gc_heap *h);
+/* Is a concurrent mark under way (Go's gcphase == _GCmark)? */
+bool gc_mark_active(gc_heap *h);
 
 /* Heap introspection. */
 /* Base address of the object containing p (an interior pointer is fine),
@@ -340,7 +394,8 @@ bool gc_is_live(gc_heap *h, const void *p);
  * and check every reachable object is allocated and every pointer slot
  * points to an allocated object or is NULL. Returns the number of problems
  * (each described on the trace stream), or GC_VERIFY_NOMEM when the walk's
- * own mark bits could not be had from the OS (nothing was checked). */
+ * own mark bits could not be had from the OS (nothing was checked). While
+ * a concurrent mark runs it checks nothing and returns 0. */
 #define GC_VERIFY_NOMEM ((size_t)-1)
 size_t gc_verify(gc_heap *h);
 
@@ -390,7 +445,10 @@ typedef struct gc_span_info {
 } gc_span_info;
 typedef void (*gc_span_fn)(const gc_span_info *si, void *ud);
 /* Every span and free run of the heap in address order within each arena
- * region, for statistics and pictures. fn must not allocate. */
+ * region, for statistics and pictures. Free pages are reported as runs of
+ * one released state (two runs may touch); a span that runs on into the
+ * next region is reported with the region it starts in. fn must not
+ * allocate. */
 void gc_span_walk(gc_heap *h, gc_span_fn fn, void *ud);
 
 #define GC_NUM_SIZE_CLASSES 68
@@ -440,6 +498,16 @@ typedef struct gc_stats {
     /* Bytes of heap metadata from the OS: span records and their bit
      * arrays, arena tables (Go's MSpanSys + GCSys, roughly). */
     uint64_t meta_sys;
+    /* The concurrent collector (zero for stop-the-world cycles). A
+     * concurrent cycle's two pauses add up to its pause_ns entry (as Go's
+     * PauseNs); pause_max_ns is the longest single pause. */
+    uint64_t num_concurrent_gc;  /* cycles whose mark ran concurrently */
+    uint64_t pause_max_ns;       /* longest single pause so far */
+    uint64_t mark_assist_cpu_ns; /* the last mark's cpu in assists (host threads) */
+    uint64_t mark_bg_cpu_ns;     /* the last mark's cpu in background workers */
+    uint64_t mark_black_bytes;   /* bytes the last mark allocated black */
+    uint64_t mark_wb_entries;    /* barrier records (old and new values) the last mark shaded */
+    uint64_t heap_trigger;       /* heap_alloc at which the next cycle starts */
 } gc_stats;
 
 void gc_read_stats(gc_heap *h, gc_stats *s);

@@ -119,11 +119,47 @@ $(BUILD)/tests/test-parmark: $(BUILD)/tests/unit/test_parmark.o $(ALLOC_UNIT_MAI
 test-parmark: $(BUILD)/tests/test-parmark
 	$(BUILD)/tests/test-parmark
 
-# ThreadSanitizer: alloc and the parmark suite built with clang
+# ThreadSanitizer: alloc and the parmark and concurrent suites built with clang
 # -fsanitize=thread into build/tsan (TSan cannot share a binary with ASan,
 # so `make sanitize` runs this as a second build).
 TSAN_FLAGS := CC=clang BUILD=build/tsan OPT=-O1 \
   EXTRA_CFLAGS="-fsanitize=thread -fno-omit-frame-pointer" LDFLAGS="-fsanitize=thread"
 tsan:
-	@$(MAKE) --no-print-directory $(TSAN_FLAGS) build/tsan/tests/test-parmark
+	@$(MAKE) --no-print-directory $(TSAN_FLAGS) build/tsan/tests/test-parmark build/tsan/tests/test-concurrent
 	TSAN_OPTIONS="halt_on_error=1 exitcode=66" build/tsan/tests/test-parmark
+	TSAN_OPTIONS="halt_on_error=1 exitcode=66" build/tsan/tests/test-concurrent
+
+# --- the concurrent collector: barrier, allocate-black,
+# assists, phases and debug switches; also run under TSan by `make tsan`.
+SUITES += concurrent
+.PHONY: test-concurrent
+
+$(BUILD)/tests/test-concurrent: $(BUILD)/tests/unit/test_concurrent.o $(ALLOC_UNIT_MAIN) $(BUILD)/liballoc.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -pthread -o $@ $^ $(CUNIT_LIBS) $(LDLIBS)
+
+test-concurrent: $(BUILD)/tests/test-concurrent
+	$(BUILD)/tests/test-concurrent
+
+# The concurrent collector's pauses with a large live heap (2 GiB by
+# default), the stop-the-world mark in the same run as its peer
+# (tests/bench/concpause.c). Needs about 5 GiB of memory; never part of
+# make test: `make bench-alloc-concpause [CONCPAUSE_MB=N]`.
+ALL += $(BUILD)/alloc-concpause
+CONCPAUSE_MB ?= 2048
+.PHONY: bench-alloc-concpause
+$(BUILD)/alloc-concpause: $(BUILD)/tests/bench/concpause.o $(BUILD)/liballoc.a
+	$(CC) $(LDFLAGS) -pthread -o $@ $^ $(LDLIBS)
+bench-alloc-concpause: $(BUILD)/alloc-concpause
+	$(BUILD)/alloc-concpause $(CONCPAUSE_MB)
+
+# --- the page allocator (mpagealloc.c) against a model of page states.
+SUITES += pagealloc
+.PHONY: test-pagealloc
+
+$(BUILD)/tests/test-pagealloc: $(BUILD)/tests/unit/test_pagealloc.o $(ALLOC_UNIT_MAIN) $(BUILD)/liballoc.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(CUNIT_LIBS) $(LDLIBS)
+
+test-pagealloc: $(BUILD)/tests/test-pagealloc
+	$(BUILD)/tests/test-pagealloc

@@ -1,7 +1,8 @@
 /*
  * internal.h: the structures alloc's files share (mheap, mspan, mcentral,
  * mcache, the collector's state) and the functions they call in each other.
- * Never included outside alloc/ (tests use alloc.h only).
+ * Never included outside alloc/ (tests use alloc.h only), except by the
+ * page allocator's model test, which drives mpagealloc.c directly.
  *
  * Mirrors the type definitions spread over Go's runtime/mheap.go (mheap,
  * mspan, heapArena), mcentral.go, mcache.go, mgcwork.go and mstats.go.
@@ -13,11 +14,15 @@
  *    freed in bulk;
  *  - the fields an allocation touches open the mspan as a gc_window, the
  *    struct alloc.h lets a host's inlined fast path use;
- *  - the page allocator is a set of coalescing free runs kept in
- *    size-segregated lists, not Go's radix tree of bitmap summaries;
- *  - marking is stop-the-world (on several threads, the collecting thread
- *    and the heap's mark workers), so there is no write barrier, no assists
- *    and no allocate-black.
+ *  - the page allocator (mpagealloc.c) keeps its per-chunk bitmaps in
+ *    arena-sized groups under a table of its own, not Go's 2-level chunk
+ *    array, and keeps each chunk's last free generation for the scavenger
+ *    instead of Go's scavenge index;
+ *  - allocate-black marks a whole allocCache window when a P starts
+ *    allocating from it (and unmarks what is left free when the P leaves
+ *    it), not each object, so the fast paths are the same during a mark;
+ *  - one mutator thread per heap: mark termination runs on it when it
+ *    finds the workers done, and its stacks are scanned in the first pause.
  */
 #ifndef ALLOC_INTERNAL_H
 #define ALLOC_INTERNAL_H
@@ -70,7 +75,6 @@ enum {
     CHUNK_PAGES = 512, /* the heap grows by at least 4 MiB (pallocChunkPages) */
     SPAN_BITS_WORDS = GC_MAX_OBJS_PER_SPAN / 64,
     SPAN_BITS_CLASSES = 5, /* bit arrays of 1, 2, 4, 8, 16 words (SPAN_BITS_WORDS) */
-    FREE_LISTS = 128, /* exact free lists for runs of 1..127 pages */
 };
 
 #define ARENA_BYTES ((uintptr_t)1 << ARENA_SHIFT)
@@ -78,11 +82,11 @@ enum {
  * enough that page arithmetic never overflows. */
 #define GC_MAX_ALLOC ((size_t)1 << 44)
 
-/* Span states (Go's mSpanDead / mSpanInUse, plus free runs of the page heap). */
-enum { MSPAN_DEAD = 0, MSPAN_INUSE = 1, MSPAN_FREE = 2 };
+/* Span states (Go's mSpanDead / mSpanInUse). */
+enum { MSPAN_DEAD = 0, MSPAN_INUSE = 1 };
 
-/* Which list a span is on, so it can be unlinked (mcentral sets, free runs). */
-enum { LIST_NONE = 0, LIST_CENTRAL, LIST_FREE };
+/* Which list a span is on, so it can be unlinked (mcentral sets). */
+enum { LIST_NONE = 0, LIST_CENTRAL };
 
 typedef struct mspan mspan;
 
@@ -121,10 +125,8 @@ struct mspan {
     uint32_t sweepgen;
     uint8_t state;          /* MSPAN_* */
     uint8_t list;           /* LIST_* */
-    uint8_t scavenged;      /* free run: its pages were returned to the OS */
-    uint8_t listidx;        /* which mcentral set or free list */
+    uint8_t listidx;        /* which mcentral set */
     uint8_t bitsClass;      /* allocBits and gcmarkBits are 1 << bitsClass words each */
-    uint64_t freegen;       /* free run: num_gc when it was freed */
     const gc_type *largeType;
     uint64_t *heapBits;     /* the pointer bitmap at the span's end, or NULL */
     /* Both halves of one block from h->bitsalloc[bitsClass], sized to
@@ -216,6 +218,75 @@ void *gc_fixalloc_alloc(fixalloc *f);   /* zeroed; NULL when the OS says no */
 void gc_fixalloc_free(fixalloc *f, void *p);
 void gc_fixalloc_destroy(fixalloc *f);
 
+/* ---- page allocator (mpagealloc.c, Go's mpagealloc.go and mpallocbits.go) ----
+ * Pages are grouped in chunks of CHUNK_PAGES (4 MiB); each chunk has a bitmap
+ * of allocated pages and one of scavenged (free and returned to the OS)
+ * pages. A radix tree of summaries (PA_LEVELS levels, the root one entry per
+ * 16 GiB, each level below splitting an entry in 8, the leaves one per
+ * chunk) records for every entry the free run at its start, the longest
+ * one inside it and the one at its end, so that finding the lowest run of
+ * n free pages reads O(levels) entries. All of it is under the heap lock. */
+enum {
+    PA_CHUNK_SHIFT = GC_PAGE_SHIFT + 9,
+    PA_LEVELS = 5,
+    PA_LEVEL_BITS = 3,
+    PA_L0_BITS = HEAP_ADDR_BITS - PA_CHUNK_SHIFT - (PA_LEVELS - 1) * PA_LEVEL_BITS,
+    PA_GROUP_CHUNKS = 1 << (ARENA_SHIFT - PA_CHUNK_SHIFT), /* chunk records come an arena's worth at a time */
+    PA_SYS_PAGE = 4096, /* summaries are mapped this much at a time */
+};
+/* One bit per PA_SYS_PAGE of each level's summary array (8-byte entries): which are mapped. */
+#define PA_MAPPED_LEVEL_WORDS(l) \
+    ((((size_t)8 << (PA_L0_BITS + (l) * PA_LEVEL_BITS)) / PA_SYS_PAGE + 63) / 64)
+#define PA_MAPPED_WORDS \
+    (PA_MAPPED_LEVEL_WORDS(0) + PA_MAPPED_LEVEL_WORDS(1) + PA_MAPPED_LEVEL_WORDS(2) + PA_MAPPED_LEVEL_WORDS(3) + \
+     PA_MAPPED_LEVEL_WORDS(4))
+_Static_assert(PA_LEVELS == 5, "PA_MAPPED_WORDS sums every level");
+
+typedef struct gc_pallocData {
+    uint64_t alloc[CHUNK_PAGES / 64]; /* set: allocated, or not (yet) part of the heap */
+    uint64_t scav[CHUNK_PAGES / 64];  /* set: free and returned to the OS (reads as zero); never set where alloc is */
+    uint64_t freegen;                 /* the caller's generation at the chunk's last free (the scavenger's idle test) */
+    uint8_t present;                  /* the chunk is part of the heap's address space */
+} gc_pallocData;
+
+typedef struct gc_pageAlloc {
+    gc_heap *heap;                    /* whose OS requests the metadata is (NULL: nobody's) */
+    uint64_t *summary[PA_LEVELS];     /* packed (start, max, end) per entry; reserved, mapped where chunks are */
+    void *sumBase;
+    size_t sumBytes;
+    uint64_t mapped[PA_MAPPED_WORDS];
+    gc_pallocData **chunks[1 << ARENA_L1_BITS]; /* arena index -> its group of PA_GROUP_CHUNKS records */
+    uintptr_t start, end;             /* chunk indices: every present chunk is in [start, end) */
+    uintptr_t searchAddr;             /* no page below it is free */
+    size_t sys;                       /* metadata bytes from the OS */
+} gc_pageAlloc;
+
+void gc_pageAlloc_init(gc_pageAlloc *pa, gc_heap *h);
+void gc_pageAlloc_destroy(gc_pageAlloc *pa);
+/* Make [base, base + bytes) (whole arenas) part of the address space the
+ * allocator knows, every page allocated; -1 when the OS refuses metadata. */
+int gc_pageAlloc_reserve(gc_pageAlloc *pa, uintptr_t base, size_t bytes);
+/* Pages of a reserved range become free and scavenged (fresh memory). */
+void gc_pageAlloc_grow(gc_pageAlloc *pa, uintptr_t base, uintptr_t npages);
+/* The lowest run of npages free pages, now allocated, or 0; *scav gets how
+ * many of them were scavenged. */
+uintptr_t gc_pageAlloc_alloc(gc_pageAlloc *pa, uintptr_t npages, uintptr_t *scav);
+/* Allocated pages become free (not scavenged); gen is recorded per chunk. */
+void gc_pageAlloc_free(gc_pageAlloc *pa, uintptr_t base, uintptr_t npages, uint64_t gen);
+/* The next run of free, unscavenged pages below *cursor (start at
+ * UINTPTR_MAX), highest first, in chunks whose freegen < genLimit; huge:
+ * only an aligned 2 MiB piece whose pages are all free (some scavenged
+ * maybe). Returns its base and sets *npages and *cursor, or returns 0. */
+uintptr_t gc_pageAlloc_scavengeCandidate(gc_pageAlloc *pa, uintptr_t *cursor, uint64_t genLimit, int huge,
+                                         uintptr_t *npages);
+/* Free pages of [base, + npages) become scavenged; returns how many were not. */
+uintptr_t gc_pageAlloc_markScavenged(gc_pageAlloc *pa, uintptr_t base, uintptr_t npages);
+/* 0 if the page at addr is allocated; else the free pages from addr (below
+ * limit) in addr's scavenged state, which *scav gets. */
+uintptr_t gc_pageAlloc_freeRun(const gc_pageAlloc *pa, uintptr_t addr, uintptr_t limit, int *scav);
+/* Summaries that disagree with the bitmaps, scavenged bits on allocated pages. */
+size_t gc_pageAlloc_check(const gc_pageAlloc *pa);
+
 /* ---- mheap ---- */
 typedef struct arenaRegion arenaRegion;
 struct arenaRegion {
@@ -226,7 +297,7 @@ struct arenaRegion {
 };
 
 typedef struct heapArena {
-    mspan *spans[PAGES_PER_ARENA]; /* page -> span (every page of an in-use span; ends of a free run) */
+    mspan *spans[PAGES_PER_ARENA]; /* page -> span (every page of an in-use span; stale on free pages) */
     arenaRegion *region;
 } heapArena;
 
@@ -278,6 +349,16 @@ typedef struct gcWork {
 } gcWork;
 
 typedef struct gcMarkPool gcMarkPool; /* the mark worker threads (mgcworker.c) */
+
+/* Go's wbBuf (mwbbuf.c): the old and the new value of each barriered
+ * store, shaded into the P's gcWork when full and at mark termination. */
+enum { WBBUF_ENTRIES = 512 };
+typedef struct wbBuf {
+    size_t n;
+    uintptr_t buf[WBBUF_ENTRIES];
+} wbBuf;
+
+enum { GC_OFF = 0, GC_MARK = 1 }; /* gc_heap.gcphase */
 
 typedef struct rootfn {
     gc_roots_fn fn;
@@ -333,6 +414,14 @@ struct gc_p {
     gc_poll poll;            /* gc_p_poll: set by the collector, read by the P's thread */
     gc_heap *heap;
     gc_p *next, *prev;
+    /* The concurrent mark (only the P's thread touches these). gcw holds
+     * the grey objects its barrier and its assists find; it has buffers
+     * only while a mark runs. gcAssistBytes is Go's: allocation charges
+     * it, marking and stolen background credit pay it back; below zero
+     * the P is in debt. */
+    gcWork gcw;
+    wbBuf wbbuf;
+    int64_t gcAssistBytes;
 };
 
 /* The span class spc of p allocates from s: alloc's view and the host's
@@ -358,11 +447,7 @@ struct gc_heap {
     uint64_t sysRequests;        /* OS memory requests so far (what failmap counts) */
 
     /* page heap (mheap.c) */
-    mspan *freelist[FREE_LISTS]; /* free runs of exactly i pages */
-    mspan *freelarge;            /* free runs of >= FREE_LISTS pages */
-    uint64_t freemask[FREE_LISTS / 64];
-    uintptr_t freePages;         /* pages in free runs */
-    int mergeDeferred;           /* adjacent runs were left unmerged (different scavenged state) */
+    gc_pageAlloc pages;          /* which pages are free and which were returned to the OS */
     heapArena **arenas[1 << ARENA_L1_BITS];
     arenaRegion *regions;
     fixalloc spanalloc;
@@ -386,6 +471,29 @@ struct gc_heap {
     unsigned gcprocs;            /* mark workers (gc_options.gcprocs resolved), >= 1 */
     sweepState sweep;
 
+    /* The concurrent mark (mgc.c, mgcmark.c). gcphase, blackBytes and the
+     * cycle's times are the mutator thread's; the workers share only the
+     * atomics below, the work queue and the mark bits. */
+    int gcphase;                 /* GC_OFF, GC_MARK */
+    int concurrentCycle;         /* the current or last cycle's mark was concurrent */
+    pthread_mutex_t pslock;      /* guards ps against the last worker setting polls */
+    uint64_t blackBytes;         /* bytes allocated black this mark */
+    uint64_t markBytes;          /* bytes marked by rounds of workers already collected */
+    uint64_t wbEntries;          /* barrier records shaded this mark */
+    _Atomic int64_t bgScanCredit;  /* background work not yet stolen by assists */
+    _Atomic uint64_t markWork;   /* bytes marked this mark so far, flushed in chunks */
+    atomic_uint bgRunning;       /* workers of the current round still draining */
+    unsigned bgWorkers;          /* dedicated + fractional workers a round starts */
+    double bgFraction;           /* the fractional worker's share of one CPU (0: none) */
+    double assistWorkPerByte;    /* pacer: bytes to mark per byte allocated */
+    uint64_t hardGoal;           /* pacer: past it an assist waits for the workers */
+    double assistBytesPerWork;
+    uint64_t cycleStartNs, markStartNs, markStartHeapLive, cycleHeap0;
+    uint64_t markObjs;           /* objects scanned by rounds already collected */
+    int roundActive;             /* a round of background workers was started and not collected */
+    uint64_t assistCpuNs, bgCpuNs; /* this mark */
+    double consMark;             /* pacer: allocation per unit of marking, as Go's */
+
     /* pacer (mgcpacer.c) */
     uint64_t heapLive;     /* bytes marked at the last cycle + allocated since (spans counted when cached) */
     uint64_t heapMarked;
@@ -406,10 +514,24 @@ struct gc_heap {
         uint64_t start_ns, gc_cpu_ns;
         uint64_t mark_procs, mark_objects, mark_ns, mark_cpu_ns; /* the last mark (gc_stats) */
         uint64_t mark_total_ns, mark_cpu_total_ns, mark_bytes_total;
+        uint64_t num_concurrent_gc, pause_max_ns, mark_assist_cpu_ns, mark_bg_cpu_ns;
+        uint64_t mark_black_bytes, mark_wb_entries;
     } stats;
 
     struct gc_heapmap *heapmap; /* TOYDEBUG=heapmap=DIR (heapmap.c), or NULL */
+    struct gc_timeline *timeline; /* TOYDEBUG=gctimeline=FILE (gctimeline.c), or NULL */
+    uint64_t roundStartNs;       /* the current round of background workers' start */
+    _Atomic uint64_t roundEndNs; /* set by its last worker (before bgRunning, released with it) */
 };
+
+/* gctimeline.c: TOYDEBUG=gctimeline=FILE. Events are written by the host's
+ * thread only; tids: 1 host thread, 2 concurrent mark, 3 workers. */
+typedef struct gc_timeline gc_timeline;
+void gc_timeline_open(gc_heap *h);
+void gc_timeline_close(gc_heap *h);
+void gc_timeline_event(gc_heap *h, const char *name, int tid, uint64_t start, uint64_t end, const char *fmt, ...)
+    __attribute__((format(printf, 6, 7)));
+void gc_timeline_heap(gc_heap *h, uint64_t ts, uint64_t heapLive);
 
 /* heapmap.c: pictures of the heap. open sets h->heapmap (or warns on the
  * trace stream and leaves it NULL); cycle draws the heap after a cycle
@@ -501,15 +623,17 @@ static inline uint64_t heapBits_smallMask(const gc_type *t, size_t dataSize)
     return src & lowBits((dataSize + 7) / 8);
 }
 
+/* Atomic stores: mark workers read the words for the neighbours' bits
+ * during a concurrent mark (the allocating P is their only writer). */
 static inline void heapBits_splice(mspan *s, uintptr_t x, uint64_t src)
 {
     uintptr_t nw = s->elemsize >> 3; /* 1..64 */
     uint64_t m = ~(uint64_t)0 >> (64 - nw);
     uintptr_t o = (x - s->startAddr) >> 3, j = o & 63;
     uint64_t *hb = s->heapBits + (o >> 6);
-    hb[0] = (hb[0] & ~(m << j)) | src << j;
+    __atomic_store_n(&hb[0], (hb[0] & ~(m << j)) | src << j, __ATOMIC_RELAXED);
     if (j + nw > 64)
-        hb[1] = (hb[1] & ~(m >> (64 - j))) | src >> (64 - j);
+        __atomic_store_n(&hb[1], (hb[1] & ~(m >> (64 - j))) | src >> (64 - j), __ATOMIC_RELAXED);
 }
 
 static inline void heapBits_writeSmall(mspan *s, uintptr_t x, size_t dataSize, const gc_type *t)
@@ -542,6 +666,32 @@ static inline spanList *mcentral_partialUnswept(mcentral *c, uint32_t sg) { retu
 static inline spanList *mcentral_fullSwept(mcentral *c, uint32_t sg) { return &c->full[sg / 2 % 2]; }
 static inline spanList *mcentral_fullUnswept(mcentral *c, uint32_t sg) { return &c->full[1 - sg / 2 % 2]; }
 
+/* malloc.c, msite.c: what gc_mallocgc's scan front and the sites share.
+ * A type gc_mallocgc accepts for a pointerful object: */
+static inline int gc_type_ok(const gc_type *t)
+{
+    return t->size != 0 && (t->size & 7) == 0 && t->ptrdata <= t->size && t->ptrmask != NULL;
+}
+/* Describe (size, t) as a site: 1 for the heap bits path, 0 for another
+ * (the site then takes gc_mallocgc's general path), -1 for a bad type. */
+int gc_siteInit(gc_site *st, size_t size, const gc_type *t);
+void *gc_siteRefill(gc_p *p, const gc_site *st);          /* the site's window is used up */
+void *gc_mallocgcScanSlow(gc_p *p, size_t size, const gc_type *t); /* the general scan path */
+/* The small scan path with heap bits in the span, for a described site:
+ * what both gc_malloc_site and gc_mallocgc's scan front come to, and what
+ * a host inlines (alloc.h: gc_window_take does the slot, its bits and its
+ * zeroing). Every exit other than the plain return is a tail call, so it
+ * needs no stack frame. */
+static inline __attribute__((always_inline)) void *gc_siteAlloc(gc_p *p, const gc_site *st)
+{
+    mspan *s = p->alloc[st->spc];
+    uint64_t c = s->allocCache;
+    if (UNLIKELY(c == 0))
+        return gc_siteRefill(p, st);
+    return gc_window_take(&s->window, c, st);
+}
+
+
 /* mcache.c */
 mspan *gc_mcache_refill(gc_p *p, uint8_t spc);
 uintptr_t gc_mcache_nextFree(gc_p *p, uint8_t spc, mspan **sp);
@@ -561,6 +711,31 @@ void gc_paceSweeper(gc_heap *h);
 /* mgc.c / mgcmark.c */
 void gc_start(gc_heap *h, int forced);
 void gc_maybe_trigger(gc_heap *h);
+/* The concurrent mark's hooks. gc_mark_poll: at a safepoint, end the mark
+ * if the workers are done (gcMarkDone). gc_blackenWindow /
+ * gc_unblackenWindow: allocate-black for the window a P starts / stops
+ * allocating from (they charge and refund the P's assist credit).
+ * gc_markLarge: allocate-black for a large object. */
+void gc_mark_poll(gc_p *p);
+void gc_blackenWindow(gc_p *p, mspan *s);
+void gc_unblackenWindow(gc_p *p, mspan *s);
+void gc_markLarge(gc_p *p, mspan *s);
+static inline void mcache_blacken(gc_p *p, mspan *s)
+{
+    if (UNLIKELY(p->heap->gcphase == GC_MARK))
+        gc_blackenWindow(p, s);
+}
+/* Shade v (any word: NULL and non-heap addresses are ignored) into w,
+ * from a thread that marks beside the workers. */
+void gc_shade(gc_heap *h, gcWork *w, uintptr_t v);
+void gc_mark_concurrentRoots(gc_heap *h); /* the first pause's roots, into h->gcw */
+/* A background worker's drain (fraction 0: dedicated); an assist's, of at
+ * most budget bytes of marking, returning what it did. */
+void gc_mark_drainBackground(gc_heap *h, gcWork *w, double fraction);
+uint64_t gc_mark_drainAssist(gc_heap *h, gcWork *w, uint64_t budget);
+void gc_assistAlloc(gc_p *p);
+/* mwbbuf.c */
+void gc_wbBuf_flush(gc_p *p);
 void gc_mark(gc_heap *h);                 /* the parallel mark of gc_start (mgcmark.c) */
 void gc_mark_drain(gc_heap *h, gcWork *w); /* one worker's drain until the mark is done */
 void gc_mark_roots_and_drain(gc_heap *h, gc_marker *m); /* single-threaded: checkmark, verify */
@@ -574,6 +749,7 @@ void gc_gcw_putSlow(gcWork *w, uintptr_t obj);
 uintptr_t gc_gcw_tryGet(gcWork *w);             /* local buffers, then the shared list */
 uintptr_t gc_gcw_get(gcWork *w);                /* ... then wait for work or for the end */
 void gc_gcw_balance(gcWork *w);
+void gc_gcw_flush(gcWork *w);                   /* publish what it holds (Go's dispose, keeping buffers) */
 static inline void gcw_put(gcWork *w, uintptr_t obj)
 {
     workbuf *b = w->wbuf1;
@@ -597,6 +773,10 @@ static inline int gcw_fullEmpty(gcWorkQueue *q)
  * refuses threads) and returns how many it started; wait returns once
  * they are all done, with their cpu time summed into *cpu_ns. */
 unsigned gc_markpool_start(gc_heap *h, unsigned nworkers);
+/* A round of the concurrent mark: h->bgWorkers threads drain without the
+ * calling thread (the last of them raises every P's poll); 0 if none ran. */
+unsigned gc_markpool_startBackground(gc_heap *h);
+int gc_markpool_forked(gc_heap *h); /* the pool's threads are a parent process's */
 void gc_markpool_wait(gc_heap *h, uint64_t *cpu_ns, uint64_t *bytes, uint64_t *objs);
 void gc_markpool_destroy(gc_heap *h);
 uint64_t gc_thread_cputime(void);
@@ -607,11 +787,14 @@ void gc_checkmark_verify_marks(gc_heap *h);
 
 /* mgcpacer.c */
 void gc_pacer_commit(gc_heap *h);
+void gc_pacer_startCycle(gc_heap *h);   /* worker counts and the assist ratio at mark start */
+void gc_pacer_revise(gc_heap *h);       /* the assist ratio from the work left (Go's revise) */
+void gc_pacer_endCycle(gc_heap *h);     /* cons/mark from the finished mark */
 int gc_pacer_overLimit(const gc_heap *h);
 uint64_t gc_heap_mappedReady(const gc_heap *h);
 static inline int pacer_should_gc(const gc_heap *h)
 {
-    return h->heapLive >= h->trigger && !h->gc_running;
+    return h->heapLive >= h->trigger && !h->gc_running && h->gcphase == GC_OFF;
 }
 
 /* mstats.c */

@@ -1,34 +1,34 @@
 /*
- * malloc.c: gc_mallocgc and its five paths, as Go's malloc.go (mallocgc,
- * mallocgcTiny, mallocgcSmallNoscan, mallocgcSmallScanNoHeader,
- * mallocgcSmallScanHeader, mallocgcLarge), plus gc_alloc_path_of, which tells
- * which path and class a (size, type) takes, and the object introspection
- * calls built on findObject and typePointers.
+ * malloc.c: gc_mallocgc, as Go's malloc.go: the dispatch (mallocgc) to
+ * its five paths, zero-size, tiny (mallocgcTiny), small noscan
+ * (mallocgcSmallNoscan), small scan with heap bits in the span
+ * (mallocgcSmallScanNoHeader) or with a type header
+ * (mallocgcSmallScanHeader), and large (mallocgcLarge); plus
+ * gc_alloc_path_of, which tells which path and class a (size, type)
+ * takes, and the object introspection calls built on findObject and
+ * typePointers. Allocation sites (gc_site) are msite.c's.
  *
- * The fast paths (a span with room) are spelled out here: for noscan
- * objects gc_mallocgc's front (one table load for the class, p->alloc[spc],
- * nextFreeFast: 18 instructions); for small scan objects siteAlloc, shared
- * by gc_malloc_site (allocation sites, gc_site) and gc_mallocgc's scan
- * front, which keeps the last (type, size) as the P's site and one site
- * per size class. The slot taking itself (gc_window_takeIndex,
- * gc_window_take) is in alloc.h, where a host inlines it too
- * (gc_malloc_site_inline). Moving to the
- * next allocCache window is a short call (gc_span_nextWindow); everything
- * else (refill, heap trigger, tiny, large objects) sits behind a call.
- * Departures: no assists, no allocate-black, no profiling sample (marking is
- * stop-the-world); debug modes (gcstress, clobberfree) take a separate
- * instance of the same code, reached because they keep the mcache empty.
+ * In front of the dispatch, gc_mallocgc spells out the fast paths (a span
+ * with room): for noscan objects one table load for the class,
+ * p->alloc[spc] and nextFreeFast; for small scan objects a site (the P
+ * keeps its last (type, size) and one per size class as sites) and
+ * msite.c's gc_siteAlloc, the path gc_malloc_site takes too. The slot
+ * taking itself (gc_window_takeIndex, gc_window_take) is in alloc.h, where
+ * a host inlines it (gc_malloc_site_inline). Moving to the next allocCache
+ * window is a short call (gc_span_nextWindow); everything else (refill,
+ * heap trigger, tiny, large objects) sits behind a call.
+ * Allocate-black and the assist charge need no code here: during a mark,
+ * a P's windows are marked black as it takes them (mcache.c, msite.c and
+ * the window move below), so the fast paths hand out black slots unchanged.
+ * Departures: no profiling sample; debug modes (gcstress, clobberfree)
+ * take a separate instance of the same code, reached because they keep
+ * the mcache empty.
  */
 #include <stdlib.h>
 
 #include "alloc/internal.h"
 
 #define ALWAYS_INLINE inline __attribute__((always_inline))
-
-static ALWAYS_INLINE int type_ok(const gc_type *t)
-{
-    return t->size != 0 && (t->size & 7) == 0 && t->ptrdata <= t->size && t->ptrmask != NULL;
-}
 
 static ALWAYS_INLINE uintptr_t allocSlot(gc_p *p, uint8_t spc, mspan **sp)
 {
@@ -144,26 +144,28 @@ static void *mallocgcLarge(gc_p *p, size_t size, const gc_type *t, bool needzero
     return (void *)s->startAddr;
 }
 
+/* Go's mallocgc dispatch: the zero-size object, then small objects by
+ * kind (tiny, small noscan, small scan with heap bits in the span or with
+ * a header), then large ones. The type is checked first, as alloc's
+ * types come from its host and not from a compiler. */
 static ALWAYS_INLINE void *mallocgc(gc_p *p, size_t size, const gc_type *t, bool needzero, const int dbg)
 {
-    if (t == NULL || t->ptrdata == 0) {
-        if (LIKELY(size <= GC_MAX_SMALL_ALLOC)) {
+    int noscan = t == NULL || t->ptrdata == 0;
+    if (!noscan && UNLIKELY(!gc_type_ok(t)))
+        return NULL;
+    if (UNLIKELY(size == 0))
+        return &p->heap->zerobase;
+    if (LIKELY(size <= GC_MAX_SMALL_ALLOC)) {
+        if (noscan) {
             if (size < GC_TINY_SIZE)
                 return mallocgcTiny(p, size, dbg);
             return mallocgcSmallNoscan(p, size, needzero, dbg);
         }
-        return mallocgcLarge(p, size, NULL, needzero);
-    }
-    if (UNLIKELY(!type_ok(t)))
-        return NULL;
-    if (size <= GC_MIN_SIZE_FOR_MALLOC_HEADER) {
-        if (UNLIKELY(size == 0))
-            return &p->heap->zerobase;
-        return mallocgcSmallScanNoHeader(p, size, t, dbg);
-    }
-    if (size <= GC_MAX_SMALL_ALLOC)
+        if (size <= GC_MIN_SIZE_FOR_MALLOC_HEADER)
+            return mallocgcSmallScanNoHeader(p, size, t, dbg);
         return mallocgcSmallScanHeader(p, size, t, dbg);
-    return mallocgcLarge(p, size, t, true);
+    }
+    return noscan ? mallocgcLarge(p, size, NULL, needzero) : mallocgcLarge(p, size, t, true);
 }
 
 /*
@@ -192,106 +194,12 @@ static __attribute__((noinline)) void *mallocgcLargeOut(gc_p *p, size_t size, bo
         return mallocgcDebug(p, size, NULL, needzero);
     return mallocgcLarge(p, size, NULL, needzero);
 }
-static __attribute__((noinline)) void *mallocgcScanSlow(gc_p *p, size_t size, const gc_type *t)
+__attribute__((noinline)) void *gc_mallocgcScanSlow(gc_p *p, size_t size, const gc_type *t)
 {
     if (UNLIKELY(p->slow))
         return mallocgcDebug(p, size, t, true);
     return mallocgc(p, size, t, true, 0);
 }
-
-/* Describe (size, t) as a site. Returns 1 when its objects take the heap
- * bits path (what siteAlloc serves), 0 when they take another path (the
- * site then points at the always empty SPC_TINY slot, whose refill sends
- * it to gc_mallocgc), -1 for a type gc_mallocgc refuses. */
-static int siteInit(gc_site *st, size_t size, const gc_type *t)
-{
-    memset(st, 0, sizeof *st);
-    st->type = t;
-    st->size = size;
-    st->spc = SPC_TINY;
-    if (t == NULL || t->ptrdata == 0)
-        return 0;
-    if (!type_ok(t))
-        return -1;
-    if (size - 1 >= GC_MIN_SIZE_FOR_MALLOC_HEADER)
-        return 0;
-    uint64_t bits = heapBits_smallMask(t, size);
-    if (bits == 0) /* a pointer map without pointers: the general path */
-        return 0;
-    unsigned sc = size_to_class(size);
-    unsigned nw = gc_class_to_size[sc] / GC_PTR_SIZE;
-    st->bits = bits;
-    st->mask = ~(uint64_t)0 >> (64 - nw);
-    if ((nw & (nw - 1)) == 0) { /* 1, 2, 4 ... 64 words: whole slots per bitmap word */
-        st->tile = bits;
-        for (unsigned k = nw; k < 64; k *= 2)
-            st->tile |= st->tile << k;
-    }
-    st->spill = (uint8_t)(64 - nw);
-    st->spc = spanclass_make(sc, 0);
-    return 1;
-}
-
-static __attribute__((noinline)) void *siteRefill(gc_p *p, const gc_site *st);
-
-/* The small scan path with heap bits in the span, for a described site:
- * what both gc_malloc_site and gc_mallocgc's scan front come to, and what
- * a host inlines (alloc.h: gc_window_take does the slot, its bits and its
- * zeroing). Every exit other than the plain return is a tail call, so it
- * needs no stack frame. */
-static ALWAYS_INLINE void *siteAlloc(gc_p *p, const gc_site *st)
-{
-    mspan *s = p->alloc[st->spc];
-    uint64_t c = s->allocCache;
-    if (UNLIKELY(c == 0))
-        return siteRefill(p, st);
-    return gc_window_take(&s->window, c, st);
-}
-
-/* Write the site's bits into every slot of the window (whole slots per
- * bitmap word: st->tile), so that each allocation in it can skip its own
- * write while the bits match. Free slots' bits are never read (only marked
- * objects are scanned), so bits written ahead are harmless to whatever
- * other type takes a slot: it writes its own. */
-static void prefillWindow(mspan *s, const gc_site *st)
-{
-    for (uintptr_t w = 0; w < s->elemsize / GC_PTR_SIZE; w++)
-        s->winHeapBits[w] = st->tile;
-    s->winBits = st->bits;
-}
-
-/* The site's window is used up: move to the next window (an empty span,
- * as SPC_TINY and every slot of a debug mode, never has one) or take the
- * general path, which also serves the sites siteInit could not describe. */
-static __attribute__((noinline)) void *siteRefill(gc_p *p, const gc_site *st)
-{
-    mspan *s = p->alloc[st->spc];
-    uint64_t c = gc_span_nextWindow(s);
-    if (LIKELY(c != 0)) {
-        /* A whole window free: take the site's bits ahead. */
-        if (c == ~(uint64_t)0 && st->tile)
-            prefillWindow(s, st);
-        return siteAlloc(p, st);
-    }
-    const gc_type *t = st->type && st->type->ptrdata ? st->type : NULL;
-    if (t == NULL)
-        return gc_mallocgc(p, st->size, NULL, true);
-    void *x = mallocgcScanSlow(p, st->size, t);
-    /* A fresh span's first window: if x is its only allocated slot, the
-     * window takes the site's bits ahead too (x's own are the same). */
-    s = p->alloc[st->spc];
-    if (x && st->tile && s->allocCache && (uintptr_t)x - s->winBase < 64 * s->elemsize &&
-        (s->allocCache | (uint64_t)1 << ((uintptr_t)x - s->winBase) / s->elemsize) == ~(uint64_t)0)
-        prefillWindow(s, st);
-    return x;
-}
-
-int gc_site_init(gc_site *site, size_t size, const gc_type *type)
-{
-    return siteInit(site, size, type) < 0 ? -1 : 0;
-}
-
-void *gc_malloc_site(gc_p *p, const gc_site *site) { return siteAlloc(p, site); }
 
 /* Typed, but nothing to scan: zeroed whatever the caller's needzero
  * (always allowed), which keeps that argument off the scan path. Or a
@@ -300,7 +208,7 @@ static __attribute__((noinline)) void *mallocgcScanGeneral(gc_p *p, size_t size,
 {
     if (t->ptrdata == 0)
         return gc_mallocgc(p, size, NULL, true);
-    return mallocgcScanSlow(p, size, t);
+    return gc_mallocgcScanSlow(p, size, t);
 }
 
 /* A (type, size) its class's entry st does not hold yet: describe it
@@ -308,14 +216,14 @@ static __attribute__((noinline)) void *mallocgcScanGeneral(gc_p *p, size_t size,
 static __attribute__((noinline)) void *mallocgcScanNew(gc_p *p, size_t size, const gc_type *t, gc_site *st)
 {
     gc_site d;
-    int k = siteInit(&d, size, t);
+    int k = gc_siteInit(&d, size, t);
     if (k < 0)
         return NULL;
     if (k == 0)
         return mallocgcScanGeneral(p, size, t);
     *st = d;
     p->site = st;
-    return siteAlloc(p, st);
+    return gc_siteAlloc(p, st);
 }
 
 /* Not the last one: a host alternating between a few types, one per size
@@ -328,12 +236,12 @@ static __attribute__((noinline)) void *mallocgcScanOther(gc_p *p, size_t size, c
     if (UNLIKELY(t != st->type || size != st->size))
         return mallocgcScanNew(p, size, t, st);
     p->site = st;
-    return siteAlloc(p, st);
+    return gc_siteAlloc(p, st);
 }
 
 /* The pointerful front. A (type, size) pair equal to the previous small
  * scan allocation's was validated then and described as a site, so the
- * common repeat (a host allocating one struct type) skips type_ok, the
+ * common repeat (a host allocating one struct type) skips gc_type_ok, the
  * class lookup and the mask; a program that alternates between a few
  * finds each in its class's entry. */
 static __attribute__((noinline)) void *mallocgcScan(gc_p *p, size_t size, const gc_type *t)
@@ -341,7 +249,7 @@ static __attribute__((noinline)) void *mallocgcScan(gc_p *p, size_t size, const 
     const gc_site *st = p->site;
     if (UNLIKELY(t != st->type || size != st->size))
         return mallocgcScanOther(p, size, t);
-    return siteAlloc(p, st);
+    return gc_siteAlloc(p, st);
 }
 
 /* A small noscan allocation that the front could not serve from the span:
@@ -354,8 +262,11 @@ static __attribute__((noinline)) void *mallocgcNoscanSlow(gc_p *p, size_t size, 
     if (size < GC_TINY_SIZE)
         return mallocgcTiny(p, size, 0);
     /* The next window usually has room: the front takes it from there. */
-    if (LIKELY(gc_span_nextWindow(p->alloc[p->sizeSpc[size]]) != 0))
+    mspan *s = p->alloc[p->sizeSpc[size]];
+    if (LIKELY(gc_span_nextWindow(s) != 0)) {
+        mcache_blacken(p, s);
         return gc_mallocgc(p, size, NULL, needzero);
+    }
     return mallocgcSmallNoscan(p, size, needzero, 0);
 }
 
@@ -386,7 +297,7 @@ int gc_alloc_path_of(size_t size, const gc_type *t, gc_alloc_info *out)
 {
     memset(out, 0, sizeof *out);
     int noscan = t == NULL || t->ptrdata == 0;
-    if (!noscan && !type_ok(t)) {
+    if (!noscan && !gc_type_ok(t)) {
         out->path = GC_PATH_INVALID;
         return -1;
     }

@@ -2,16 +2,21 @@
  * mcache.c: a mutator's span cache (Go's mcache.go): one span per span
  * class, the tiny block, refill from mcentral, allocLarge and releaseAll.
  * The gc_p is Go's P and its mcache in one record. Departure: the heap
- * trigger is tested before a refill or a large allocation, not after the
- * object is handed out, because collection here is stop-the-world at the
- * caller's safepoint and the new object is not yet reachable from any root.
+ * trigger (and, during a concurrent mark, the end of the mark) is tested
+ * before a refill or a large allocation, not after the object is handed
+ * out, because both pauses run at the caller's safepoint and the new
+ * object is not yet reachable from any root. During a mark, every window
+ * a P starts allocating from is marked black here (gc_blackenWindow).
  */
 #include "alloc/internal.h"
 
 /* Count the objects the span handed out while cached, and undo the
- * heapLive overestimate made by refill. */
-static void uncacheAccount(gc_heap *h, mspan *s)
+ * heapLive overestimate made by refill. During a mark the window's free
+ * slots were marked black when the P took it: unmark them. */
+static void uncacheAccount(gc_p *p, gc_heap *h, mspan *s)
 {
+    if (h->gcphase == GC_MARK)
+        gc_unblackenWindow(p, s);
     gc_span_commitCache(s);
     s->allocCount = (uint16_t)gc_span_countAlloc(s);
     h->stats.nmalloc[spanclass_sizeclass(s->spanclass)] += s->allocCount - s->allocCountBeforeCache;
@@ -23,7 +28,7 @@ mspan *gc_mcache_refill(gc_p *p, uint8_t spc)
     gc_heap *h = p->heap;
     mspan *s = p->alloc[spc];
     if (s != &h->emptyspan) {
-        uncacheAccount(h, s);
+        uncacheAccount(p, h, s);
         gc_mcentral_uncacheSpan(h, &h->central[spc], s);
     }
     mcache_setSpan(p, spc, &h->emptyspan);
@@ -33,23 +38,28 @@ mspan *gc_mcache_refill(gc_p *p, uint8_t spc)
     /* sg+3: swept and cached; a cycle turns it into sg+1, "cached before
      * the sweep phase began" (see gc_mcentral_uncacheSpan). */
     s->sweepgen = h->sweepgen + 3;
-    /* Assume the whole span will be used (Go's refill; issue 53738). */
+    /* Assume the whole span will be used (Go's refill does the same). */
     h->heapLive += (uint64_t)(s->nelems - s->allocCount) * s->elemsize;
     mcache_setSpan(p, spc, s);
+    mcache_blacken(p, s);
     return s;
 }
 
 uintptr_t gc_mcache_nextFree(gc_p *p, uint8_t spc, mspan **sp)
 {
     mspan *s = p->alloc[spc];
+    uint32_t w = s->freeindex;
     uint32_t idx = gc_span_nextFreeIndex(s);
     if (idx >= s->nelems) {
         gc_maybe_trigger(p->heap);
         s = gc_mcache_refill(p, spc);
         if (!s)
             return 0;
+        w = s->freeindex;
         gc_span_nextFreeIndex(s);
     }
+    if (s->freeindex != w) /* a new window */
+        mcache_blacken(p, s);
     *sp = s;
     uintptr_t x = nextFreeFast(s);
     /* Under ASan every slot comes from here (gc_p.slow keeps the mcache
@@ -64,7 +74,7 @@ void gc_mcache_uncacheAll(gc_p *p)
     for (unsigned spc = 0; spc < GC_NUM_SPAN_CLASSES; spc++) {
         mspan *s = p->alloc[spc];
         if (s != &h->emptyspan) {
-            uncacheAccount(h, s);
+            uncacheAccount(p, h, s);
             gc_mcentral_uncacheSpan(h, &h->central[spc], s);
             mcache_setSpan(p, spc, &h->emptyspan);
         }
@@ -105,5 +115,7 @@ mspan *gc_mcache_allocLarge(gc_p *p, size_t size, int noscan)
     gc_mcentral_lock(c);
     gc_spanList_push(mcentral_fullSwept(c, h->sweepgen), s, 0);
     gc_mcentral_unlock(c);
+    if (UNLIKELY(h->gcphase == GC_MARK))
+        gc_markLarge(p, s);
     return s;
 }

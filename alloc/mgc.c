@@ -1,27 +1,44 @@
 /*
  * mgc.c: the heap's life and the collection cycle, as Go's mgc.go (gcStart,
- * gcMarkTermination, the gctrace line, runtime.GC) plus the host-facing
- * pieces: gc_heap_new/free, gc_p (Go's P + mcache), roots and handles.
+ * gcMarkDone, gcMarkTermination, the gctrace line, runtime.GC) plus the
+ * host-facing pieces: gc_heap_new/free, gc_p (Go's P + mcache), roots and
+ * handles.
  *
- * A cycle runs entirely at the caller's safepoint, world stopped:
+ * A cycle starts at the safepoint where an allocation finds the heap past
+ * its trigger (gc_maybe_trigger), or at gc_collect:
  *  1. sweep termination: every P's mcache is flushed (releaseAll) and the
  *     previous cycle's sweep is finished, so every span is swept;
- *  2. mark: roots and handles on the collecting thread, then it and the
- *     heap's mark threads (gcprocs in all) drain the gray queue together
- *     until it is empty (mgcmark.c, mgcwork.c, mgcworker.c);
- *  3. mark termination: optional checkmark walk, sweepgen += 2 (every span
- *     becomes "needs sweeping"), heapLive := marked bytes, pacer goal,
- *     sweep pacing, scavenging;
+ *  2. mark. Stop-the-world (gc_options.concurrent 0, gcstoptheworld, or
+ *     gc_collect): roots and handles on the collecting thread, then it and
+ *     the heap's mark threads (gcprocs in all) drain the gray queue
+ *     together until it is empty (mgcmark.c, mgcwork.c, mgcworker.c).
+ *     Concurrent: still in the first pause, the barrier and allocate-black
+ *     go on, each P gets a gcWork and the roots go grey; the pause ends and
+ *     background workers mark (rounds, mgcworker.c) while the host runs,
+ *     with its assists and barrier flushes. When a round ends, the host's
+ *     next poll or allocation slow path runs markDone (Go's gcMarkDone):
+ *     flush every P, and if nothing grey is left the mark is over;
+ *  3. mark termination (the second pause, concurrently): every P's mcache
+ *     is flushed again (unmarking the free slots of its windows), the
+ *     barrier goes off, optional checkmark walk, sweepgen += 2 (every span
+ *     becomes "needs sweeping"), heapLive := marked bytes, pacer goal and
+ *     trigger, sweep pacing, scavenging;
  *  4. sweeping then happens lazily: allocation sweeps what it needs
- *     (cacheSpan, reclaim, gc_deductSweepCredit); gc_collect sweeps it all.
- * Departures: no concurrent mark, so no write barrier, assists or
- * allocate-black; the mark workers run only inside the pause, on every
- * CPU; no time-based (2 min) trigger.
+ *     (cacheSpan, reclaim, gc_deductSweepCredit); gc_collect sweeps it all,
+ *     and so does the pause under gcstoptheworld=2.
+ * Neither concurrent pause does work proportional to the heap: flushes and
+ * counters per P and span class, and the roots the host reports.
+ * Departures: one host thread per heap, so markDone runs on it and the
+ * world is stopped by its being there; no background sweeper; no
+ * time-based (2 min) trigger; a child forked while a concurrent mark's
+ * workers run cannot finish that mark (it aborts, saying so).
  */
 #include <stdlib.h>
 #include <unistd.h>
 
 #include "alloc/internal.h"
+
+static void markDone(gc_heap *h, int finish);
 
 gc_heap *gc_heap_new(const gc_options *o)
 {
@@ -43,6 +60,7 @@ gc_heap *gc_heap_new(const gc_options *o)
     else
         h->gcprocs = ncpu < 1 ? 1 : ncpu > GC_DEFAULT_MAX_PROCS ? GC_DEFAULT_MAX_PROCS : (unsigned)ncpu;
     gc_work_init(&h->work, h->trace);
+    pthread_mutex_init(&h->pslock, NULL);
     gc_mheap_init(h);
     for (unsigned spc = 0; spc < GC_NUM_SPAN_CLASSES; spc++)
         gc_mcentral_init(&h->central[spc], (uint8_t)spc);
@@ -54,6 +72,8 @@ gc_heap *gc_heap_new(const gc_options *o)
     gc_pacer_commit(h);
     if (h->opts.debug.heapmap[0])
         gc_heapmap_open(h);
+    if (h->opts.debug.gctimeline[0])
+        gc_timeline_open(h);
     return h;
 }
 
@@ -61,7 +81,10 @@ void gc_heap_free(gc_heap *h)
 {
     if (!h)
         return;
+    if (h->gcphase == GC_MARK)
+        markDone(h, 1);
     gc_heapmap_close(h);
+    gc_timeline_close(h);
     gc_markpool_destroy(h);
     while (h->ps) {
         gc_p *p = h->ps;
@@ -75,6 +98,7 @@ void gc_heap_free(gc_heap *h)
     }
     free(h->roots);
     gc_work_destroy(h);
+    pthread_mutex_destroy(&h->pslock);
     gc_mheap_destroy(h);
     gc_sys_free(h, sizeof *h);
 }
@@ -92,10 +116,14 @@ gc_p *gc_p_new(gc_heap *h)
         p->sizeSpc[size] = size < GC_TINY_SIZE ? SPC_TINY : spanclass_make(size_to_class(size), 1);
     /* ASan builds take the slow path too: it is where slots get unpoisoned. */
     p->slow = (uint8_t)(h->opts.debug.gcstress || h->opts.debug.clobberfree || GC_ASAN);
+    if (h->gcphase == GC_MARK)
+        gc_gcw_init(&p->gcw, &h->work);
+    pthread_mutex_lock(&h->pslock);
     p->next = h->ps;
     if (h->ps)
         h->ps->prev = p;
     h->ps = p;
+    pthread_mutex_unlock(&h->pslock);
     h->stats.num_mutators++;
     return p;
 }
@@ -106,12 +134,22 @@ void gc_p_free(gc_p *p)
         return;
     gc_heap *h = p->heap;
     gc_mcache_releaseAll(p);
+    if (h->gcphase == GC_MARK) {
+        /* Its grey objects and marked bytes go to the collecting thread's. */
+        gc_wbBuf_flush(p);
+        gc_gcw_flush(&p->gcw);
+        h->gcw.bytesMarked += p->gcw.bytesMarked;
+        h->gcw.objsScanned += p->gcw.objsScanned;
+        gc_gcw_dispose(&p->gcw);
+    }
+    pthread_mutex_lock(&h->pslock);
     if (p->prev)
         p->prev->next = p->next;
     else
         h->ps = p->next;
     if (p->next)
         p->next->prev = p->prev;
+    pthread_mutex_unlock(&h->pslock);
     h->stats.num_mutators--;
     gc_sys_free(p, sizeof *p);
 }
@@ -193,10 +231,15 @@ static void fmtMs(char *buf, size_t n, uint64_t ns)
         snprintf(buf, n, "%.3f", ms);
 }
 
+/* One line per cycle, Go's format: A+B+C ms clock (the first pause, the
+ * concurrent mark, the second pause; stop-the-world, the middle one is the
+ * mark inside the pause), a+as/bg/idle+e ms cpu (the pauses times the
+ * Ps, then the mark's cpu in assists, background workers and idle workers,
+ * which this collector does not have). */
 static void gctrace(gc_heap *h, uint64_t t0, uint64_t t1, uint64_t t2, uint64_t t3, uint64_t heap0,
                     uint64_t heap1, int forced)
 {
-    char a[32], b[32], c[32], d[32], e[32], f[32];
+    char a[32], b[32], c[32], d[32], e[32], f[32], g[32];
     uint64_t procs = h->stats.num_mutators ? h->stats.num_mutators : 1;
     uint64_t since = t3 - h->stats.start_ns;
     unsigned pct = since ? (unsigned)(h->stats.gc_cpu_ns * 100 / since) : 0;
@@ -205,42 +248,57 @@ static void gctrace(gc_heap *h, uint64_t t0, uint64_t t1, uint64_t t2, uint64_t 
     fmtMs(c, sizeof c, t3 - t2);
     fmtMs(d, sizeof d, (t1 - t0) * procs);
     fmtMs(e, sizeof e, (t3 - t2) * procs);
-    fmtMs(f, sizeof f, h->stats.mark_cpu_ns);
-    /* Marking is stop-the-world: the cpu of its workers, summed, is the
+    /* Stop-the-world, the cpu of the workers marking in the pause is the
      * "background worker" cpu. */
+    fmtMs(f, sizeof f, h->concurrentCycle ? h->stats.mark_bg_cpu_ns : h->stats.mark_cpu_ns);
+    fmtMs(g, sizeof g, h->stats.mark_assist_cpu_ns);
     fprintf(h->trace,
-            "gc %llu @%.3fs %u%%: %s+%s+%s ms clock, %s+0/%s/0+%s ms cpu, %llu->%llu->%llu MB, %llu MB goal, "
+            "gc %llu @%.3fs %u%%: %s+%s+%s ms clock, %s+%s/%s/0+%s ms cpu, %llu->%llu->%llu MB, %llu MB goal, "
             "0 MB stacks, 0 MB globals, %llu P%s\n",
-            (unsigned long long)h->stats.num_gc, (double)(t0 - h->stats.start_ns) / 1e9, pct, a, b, c, d, f, e,
-            (unsigned long long)(heap0 >> 20), (unsigned long long)(heap1 >> 20),
+            (unsigned long long)h->stats.num_gc, (double)(t0 - h->stats.start_ns) / 1e9, pct, a, b, c, d, g, f,
+            e, (unsigned long long)(heap0 >> 20), (unsigned long long)(heap1 >> 20),
             (unsigned long long)(h->heapMarked >> 20),
             (unsigned long long)(h->heapGoal == UINT64_MAX ? 0 : h->heapGoal >> 20), (unsigned long long)procs,
             forced ? " (forced)" : "");
     fflush(h->trace);
 }
 
-void gc_start(gc_heap *h, int forced)
+static void timelineCycle(gc_heap *h, int forced, uint64_t t0, uint64_t t1, uint64_t t2, uint64_t t3,
+                          uint64_t heap1)
 {
-    if (h->gc_running)
-        return;
-    h->gc_running = 1;
-    uint64_t t0 = gc_nanotime();
-    uint64_t heap0 = h->heapLive;
+    unsigned long long n = (unsigned long long)h->stats.num_gc;
+    gc_timeline_heap(h, t0, h->cycleHeap0);
+    if (h->concurrentCycle) {
+        gc_timeline_event(h, "pause: sweep termination, mark start", 1, t0, t1, "\"cycle\":%llu", n);
+        gc_timeline_event(h, "concurrent mark", 2, t1, t2,
+                          "\"cycle\":%llu,\"background_cpu_ms\":%.3f,\"assist_cpu_ms\":%.3f,\"workers\":%u", n,
+                          (double)h->stats.mark_bg_cpu_ns / 1e6, (double)h->stats.mark_assist_cpu_ns / 1e6,
+                          h->bgWorkers);
+        gc_timeline_heap(h, t2, heap1);
+        gc_timeline_event(h, "pause: mark termination", 1, t2, t3, "\"cycle\":%llu", n);
+    } else {
+        gc_timeline_event(h, forced ? "pause: forced stop-the-world cycle" : "pause: stop-the-world cycle", 1, t0,
+                          t3, "\"cycle\":%llu,\"mark_cpu_ms\":%.3f,\"mark_procs\":%llu", n,
+                          (double)h->stats.mark_cpu_ns / 1e6, (unsigned long long)h->stats.mark_procs);
+    }
+    gc_timeline_heap(h, t3, h->heapLive);
+}
 
-    /* Sweep termination. */
-    for (gc_p *p = h->ps; p; p = p->next)
-        gc_mcache_releaseAll(p);
-    gc_finishsweep(h);
-    uint64_t t1 = gc_nanotime();
+static void recordPause(gc_heap *h, uint64_t ns)
+{
+    if (ns > h->stats.pause_max_ns)
+        h->stats.pause_max_ns = ns;
+}
 
-    /* Mark. */
-    gc_mark(h);
-    uint64_t heap1 = h->heapLive;
-    uint64_t t2 = gc_nanotime();
-    h->stats.mark_ns = t2 - t1;
-    h->stats.mark_total_ns += t2 - t1;
-
-    /* Mark termination. */
+/*
+ * Mark termination, world stopped, both ways (Go's gcMarkTermination):
+ * checkmark, sweepgen += 2 (every span becomes "needs sweeping"), heapLive
+ * := marked bytes, pacer goal and trigger, sweep pacing, scavenging.
+ * t0: the cycle's start; t1: the end of its first pause; t2: the start of
+ * this pause (stop-the-world: t1 == the mark's start, t2 its end).
+ */
+static void markTermination(gc_heap *h, int forced, uint64_t t0, uint64_t t1, uint64_t t2, uint64_t heap1)
+{
     if (h->opts.debug.gccheckmark)
         gc_checkmark_verify_marks(h);
     h->heapMarked = h->markedBytes;
@@ -249,34 +307,227 @@ void gc_start(gc_heap *h, int forced)
     h->stats.num_gc++;
     if (forced)
         h->stats.num_forced_gc++;
+    if (h->concurrentCycle) {
+        h->stats.num_concurrent_gc++;
+        gc_pacer_endCycle(h);
+    }
     h->heapLive = h->heapMarked;
     gc_pacer_commit(h);
     gc_paceSweeper(h);
+    if (h->opts.debug.gcstoptheworld == 2)
+        gc_finishsweep(h);
     gc_mheap_scavenge(h, gc_pacer_overLimit(h));
     uint64_t t3 = gc_nanotime();
 
-    uint64_t pause = t3 - t0;
+    uint64_t pause = h->concurrentCycle ? (t1 - t0) + (t3 - t2) : t3 - t0;
+    recordPause(h, h->concurrentCycle ? t3 - t2 : pause);
     h->stats.pause_ns[(h->stats.num_gc - 1) % GC_MAX_PAUSES] = pause;
     h->stats.pause_total_ns += pause;
-    h->stats.gc_cpu_ns += pause;
+    h->stats.gc_cpu_ns += pause + (h->concurrentCycle ? h->stats.mark_bg_cpu_ns + h->stats.mark_assist_cpu_ns : 0);
     h->stats.last_gc_ns = t3;
     if (h->opts.debug.gctrace)
-        gctrace(h, t0, t1, t2, t3, heap0, heap1, forced);
+        gctrace(h, t0, t1, t2, t3, h->cycleHeap0, heap1, forced);
+    if (h->timeline)
+        timelineCycle(h, forced, t0, t1, t2, t3, heap1);
     if (h->heapmap && !forced) /* gc_collect draws once it has swept */
         gc_heapmap_cycle(h, 0);
+}
+
+/*
+ * The first pause of a concurrent cycle (Go's gcStart after sweep
+ * termination): barrier and allocate-black on, every P ready to shade
+ * into its own gcWork, the roots grey, the workers started. Constant work
+ * besides the roots the host reports.
+ */
+static void markStartConcurrent(gc_heap *h)
+{
+    h->concurrentCycle = 1;
+    h->gcphase = GC_MARK;
+    atomic_store_explicit(&h->barrier.enabled, 1, memory_order_relaxed);
+    h->blackBytes = h->markBytes = h->markObjs = h->wbEntries = 0;
+    h->assistCpuNs = h->bgCpuNs = 0;
+    for (gc_p *p = h->ps; p; p = p->next) {
+        gc_gcw_init(&p->gcw, &h->work);
+        p->wbbuf.n = 0;
+        p->gcAssistBytes = 0;
+    }
+    gc_mark_concurrentRoots(h);
+    h->markStartHeapLive = h->heapLive;
+    h->markStartNs = gc_nanotime();
+    gc_pacer_startCycle(h);
+    h->roundStartNs = gc_nanotime();
+    h->roundActive = gc_markpool_startBackground(h) > 0;
+    if (!h->roundActive && !h->opts.debug.gcmarkhold)
+        /* No worker thread: the host's next poll marks. */
+        for (gc_p *p = h->ps; p; p = p->next)
+            atomic_store_explicit(&p->poll.pending, 1, memory_order_relaxed);
+}
+
+void gc_start(gc_heap *h, int forced)
+{
+    if (h->gc_running || h->gcphase != GC_OFF)
+        return;
+    h->gc_running = 1;
+    uint64_t t0 = gc_nanotime();
+    h->cycleStartNs = t0;
+    h->cycleHeap0 = h->heapLive;
+
+    /* Sweep termination. */
+    for (gc_p *p = h->ps; p; p = p->next)
+        gc_mcache_releaseAll(p);
+    gc_finishsweep(h);
+
+    if (h->opts.concurrent && !h->opts.debug.gcstoptheworld && !forced) {
+        markStartConcurrent(h);
+        /* The pause is counted in pause_ns with the second one. */
+        recordPause(h, h->markStartNs - t0);
+        h->gc_running = 0;
+        return;
+    }
+
+    /* Stop-the-world mark. */
+    h->concurrentCycle = 0;
+    uint64_t t1 = gc_nanotime();
+    gc_mark(h);
+    uint64_t heap1 = h->heapLive;
+    uint64_t t2 = gc_nanotime();
+    h->stats.mark_ns = t2 - t1;
+    h->stats.mark_total_ns += t2 - t1;
+    h->stats.mark_assist_cpu_ns = h->stats.mark_bg_cpu_ns = 0;
+    h->stats.mark_black_bytes = h->stats.mark_wb_entries = 0;
+    markTermination(h, forced, t0, t1, t2, heap1);
     h->gc_running = 0;
+}
+
+/* A round of background workers is over: add up what it did. */
+static void collectRound(gc_heap *h)
+{
+    uint64_t cpu = 0, bytes = 0, objs = 0;
+    gc_markpool_wait(h, &cpu, &bytes, &objs);
+    if (h->timeline)
+        gc_timeline_event(h, "mark workers", 3, h->roundStartNs,
+                          atomic_load_explicit(&h->roundEndNs, memory_order_relaxed), "\"cpu_ms\":%.3f",
+                          (double)cpu / 1e6);
+    h->bgCpuNs += cpu;
+    h->markBytes += bytes;
+    h->markObjs += objs;
+    h->roundActive = 0;
+}
+
+/*
+ * Go's gcMarkDone, on the host's thread at a safepoint: once the workers
+ * have run out of work, flush every P's barrier buffer and grey objects
+ * into the queue; if that found work, start another round (or, finishing,
+ * mark it here) and look again; if not, nothing grey is left anywhere
+ * (the only host thread is here, not storing) and the mark is complete.
+ * finish: gc_collect and gc_heap_free, which wait for the end and mark
+ * beside the workers meanwhile.
+ */
+static void markDone(gc_heap *h, int finish)
+{
+    if (h->roundActive && gc_markpool_forked(h)) {
+        /* The workers, and the grey objects they held, stayed with the
+         * parent: this mark cannot be finished. */
+        fprintf(h->trace, "alloc: the process forked during a concurrent mark: the child cannot finish it\n");
+        fflush(h->trace);
+        abort();
+    }
+    for (;;) {
+        if (h->roundActive) {
+            if (!finish && atomic_load_explicit(&h->bgRunning, memory_order_acquire) != 0)
+                return;
+            if (finish)
+                gc_mark_drainAssist(h, &h->gcw, UINT64_MAX);
+            collectRound(h);
+        }
+        if (h->opts.debug.gcmarkhold && !finish)
+            return;
+        for (gc_p *p = h->ps; p; p = p->next) {
+            gc_wbBuf_flush(p);
+            gc_gcw_flush(&p->gcw);
+        }
+        gc_gcw_flush(&h->gcw);
+        if (gcw_fullEmpty(&h->work))
+            break;
+        h->roundStartNs = gc_nanotime();
+        if (!finish && !h->opts.debug.gcmarkhold && gc_markpool_startBackground(h) > 0) {
+            h->roundActive = 1;
+            return;
+        }
+        uint64_t c0 = gc_thread_cputime();
+        gc_mark_drainAssist(h, &h->gcw, UINT64_MAX);
+        h->assistCpuNs += gc_thread_cputime() - c0;
+    }
+
+    /* Mark termination: the second pause. */
+    h->gc_running = 1;
+    uint64_t t2 = gc_nanotime();
+    uint64_t heap1 = h->heapLive;
+    /* Windows still free are unmarked (phase still GC_MARK), and every
+     * span goes back to mcentral for the sweep (Go's prepareForSweep). */
+    uint64_t bytes = h->markBytes + h->gcw.bytesMarked, objs = h->markObjs + h->gcw.objsScanned;
+    for (gc_p *p = h->ps; p; p = p->next) {
+        gc_mcache_releaseAll(p);
+        bytes += p->gcw.bytesMarked;
+        objs += p->gcw.objsScanned;
+        gc_gcw_dispose(&p->gcw);
+        p->gcAssistBytes = 0;
+    }
+    gc_gcw_dispose(&h->gcw);
+    atomic_store_explicit(&h->barrier.enabled, 0, memory_order_relaxed);
+    h->gcphase = GC_OFF;
+    h->work.nproc = 1;
+    h->markBytes = bytes;
+    h->markedBytes = bytes + h->blackBytes;
+    h->stats.mark_procs = h->bgWorkers;
+    h->stats.mark_objects = objs;
+    h->stats.mark_ns = t2 - h->markStartNs;
+    h->stats.mark_total_ns += h->stats.mark_ns;
+    h->stats.mark_cpu_ns = h->bgCpuNs + h->assistCpuNs;
+    h->stats.mark_cpu_total_ns += h->stats.mark_cpu_ns;
+    h->stats.mark_bytes_total += h->markedBytes;
+    h->stats.mark_bg_cpu_ns = h->bgCpuNs;
+    h->stats.mark_assist_cpu_ns = h->assistCpuNs;
+    h->stats.mark_black_bytes = h->blackBytes;
+    h->stats.mark_wb_entries = h->wbEntries;
+    markTermination(h, 0, h->cycleStartNs, h->markStartNs, t2, heap1);
+    h->gc_running = 0;
+}
+
+void gc_mark_poll(gc_p *p)
+{
+    gc_heap *h = p->heap;
+    if (h->gcphase == GC_MARK && !h->gc_running)
+        markDone(h, 0);
 }
 
 void gc_maybe_trigger(gc_heap *h)
 {
+    if (h->gcphase == GC_MARK) {
+        if (!h->gc_running)
+            markDone(h, 0);
+        return;
+    }
     if (pacer_should_gc(h))
         gc_start(h, 0);
 }
+
+int gc_mark_start(gc_heap *h)
+{
+    if (h->gc_running || h->gcphase != GC_OFF)
+        return -1;
+    gc_start(h, 0);
+    return h->gcphase == GC_MARK;
+}
+
+bool gc_mark_active(gc_heap *h) { return h->gcphase == GC_MARK; }
 
 void gc_collect(gc_heap *h)
 {
     if (h->gc_running)
         return;
+    if (h->gcphase == GC_MARK)
+        markDone(h, 1);
     gc_start(h, 1);
     h->gc_running = 1;
     gc_finishsweep(h);

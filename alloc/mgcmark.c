@@ -1,19 +1,28 @@
 /*
  * mgcmark.c: marking, as Go's mgcmark.go: roots (the host's callbacks via
  * gc_mark_slot/gc_mark_block, and handles), greyobject, scanobject, the
- * drain loop; and the checkmark walk of gccheckmark/gc_verify (Go's
- * mcheckmark.go). Marking is stop-the-world and parallel: the collecting
- * thread marks the roots, then it and the heap's mark threads (mgcworker.c)
- * drain the gray queue together (mgcwork.c), setting mark bits with an
- * atomic OR; the checkmark and verify walks stay single threaded, so
- * gccheckmark checks the parallel mark against an independent sequential
- * one. No write barrier, no assists, no oblets (a large object is scanned
- * by one worker), no Green Tea span queue. Interior pointers are resolved by
+ * drain loop, allocate-black (gcmarknewobject) and assists (gcAssistAlloc);
+ * and the checkmark walk of gccheckmark/gc_verify (Go's mcheckmark.go).
+ * Stop-the-world, the collecting thread marks the roots, then it and the
+ * heap's mark threads (mgcworker.c) drain the gray queue together
+ * (mgcwork.c), setting mark bits with an atomic OR. Concurrently, the
+ * roots are marked in the first pause, then background workers, assists
+ * and the barrier's flushes (mwbbuf.c) mark while the host runs; that
+ * flavour never reads what the host may be writing besides pointer slots
+ * (loaded with acquire, as the host stores them with release) and the
+ * heap-bit words (atomic on both sides): not allocCache or freeindex, so
+ * it does not check that a slot is allocated (a pointer the host holds
+ * always is). The checkmark and verify walks stay single threaded and run
+ * with the world stopped, so gccheckmark checks every mark against an
+ * independent sequential one. No oblets (a large object is scanned by one
+ * worker), no Green Tea span queue. Interior pointers are resolved by
  * findObject, so a pointer anywhere into an object (or a tiny block) keeps
  * the whole slot alive. A pointer to a free slot marks nothing.
  */
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include "alloc/internal.h"
 
@@ -42,8 +51,10 @@ static void problem(gc_marker *m, const char *what, uintptr_t v, uintptr_t from)
 #define ALWAYS_INLINE inline __attribute__((always_inline))
 
 /*
- * greyobject and scanobject are written once and instantiated three times
+ * greyobject and scanobject are written once and instantiated four times
  * with constant arguments, so each copy carries only its own branches:
+ *   checkmark 0, par 1, conc 1: the concurrent mark (atomic mark bits and
+ *                       slot loads, no allocated test);
  *   checkmark 0, par 1: the parallel mark (atomic mark bits);
  *   checkmark 0, par 0: the mark of one worker alone, and the roots (which
  *                       the collecting thread marks before the others start);
@@ -51,7 +62,7 @@ static void problem(gc_marker *m, const char *what, uintptr_t v, uintptr_t from)
  * m is only read when checkmark != 0.
  */
 static ALWAYS_INLINE void greyobject_(gc_heap *h, gc_marker *m, gcWork *w, uintptr_t v, uintptr_t from,
-                                      const int checkmark, const int par)
+                                      const int checkmark, const int par, const int conc)
 {
     mspan *s;
     uintptr_t idx;
@@ -61,7 +72,7 @@ static ALWAYS_INLINE void greyobject_(gc_heap *h, gc_marker *m, gcWork *w, uintp
             problem(m, "pointer into the heap outside any object", v, from);
         return;
     }
-    if (UNLIKELY(!span_isAllocated(s, idx))) {
+    if (!conc && UNLIKELY(!span_isAllocated(s, idx))) {
         if (checkmark == 2)
             problem(m, "pointer to a free slot", v, from);
         return;
@@ -94,8 +105,17 @@ static ALWAYS_INLINE void greyobject_(gc_heap *h, gc_marker *m, gcWork *w, uintp
         gcw_put(w, x);
 }
 
+/* A pointer slot's value: during a concurrent mark the host may store
+ * into it (gc_write_pointer's release store) as it is read. */
+static ALWAYS_INLINE uintptr_t loadSlot(uintptr_t a, const int conc)
+{
+    if (conc)
+        return __atomic_load_n((const uintptr_t *)a, __ATOMIC_ACQUIRE);
+    return *(const uintptr_t *)a;
+}
+
 static ALWAYS_INLINE void scanobject_(gc_heap *h, gc_marker *m, gcWork *w, uintptr_t b, const int checkmark,
-                                      const int par)
+                                      const int par, const int conc)
 {
     mspan *s = spanOfHeap(h, b);
     uintptr_t size = s->elemsize;
@@ -103,26 +123,26 @@ static ALWAYS_INLINE void scanobject_(gc_heap *h, gc_marker *m, gcWork *w, uintp
         /* Small object: its bits are one word of the span-end bitmap. */
         uintptr_t nw = size >> 3, o = (b - s->startAddr) >> 3, j = o & 63;
         const uint64_t *hb = s->heapBits + (o >> 6);
-        uint64_t mask = hb[0] >> j;
+        uint64_t mask = conc ? __atomic_load_n(&hb[0], __ATOMIC_RELAXED) >> j : hb[0] >> j;
         if (j + nw > 64)
-            mask |= hb[1] << (64 - j);
+            mask |= (conc ? __atomic_load_n(&hb[1], __ATOMIC_RELAXED) : hb[1]) << (64 - j);
         mask &= ~(uint64_t)0 >> (64 - nw);
         while (mask) {
             uintptr_t a = b + (uintptr_t)__builtin_ctzll(mask) * 8;
             mask &= mask - 1;
-            uintptr_t v = *(const uintptr_t *)a;
+            uintptr_t v = loadSlot(a, conc);
             /* Skip nil and pointers into the object itself. */
             if (v && (v - b >= size || checkmark == 2))
-                greyobject_(h, m, w, v, a, checkmark, par);
+                greyobject_(h, m, w, v, a, checkmark, par, conc);
         }
         return;
     }
     typePointers tp = gc_typePointersOf(s, b);
     uintptr_t a;
     while ((a = gc_typePointers_next(&tp)) != 0) {
-        uintptr_t v = *(const uintptr_t *)a;
+        uintptr_t v = loadSlot(a, conc);
         if (v && (v - b >= size || checkmark == 2))
-            greyobject_(h, m, w, v, a, checkmark, par);
+            greyobject_(h, m, w, v, a, checkmark, par, conc);
     }
 }
 
@@ -142,7 +162,56 @@ static ALWAYS_INLINE void scanobject_(gc_heap *h, gc_marker *m, gcWork *w, uintp
  */
 enum { PREFETCH_RING = 16 };
 
-static ALWAYS_INLINE void drain_(gc_heap *h, gc_marker *m, gcWork *w, const int checkmark, const int par)
+/* A concurrent drain stops every CHECK_OBJS objects to flush its credit
+ * and to see whether it should stop (drainCtl_check). */
+enum { CHECK_OBJS = 64 };
+typedef struct drainCtl {
+    uint64_t nextCheck;   /* objsScanned at the next check */
+    uint64_t flushed;     /* bytesMarked already added to the heap's counters */
+    uint64_t budget;      /* assist: stop once bytesMarked - start reaches it */
+    uint64_t start;
+    double fraction;      /* fractional background worker: its share of a CPU */
+    uint64_t c0;          /* its cpu time at the start of the round */
+    int assist;
+} drainCtl;
+
+static void flushCredit(gc_heap *h, gcWork *w, drainCtl *c)
+{
+    uint64_t d = w->bytesMarked - c->flushed;
+    c->flushed = w->bytesMarked;
+    atomic_fetch_add_explicit(&h->markWork, d, memory_order_relaxed);
+    if (!c->assist)
+        atomic_fetch_add_explicit(&h->bgScanCredit, (int64_t)d, memory_order_relaxed);
+}
+
+/* Returns 1 when the drain should stop. */
+static int drainCtl_check(gc_heap *h, gcWork *w, drainCtl *c)
+{
+    c->nextCheck = w->objsScanned + (h->opts.debug.gcconcurrentstress ? 4 : CHECK_OBJS);
+    flushCredit(h, w, c);
+    if (c->assist)
+        return w->bytesMarked - c->start >= c->budget;
+    if (h->opts.debug.gcconcurrentstress)
+        sched_yield();
+    if (c->fraction > 0) {
+        /* Go's fractional worker: past its share of the mark's time it
+         * leaves its work to the others and sleeps until it is under. */
+        uint64_t elapsed = gc_nanotime() - h->markStartNs;
+        uint64_t cpu = gc_thread_cputime() - c->c0;
+        if ((double)cpu > c->fraction * (double)elapsed) {
+            gc_gcw_flush(w);
+            double wait = (double)cpu / c->fraction - (double)elapsed;
+            if (wait > 2e6)
+                wait = 2e6;
+            struct timespec ts = {0, (long)wait};
+            nanosleep(&ts, NULL);
+        }
+    }
+    return 0;
+}
+
+static ALWAYS_INLINE void drain_(gc_heap *h, gc_marker *m, gcWork *w, const int checkmark, const int par,
+                                 const int conc, drainCtl *ctl)
 {
     uintptr_t ring[PREFETCH_RING];
     unsigned head = 0, tail = 0;
@@ -157,29 +226,65 @@ static ALWAYS_INLINE void drain_(gc_heap *h, gc_marker *m, gcWork *w, const int 
             ring[tail++ % PREFETCH_RING] = b;
         }
         if (tail == head) {
-            uintptr_t b = gc_gcw_get(w);
+            /* An assist takes what is there; a worker waits for work or
+             * for the end of the round. */
+            uintptr_t b = conc && ctl->assist ? gc_gcw_tryGet(w) : gc_gcw_get(w);
             if (!b)
                 break;
             ring[tail++ % PREFETCH_RING] = b;
         }
         w->objsScanned++;
-        scanobject_(h, m, w, ring[head++ % PREFETCH_RING], checkmark, par);
+        scanobject_(h, m, w, ring[head++ % PREFETCH_RING], checkmark, par, conc);
+        if (conc && UNLIKELY(w->objsScanned >= ctl->nextCheck) && drainCtl_check(h, w, ctl)) {
+            while (head != tail) /* popped, not scanned: back to the queue */
+                gcw_put(w, ring[head++ % PREFETCH_RING]);
+            break;
+        }
     }
+    if (conc)
+        flushCredit(h, w, ctl);
 }
 
-static void drainParallel(gc_heap *h, gcWork *w) { drain_(h, NULL, w, 0, 1); }
-static void drainAlone(gc_heap *h, gcWork *w) { drain_(h, NULL, w, 0, 0); }
-static void drainCheck(gc_heap *h, gc_marker *m) { drain_(h, m, m->gcw, m->checkmark, 0); }
+static void drainParallel(gc_heap *h, gcWork *w) { drain_(h, NULL, w, 0, 1, 0, NULL); }
+static void drainAlone(gc_heap *h, gcWork *w) { drain_(h, NULL, w, 0, 0, 0, NULL); }
+static void drainCheck(gc_heap *h, gc_marker *m) { drain_(h, m, m->gcw, m->checkmark, 0, 0, NULL); }
+static void drainConcurrent(gc_heap *h, gcWork *w, drainCtl *c) { drain_(h, NULL, w, 0, 1, 1, c); }
 
 void gc_mark_drain(gc_heap *h, gcWork *w) { drainParallel(h, w); }
+
+void gc_mark_drainBackground(gc_heap *h, gcWork *w, double fraction)
+{
+    drainCtl c = {0};
+    c.fraction = fraction;
+    c.c0 = gc_thread_cputime();
+    drainConcurrent(h, w, &c);
+}
+
+uint64_t gc_mark_drainAssist(gc_heap *h, gcWork *w, uint64_t budget)
+{
+    drainCtl c = {0};
+    c.assist = 1;
+    c.budget = budget;
+    c.start = c.flushed = w->bytesMarked;
+    drainConcurrent(h, w, &c);
+    /* What the assist found stays queued for the workers. */
+    gc_gcw_flush(w);
+    return w->bytesMarked - c.start;
+}
+
+void gc_shade(gc_heap *h, gcWork *w, uintptr_t v)
+{
+    if (v)
+        greyobject_(h, NULL, w, v, 0, 0, 1, 1);
+}
 
 /* Roots run on the collecting thread before any worker starts. */
 static void greyRoot(gc_marker *m, uintptr_t v, uintptr_t from)
 {
     if (m->checkmark == 0)
-        greyobject_(m->heap, NULL, m->gcw, v, from, 0, 0);
+        greyobject_(m->heap, NULL, m->gcw, v, from, 0, 0, 0);
     else
-        greyobject_(m->heap, m, m->gcw, v, from, m->checkmark, 0);
+        greyobject_(m->heap, m, m->gcw, v, from, m->checkmark, 0, 0);
 }
 
 void gc_mark_slot(gc_marker *m, void *const *slot)
@@ -251,6 +356,121 @@ void gc_mark(gc_heap *h)
     h->stats.mark_cpu_ns = cpu;
     h->stats.mark_cpu_total_ns += cpu;
     h->stats.mark_bytes_total += bytes;
+}
+
+/* The first pause of a concurrent cycle: the roots go grey into the
+ * collecting thread's gcWork, which is then published for the workers.
+ * It keeps its buffers until mark termination (gc_collect drains with it). */
+void gc_mark_concurrentRoots(gc_heap *h)
+{
+    gcWorkQueue *q = &h->work;
+    q->nproc = 1;
+    atomic_store(&q->nwait, 0);
+    gc_gcw_init(&h->gcw, q);
+    gc_marker m = {h, 0, 0, &h->gcw};
+    markroots(h, &m);
+    gc_gcw_flush(&h->gcw);
+}
+
+/*
+ * Allocate-black (Go's gcmarknewobject), a window at a time: when a P
+ * starts allocating from a window during a mark, every free slot of it is
+ * marked, so whatever the fast paths (alloc.h's inlined one included) hand
+ * out is black without a test of their own; when the P leaves the window
+ * (or the mark ends), the slots still free are unmarked again. The bytes
+ * are charged to the P's assist credit as they are marked and refunded as
+ * they are unmarked (Go charges each allocation; here the window is paid
+ * ahead). Atomic: workers set bits in the same words.
+ */
+void gc_blackenWindow(gc_p *p, mspan *s)
+{
+    gc_heap *h = p->heap;
+    if (s == &h->emptyspan || s->freeindex >= s->nelems || !s->allocCache)
+        return;
+    uint64_t free = s->allocCache;
+    uint64_t old = __atomic_fetch_or(&s->gcmarkBits[s->freeindex / 64], free, __ATOMIC_RELAXED);
+    uint64_t bytes = (uint64_t)__builtin_popcountll(free & ~old) * s->elemsize;
+    h->blackBytes += bytes;
+    p->gcAssistBytes -= (int64_t)bytes;
+    if (p->gcAssistBytes < 0 || h->heapLive > h->hardGoal)
+        gc_assistAlloc(p);
+}
+
+void gc_unblackenWindow(gc_p *p, mspan *s)
+{
+    gc_heap *h = p->heap;
+    if (s == &h->emptyspan || s->freeindex >= s->nelems || !s->allocCache)
+        return;
+    uint64_t free = s->allocCache;
+    uint64_t old = __atomic_fetch_and(&s->gcmarkBits[s->freeindex / 64], ~free, __ATOMIC_RELAXED);
+    uint64_t bytes = (uint64_t)__builtin_popcountll(free & old) * s->elemsize;
+    h->blackBytes -= bytes;
+    p->gcAssistBytes += (int64_t)bytes;
+}
+
+void gc_markLarge(gc_p *p, mspan *s)
+{
+    gc_heap *h = p->heap;
+    __atomic_fetch_or(&s->gcmarkBits[0], 1, __ATOMIC_RELAXED);
+    h->blackBytes += s->elemsize;
+    p->gcAssistBytes -= (int64_t)s->elemsize;
+    if (p->gcAssistBytes < 0 || h->heapLive > h->hardGoal)
+        gc_assistAlloc(p);
+}
+
+/* Go's gcOverAssistWork: an assist does at least this much, so that a P
+ * in debt does not come back after every window. */
+enum { OVER_ASSIST_WORK = 64 << 10 };
+
+/*
+ * Go's gcAssistAlloc: a P in debt first takes credit the background
+ * workers banked (bgScanCredit), then marks for what is left, on its own
+ * thread, at the pacer's rate (assistWorkPerByte). Departure: when there
+ * is no grey object to take, Go parks the goroutine until credit comes;
+ * here the P goes on with its debt (one mutator: it is the one that would
+ * publish more work, through its barrier), unless the heap is past the
+ * hard goal (below).
+ */
+void gc_assistAlloc(gc_p *p)
+{
+    gc_heap *h = p->heap;
+    if (h->opts.debug.gcmarkhold)
+        return;
+    uint64_t t0 = gc_thread_cputime(), w0 = h->timeline ? gc_nanotime() : 0;
+    gc_pacer_revise(h);
+    if (p->gcAssistBytes >= 0)
+        goto hard;
+    double want = (double)-p->gcAssistBytes * h->assistWorkPerByte;
+    uint64_t work = want < OVER_ASSIST_WORK ? OVER_ASSIST_WORK : (uint64_t)want;
+    int64_t credit = atomic_load_explicit(&h->bgScanCredit, memory_order_relaxed);
+    if (credit > 0) {
+        int64_t take = credit < (int64_t)work ? credit : (int64_t)work;
+        atomic_fetch_sub_explicit(&h->bgScanCredit, take, memory_order_relaxed);
+        p->gcAssistBytes += (int64_t)((double)take * h->assistBytesPerWork);
+        work -= (uint64_t)take;
+    }
+    if (p->gcAssistBytes < 0) {
+        uint64_t done = gc_mark_drainAssist(h, &p->gcw, work);
+        p->gcAssistBytes += (int64_t)((double)done * h->assistBytesPerWork);
+    }
+hard:
+    /* Past the hard goal (the goal + 10%) with nothing left to mark here:
+     * Go parks the assist until the workers are done. The P waits here
+     * (marking whatever they publish) until their round ends, so that its
+     * next safepoint ends the mark, rather than letting the heap run on
+     * while the workers wait for a CPU. */
+    if (h->heapLive > h->hardGoal) {
+        while (h->roundActive && atomic_load_explicit(&h->bgRunning, memory_order_acquire) != 0) {
+            if (gc_mark_drainAssist(h, &p->gcw, OVER_ASSIST_WORK) == 0) {
+                struct timespec ts = {0, 20000};
+                nanosleep(&ts, NULL);
+            }
+        }
+    }
+    uint64_t t1 = gc_thread_cputime();
+    h->assistCpuNs += t1 - t0;
+    if (h->timeline)
+        gc_timeline_event(h, "assist", 1, w0, gc_nanotime(), "\"debt_after\":%lld", (long long)p->gcAssistBytes);
 }
 
 /* The single-threaded walk of gccheckmark and gc_verify. */
@@ -347,13 +567,17 @@ void gc_checkmark_verify_marks(gc_heap *h)
     }
     gc_marker m = {h, 1, 0, NULL};
     gc_mark_roots_and_drain(h, &m);
-    gc_forEachInUseSpan(h, compareMarks, NULL);
+    /* A concurrent mark also keeps what died while it ran (floating
+     * garbage): only "reachable but not marked" is an error there, and
+     * the walk itself aborts on it. */
+    if (!h->concurrentCycle)
+        gc_forEachInUseSpan(h, compareMarks, NULL);
     gc_forEachInUseSpan(h, endCheckmarks, NULL);
 }
 
 size_t gc_verify(gc_heap *h)
 {
-    if (h->gc_running)
+    if (h->gc_running || h->gcphase != GC_OFF)
         return 0;
     if (checkmarksBegin(h) != 0) {
         fprintf(h->trace, "alloc: verify: no memory for the checkmark bits: nothing checked\n");

@@ -1,16 +1,32 @@
 /*
- * mgcpacer.c: the heap goal, as Go's mgcpacer.go (gcControllerState.commit,
- * heapGoal, memoryLimitHeapGoal).
+ * mgcpacer.c: the heap goal, the trigger and the assist ratio, as Go's
+ * mgcpacer.go (gcControllerState.commit, heapGoal, memoryLimitHeapGoal,
+ * trigger, startCycle, revise, endCycle).
  *
  * goal = marked + marked * gc_percent / 100, at least 4 MiB * gc_percent/100
  * (heapMinimum); with a memory limit, goal = min(that, limit - non-heap
  * memory - overage - headroom), never below the marked heap (GOMEMLIMIT).
  * gc_percent < 0 without a limit turns automatic cycles off.
- * Departure: the trigger is the goal itself. Go starts its concurrent mark
- * early (runway) so marking ends at the goal; here marking stops the world
- * and ends as soon as it starts, so there is nothing to run ahead of.
+ * Stop-the-world, the trigger is the goal itself: the mark ends as soon as
+ * it starts. Concurrently, the trigger runs ahead of the goal by Go's
+ * runway, consMark * (1-u)/u * (last marked heap) with u the workers' 25%:
+ * the bytes the host allocates while that much is marked. consMark, the
+ * bytes allocated per byte marked scaled by the marking's share of the
+ * CPUs, is measured at each mark's end (the largest of the last four, as
+ * Go). The trigger stays between 70% and 95% of the way from the marked
+ * heap to the goal (Go's triggerRatio bounds).
+ * The assist ratio: the marking left (expected: the last marked heap, at
+ * least half the heap at the trigger; the whole heap once that is passed)
+ * over the bytes left to allocate before the goal (Go's hard goal, 1.1 x
+ * goal, once past it). Past the hard goal an assist waits for the workers
+ * (mgcmark.c).
+ * Departure: scan work is counted in bytes marked, not bytes scanned (no
+ * stack or globals term: they are scanned in the first pause).
  */
 #include "alloc/internal.h"
+
+/* Go's gcBackgroundUtilization and gcGoalUtilization. */
+#define BG_UTILIZATION 0.25
 
 enum { HEAP_MINIMUM = 4 << 20 };
 
@@ -53,6 +69,81 @@ void gc_pacer_commit(gc_heap *h)
     }
     h->heapGoal = goal;
     h->trigger = goal;
+    if (!h->opts.concurrent || h->opts.debug.gcstoptheworld || goal == UINT64_MAX)
+        return;
+    if (h->opts.debug.gcconcurrentstress) {
+        h->trigger = 0; /* cycles back to back */
+        return;
+    }
+    uint64_t marked = h->heapMarked < goal ? h->heapMarked : goal;
+    uint64_t span = goal - marked;
+    uint64_t runway = (uint64_t)(h->consMark * (1 - BG_UTILIZATION) / BG_UTILIZATION * (double)marked);
+    uint64_t minTrigger = marked + span / 10 * 7, maxTrigger = marked + span / 100 * 95;
+    uint64_t trig = runway < goal ? goal - runway : 0;
+    h->trigger = trig < minTrigger ? minTrigger : trig > maxTrigger ? maxTrigger : trig;
+}
+
+/* Go's gcControllerState.startCycle: how many workers (dedicated ones
+ * for whole CPUs of the 25%, a fractional one for the rest, the error
+ * within 30%), and the first assist ratio. gcprocs plays GOMAXPROCS. */
+void gc_pacer_startCycle(gc_heap *h)
+{
+    double goal = (double)h->gcprocs * BG_UTILIZATION;
+    unsigned dedicated = (unsigned)(goal + 0.5);
+    double err = goal > 0 ? (double)dedicated / goal - 1 : 0;
+    double fraction = 0;
+    if (err < -0.3 || err > 0.3) {
+        if ((double)dedicated > goal)
+            dedicated--;
+        fraction = goal - (double)dedicated;
+    }
+    h->bgWorkers = dedicated + (fraction > 0 ? 1 : 0);
+    h->bgFraction = fraction;
+    if (h->opts.debug.gcmarkhold)
+        h->bgWorkers = 0;
+    atomic_store_explicit(&h->bgScanCredit, 0, memory_order_relaxed);
+    atomic_store_explicit(&h->markWork, 0, memory_order_relaxed);
+    h->hardGoal = h->heapGoal == UINT64_MAX ? UINT64_MAX : h->heapGoal + h->heapGoal / 10;
+    gc_pacer_revise(h);
+}
+
+void gc_pacer_revise(gc_heap *h)
+{
+    uint64_t done = atomic_load_explicit(&h->markWork, memory_order_relaxed);
+    /* The last marked heap; before any (or below the heap at the
+     * trigger's half), half the heap at the trigger. */
+    uint64_t expected = h->heapMarked > h->markStartHeapLive / 2 ? h->heapMarked : h->markStartHeapLive / 2;
+    uint64_t goal = h->heapGoal == UINT64_MAX ? h->heapLive * 2 : h->heapGoal;
+    if (h->heapLive > goal || done > expected) {
+        /* Past the soft goal or more to mark than expected: Go's hard
+         * goal, and the work bound by the whole heap. */
+        goal = goal + goal / 10;
+        expected = h->heapLive;
+    }
+    double work = done < expected ? (double)(expected - done) : 1;
+    double heapLeft = h->heapLive < goal ? (double)(goal - h->heapLive) : 1;
+    if (heapLeft < 1 << 16)
+        heapLeft = 1 << 16;
+    h->assistWorkPerByte = work / heapLeft;
+    h->assistBytesPerWork = heapLeft / (work > 1 ? work : 1);
+}
+
+/* Go's endCycle: consMark from this mark, kept as the largest of the last
+ * few (a decaying maximum here: each mark's measure, or 3/4 of the last). */
+void gc_pacer_endCycle(gc_heap *h)
+{
+    uint64_t now = gc_nanotime();
+    double elapsed = (double)(now - h->markStartNs) * (double)h->gcprocs;
+    double cpu = (double)(h->bgCpuNs + h->assistCpuNs);
+    double u = elapsed > 0 ? cpu / elapsed : BG_UTILIZATION;
+    if (u <= 0)
+        u = BG_UTILIZATION;
+    if (u > 0.95)
+        u = 0.95;
+    double alloc = h->heapLive > h->markStartHeapLive ? (double)(h->heapLive - h->markStartHeapLive) : 0;
+    double work = (double)h->markBytes + 1;
+    double cm = alloc * u / (work * (1 - u));
+    h->consMark = cm > h->consMark * 0.75 ? cm : h->consMark * 0.75;
 }
 
 /* Past 95% of the memory limit, the scavenger returns every free page

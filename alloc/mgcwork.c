@@ -6,12 +6,17 @@
  * outside the heap. Marking never recurses: a list of ten million cells
  * costs one queue entry at a time, not ten million C frames.
  *
- * Each mark worker (the collecting thread and the heap's mark threads,
- * marking together while the world is stopped) owns a gcWork of two
+ * Each mark worker (the collecting thread and the heap's mark threads
+ * while the world is stopped; the background threads, and each P for its
+ * barrier and its assists, during a concurrent mark) owns a gcWork of two
  * buffers; full buffers are shared through one list under a mutex, taken
  * about once per 8,000 objects. The mark is over when every worker is
  * looking for work and the list is empty (nwait == nproc); a worker with
  * nothing to do sleeps until a buffer is published or the mark ends.
+ * During a concurrent mark, nproc counts the background workers only: Ps
+ * publish work without waiting for any, and the end of a round is only a
+ * candidate end of the mark (mgc.c's markDone flushes the Ps and looks
+ * again).
  * Departures: the shared lists are a mutex-guarded stack, not lock-free
  * lfstacks (a buffer moves about once per 8,000 objects, so the lock is
  * cold); buffers are never freed during a heap's life (Go frees spare ones
@@ -219,6 +224,21 @@ void gc_gcw_balance(gcWork *w)
         memcpy(nb->obj, &b->obj[b->nobj], n * sizeof b->obj[0]);
         putfull(q, b);
         w->wbuf1 = nb;
+    }
+}
+
+/* Publish every grey object w holds, keeping it ready for more: how an
+ * assist, a barrier flush and a fractional worker going to sleep leave
+ * their work to the others (Go's gcWork.dispose). */
+void gc_gcw_flush(gcWork *w)
+{
+    if (w->wbuf1->nobj) {
+        putfull(w->q, w->wbuf1);
+        w->wbuf1 = getempty(w->q);
+    }
+    if (w->wbuf2->nobj) {
+        putfull(w->q, w->wbuf2);
+        w->wbuf2 = getempty(w->q);
     }
 }
 

@@ -1,13 +1,20 @@
 /*
  * mgcworker.c: a heap's mark worker threads, as Go's gcBgMarkWorker and
  * gcBgMarkStartWorkers (mgc.go): made at the heap's first parallel mark,
- * parked on a condition variable between marks, each draining the gray
- * queue beside the collecting thread while the world is stopped, and
- * joined by gc_heap_free. Each heap has its own pool.
- * Departures: Go's workers are goroutines scheduled on idle Ps during a
- * concurrent mark, with a 25% CPU budget; here they are threads that run
- * only inside the stop-the-world mark, on every CPU (gcprocs), because the
- * mutator is stopped anyway. A thread the OS refuses is simply not used.
+ * parked on a condition variable between marks, and joined by
+ * gc_heap_free. Each heap has its own pool. A stop-the-world mark runs
+ * them beside the collecting thread, on every CPU (gcprocs), as the host
+ * is stopped anyway. A concurrent mark runs them without it, in rounds:
+ * a round's workers drain until none has work and the queue is empty;
+ * the last one raises every P's poll, and the host's next poll either
+ * ends the mark or, if its barrier and assists left grey objects, starts
+ * another round (mgc.c). Their number is Go's 25% goal (gcController's
+ * dedicated and fractional workers, mgcpacer.c); the fractional one
+ * sleeps when past its share of a CPU.
+ * Departures: Go's workers are goroutines scheduled on the Ps, dedicated,
+ * fractional or idle; here they are threads the OS schedules, and there
+ * are no idle workers (the machine may be shared). A thread the OS
+ * refuses is simply not used.
  */
 #include <stdlib.h>
 #include <time.h>
@@ -33,6 +40,8 @@ struct gcMarkPool {
     unsigned nactive;       /* workers 1..nactive take part in this mark */
     unsigned running;       /* of them, still draining */
     unsigned nthreads;      /* threads made */
+    int background;         /* this round is a concurrent mark's */
+    double fraction;        /* ... and worker 1 is fractional, with this share of a CPU */
     pid_t pid;              /* the process that made them */
     int quit;
     gcMarkWorker w[GC_MAX_PROCS];
@@ -44,6 +53,21 @@ uint64_t gc_thread_cputime(void)
     if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) != 0)
         return 0;
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* The last worker of a concurrent round: the host's next poll looks at
+ * the mark (release: what the workers did is visible to whoever sees
+ * bgRunning at 0 with acquire). */
+static void roundDone(gc_heap *h)
+{
+    atomic_store_explicit(&h->roundEndNs, gc_nanotime(), memory_order_relaxed);
+    atomic_store_explicit(&h->bgRunning, 0, memory_order_release);
+    /* Release: a P that reads the poll (gc_safepoint_slow's acquire fence)
+     * sees bgRunning at 0 too. */
+    pthread_mutex_lock(&h->pslock);
+    for (gc_p *p = h->ps; p; p = p->next)
+        atomic_store_explicit(&p->poll.pending, 1, memory_order_release);
+    pthread_mutex_unlock(&h->pslock);
 }
 
 static void *workerMain(void *arg)
@@ -60,17 +84,25 @@ static void *workerMain(void *arg)
         seen = pool->cycle;
         if (mw->id > pool->nactive)
             continue;
+        int background = pool->background;
+        double fraction = mw->id == 1 ? pool->fraction : 0;
         pthread_mutex_unlock(&pool->lock);
 
         uint64_t c0 = gc_thread_cputime();
         gc_gcw_init(&mw->gcw, &mw->heap->work);
-        gc_mark_drain(mw->heap, &mw->gcw);
+        if (background)
+            gc_mark_drainBackground(mw->heap, &mw->gcw, fraction);
+        else
+            gc_mark_drain(mw->heap, &mw->gcw);
         gc_gcw_dispose(&mw->gcw);
         mw->cpu_ns = gc_thread_cputime() - c0;
 
         pthread_mutex_lock(&pool->lock);
-        if (--pool->running == 0)
+        if (--pool->running == 0) {
             pthread_cond_signal(&pool->done);
+            if (background)
+                roundDone(mw->heap);
+        }
     }
     pthread_mutex_unlock(&pool->lock);
     return NULL;
@@ -101,7 +133,23 @@ static void forgetIfForked(gc_heap *h)
         h->markpool = NULL;
 }
 
+int gc_markpool_forked(gc_heap *h) { return h->markpool && h->markpool->pid != getpid(); }
+
+static unsigned poolStart(gc_heap *h, unsigned nworkers, int background, double fraction);
+
 unsigned gc_markpool_start(gc_heap *h, unsigned nworkers)
+{
+    return poolStart(h, nworkers, 0, 0);
+}
+
+unsigned gc_markpool_startBackground(gc_heap *h)
+{
+    if (h->bgWorkers == 0)
+        return 0;
+    return poolStart(h, h->bgWorkers, 1, h->bgFraction);
+}
+
+static unsigned poolStart(gc_heap *h, unsigned nworkers, int background, double fraction)
 {
     forgetIfForked(h);
     if (!h->markpool && !(h->markpool = poolNew(h)))
@@ -128,10 +176,16 @@ unsigned gc_markpool_start(gc_heap *h, unsigned nworkers)
     if (nworkers == 0)
         return 0;
     /* nproc before anyone can wait on it; the mutex publishes it (and the
-     * heap the workers will read) to the workers. */
-    h->work.nproc = nworkers + 1;
+     * heap the workers will read) to the workers. A background round does
+     * not count the calling thread. */
+    h->work.nproc = nworkers + (background ? 0 : 1);
+    atomic_store(&h->work.nwait, 0);
+    if (background)
+        atomic_store_explicit(&h->bgRunning, nworkers, memory_order_relaxed);
     pthread_mutex_lock(&pool->lock);
     pool->cycle++;
+    pool->background = background;
+    pool->fraction = fraction;
     pool->nactive = nworkers;
     pool->running = nworkers;
     pthread_cond_broadcast(&pool->wake);

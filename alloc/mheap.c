@@ -1,6 +1,6 @@
 /*
  * mheap.c: the page heap, as Go's mheap.go (arenas, span lookup, allocSpan,
- * freeSpan, grow) with the page allocator of mpagealloc.go replaced.
+ * freeSpan, grow) and the scavenger's policy from mgcscavenge.go.
  *
  * Address space comes in regions of whole 64 MiB arenas, reserved PROT_NONE
  * and made ready (committed) 4 MiB at a time as the heap grows. Each arena
@@ -9,19 +9,14 @@
  * belongs to the heap (no process-wide table), so spanOf is two loads and
  * an index whatever the heap size, and two heaps never see each other.
  *
- * Page allocator (departure from Go's radix tree of bitmap summaries): free
- * pages are kept as maximal runs, each described by an mspan in state
- * MSPAN_FREE whose first and last page point at it in spans[]. Runs of
- * 1..127 pages sit on exact-size lists with a bitmap of non-empty lists, so
- * a request finds the smallest fitting run with a couple of ctz; runs of
- * >= 128 pages (at least 1 MiB, so few) sit on one list searched best-fit.
- * Freeing looks at the pages on either side in spans[] and coalesces in
- * O(1). Nothing ever scans the heap's pages to allocate. Runs remember when
- * they were freed (for the scavenger), whether they were returned to the OS
- * (scavenged: reads as zero) and whether they are dirty (needzero); only
- * runs in the same scavenged state coalesce eagerly so fresh memory stays
- * known-zero; when such a merge was skipped and no run fits, one pass
- * merges every adjacent pair before the heap grows.
+ * Free pages are the page allocator's (mpagealloc.c, Go's radix tree of
+ * bitmap summaries with a scavenged bit per page): a span takes the lowest
+ * run that fits and gives its pages back when freed; released and dirty
+ * pages merge like any free pages, and a span needs zeroing unless all its
+ * pages were released (they read as zero; fresh pages count as released).
+ * Go decides that from each arena's zeroedBase instead, and zeroes
+ * released pages again. Free pages keep no mspan: their spans[] entries
+ * are stale and spanOfHeap rejects them.
  *
  * Running out (a departure: Go throws): when the heap cannot grow, because
  * the OS said no or because growing would pass opts.hard_limit, and no
@@ -55,162 +50,6 @@ static void setSpans(gc_heap *h, uintptr_t base, uintptr_t npages, mspan *s)
         uintptr_t p = base + i * PAGE;
         heapArena *ha = arenaOf(h, p);
         ha->spans[(p >> GC_PAGE_SHIFT) & (PAGES_PER_ARENA - 1)] = s;
-    }
-}
-
-static void setSpanEnds(gc_heap *h, mspan *s)
-{
-    setSpans(h, s->startAddr, 1, s);
-    if (s->npages > 1)
-        setSpans(h, s->startAddr + (s->npages - 1) * PAGE, 1, s);
-}
-
-/* ---- free runs ---- */
-
-static mspan **freeHead(gc_heap *h, uintptr_t npages)
-{
-    return npages < FREE_LISTS ? &h->freelist[npages] : &h->freelarge;
-}
-
-static void freeInsert(gc_heap *h, mspan *s)
-{
-    mspan **head = freeHead(h, s->npages);
-    s->state = MSPAN_FREE;
-    s->list = LIST_FREE;
-    s->prev = NULL;
-    s->next = *head;
-    if (*head)
-        (*head)->prev = s;
-    *head = s;
-    if (s->npages < FREE_LISTS)
-        h->freemask[s->npages / 64] |= (uint64_t)1 << (s->npages % 64);
-    h->freePages += s->npages;
-    setSpanEnds(h, s);
-}
-
-static void freeRemove(gc_heap *h, mspan *s)
-{
-    mspan **head = freeHead(h, s->npages);
-    if (s->prev)
-        s->prev->next = s->next;
-    else
-        *head = s->next;
-    if (s->next)
-        s->next->prev = s->prev;
-    s->next = s->prev = NULL;
-    s->list = LIST_NONE;
-    h->freePages -= s->npages;
-    if (s->npages < FREE_LISTS && !*head)
-        h->freemask[s->npages / 64] &= ~((uint64_t)1 << (s->npages % 64));
-}
-
-static mspan *freeFind(gc_heap *h, uintptr_t npages)
-{
-    if (npages < FREE_LISTS) {
-        for (uintptr_t w = npages / 64; w < FREE_LISTS / 64; w++) {
-            uint64_t m = h->freemask[w];
-            if (w == npages / 64)
-                m &= ~(uint64_t)0 << (npages % 64);
-            if (m)
-                return h->freelist[w * 64 + (uintptr_t)__builtin_ctzll(m)];
-        }
-    }
-    mspan *best = NULL;
-    for (mspan *s = h->freelarge; s; s = s->next)
-        if (s->npages >= npages &&
-            (!best || s->npages < best->npages ||
-             (s->npages == best->npages && s->startAddr < best->startAddr)))
-            best = s;
-    return best;
-}
-
-static arenaRegion *regionOf(gc_heap *h, uintptr_t p)
-{
-    heapArena *ha = arenaOf(h, p);
-    return ha ? ha->region : NULL;
-}
-
-/* Merge free run b (just after a) into a; both are off the lists. */
-static void absorb(gc_heap *h, mspan *a, mspan *b)
-{
-    if (a->scavenged != b->scavenged) {
-        /* The merged run counts as not returned: the returned part will be
-         * released again by a later scavenge if it stays idle. */
-        if (a->scavenged)
-            h->stats.heap_released -= a->npages * PAGE;
-        if (b->scavenged)
-            h->stats.heap_released -= b->npages * PAGE;
-        a->scavenged = 0;
-    }
-    a->needzero |= b->needzero;
-    if (b->freegen > a->freegen)
-        a->freegen = b->freegen;
-    a->npages += b->npages;
-    gc_fixalloc_free(&h->spanalloc, b);
-}
-
-/* The free run just before/after s if it is free and (unless force) in the same state. */
-static mspan *neighbour(gc_heap *h, mspan *s, int after, int force)
-{
-    arenaRegion *r = regionOf(h, s->startAddr);
-    uintptr_t p;
-    if (after) {
-        p = s->startAddr + s->npages * PAGE;
-        if (p >= r->base + r->committed)
-            return NULL;
-    } else {
-        if (s->startAddr == r->base)
-            return NULL;
-        p = s->startAddr - PAGE;
-    }
-    mspan *n = spanOf(h, p);
-    if (!n || n->state != MSPAN_FREE || n == s)
-        return NULL;
-    if (after ? n->startAddr != p : n->startAddr + n->npages * PAGE != s->startAddr)
-        return NULL;
-    if (!force && n->scavenged != s->scavenged) {
-        h->mergeDeferred = 1;
-        return NULL;
-    }
-    return n;
-}
-
-/* Insert free run s, coalescing with its neighbours. */
-static void freeCoalesce(gc_heap *h, mspan *s, int force)
-{
-    mspan *b = neighbour(h, s, 0, force);
-    if (b) {
-        freeRemove(h, b);
-        b->freegen = b->freegen > s->freegen ? b->freegen : s->freegen;
-        absorb(h, b, s);
-        s = b;
-    }
-    mspan *a = neighbour(h, s, 1, force);
-    if (a) {
-        freeRemove(h, a);
-        absorb(h, s, a);
-    }
-    freeInsert(h, s);
-}
-
-/* Merge every pair of adjacent free runs, whatever their state (before growing). */
-static void coalesceAll(gc_heap *h)
-{
-    for (arenaRegion *r = h->regions; r; r = r->next) {
-        uintptr_t p = r->base, end = r->base + r->committed;
-        while (p < end) {
-            mspan *s = spanOf(h, p);
-            if (s->state == MSPAN_FREE) {
-                mspan *a;
-                while ((a = neighbour(h, s, 1, 1)) != NULL) {
-                    freeRemove(h, s);
-                    freeRemove(h, a);
-                    absorb(h, s, a);
-                    freeInsert(h, s);
-                }
-            }
-            p = s->startAddr + s->npages * PAGE;
-        }
     }
 }
 
@@ -250,6 +89,8 @@ static arenaRegion *newRegion(gc_heap *h, size_t bytes)
         ha->region = r;
         (*l2)[ai & ((1u << ARENA_L2_BITS) - 1)] = ha;
     }
+    if (gc_pageAlloc_reserve(&h->pages, b, size) != 0)
+        goto fail;
     r->next = h->regions;
     h->regions = r;
     return r;
@@ -268,25 +109,17 @@ fail:
     return NULL;
 }
 
-/* Commit bytes at r's watermark and add them as a fresh (zero) free run. */
+/* Commit bytes at r's watermark: fresh free pages, released (they read as zero). */
 static int commit(gc_heap *h, arenaRegion *r, size_t bytes)
 {
     uintptr_t p = r->base + r->committed;
     if (gc_sys_map(h, (void *)p, bytes) != 0)
         return -1;
-    mspan *s = gc_fixalloc_alloc(&h->spanalloc);
-    if (!s)
-        return -1;
     r->committed += bytes;
     h->stats.heap_sys += bytes;
     asan_poison(p, bytes);
     h->stats.heap_released += bytes; /* Go counts fresh memory as released too */
-    s->startAddr = p;
-    s->npages = bytes / PAGE;
-    s->scavenged = 1;
-    s->needzero = 0;
-    s->freegen = h->stats.num_gc;
-    freeCoalesce(h, s, 0);
+    gc_pageAlloc_grow(&h->pages, p, bytes / PAGE);
     return 0;
 }
 
@@ -358,57 +191,37 @@ mspan *gc_mheap_alloc(gc_heap *h, uintptr_t npages, uint8_t spanclass)
     if (!isSweepDone(h))
         gc_mheap_reclaim(h, npages);
     heap_lock(h);
-    mspan *s = freeFind(h, npages);
-    if (!s && h->mergeDeferred && h->freePages >= npages) {
-        /* Only worth a walk over the heap when runs were left unmerged
-         * and there are enough free pages that merging might help. */
-        coalesceAll(h);
-        h->mergeDeferred = 0;
-        s = freeFind(h, npages);
+    /* The records first, so that pages once found are never given back. */
+    unsigned bk = bitsClassOf(npages, spanclass);
+    mspan *s = gc_fixalloc_alloc(&h->spanalloc);
+    uint64_t *bits = s ? gc_fixalloc_alloc(&h->bitsalloc[bk]) : NULL;
+    if (!bits) {
+        if (s)
+            gc_fixalloc_free(&h->spanalloc, s);
+        heap_unlock(h);
+        return NULL;
     }
-    if (!s && grow(h, npages) == 0)
-        s = freeFind(h, npages);
-    if (!s && !h->gc_running) {
+    uintptr_t scav;
+    uintptr_t base = gc_pageAlloc_alloc(&h->pages, npages, &scav);
+    if (!base && grow(h, npages) == 0)
+        base = gc_pageAlloc_alloc(&h->pages, npages, &scav);
+    if (!base && !h->gc_running) {
         /* Out of memory: collect everything and look again. */
         heap_unlock(h);
         gc_collect(h);
         heap_lock(h);
-        coalesceAll(h);
-        h->mergeDeferred = 0;
-        s = freeFind(h, npages);
+        base = gc_pageAlloc_alloc(&h->pages, npages, &scav);
     }
-    unsigned bk = bitsClassOf(npages, spanclass);
-    uint64_t *bits = s ? gc_fixalloc_alloc(&h->bitsalloc[bk]) : NULL;
-    if (!bits) {
+    if (!base) {
+        gc_fixalloc_free(&h->bitsalloc[bk], bits);
+        gc_fixalloc_free(&h->spanalloc, s);
         heap_unlock(h);
         return NULL;
     }
-    freeRemove(h, s);
-    if (s->npages > npages) {
-        mspan *t = gc_fixalloc_alloc(&h->spanalloc);
-        if (!t) {
-            freeInsert(h, s);
-            gc_fixalloc_free(&h->bitsalloc[bk], bits);
-            heap_unlock(h);
-            return NULL;
-        }
-        t->startAddr = s->startAddr + npages * PAGE;
-        t->npages = s->npages - npages;
-        t->scavenged = s->scavenged;
-        t->needzero = s->needzero;
-        t->freegen = s->freegen;
-        freeInsert(h, t);
-        s->npages = npages;
-    }
-    if (s->scavenged)
-        h->stats.heap_released -= npages * PAGE;
-    uint8_t needzero = s->needzero;
-    uintptr_t base = s->startAddr;
-    /* A fresh record: the free run's fields must not leak into the span. */
-    memset(s, 0, sizeof *s);
+    h->stats.heap_released -= scav * PAGE;
     s->startAddr = base;
     s->npages = npages;
-    s->needzero = needzero;
+    s->needzero = scav < npages; /* released pages read as zero, the others may not */
     s->spanclass = spanclass;
     s->sweepgen = h->sweepgen;
     s->bitsClass = (uint8_t)bk;
@@ -432,110 +245,51 @@ void gc_mheap_freeSpan(gc_heap *h, mspan *s)
     uintptr_t base = s->startAddr, npages = s->npages;
     asan_poison(base, npages * PAGE);
     gc_fixalloc_free(&h->bitsalloc[s->bitsClass], s->allocBits < s->gcmarkBits ? s->allocBits : s->gcmarkBits);
+    /* The record is recycled: spans[] still names it on these pages, and
+     * its dead state keeps spanOfHeap from taking it for a span. */
     memset(s, 0, sizeof *s);
-    s->startAddr = base;
-    s->npages = npages;
-    s->needzero = 1;
-    s->freegen = h->stats.num_gc;
-    freeCoalesce(h, s, 0);
+    gc_fixalloc_free(&h->spanalloc, s);
+    gc_pageAlloc_free(&h->pages, base, npages, h->stats.num_gc);
     heap_unlock(h);
 }
 
 /*
  * The scavenger (Go's mgcscavenge.go, run at the end of each cycle instead
- * of by a background goroutine). Idle free runs (freed before the previous
- * cycle) go back to the OS:
- *  - all (past 95% of the memory limit): every free run, now;
- *  - no heap goal (gc_percent < 0, no limit): every idle run (Go would keep
- *    them all; a heap with no goal is one whose size nobody steers);
+ * of by a background goroutine). Idle free pages (in chunks where nothing
+ * was freed since before the previous cycle) go back to the OS:
+ *  - all (past 95% of the memory limit): every free page, now;
+ *  - no heap goal (gc_percent < 0, no limit): every idle page (Go would
+ *    keep them all; a heap with no goal is one whose size nobody steers);
  *  - otherwise as Go's background scavenger: only while the retained heap
  *    (heap_sys - heap_released) is above 110% of the heap goal
  *    (gcPercentGoal, retainExtraPercent = 10), so memory the next cycle
  *    fills again stays mapped and is not faulted in twice; and within
  *    Go's CPU budget (scavengePercent = 1: 1% of the time since the last
- *    cycle, at least one piece). Whole aligned 2 MiB pieces are cut out of
- *    large idle runs first, as Go 1.21's huge-page-aware scavenger prefers:
- *    MADV_DONTNEED of part of a transparent huge page splits it, and cost
- *    about 2 ms per MiB here (a 34 MiB release added 68 ms to a
- *    binary-trees pause), against about 0.1 ms per MiB for whole ones.
- *    Smaller idle runs go after, if the budget allows.
+ *    cycle, at least one piece). Whole aligned 2 MiB pieces of free pages
+ *    go first, as Go 1.21's huge-page-aware scavenger prefers:
+ *    MADV_DONTNEED of part of a transparent huge page splits it, which
+ *    costs far more per byte than releasing whole ones. Smaller runs of
+ *    idle pages go after, highest address first, if the budget allows.
  * Returns the bytes released.
  */
-enum { HUGE_PAGES = (2 << 20) / GC_PAGE_SIZE };
-
-static void releaseRun(gc_heap *h, mspan *s)
+static size_t release(gc_heap *h, uintptr_t base, uintptr_t npages)
 {
-    gc_sys_unused((void *)s->startAddr, s->npages * PAGE);
-    s->scavenged = 1;
-    s->needzero = 0;
-    h->stats.heap_released += s->npages * PAGE;
-}
-
-static int idleRun(const gc_heap *h, const mspan *s)
-{
-    return !s->scavenged && s->freegen + 2 <= h->stats.num_gc;
-}
-
-/* Split free run s (on a list) so that [base, base + n pages) is a run of
- * its own, and return it; the pieces before and after stay free runs in
- * s's state. NULL (s untouched) when no mspan record can be had. */
-static mspan *cutRun(gc_heap *h, mspan *s, uintptr_t base, uintptr_t n)
-{
-    uintptr_t end = s->startAddr + s->npages * PAGE;
-    mspan *head = NULL, *tail = NULL;
-    if (base > s->startAddr && !(head = gc_fixalloc_alloc(&h->spanalloc)))
-        return NULL;
-    if (base + n * PAGE < end && !(tail = gc_fixalloc_alloc(&h->spanalloc))) {
-        if (head)
-            gc_fixalloc_free(&h->spanalloc, head);
-        return NULL;
-    }
-    freeRemove(h, s);
-    mspan *pieces[2] = {head, tail};
-    uintptr_t from[2] = {s->startAddr, base + n * PAGE}, to[2] = {base, end};
-    for (int i = 0; i < 2; i++) {
-        mspan *t = pieces[i];
-        if (!t)
-            continue;
-        t->startAddr = from[i];
-        t->npages = (to[i] - from[i]) / PAGE;
-        t->needzero = s->needzero;
-        t->freegen = s->freegen;
-        freeInsert(h, t);
-    }
-    s->startAddr = base;
-    s->npages = n;
-    freeInsert(h, s);
-    return s;
-}
-
-/* An idle run holding an aligned huge page that is not released, or NULL. */
-static mspan *idleHugePage(gc_heap *h, uintptr_t *base)
-{
-    /* HUGE_PAGES > FREE_LISTS: only the large list can hold one. */
-    for (mspan *s = h->freelarge; s; s = s->next) {
-        if (!idleRun(h, s))
-            continue;
-        uintptr_t a = (s->startAddr + HUGE_PAGES * PAGE - 1) & ~(HUGE_PAGES * PAGE - 1);
-        if (a + HUGE_PAGES * PAGE <= s->startAddr + s->npages * PAGE) {
-            *base = a;
-            return s;
-        }
-    }
-    return NULL;
+    gc_sys_unused((void *)base, npages * PAGE);
+    size_t n = gc_pageAlloc_markScavenged(&h->pages, base, npages) * PAGE;
+    h->stats.heap_released += n;
+    return n;
 }
 
 size_t gc_mheap_scavenge(gc_heap *h, int all)
 {
     size_t released = 0;
+    uintptr_t base, n, cursor = UINTPTR_MAX;
+    /* Idle: the chunk's last free came before the previous cycle. */
+    uint64_t idle = h->stats.num_gc >= 1 ? h->stats.num_gc - 1 : 0;
     heap_lock(h);
     if (all || h->heapGoal == UINT64_MAX) {
-        for (uintptr_t i = 1; i <= FREE_LISTS; i++)
-            for (mspan *s = i < FREE_LISTS ? h->freelist[i] : h->freelarge; s; s = s->next)
-                if (all ? !s->scavenged : idleRun(h, s)) {
-                    releaseRun(h, s);
-                    released += s->npages * PAGE;
-                }
+        while ((base = gc_pageAlloc_scavengeCandidate(&h->pages, &cursor, all ? UINT64_MAX : idle, 0, &n)))
+            released += release(h, base, n);
         heap_unlock(h);
         return released;
     }
@@ -545,23 +299,10 @@ size_t gc_mheap_scavenge(gc_heap *h, int all)
     uint64_t budget = since / 100;
 #define SCAVENGE_MORE()                                                                                \
     (h->stats.heap_sys - h->stats.heap_released > keep && (!released || gc_nanotime() - t0 < budget))
-    /* Huge pages first (each found afresh: cutting reorders the lists). */
-    uintptr_t base;
-    mspan *s;
-    while (SCAVENGE_MORE() && (s = idleHugePage(h, &base)) != NULL) {
-        if (!(s = cutRun(h, s, base, HUGE_PAGES)))
-            break;
-        releaseRun(h, s);
-        released += s->npages * PAGE;
-    }
-    /* Then whole smaller runs, largest first; a released run is skipped. */
-    for (uintptr_t i = FREE_LISTS; i >= 1 && SCAVENGE_MORE(); i--) {
-        for (s = i < FREE_LISTS ? h->freelist[i] : h->freelarge; s && SCAVENGE_MORE(); s = s->next) {
-            if (!idleRun(h, s))
-                continue;
-            releaseRun(h, s);
-            released += s->npages * PAGE;
-        }
+    for (int huge = 1; huge >= 0; huge--) {
+        cursor = UINTPTR_MAX;
+        while (SCAVENGE_MORE() && (base = gc_pageAlloc_scavengeCandidate(&h->pages, &cursor, idle, huge, &n)))
+            released += release(h, base, n);
     }
 #undef SCAVENGE_MORE
     heap_unlock(h);
@@ -573,26 +314,38 @@ void gc_span_walk(gc_heap *h, gc_span_fn fn, void *ud)
     for (arenaRegion *r = h->regions; r; r = r->next) {
         uintptr_t p = r->base, end = r->base + r->committed;
         while (p < end) {
-            mspan *s = spanOf(h, p);
             gc_span_info si;
             memset(&si, 0, sizeof si);
+            int scav;
+            uintptr_t n = gc_pageAlloc_freeRun(&h->pages, p, end, &scav);
+            if (n) {
+                /* Free pages, reported as runs of one scavenged state. */
+                si.base = p;
+                si.npages = n;
+                si.free = true;
+                si.released = scav;
+                fn(&si, ud);
+                p += n * PAGE;
+                continue;
+            }
+            mspan *s = spanOf(h, p);
+            if (s->startAddr < r->base) {
+                /* Begun in the region just below, which reports it. */
+                p = s->startAddr + s->npages * PAGE;
+                continue;
+            }
             si.base = s->startAddr;
             si.npages = s->npages;
-            if (s->state == MSPAN_FREE) {
-                si.free = true;
-                si.released = s->scavenged;
-            } else {
-                si.noscan = spanclass_noscan(s->spanclass);
-                si.size_class = spanclass_sizeclass(s->spanclass);
-                si.elem_size = s->elemsize;
-                si.nelems = s->nelems;
-                for (uintptr_t i = 0; i < s->nelems; i++)
-                    si.nalloc += (unsigned)span_isAllocated(s, i);
-                /* sweepgen - 2: needs sweeping; + 1: cached before it was swept. */
-                si.unswept = s->sweepgen == h->sweepgen - 2 || s->sweepgen == h->sweepgen + 1;
-                if (si.unswept)
-                    si.nmarked = gc_span_countMarked(s);
-            }
+            si.noscan = spanclass_noscan(s->spanclass);
+            si.size_class = spanclass_sizeclass(s->spanclass);
+            si.elem_size = s->elemsize;
+            si.nelems = s->nelems;
+            for (uintptr_t i = 0; i < s->nelems; i++)
+                si.nalloc += (unsigned)span_isAllocated(s, i);
+            /* sweepgen - 2: needs sweeping; + 1: cached before it was swept. */
+            si.unswept = s->sweepgen == h->sweepgen - 2 || s->sweepgen == h->sweepgen + 1;
+            if (si.unswept)
+                si.nmarked = gc_span_countMarked(s);
             fn(&si, ud);
             p = s->startAddr + s->npages * PAGE;
         }
@@ -606,6 +359,7 @@ int gc_mheap_init(gc_heap *h)
     for (unsigned k = 0; k < SPAN_BITS_CLASSES; k++)
         gc_fixalloc_init(&h->bitsalloc[k], h, 2 * sizeof(uint64_t) << k);
     gc_fixalloc_init(&h->checkmarkalloc, h, SPAN_BITS_WORDS * sizeof(uint64_t));
+    gc_pageAlloc_init(&h->pages, h);
     atomic_flag_clear(&h->lock);
     return 0;
 }
@@ -629,6 +383,7 @@ void gc_mheap_destroy(gc_heap *h)
         h->arenas[i] = NULL;
     }
     h->regions = NULL;
+    gc_pageAlloc_destroy(&h->pages);
     gc_fixalloc_destroy(&h->spanalloc);
     gc_fixalloc_destroy(&h->regionalloc);
     for (unsigned k = 0; k < SPAN_BITS_CLASSES; k++)
@@ -638,7 +393,7 @@ void gc_mheap_destroy(gc_heap *h)
 
 uint64_t gc_mheap_metaSys(const gc_heap *h)
 {
-    uint64_t n = h->meta_sys + h->spanalloc.sys + h->regionalloc.sys + h->checkmarkalloc.sys;
+    uint64_t n = h->meta_sys + h->pages.sys + h->spanalloc.sys + h->regionalloc.sys + h->checkmarkalloc.sys;
     for (unsigned k = 0; k < SPAN_BITS_CLASSES; k++)
         n += h->bitsalloc[k].sys;
     return n;

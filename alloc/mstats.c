@@ -74,4 +74,11 @@ void gc_read_stats(gc_heap *h, gc_stats *s)
     s->mark_cpu_total_ns = h->stats.mark_cpu_total_ns;
     s->mark_bytes_total = h->stats.mark_bytes_total;
     s->meta_sys = gc_mheap_metaSys(h);
+    s->num_concurrent_gc = h->stats.num_concurrent_gc;
+    s->pause_max_ns = h->stats.pause_max_ns;
+    s->mark_assist_cpu_ns = h->stats.mark_assist_cpu_ns;
+    s->mark_bg_cpu_ns = h->stats.mark_bg_cpu_ns;
+    s->mark_black_bytes = h->stats.mark_black_bytes;
+    s->mark_wb_entries = h->stats.mark_wb_entries;
+    s->heap_trigger = h->trigger;
 }

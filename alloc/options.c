@@ -2,8 +2,8 @@
  * options.c: TOYGC, TOYMEMLIMIT, TOYHARDLIMIT, TOYGCPROCS and TOYDEBUG, as
  * Go's GOGC (readGOGC), GOMEMLIMIT (readGOMEMLIMIT, parseByteCount),
  * GOMAXPROCS (for the mark workers only) and GODEBUG
- * (runtime1.go parsedebugvars), plus heapmap=DIR, whose value is a
- * directory (a path without commas) rather than a number. TOYHARDLIMIT
+ * (runtime1.go parsedebugvars), plus heapmap=DIR and gctimeline=FILE,
+ * whose values are paths (without commas) rather than numbers. TOYHARDLIMIT
  * has no Go counterpart: it is the byte budget of Lua's test allocator
  * (ltests.c memlimit), for OOM tests. A bad value is an error naming the
  * variable, the text and what was expected; nothing is applied unless
@@ -41,21 +41,25 @@ static const struct {
     {"gccheckmark", offsetof(gc_debug, gccheckmark)},
     {"clobberfree", offsetof(gc_debug, clobberfree)},
     {"gcstress", offsetof(gc_debug, gcstress)},
+    {"gcstoptheworld", offsetof(gc_debug, gcstoptheworld)},
+    {"gcconcurrentstress", offsetof(gc_debug, gcconcurrentstress)},
+    {"gcmarkhold", offsetof(gc_debug, gcmarkhold)},
     {"failmap", offsetof(gc_debug, failmap)},
 };
 
-/* heapmap=DIR, the one setting whose value is text (a directory). */
-static int parseHeapmap(gc_debug *d, const char *kv, size_t len, char *err, size_t errlen)
+/* heapmap=DIR and gctimeline=FILE, the settings whose value is text (a
+ * path, so it holds no comma): key=VALUE of len bytes into dst. */
+static int parseText(const char *key, const char *what, char *dst, size_t cap, const char *kv, size_t len,
+                     char *err, size_t errlen)
 {
-    size_t klen = sizeof "heapmap" - 1;
+    size_t klen = strlen(key);
     if (len <= klen + 1 || kv[klen] != '=')
-        return fail(err, errlen, "TOYDEBUG: 'heapmap' needs a directory, e.g. heapmap=/tmp/heap");
+        return fail(err, errlen, "TOYDEBUG: '%s' needs a %s, e.g. %s=/tmp/%s", key, what, key, key);
     size_t vlen = len - klen - 1;
-    if (vlen >= sizeof d->heapmap)
-        return fail(err, errlen, "TOYDEBUG: heapmap: a directory name of at most %zu bytes expected",
-                    sizeof d->heapmap - 1);
-    memcpy(d->heapmap, kv + klen + 1, vlen);
-    d->heapmap[vlen] = '\0';
+    if (vlen >= cap)
+        return fail(err, errlen, "TOYDEBUG: %s: a %s name of at most %zu bytes expected", key, what, cap - 1);
+    memcpy(dst, kv + klen + 1, vlen);
+    dst[vlen] = '\0';
     return 0;
 }
 
@@ -71,7 +75,12 @@ int gc_parse_debug(gc_debug *d, const char *s, char *err, size_t errlen)
             size_t klen = eq ? (size_t)(eq - p) : len;
             int found = 0;
             if (klen == sizeof "heapmap" - 1 && memcmp(p, "heapmap", klen) == 0) {
-                if (parseHeapmap(&tmp, p, len, err, errlen) != 0)
+                if (parseText("heapmap", "directory", tmp.heapmap, sizeof tmp.heapmap, p, len, err, errlen) != 0)
+                    return -1;
+                found = 1;
+            }
+            if (klen == sizeof "gctimeline" - 1 && memcmp(p, "gctimeline", klen) == 0) {
+                if (parseText("gctimeline", "file", tmp.gctimeline, sizeof tmp.gctimeline, p, len, err, errlen) != 0)
                     return -1;
                 found = 1;
             }
@@ -98,7 +107,7 @@ int gc_parse_debug(gc_debug *d, const char *s, char *err, size_t errlen)
             }
             if (!found)
                 return fail(err, errlen,
-                            "TOYDEBUG: unknown setting '%.*s' (known: gctrace, gccheckmark, clobberfree, gcstress, failmap, heapmap)",
+                            "TOYDEBUG: unknown setting '%.*s' (known: gctrace, gccheckmark, clobberfree, gcstress, gcstoptheworld, gcconcurrentstress, gcmarkhold, failmap, heapmap, gctimeline)",
                             (int)klen, p);
         }
         p += len;

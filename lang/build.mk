@@ -73,6 +73,7 @@ fuzz-lang-seeds:
 	rm -f tests/fuzz/corpus/lang/*.toy
 	for f in tests/toy/check/*.toy; do cp $$f tests/fuzz/corpus/lang/check_$${f##*/}; done
 	for f in tests/toy/errors/*.toy; do cp $$f tests/fuzz/corpus/lang/err_$${f##*/}; done
+	lua5.4 tests/toy/limits/gen_limits.lua tests/fuzz/corpus/lang --seeds
 # Line coverage of lang/ over the fuzzing corpus (clang source coverage).
 $(FUZZ_DIR)/lang_cov: $(FUZZ_SRC) $(wildcard lang/*.h) stdlib/stdlib.h
 	@mkdir -p $(dir $@)
@@ -102,18 +103,32 @@ fuzz-lang: $(FUZZ_DIR)/lang_fuzz
 #                      minutes (it runs in `examples`)
 #   toy-gc, toy-gc-gcstress  tests/toy/gc/*.toy, the same judged by the
 #                      program itself through gc() and gc_stats()
+#   toy-barrier, toy-barrier-stress  tests/toy/barrier/*.toy: one program
+#                      per write-barrier site (struct field, array element,
+#                      global, cell, captured cell, push and its growth
+#                      copy, pop, keys, split, a function's closure), each
+#                      making a store the only reference to an object while
+#                      it allocates again; the stress run collects at every
+#                      allocation with the mark checked. TOY_BARRIER_STRESS
+#                      (default: TOY_STRESS) names the TOYDEBUG keys: give it
+#                      the concurrent collector's stress switch to interleave
+#                      the mark with the stores, where a missing barrier
+#                      shows as a checkmark failure
 #   compile-gc         tests/unit/test_compile.c: dead registers free their
 #                      objects, live ones (across calls, in temporaries,
 #                      through cells) keep them, judged by the collector
 TOY_STRESS := TOYDEBUG=gcstress=1,gccheckmark=1
 TOY_RUN_TESTS := $(wildcard tests/toy/run/*/*.toy)
 TOY_GC_TESTS := $(wildcard tests/toy/gc/*.toy)
+TOY_BARRIER_TESTS := $(wildcard tests/toy/barrier/*.toy)
+TOY_BARRIER_STRESS ?= $(TOY_STRESS)
 TOY_EXAMPLES := $(wildcard examples/*.toy)
 TOY_EXAMPLES_STRESS := $(filter-out examples/gc_graph.toy,$(TOY_EXAMPLES))
 SUITES += toy-cli toy-run toy-run-gcstress toy-run-valgrind examples examples-gcstress toy-gc \
-    toy-gc-gcstress compile-gc
+    toy-gc-gcstress toy-barrier toy-barrier-stress compile-gc
 .PHONY: test-toy-cli test-toy-run test-toy-run-gcstress test-toy-run-valgrind test-examples \
-    test-examples-gcstress test-toy-gc test-toy-gc-gcstress test-compile-gc
+    test-examples-gcstress test-toy-gc test-toy-gc-gcstress test-toy-barrier \
+    test-toy-barrier-stress test-compile-gc
 test-toy-cli: $(BUILD)/toy
 	lua5.4 tests/toy/run/cli.lua $(BUILD)/toy
 test-toy-run: $(BUILD)/toy
@@ -153,6 +168,10 @@ test-toy-gc: $(BUILD)/toy $(TOY_BODIES_PROBE)
 	$(call TOY_RUN_WITH_BODIES,,toy-gc,$(TOY_GC_TESTS))
 test-toy-gc-gcstress: $(BUILD)/toy $(TOY_BODIES_PROBE)
 	$(call TOY_RUN_WITH_BODIES,$(TOY_STRESS),toy-gc-gcstress,$(TOY_GC_TESTS))
+test-toy-barrier: $(BUILD)/toy $(TOY_BODIES_PROBE)
+	$(call TOY_RUN_WITH_BODIES,,toy-barrier,$(TOY_BARRIER_TESTS))
+test-toy-barrier-stress: $(BUILD)/toy $(TOY_BODIES_PROBE)
+	$(call TOY_RUN_WITH_BODIES,$(TOY_BARRIER_STRESS),toy-barrier-stress,$(TOY_BARRIER_TESTS))
 
 $(BUILD)/tests/test_compile: $(BUILD)/tests/unit/test_compile.o $(BUILD)/tests/unit/unit.o \
     $(BUILD)/liblang.a $(BUILD)/libstdlib.a $(BUILD)/libvm.a $(BUILD)/liballoc.a

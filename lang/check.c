@@ -16,13 +16,17 @@
  * type TY_ERROR, which every rule accepts silently.
  */
 #include "lang/internal.h"
-#include "stdlib/stdlib.h"
+#include "stdlib/builtins.h"
 
 #include <math.h>
 #include <stdarg.h>
 #include <string.h>
 
 typedef enum sym_kind { S_LOCAL, S_GLOBAL, S_CONST, S_FUNC, S_BUILTIN, S_TYPE } sym_kind;
+
+/* Where the checker is with a global's or a constant's declaration: a
+ * declaration met again while RESOLVING is a cycle. */
+typedef enum sym_state { SYM_TODO, SYM_RESOLVING, SYM_DONE } sym_state;
 
 typedef struct sym {
     const char *name;
@@ -34,7 +38,7 @@ typedef struct sym {
     lang_func *fn;       /* S_FUNC */
     int builtin;         /* S_BUILTIN */
     lang_type *type;     /* S_TYPE, S_CONST */
-    int state;           /* S_GLOBAL, S_CONST: 0 todo, 1 resolving, 2 done */
+    sym_state state;     /* S_GLOBAL, S_CONST */
     lang_const cv;       /* S_CONST */
     struct sym *next;
 } sym;
@@ -185,6 +189,13 @@ static sym *declare(checker *c, const char *name, sym_kind k, int line, int col)
         y->kind = k;
         return y;
     }
+    /* The built-in types' names (int, float, bool, string, GCStats) name
+     * them everywhere: no declaration may shadow one. */
+    sym *bt = c->cur != c->universe ? lookup_in(c->universe, name) : NULL;
+    if (bt && bt->kind == S_TYPE) {
+        error(c, line, col, "cannot redeclare built-in type %s", name);
+        return NULL;
+    }
     sym *old = lookup_in(c->cur, name);
     if (old) {
         if (old->line > 0)
@@ -205,7 +216,7 @@ static sym *declare(checker *c, const char *name, sym_kind k, int line, int col)
 
 /* ---- growable arrays in the arena ---- */
 
-#define GROW(c, arr, n, cap)                                                  \
+#define ARENA_GROW(c, arr, n, cap)                                            \
     do {                                                                      \
         if ((n) == (cap)) {                                                   \
             int ncap_ = (cap) ? 2 * (cap) : 8;                                \
@@ -229,7 +240,7 @@ static lang_local *new_local(checker *c, const char *name, lang_type *t, int lin
     v->slot = c->slots++;
     if (c->slots > f->nslots)
         f->nslots = c->slots;
-    GROW(c, f->locals, f->nlocals, f->caplocals);
+    ARENA_GROW(c, f->locals, f->nlocals, f->caplocals);
     f->locals[f->nlocals++] = v;
     return v;
 }
@@ -246,7 +257,7 @@ static lang_local *declare_local(checker *c, const char *name, lang_type *t, int
 static void add_func(checker *c, lang_func *f)
 {
     lang_program *p = c->prog;
-    GROW(c, p->funcs, p->nfuncs, p->capfuncs);
+    ARENA_GROW(c, p->funcs, p->nfuncs, p->capfuncs);
     f->index = p->nfuncs;
     p->funcs[p->nfuncs++] = f;
 }
@@ -262,7 +273,7 @@ static int capture(checker *c, lang_func *f, lang_local *v)
     bool from_local = v->fn == parent;
     int idx = from_local ? v->slot : capture(c, parent, v);
     v->captured = true;
-    GROW(c, f->captures, f->ncaptures, f->capcaptures);
+    ARENA_GROW(c, f->captures, f->ncaptures, f->capcaptures);
     f->captures[f->ncaptures] = (lang_capture){v->name, v->type, v, from_local, idx};
     return f->ncaptures++;
 }
@@ -1134,12 +1145,12 @@ static lang_type *check_expr(checker *c, lang_expr *e, lang_type *want)
 
 static bool enter_lazy(checker *c, sym *y)
 {
-    if (y->state == 1) {
+    if (y->state == SYM_RESOLVING) {
         error(c, y->line, y->col, "initialization cycle: %s refers to itself", y->name);
         y->type = c->t_error;
         if (y->global)
             y->global->type = c->t_error;
-        y->state = 2;
+        y->state = SYM_DONE;
         return false;
     }
     if (c->lazy_depth >= LANG_MAX_NESTING) {
@@ -1147,11 +1158,11 @@ static bool enter_lazy(checker *c, sym *y)
         y->type = c->t_error;
         if (y->global)
             y->global->type = c->t_error;
-        y->state = 2;
+        y->state = SYM_DONE;
         return false;
     }
     c->lazy_depth++;
-    y->state = 1;
+    y->state = SYM_RESOLVING;
     return true;
 }
 
@@ -1211,14 +1222,14 @@ static void eval_const(checker *c, sym *y)
 
 static void resolve_const(checker *c, sym *y)
 {
-    if (y->state == 2)
+    if (y->state == SYM_DONE)
         return;
     if (!enter_lazy(c, y))
         return;
     ctx_save sv = to_top(c, c->package);
     eval_const(c, y);
     restore(c, sv);
-    y->state = 2;
+    y->state = SYM_DONE;
     c->lazy_depth--;
 }
 
@@ -1245,7 +1256,7 @@ static void check_global(checker *c, sym *y)
 
 static void resolve_global(checker *c, sym *y)
 {
-    if (y->state == 2)
+    if (y->state == SYM_DONE)
         return;
     if (y->global->type) {
         /* Declared type known: no need to look into the initializer now. */
@@ -1256,7 +1267,7 @@ static void resolve_global(checker *c, sym *y)
     ctx_save sv = to_top(c, c->package);
     check_global(c, y);
     restore(c, sv);
-    y->state = 2;
+    y->state = SYM_DONE;
     c->lazy_depth--;
 }
 
@@ -1318,7 +1329,7 @@ static void check_local_const(checker *c, lang_stmt *s)
         y->decl = s;
         y->type = tmp.type;
         y->cv = tmp.cv;
-        y->state = 2;
+        y->state = SYM_DONE;
     }
 }
 
@@ -1649,7 +1660,7 @@ static void declare_struct(checker *c, lang_struct *st, bool builtin)
     t->st = st;
     st->type = t;
     st->builtin = builtin;
-    GROW(c, p->structs, p->nstructs, p->capstructs);
+    ARENA_GROW(c, p->structs, p->nstructs, p->capstructs);
     st->index = p->nstructs;
     p->structs[p->nstructs++] = st;
     sym *y = declare(c, st->name, S_TYPE, builtin ? 0 : st->line, builtin ? 0 : st->col);
@@ -1773,7 +1784,7 @@ int ck_check_program(lang_arena *a, lang_diags *d, lang_program *p)
             g->init = s->u.var.init;
             g->line = s->u.var.name_line;
             g->col = s->u.var.name_col;
-            GROW(c, p->globals, p->nglobals, p->capglobals);
+            ARENA_GROW(c, p->globals, p->nglobals, p->capglobals);
             g->index = p->nglobals;
             p->globals[p->nglobals++] = g;
             s->u.var.global = g;
@@ -1820,13 +1831,13 @@ int ck_check_program(lang_arena *a, lang_diags *d, lang_program *p)
             continue; /* a redeclaration, already reported */
         if (y->kind == S_CONST) {
             resolve_const(c, y);
-        } else if (y->state != 2) {
+        } else if (y->state != SYM_DONE) {
             /* Globals with a declared type still need their initializer
              * checked; resolve_global skips those. */
-            if (y->global->type && y->state == 0) {
-                y->state = 1;
+            if (y->global->type && y->state == SYM_TODO) {
+                y->state = SYM_RESOLVING;
                 check_global(c, y);
-                y->state = 2;
+                y->state = SYM_DONE;
             } else {
                 resolve_global(c, y);
             }

@@ -26,14 +26,13 @@
  * Every instruction records which operands it reads as references
  * (lv_info); liveness.c turns that into the stack maps.
  *
- * Built-ins: len, push and make compile to opcodes; the others are CALLB
- * into stdlib's std_vm_builtins, and calling one whose body is missing in
- * this build is a compile error.
+ * Built-ins: len, push, make (and sqrt on a float) compile to opcodes;
+ * the others are CALLB with stdlib's index (STD_B_*), bound to a body
+ * when the VM loads the program.
  */
 #include "lang/internal.h"
 #include "lang/liveness.h"
-#include "stdlib/stdlib.h"
-#include "vm/vm.h"
+#include "stdlib/builtins.h"
 
 #include <stdarg.h>
 #include <stdlib.h>
@@ -41,6 +40,10 @@
 
 #define NO_JUMP (-1)
 #define MAX_REGS 256
+/* GETUPVAL's B and an upvalue descriptor's index are 8 bits. */
+#define MAX_CAPTURES (VM_MAXARG_A + 1)
+/* NEWSTRUCT's, CLOSURE's and CALL's Bx are 16 bits. */
+#define MAX_INDEX (VM_MAXARG_BX + 1)
 /* Jump lists are threaded through the sJ fields (absolute pcs). */
 #define MAX_CODE (1 << 22)
 
@@ -101,6 +104,14 @@ static void limit(fstate *fs, const char *what)
     cerror(fs->C, line, col, "function %s is too large: %s", fname(fs), what);
 }
 
+/* The program is dropped (lang_compile reports "out of memory") and this
+ * function gets no liveness pass. */
+static void out_of_memory(fstate *fs)
+{
+    fs->C->p->oom = true;
+    fs->failed = true;
+}
+
 /* ---- run-time types ---- */
 
 static int32_t rtype(compiler *C, const lang_type *t)
@@ -131,6 +142,21 @@ static int32_t rtype(compiler *C, const lang_type *t)
 
 static bool isref(const lang_type *t) { return lang_type_is_ref(t) || t->kind == TY_NIL; }
 
+/* The store opcode for a value of type t: a reference goes through the
+ * write barrier (the P forms), a scalar does not. */
+static vm_opcode store_op(vm_opcode scalar, const lang_type *t)
+{
+    if (!isref(t))
+        return scalar;
+    switch (scalar) {
+    case OP_SETFIELD: return OP_SETFIELDP;
+    case OP_SETINDEX: return OP_SETINDEXP;
+    case OP_SETGLOBAL: return OP_SETGLOBALP;
+    case OP_SETCELL: return OP_SETCELLP;
+    default: return OP_SETUPVALP;
+    }
+}
+
 /* ---- emitting ---- */
 
 static int emit_x(fstate *fs, vm_instr i, int line, unsigned refs, int32_t xuse)
@@ -149,16 +175,17 @@ static int emit_x(fstate *fs, vm_instr i, int line, unsigned refs, int32_t xuse)
         if (x)
             lv->xuse = x;
         if (!r || !x) {
-            fs->C->p->oom = true;
-            fs->failed = true;
+            out_of_memory(fs);
             return 0;
         }
         lv->cap = c;
     }
+    if (refs & ~lv_maybe_refs(i))
+        cerror(fs->C, line, 1, "internal compiler error: %s flags an operand whose role fixes its kind",
+               vm_opnames[VM_OP(i)]);
     int pc = vm_emit(fs->f, i, line > 0 ? line : 1);
     if (pc < 0) {
-        fs->C->p->oom = true;
-        fs->failed = true;
+        out_of_memory(fs);
         return 0;
     }
     lv->refops[pc] = (uint8_t)refs;
@@ -179,8 +206,7 @@ static int32_t new_xset(fstate *fs)
         uint32_t c = lv->capx ? lv->capx * 2 : 16;
         lv_regset *s = realloc(lv->xsets, c * sizeof *s);
         if (!s) {
-            fs->C->p->oom = true;
-            fs->failed = true;
+            out_of_memory(fs);
             return -1;
         }
         lv->xsets = s;
@@ -212,7 +238,15 @@ static int reserve(fstate *fs, int n)
 
 static int jnext(const fstate *fs, int pc) { return VM_SJ(fs->f->code[pc]); }
 
-static void jset(fstate *fs, int pc, int v) { fs->f->code[pc] = VM_SJ_(OP_JMP, v); }
+/* A jump back is a loop's back edge and polls for the collector
+ * (JMPBACK), unless it is the JMP a test decides (tests only ever jump
+ * forward here, out of a loop or over a branch). A jump list's links are
+ * plain JMPs. */
+static void jset(fstate *fs, int pc, int v)
+{
+    bool after_test = pc > 0 && (vm_opflags[VM_OP(fs->f->code[pc - 1])] & VM_OPF_T);
+    fs->f->code[pc] = VM_SJ_(v < 0 && !after_test ? OP_JMPBACK : OP_JMP, v);
+}
 
 static int emit_jump(fstate *fs, int line) { return emit(fs, VM_SJ_(OP_JMP, NO_JUMP), line, 0); }
 
@@ -268,8 +302,7 @@ static void set_local(fstate *fs, const lang_local *v, int reg)
         fs->locals = calloc((size_t)ncap, sizeof *fs->locals);
         if (!fs->locals) {
             fs->locals = old;
-            fs->C->p->oom = true;
-            fs->failed = true;
+            out_of_memory(fs);
             return;
         }
         fs->lcap = ncap;
@@ -301,7 +334,7 @@ static int local_reg(fstate *fs, const lang_local *v)
 static int kindex(fstate *fs, int32_t k)
 {
     if (k < 0) {
-        fs->C->p->oom = true;
+        out_of_memory(fs);
         return 0;
     }
     if (k > VM_MAXARG_BX)
@@ -643,9 +676,9 @@ static void ident(fstate *fs, lang_expr *e, int dst)
     }
 }
 
-static int keykind(const lang_type *k)
+static vm_mapkey keykind(const lang_type *k)
 {
-    return k->kind == TY_STRING ? 1 : k->kind == TY_BOOL ? 2 : 0;
+    return k->kind == TY_STRING ? VM_MAPKEY_STRING : k->kind == TY_BOOL ? VM_MAPKEY_BOOL : VM_MAPKEY_INT;
 }
 
 /* Literals build in place when dst is a temporary, else in one. */
@@ -666,7 +699,7 @@ static void array_lit(fstate *fs, lang_expr *e, int dst)
         int s2 = fs->freereg;
         lang_expr *v = e->u.array.elems[j];
         int rv = anyreg(fs, v);
-        emit(fs, VM_ABC(OP_SETINDEX, t, ri, rv), v->line, ref ? LV_RC : 0);
+        emit(fs, VM_ABC(store_op(OP_SETINDEX, e->type->elem), t, ri, rv), v->line, 0);
         if (j + 1 < n)
             emit(fs, VM_ABC(OP_ADDIK, ri, ri, 1), v->line, 0);
         fs->freereg = s2;
@@ -745,8 +778,8 @@ static void struct_lit(fstate *fs, lang_expr *e, int dst)
         lang_field_init *in = &e->u.struct_.inits[j];
         int s2 = fs->freereg;
         int rv = anyreg(fs, in->value);
-        emit(fs, VM_ABC(OP_SETFIELD, t, in->field, rv), in->line,
-             isref(st->fields[in->field].type) ? LV_RC : 0);
+        emit(fs, VM_ABC(store_op(OP_SETFIELD, st->fields[in->field].type), t, in->field, rv),
+             in->line, 0);
         fs->freereg = s2;
     }
     emit_mov(fs, dst, t, e->type, line);
@@ -779,16 +812,13 @@ static void closure(fstate *fs, lang_expr *e, int dst)
     emit_x(fs, VM_ABX(OP_CLOSURE, dst, g->index), e->line, 0, x);
 }
 
-static const char *builtin_name(int b) { return std_builtin_table[b].name; }
-
 static void builtin_call(fstate *fs, lang_expr *e, int dst)
 {
     int b = e->u.call.builtin;
-    const char *name = builtin_name(b);
     lang_expr **args = e->u.call.args;
     int nargs = e->u.call.nargs, line = e->line;
     int save = fs->freereg;
-    if (!strcmp(name, "len")) {
+    if (b == STD_B_len) {
         int rx = anyreg(fs, args[0]);
         if (dst >= 0)
             emit(fs, VM_ABC(args[0]->type->kind == TY_STRING ? OP_LENS : OP_LEN, dst, rx, 0),
@@ -796,14 +826,14 @@ static void builtin_call(fstate *fs, lang_expr *e, int dst)
         fs->freereg = save;
         return;
     }
-    if (!strcmp(name, "push")) {
+    if (b == STD_B_push) {
         int ra = anyreg(fs, args[0]);
         int rx = anyreg(fs, args[1]);
         emit(fs, VM_ABC(OP_PUSH, ra, rx, 0), line, isref(args[1]->type) ? LV_RB : 0);
         fs->freereg = save;
         return;
     }
-    if (!strcmp(name, "make")) {
+    if (b == STD_B_make) {
         const lang_type *t = e->type;
         int d = dst >= 0 ? dst : reserve(fs, 1);
         if (t->kind == TY_MAP) {
@@ -815,18 +845,12 @@ static void builtin_call(fstate *fs, lang_expr *e, int dst)
         fs->freereg = save;
         return;
     }
-    if (!strcmp(name, "sqrt") && nargs == 1 && args[0]->type->kind == TY_FLOAT) {
+    if (b == STD_B_sqrt && nargs == 1 && args[0]->type->kind == TY_FLOAT) {
         /* Inlined: the same libm sqrt as stdlib's, without the call. */
         int d = dst >= 0 ? dst : reserve(fs, 1);
         int rx = operand(fs, args[0], d);
         emit(fs, VM_ABC(OP_SQRTF, d, rx, 0), line, 0);
         fs->freereg = save;
-        return;
-    }
-    const vm_builtin *table = fs->C->p->builtins;
-    if (!table || b >= fs->C->p->nbuiltins || !table[b].fn || strcmp(table[b].name, name) != 0) {
-        cerror(fs->C, e->line, e->col, "built-in function %s is not available in this build",
-               name);
         return;
     }
     int a;
@@ -848,12 +872,18 @@ static void builtin_call(fstate *fs, lang_expr *e, int dst)
     }
     touch(fs, a + 1);
     if (nargs > 255) {
-        cerror(fs->C, e->line, e->col, "too many arguments to %s", name);
+        cerror(fs->C, e->line, e->col, "too many arguments to %s (at most 255)", std_builtin_table[b].name);
         nargs = 255;
     }
     int32_t tl = vm_add_typelist(fs->C->p, types, nargs);
-    if (tl < 0 || tl > VM_MAXARG_AX)
+    if (tl < 0) {
+        fs->C->p->oom = true;
         tl = 0;
+    } else if (tl > VM_MAXARG_AX) {
+        /* EXTRAARG's Ax: 24 bits */
+        limit(fs, "more than 16777216 argument type lists");
+        tl = 0;
+    }
     emit_x(fs, VM_ABC(OP_CALLB, a, b, nargs), line, 0, x);
     emit(fs, VM_AX_(OP_EXTRAARG, tl), line, 0);
     if (dst >= 0)
@@ -1131,21 +1161,20 @@ static void var_stmt(fstate *fs, lang_stmt *s)
 static void store_ident(fstate *fs, lang_expr *t, int rv, int line)
 {
     lang_ref *r = &t->u.ident.ref;
-    unsigned ref = isref(t->type) ? 1 : 0;
     switch (r->kind) {
     case REF_LOCAL: {
         int reg = local_reg(fs, r->local);
         if (r->local->captured)
-            emit(fs, VM_ABC(OP_SETCELL, reg, rv, 0), line, ref ? LV_RB : 0);
+            emit(fs, VM_ABC(store_op(OP_SETCELL, t->type), reg, rv, 0), line, 0);
         else
             emit_mov(fs, reg, rv, t->type, line);
         break;
     }
     case REF_CAPTURE:
-        emit(fs, VM_ABC(OP_SETUPVAL, rv, r->index, 0), line, ref ? LV_RA : 0);
+        emit(fs, VM_ABC(store_op(OP_SETUPVAL, t->type), rv, r->index, 0), line, 0);
         break;
     case REF_GLOBAL:
-        emit(fs, VM_ABX(OP_SETGLOBAL, rv, r->index), line, ref ? LV_RA : 0);
+        emit(fs, VM_ABX(store_op(OP_SETGLOBAL, t->type), rv, r->index), line, 0);
         break;
     default:
         break; /* the blank name */
@@ -1189,12 +1218,11 @@ static void assign_stmt(fstate *fs, lang_stmt *s)
         } else {
             rv = anyreg(fs, v);
         }
-        unsigned vref = isref(t->type);
         if (map)
             emit(fs, VM_ABC(OP_MAPSET, rx, ri, rv), line,
-                 (kref ? LV_RB : 0) | (vref ? LV_RC : 0));
+                 (kref ? LV_RB : 0) | (isref(t->type) ? LV_RC : 0));
         else
-            emit(fs, VM_ABC(OP_SETINDEX, rx, ri, rv), line, vref ? LV_RC : 0);
+            emit(fs, VM_ABC(store_op(OP_SETINDEX, t->type), rx, ri, rv), line, 0);
     } else if (t->kind == EX_FIELD) {
         int rx = anyreg(fs, t->u.field.x);
         int fi = t->u.field.index;
@@ -1213,7 +1241,7 @@ static void assign_stmt(fstate *fs, lang_stmt *s)
         } else {
             rv = anyreg(fs, v);
         }
-        emit(fs, VM_ABC(OP_SETFIELD, rx, fi, rv), line, isref(t->type) ? LV_RC : 0);
+        emit(fs, VM_ABC(store_op(OP_SETFIELD, t->type), rx, fi, rv), line, 0);
     } else {
         cerror(fs->C, t->line, t->col, "internal compiler error: bad assignment target");
     }
@@ -1278,10 +1306,11 @@ static void massign_stmt(fstate *fs, lang_stmt *s)
             unsigned kref = isref(t->u.index.index->type) ? LV_RB : 0;
             emit(fs, VM_ABC(OP_MAPSET, rx[j], ri[j], rv[j]), line, kref | (vref ? LV_RC : 0));
         } else if (t->kind == EX_INDEX) {
-            emit(fs, VM_ABC(OP_SETINDEX, rx[j], ri[j], rv[j]), line, vref ? LV_RC : 0);
+            /* a reference through the write barrier, as in single assignment */
+            emit(fs, VM_ABC(store_op(OP_SETINDEX, t->type), rx[j], ri[j], rv[j]), line, 0);
         } else if (t->kind == EX_FIELD) {
-            emit(fs, VM_ABC(OP_SETFIELD, rx[j], t->u.field.index, rv[j]), line,
-                 vref ? LV_RC : 0);
+            emit(fs, VM_ABC(store_op(OP_SETFIELD, t->type), rx[j], t->u.field.index, rv[j]),
+                 line, 0);
         }
     }
     fs->freereg = save;
@@ -1343,6 +1372,31 @@ static void for_range_by(fstate *fs, lang_stmt *s, loop *l)
     close_forloop(fs, l, x, prep, body, line, true);
 }
 
+/* The length of `for x in a` is taken once (Go's range), but a body
+ * that calls anything may pop: then each iteration ends by lowering the
+ * limit to a's length, so the loop stops at the array's new end instead
+ * of indexing past it. A body without calls cannot shrink a and pays
+ * nothing. */
+static void shrink_limit(fstate *fs, loop *l, int t, int x, int body, int line)
+{
+    bool calls = false;
+    for (int pc = body; pc < pc_here(fs) && !calls; pc++) {
+        vm_opcode op = VM_OP(fs->f->code[pc]);
+        calls = op == OP_CALL || op == OP_CALLR || op == OP_CALLB;
+    }
+    if (!calls)
+        return;
+    patch(fs, l->continues, pc_here(fs));
+    l->continues = NO_JUMP;
+    int n = reserve(fs, 1);
+    emit(fs, VM_ABC(OP_LEN, n, t, 0), line, 0);
+    emit(fs, VM_ABC(OP_IFLTI, n, x + 1, 0), line, 0);
+    int skip = emit_jump(fs, line);
+    emit(fs, VM_ABC(OP_MOV, x + 1, n, 0), line, 0);
+    patch_here(fs, skip);
+    fs->freereg--;
+}
+
 static void for_stmt(fstate *fs, lang_stmt *s)
 {
     loop l;
@@ -1382,6 +1436,7 @@ static void for_stmt(fstate *fs, lang_stmt *s)
         declare(fs, elem, re, line);
         fs->nactive = fs->freereg;
         block(fs, s->u.for_.body);
+        shrink_limit(fs, &l, t, x, body, line);
         close_forloop(fs, &l, x, prep, body, line, false);
         break;
     }
@@ -1505,7 +1560,8 @@ static void finish_body(fstate *fs, const lang_type *result, int line)
     uint32_t n = fs->f->ncode;
     vm_opcode last = n ? VM_OP(fs->f->code[n - 1]) : OP_MOV;
     bool ends = n > 0 &&
-                (last == OP_RETURN || last == OP_RETURN0 || last == OP_RETURNI || last == OP_JMP) &&
+                (last == OP_RETURN || last == OP_RETURN0 || last == OP_RETURNI || last == OP_JMP ||
+                 last == OP_JMPBACK) &&
                 fs->last_target < (int)n;
     if (ends)
         return;
@@ -1563,7 +1619,7 @@ static void compile_init(compiler *C, int32_t proto)
         if (gl->type->kind == TY_STRING && gl->init) {
             int r = reserve(&fs, 1);
             load_string(&fs, r, "", 0, gl->line);
-            emit(&fs, VM_ABX(OP_SETGLOBAL, r, g), gl->line, LV_RA);
+            emit(&fs, VM_ABX(OP_SETGLOBALP, r, g), gl->line, 0);
             fs.freereg = 0;
         }
     }
@@ -1576,7 +1632,7 @@ static void compile_init(compiler *C, int32_t proto)
             expr(&fs, gl->init, r);
         else
             load_zero(&fs, r, gl->type, gl->line);
-        emit(&fs, VM_ABX(OP_SETGLOBAL, r, g), gl->line, isref(gl->type) ? LV_RA : 0);
+        emit(&fs, VM_ABX(store_op(OP_SETGLOBAL, gl->type), r, g), gl->line, 0);
         fs.freereg = 0;
     }
     finish_body(&fs, NULL, 1);
@@ -1611,8 +1667,31 @@ vm_program *lang_compile(lang_unit *u)
     for (int j = 0; j < prog->ntypes; j++)
         C.rtype_of[j] = -1;
     vm_program *p = C.p;
-    std_install(p);
+    /* CALLB's B is stdlib's index: the VM binds the bodies when it loads. */
+    for (int j = 0; j < std_builtin_count; j++)
+        vm_add_builtin(p, std_builtin_table[j].name);
 
+    /* Every limit on a count is checked before anything is made for it. */
+    if (prog->nstructs > MAX_INDEX) {
+        lang_struct *st = prog->structs[MAX_INDEX];
+        cerror(&C, st->line, st->col, "more than %d struct types", MAX_INDEX);
+    }
+    if (prog->nfuncs > MAX_INDEX) {
+        lang_func *fn = prog->funcs[MAX_INDEX];
+        cerror(&C, fn->line, fn->col, "more than %d functions", MAX_INDEX);
+    }
+    for (int j = 0; j < prog->nfuncs; j++) {
+        lang_func *fn = prog->funcs[j];
+        if (fn->ncaptures > MAX_CAPTURES)
+            cerror(&C, fn->line, fn->col, "a closure may capture at most %d variables (this one captures %d)",
+                   MAX_CAPTURES, fn->ncaptures);
+    }
+    if (C.failed) {
+        free(C.rtype_of);
+        vm_program_free(p);
+        lang_diags_sort(&u->diags);
+        return NULL;
+    }
     /* Structs in the checker's order, so struct index = vm struct index. */
     for (int s = 0; s < prog->nstructs; s++)
         vm_add_struct(p, prog->structs[s]->name);
@@ -1631,8 +1710,6 @@ vm_program *lang_compile(lang_unit *u)
         vm_add_global(p, prog->globals[g]->name, rtype(&C, prog->globals[g]->type));
     }
     /* One proto per function, proto index = function index. */
-    if (prog->nfuncs > VM_MAXARG_BX)
-        cerror(&C, 1, 1, "more than 65536 functions");
     for (int j = 0; j < prog->nfuncs; j++) {
         lang_func *fn = prog->funcs[j];
         vm_add_proto(p, fn->name, fn->nparams, 1);

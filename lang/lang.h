@@ -11,7 +11,7 @@
  *
  * The AST annotation contract for the compiler is documented in ast.h.
  *
- * Where LANGUAGE.md is silent, the front end decides (each is tested):
+ * Where the language reference (lang/README.md) is silent, the front end decides (each is tested):
  *  - -9223372036854775808 is an error: the literal is an int before the
  *    minus applies (toy has no untyped constants); write
  *    -9223372036854775807 - 1, which folds to the minimum.

@@ -9,7 +9,7 @@
  *
  * Departures from Go, and why:
  *  - No semicolon is inserted at a newline while the innermost open bracket
- *    is '(' or '[' (LANGUAGE.md), so argument lists and array literals span
+ *    is '(' or '[' (as the language defines), so argument lists and array literals span
  *    lines without trailing commas; a '{' opens a scope where insertion
  *    applies again. We keep a stack of open brackets for that.
  *  - Literal errors (out of range, bad escape) are reported and the token is

@@ -21,6 +21,7 @@
  */
 #include "lang/liveness.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -50,7 +51,8 @@ static void add_range(lv_regset *s, int lo, int hi)
 }
 
 /* The reference registers instruction pc reads, and the registers it
- * writes (of any type). */
+ * writes (of any type), from the operand roles (opcodes.h) and the
+ * compiler's per-instruction facts. */
 static void effects(const vm_proto *f, const lv_info *info, uint32_t pc, lv_regset *use,
                     lv_regset *def)
 {
@@ -58,105 +60,81 @@ static void effects(const vm_proto *f, const lv_info *info, uint32_t pc, lv_regs
     memset(def, 0, sizeof *def);
     vm_instr i = f->code[pc];
     vm_opcode op = VM_OP(i);
-    int a = VM_A(i), b = VM_B(i), c = VM_C(i);
+    if (vm_opformats[op] == VM_FMT_iAx || vm_opformats[op] == VM_FMT_isJ)
+        return;
+    const int reg[3] = {VM_A(i), VM_B(i), VM_C(i)};
+    const unsigned lvbit[3] = {LV_RA, LV_RB, LV_RC};
+    const int ncols = vm_opformats[op] == VM_FMT_iABC ? 3 : 1;
     unsigned refs = info->refops[pc];
-    /* Operands that are references whatever the program. */
-    switch (op) {
-    case OP_GETFIELD: case OP_GETINDEX: case OP_LEN: case OP_LENS: case OP_MAPGET:
-    case OP_MAPNEXT: case OP_GETCELL: case OP_CALLR: case OP_ADDIFLD: case OP_SUBIFLD:
-    case OP_ADDFFLD: case OP_SUBFFLD: case OP_MULFFLD: case OP_DIVFFLD:
-        refs |= LV_RB;
-        break;
-    case OP_SETFIELD: case OP_SETINDEX: case OP_PUSH: case OP_MAPSET: case OP_SETCELL:
-    case OP_IFNIL: case OP_IFNILFLD: case OP_FLDADDI: case OP_FLDSUBI: case OP_FLDADDF:
-    case OP_FLDSUBF: case OP_FLDMULF: case OP_FLDDIVF:
-        refs |= LV_RA;
-        break;
-    case OP_CONCAT: case OP_EQ: case OP_EQS: case OP_LTS: case OP_LES:
-        refs |= LV_RB | LV_RC;
-        break;
-    case OP_IFEQ: case OP_IFEQS: case OP_IFLTS: case OP_IFLES:
-        refs |= LV_RA | LV_RB;
-        break;
-    default:
-        break;
+    for (int col = 0; col < ncols; col++) {
+        int r = reg[col];
+        switch ((vm_role)vm_oproles[op][col]) {
+        case VM_ROLE_P:
+            lv_add(use, r);
+            break;
+        case VM_ROLE_R:
+            if (refs & lvbit[col])
+                lv_add(use, r);
+            break;
+        case VM_ROLE_RW:
+            if (refs & lvbit[col])
+                lv_add(use, r);
+            lv_add(def, r);
+            break;
+        case VM_ROLE_W: case VM_ROLE_VALS:
+            lv_add(def, r);
+            break;
+        case VM_ROLE_PREP: case VM_ROLE_PREPS: /* the ints read are no references */
+            lv_add(def, r + 2);
+            break;
+        case VM_ROLE_LOOP: case VM_ROLE_LOOPS:
+            lv_add(def, r);
+            lv_add(def, r + 2);
+            break;
+        case VM_ROLE_NEXT:
+            add_range(def, r, r + 3);
+            break;
+        case VM_ROLE_CALLW: /* the callee's frame overwrites the whole window */
+            add_range(def, r, f->nregs);
+            break;
+        case VM_ROLE_ARGS:
+            add_range(def, r, r + (reg[2] > 0 ? reg[2] : 1));
+            break;
+        default:
+            break;
+        }
     }
-    if (refs & LV_RA)
-        lv_add(use, a);
-    if (refs & LV_RB)
-        lv_add(use, b);
-    if (refs & LV_RC)
-        lv_add(use, c);
     if (info->xuse[pc] >= 0)
         set_or(use, &info->xsets[info->xuse[pc]]);
-    switch (op) {
-    case OP_MOV: case OP_LOADK: case OP_LOADI: case OP_LOADF: case OP_LOADNIL:
-    case OP_LOADTRUE: case OP_LOADFALSE: case OP_GETGLOBAL:
-    case OP_ADDI: case OP_SUBI: case OP_MULI: case OP_DIVI: case OP_MODI: case OP_ADDIK:
-    case OP_ADDF: case OP_SUBF: case OP_MULF: case OP_DIVF: case OP_MODF: case OP_BAND:
-    case OP_BOR: case OP_BXOR: case OP_SHL: case OP_SHR: case OP_NEGI: case OP_NEGF:
-    case OP_NOT: case OP_BNOT: case OP_ITOF: case OP_FTOI: case OP_SQRTF: case OP_MADDF:
-    case OP_MSUBF:
-    case OP_ADDIFLD: case OP_SUBIFLD: case OP_ADDFFLD: case OP_SUBFFLD: case OP_MULFFLD:
-    case OP_DIVFFLD:
-    case OP_EQI: case OP_LTI: case OP_LEI: case OP_EQF: case OP_LTF: case OP_LEF: case OP_EQ:
-    case OP_EQS: case OP_LTS: case OP_LES:
-    case OP_NEWSTRUCT: case OP_NEWSTRUCTV: case OP_GETFIELD: case OP_NEWARRAY: case OP_GETINDEX: case OP_LEN:
-    case OP_LENS: case OP_NEWMAP: case OP_MAPGET: case OP_CONCAT: case OP_NEWCELL:
-    case OP_GETCELL: case OP_GETUPVAL: case OP_CLOSURE:
-        lv_add(def, a);
-        break;
-    case OP_FORPREP: case OP_FORPREPS:
-        lv_add(def, a + 2);
-        break;
-    case OP_FORLOOP: case OP_FORLOOPS:
-        lv_add(def, a);
-        lv_add(def, a + 2);
-        break;
-    case OP_MAPNEXT:
-        add_range(def, a, a + 3);
-        break;
-    case OP_CALL: case OP_CALLR:
-        /* The callee's frame overwrites the whole window. */
-        add_range(def, a, f->nregs);
-        break;
-    case OP_CALLB:
-        add_range(def, a, a + (c > 0 ? c : 1));
-        break;
-    default:
-        break;
-    }
 }
 
 /* Successors of pc (at most two); returns how many. */
 static int successors(const vm_proto *f, uint32_t pc, uint32_t succ[2])
 {
     vm_instr i = f->code[pc];
-    int n = 0;
-    switch (VM_OP(i)) {
-    case OP_RETURN: case OP_RETURN0: case OP_RETURNI:
+    vm_opcode op = VM_OP(i);
+    if (vm_opflags[op] & VM_OPF_RET)
         return 0;
-    case OP_JMP:
-        succ[n++] = (uint32_t)((int64_t)pc + 1 + VM_SJ(i));
-        return n;
-    case OP_TEST: case OP_IFEQI: case OP_IFLTI: case OP_IFLEI: case OP_IFEQF: case OP_IFLTF:
-    case OP_IFLEF: case OP_IFEQ: case OP_IFEQS: case OP_IFLTS: case OP_IFLES: case OP_IFEQIK:
-    case OP_IFLTIK: case OP_IFLEIK: case OP_IFGTIK: case OP_IFGEIK: case OP_IFNIL:
-    case OP_IFNILFLD: case OP_MAPNEXT:
-        succ[n++] = pc + 1; /* the JMP */
-        succ[n++] = pc + 2; /* skipping it */
-        return n;
-    case OP_FORPREP: case OP_FORPREPS:
-        succ[n++] = pc + 1;
-        succ[n++] = pc + 1 + (uint32_t)VM_BX(i);
-        return n;
-    case OP_FORLOOP: case OP_FORLOOPS:
-        succ[n++] = pc + 1;
-        succ[n++] = pc + 1 - (uint32_t)VM_BX(i);
-        return n;
+    if (vm_opflags[op] & VM_OPF_T) {
+        succ[0] = pc + 1; /* the JMP */
+        succ[1] = pc + 2; /* skipping it */
+        return 2;
+    }
+    switch ((vm_role)vm_oproles[op][vm_opformats[op] == VM_FMT_isJ ? 0 : 1]) {
+    case VM_ROLE_J:
+        succ[0] = (uint32_t)((int64_t)pc + 1 + VM_SJ(i));
+        return 1;
+    case VM_ROLE_JF:
+        succ[0] = pc + 1;
+        succ[1] = pc + 1 + (uint32_t)VM_BX(i);
+        return 2;
+    case VM_ROLE_JB:
+        succ[0] = pc + 1;
+        succ[1] = pc + 1 - (uint32_t)VM_BX(i);
+        return 2;
     default:
-        succ[n++] = pc + 1;
-        return n;
+        succ[0] = pc + 1;
+        return 1;
     }
 }
 
@@ -262,9 +240,14 @@ int lv_stackmaps(vm_proto *f, const lv_info *info, char *err, size_t errlen)
             effects(f, info, pc, &use, &def);
             vm_instr i = f->code[pc];
             vm_opcode op = VM_OP(i);
-            if (vm_opsafepoint[op]) {
+            if (vm_op_safepoint(op)) {
                 lv_regset map;
                 transfer(&map, &live, &use, &def);
+                /* At a call the map keeps the reference arguments (at
+                 * and above A): the call polls for the collector before
+                 * it pushes the callee's frame. Once pushed, the
+                 * callee's frame covers them (vm_roots stops the
+                 * caller's scan at the callee's base). */
                 if (op == OP_CALL || op == OP_CALLR) {
                     int a = VM_A(i);
                     for (int r = a + 1; r < 256; r++)
@@ -274,8 +257,6 @@ int lv_stackmaps(vm_proto *f, const lv_info *info, char *err, size_t errlen)
                                      r, pc);
                             goto done;
                         }
-                    for (int r = a; r < 256; r++)
-                        lv_del(&map, r);
                 }
                 uint8_t bits[VM_MAP_BYTES];
                 for (int j = 0; j < 4; j++)

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 int ck_check_program(lang_arena *a, lang_diags *d, lang_program *p);
 
@@ -19,6 +20,12 @@ lang_unit *lang_unit_new(const char *name, const char *text, size_t len)
     if (!u)
         return NULL;
     u->diags.arena = &u->arena;
+    /* A leading UTF-8 byte-order mark is skipped, as Go's scanner does;
+     * positions count from after it. */
+    if (len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0) {
+        text += 3;
+        len -= 3;
+    }
     u->name = lang_arena_strndup(&u->arena, name, strlen(name));
     u->text = lang_arena_strndup(&u->arena, text, len);
     u->len = len;
@@ -30,6 +37,14 @@ lang_unit *lang_unit_open(const char *path)
     FILE *f = fopen(path, "rb");
     if (!f)
         return NULL;
+    /* fopen opens a directory for reading on Linux; say what it is. */
+    struct stat st;
+    if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+        fclose(f);
+        errno = EISDIR;
+        return NULL;
+    }
+    errno = 0;
     size_t cap = 1 << 16, len = 0;
     char *buf = malloc(cap);
     for (;;) {
@@ -48,11 +63,11 @@ lang_unit *lang_unit_open(const char *path)
         buf = nb;
         cap *= 2;
     }
-    int err = ferror(f);
+    int err = ferror(f) ? (errno ? errno : EIO) : 0;
     fclose(f);
     if (!buf || err) {
         free(buf);
-        errno = err ? EIO : ENOMEM;
+        errno = err ? err : ENOMEM;
         return NULL;
     }
     lang_unit *u = lang_unit_new(path, buf, len);

@@ -1,14 +1,16 @@
 /*
  * builtins.c: the checker's table of toy's built-in functions (see
- * stdlib.h) and the prelude declaring built-in types. Generated from
+ * builtins.h) and the prelude declaring built-in types. Generated from
  * STD_BUILTIN_LIST, whose order is the index the checker writes into calls
  * (REF_BUILTIN / CALL_BUILTIN). This file references no body, so the front
  * end links it without the VM; vmtable.c makes the bodies' table.
  */
-#include "stdlib/stdlib.h"
+#include "stdlib/builtins.h"
+
+#include <stddef.h>
 
 const std_builtin std_builtin_table[] = {
-#define STD_X_ENTRY(name, generic, sig, body) {#name, generic, sig, NULL},
+#define STD_X_ENTRY(name, generic, sig, body) {#name, generic, sig},
     STD_BUILTIN_LIST(STD_X_ENTRY)
 #undef STD_X_ENTRY
 };

@@ -39,7 +39,11 @@ int std_pop(vm_state *V, vm_value *args, int nargs, const int32_t *types)
     if (a->len == 0)
         return vm_error(V, "pop from empty array");
     vm_value v = a->data[--a->len];
-    a->data[a->len].i = 0; /* the vacated slot must not keep v alive */
+    /* The vacated slot must not keep v alive. */
+    if (a->elemref)
+        vm_write_pointer(V, &a->data[a->len].p, NULL);
+    else
+        a->data[a->len].i = 0;
     args[0] = v;
     return 0;
 }
@@ -71,8 +75,13 @@ int std_keys(vm_state *V, vm_value *args, int nargs, const int32_t *types)
         return std_oom(V);
     int64_t cur = 0, k = 0;
     vm_value key, val;
-    while (k < count && vm_map_next(m, &cur, &key, &val))
-        a->data[k++] = key;
+    while (k < count && vm_map_next(m, &cur, &key, &val)) {
+        if (keyref)
+            vm_write_pointer(V, &a->data[k].p, key.p);
+        else
+            a->data[k] = key;
+        k++;
+    }
     args[0].p = a;
     return 0;
 }

@@ -10,8 +10,10 @@
  * holds OUT_FLUSH bytes, before the input is read (so a prompt shows
  * before the program waits), after every call when the output is a
  * terminal, and when the program ends however it ends (vm_run calls
- * finish: main returned, exit(), a runtime error). A failed write is a
- * runtime error at the call that finds it, or at the end.
+ * finish: main returned, exit(), a runtime error). Every write goes
+ * through the VM's one writer, vm_write_out: a failed write is the
+ * runtime error "writing output: REASON" at the call that finds it, or
+ * at the end.
  *
  * Departure from Lua and C: a read error and a write error are runtime
  * errors naming the stream or path and the reason (strerror), never a
@@ -69,27 +71,27 @@ static std_io *get_io(vm_state *V)
     return io;
 }
 
-/* Writes out what the output buffer holds; 0, or -1 with the error set. */
+/* Writes out what the output buffer holds, through the VM's one writer
+ * (vm_write_out: the error is "writing output: REASON"); 0, or -1 with
+ * the error set. */
 static int flush_out(vm_state *V, std_io *io)
 {
-    FILE *f = vm_out(V);
     size_t n = io->out.len;
     io->out.len = 0;
-    if ((n && fwrite(io->out.data, 1, n, f) != n) || fflush(f) != 0)
-        return vm_error(V, "write: %s", strerror(errno ? errno : EIO));
-    return 0;
+    return vm_write_out(V, io->out.data, n);
 }
 
+/* The end of the program: what is buffered goes out, and the stream is
+ * flushed even when nothing is (vm_run reports a failure). */
 static int io_finish(vm_state *V, void *state)
 {
-    std_io *io = state;
-    return io && io->out.len ? flush_out(V, io) : 0;
+    return flush_out(V, state);
 }
 
 int std_flush(vm_state *V)
 {
     std_io *io = vm_std_state(V);
-    return io ? flush_out(V, io) : 0;
+    return io ? flush_out(V, io) : vm_write_out(V, NULL, 0);
 }
 
 /* After appending to the output buffer: write it out when it is full (or

@@ -7,7 +7,9 @@
  */
 #include "stdlib/internal.h"
 
+#include <errno.h>
 #include <math.h>
+#include <string.h>
 
 /* A string holding b's text; b is freed. NULL when out of memory. */
 static vm_string *buf_string(vm_state *V, vm_buf *b)

@@ -34,7 +34,7 @@ int std_args(vm_state *V, vm_value *args, int nargs, const int32_t *types)
             vm_root_pop(V, 1);
             return std_oom(V);
         }
-        a->data[j].p = s;
+        vm_write_pointer(V, &a->data[j].p, s); /* a predates s: a mark may have begun */
     }
     vm_root_pop(V, 1);
     args[0].p = a;

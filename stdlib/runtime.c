@@ -19,9 +19,10 @@ int std_gc_stats(vm_state *V, vm_value *args, int nargs, const int32_t *types)
     (void)nargs, (void)types;
     const vm_program *p = vm_get_program(V);
     const vm_structdesc *sd = NULL;
+    int32_t si = 0;
     for (uint32_t j = 0; j < p->nstructs && !sd; j++)
         if (strcmp(p->structs[j].name, "GCStats") == 0)
-            sd = &p->structs[j];
+            sd = &p->structs[si = (int32_t)j];
     if (!sd)
         return vm_error(V, "internal error: gc_stats: the program has no struct GCStats");
     /* Read before allocating, so the numbers describe the program's heap
@@ -39,7 +40,8 @@ int std_gc_stats(vm_state *V, vm_value *args, int nargs, const int32_t *types)
         {"heap_sys", st.heap_sys},   {"heap_inuse", st.heap_inuse},
         {"heap_released", st.heap_released}, {"num_forced_gc", st.num_forced_gc},
     };
-    vm_value *o = gc_mallocgc(vm_gcp(V), sd->gctype.size, &sd->gctype, true);
+    const gc_type *t = vm_struct_gctype(V, si);
+    vm_value *o = gc_mallocgc(vm_gcp(V), t->size, t, true);
     if (!o)
         return vm_error(V, "out of memory");
     /* By name, so the prelude may reorder or extend the struct. */

@@ -258,7 +258,7 @@ int std_sort_by(vm_state *V, vm_value *args, int nargs, const int32_t *types)
         for (size_t i = 0; i < n; i++) {
             vm_value v = copy->data[from[i]];
             if (ref)
-                gc_write_pointer(gp, bar, &a->data[i].p, v.p);
+                vm_write_pointer(V, &a->data[i].p, v.p);
             else
                 a->data[i] = v;
         }

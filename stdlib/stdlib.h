@@ -10,12 +10,15 @@
  * lang/check.c, one rule per kind.
  *
  * As Lua's lbaselib registers name/function pairs, every built-in is one
- * line of STD_BUILTIN_LIST below (name, kind, signature, body), and both
- * tables are generated from it, so index i is the same built-in in both.
- * They are two arrays, not one, because the checker's side must link
- * without the VM: toycheck and the front end's tests link liblang.a and
- * libstdlib.a only, and the linker pulls the bodies (and with them libvm
- * and liballoc) only into programs that name std_vm_builtins.
+ * line of STD_BUILTIN_LIST (builtins.h: name, kind, signature, body), and
+ * both tables are generated from it, so index i is the same built-in in
+ * both. They are two arrays, not one, because the checker's side must
+ * link without the VM: toycheck and the front end's tests link liblang.a
+ * and libstdlib.a only, and the linker pulls the bodies (and with them
+ * libvm and liballoc) only into programs that name std_vm_builtins. The
+ * compiler names the built-ins by index (STD_B_*) in the program; a host
+ * binds the bodies when it loads it (vm_options.builtins =
+ * std_vm_builtins).
  *
  * Calling convention (vm.h's vm_builtin_fn): the compiler emits
  *     CALLB A index nargs ; EXTRAARG typelist
@@ -63,7 +66,7 @@
  *     `read_file: cannot open "PATH": REASON` (or cannot read), the path
  *     quoted with print's escapes; a path with a NUL byte cannot be opened.
  *   - write and print buffer their output; a failed write is
- *     `write: REASON`, at the call that finds it or when the program ends
+ *     `writing output: REASON`, at the call that finds it or when the program ends
  *     (then the status is 2, even after exit(n)).
  *   - sort on floats puts -0.0 and 0.0 in either order. sort_by calls less
  *     O(n log n) times on copies of the elements; if less changes the
@@ -84,103 +87,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "stdlib/builtins.h"
 #include "vm/vm.h"
 
-/* How the checker types a call of a built-in. */
-typedef enum std_generic {
-    STD_FIXED,  /* sig is a function type: fn(A, B) -> R */
-    STD_PRINT,  /* print(args...): any number of values of any type */
-    STD_LEN,    /* len(x): string, [T] or map[K]V -> int */
-    STD_PUSH,   /* push(a: [T], x: T) */
-    STD_POP,    /* pop(a: [T]) -> T */
-    STD_HAS,    /* has(m: map[K]V, k: K) -> bool */
-    STD_DELETE, /* delete(m: map[K]V, k: K) */
-    STD_KEYS,   /* keys(m: map[K]V) -> [K] */
-    STD_STR,    /* str(x): any value -> string */
-    STD_MAKE,   /* make([T], n: int) -> [T]; make(map[K]V) -> map[K]V */
-    STD_ABS,    /* abs(x: N) -> N, N int or float */
-    STD_MINMAX, /* min(a: N, b: N) -> N, N int or float */
-    STD_SORT,   /* sort(a: [int] | [float] | [string]) */
-    STD_SORT_BY, /* sort_by(a: [T], less: fn(T, T) -> bool) */
-} std_generic;
-
-/* Every built-in, in table order (append new ones at the end: the index
- * is what the checker and the compiler write into calls):
- *     X(name, generic kind, signature, C body) */
-#define STD_BUILTIN_LIST(X)                                                          \
-    X(print, STD_PRINT, "print(args...)", std_print)                                 \
-    X(fixed, STD_FIXED, "fn(float, int) -> string", std_fixed)                       \
-    X(len, STD_LEN, "len(string | [T] | map[K]V) -> int", std_len)                   \
-    X(push, STD_PUSH, "push([T], T)", std_push)                                      \
-    X(pop, STD_POP, "pop([T]) -> T", std_pop)                                        \
-    X(has, STD_HAS, "has(map[K]V, K) -> bool", std_has)                              \
-    X(delete, STD_DELETE, "delete(map[K]V, K)", std_delete)                          \
-    X(keys, STD_KEYS, "keys(map[K]V) -> [K]", std_keys)                              \
-    X(substr, STD_FIXED, "fn(string, int, int) -> string", std_substr)               \
-    X(find, STD_FIXED, "fn(string, string) -> int", std_find)                        \
-    X(split, STD_FIXED, "fn(string, string) -> [string]", std_split)                 \
-    X(join, STD_FIXED, "fn([string], string) -> string", std_join)                   \
-    X(chr, STD_FIXED, "fn(int) -> string", std_chr)                                  \
-    X(ord, STD_FIXED, "fn(string, int) -> int", std_ord)                             \
-    X(str, STD_STR, "str(any) -> string", std_str)                                   \
-    X(parse_int, STD_FIXED, "fn(string) -> int", std_parse_int)                      \
-    X(parse_float, STD_FIXED, "fn(string) -> float", std_parse_float)                \
-    X(sqrt, STD_FIXED, "fn(float) -> float", std_sqrt)                               \
-    X(sin, STD_FIXED, "fn(float) -> float", std_sin)                                 \
-    X(cos, STD_FIXED, "fn(float) -> float", std_cos)                                 \
-    X(exp, STD_FIXED, "fn(float) -> float", std_exp)                                 \
-    X(log, STD_FIXED, "fn(float) -> float", std_log)                                 \
-    X(floor, STD_FIXED, "fn(float) -> float", std_floor)                             \
-    X(abs, STD_ABS, "abs(int | float) -> same", std_abs)                             \
-    X(min, STD_MINMAX, "min(N, N) -> N, N int or float", std_min)                    \
-    X(max, STD_MINMAX, "max(N, N) -> N, N int or float", std_max)                    \
-    X(rand_int, STD_FIXED, "fn(int) -> int", std_rand_int)                           \
-    X(rand_seed, STD_FIXED, "fn(int)", std_rand_seed)                                \
-    X(clock, STD_FIXED, "fn() -> float", std_clock)                                  \
-    X(args, STD_FIXED, "fn() -> [string]", std_args)                                 \
-    X(exit, STD_FIXED, "fn(int)", std_exit)                                          \
-    X(gc, STD_FIXED, "fn()", std_gc)                                                 \
-    X(gc_stats, STD_FIXED, "fn() -> GCStats", std_gc_stats)                          \
-    X(make, STD_MAKE, "make([T], int) | make(map[K]V)", std_make)                   \
-    X(read_line, STD_FIXED, "fn() -> string", std_read_line)                         \
-    X(eof, STD_FIXED, "fn() -> bool", std_eof)                                       \
-    X(read_all, STD_FIXED, "fn() -> string", std_read_all)                           \
-    X(read_file, STD_FIXED, "fn(string) -> string", std_read_file)                   \
-    X(write, STD_PRINT, "write(args...)", std_write)                                 \
-    X(sort, STD_SORT, "sort([int] | [float] | [string])", std_sort)                  \
-    X(sort_by, STD_SORT_BY, "sort_by([T], fn(T, T) -> bool)", std_sort_by)
-
-/* Table indexes: STD_B_print, STD_B_len, ... */
-enum {
-#define STD_X_INDEX(name, generic, sig, body) STD_B_##name,
-    STD_BUILTIN_LIST(STD_X_INDEX)
-#undef STD_X_INDEX
-    STD_NUM_BUILTINS
-};
-
-/* The checker's view. */
-typedef struct std_builtin {
-    const char *name;
-    std_generic generic;
-    const char *sig; /* STD_FIXED: a toy function type; else documentation */
-    /* Always NULL here: entry i's body is std_vm_builtins[i].fn (see the
-     * top of this file for why it is a separate array). The field stays
-     * for the front end's test, which checks it; drop it with that. */
-    vm_builtin_fn body;
-} std_builtin;
-
-extern const std_builtin std_builtin_table[];
-extern const int std_builtin_count;
-
-/* The VM's view: the table CALLB indexes (vmtable.c). */
+/* The VM's view: the bodies a host binds to a program (vm_options'
+ * builtins, STD_NUM_BUILTINS entries; vmtable.c). */
 extern const vm_builtin std_vm_builtins[];
-
-/* Points p's builtins at std_vm_builtins (the compiler calls it). */
-void std_install(vm_program *p);
-
-/* Built-in types, as toy source the checker parses before the program
- * (struct GCStats, the result of gc_stats()). */
-extern const char std_prelude[];
 
 /* The bodies, each a vm_builtin_fn (see vm.h). */
 #define STD_X_DECL(name, generic, sig, body) \

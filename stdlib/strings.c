@@ -84,7 +84,7 @@ int std_split(vm_state *V, vm_value *args, int nargs, const int32_t *types)
             vm_root_pop(V, 1);
             return std_oom(V);
         }
-        a->data[k].p = piece;
+        vm_write_pointer(V, &a->data[k].p, piece); /* a predates piece: a mark may have begun */
         start = end + (int64_t)seplen;
     }
     vm_root_pop(V, 1);

@@ -10,9 +10,3 @@ const vm_builtin std_vm_builtins[] = {
     STD_BUILTIN_LIST(STD_X_ENTRY)
 #undef STD_X_ENTRY
 };
-
-void std_install(vm_program *p)
-{
-    p->builtins = std_vm_builtins;
-    p->nbuiltins = STD_NUM_BUILTINS;
-}

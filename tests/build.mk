@@ -8,3 +8,4 @@ include tests/lua/build.mk
 include tests/reliability.mk
 include tests/heapmap/build.mk
 include tests/study/build.mk
+include tests/doc/build.mk

@@ -26,13 +26,16 @@ $(FUZZ_DIR)/alloc_fuzz: $(ALLOC_FUZZ_SRC:%.c=$(FUZZ_OBJ_DIR)/%.o)
 
 .PHONY: fuzz-run fuzz-alloc fuzz-run-seeds fuzz-build
 fuzz-build: $(FUZZ_DIR)/run_fuzz $(FUZZ_DIR)/alloc_fuzz
-# Refresh the run corpus's seeds from the examples and every tests/toy program.
+# Refresh the run corpus's seeds from the examples, every tests/toy program
+# and gen_limits.lua's programs at and past the fixed-width limits.
 fuzz-run-seeds:
 	rm -f tests/fuzz/corpus/run/*.toy
 	mkdir -p tests/fuzz/corpus/run
 	for f in examples/*.toy; do cp $$f tests/fuzz/corpus/run/ex_$${f##*/}; done
 	for f in $$(find tests/toy -name '*.toy' | sort); do \
 	  d=$${f#tests/toy/}; cp $$f tests/fuzz/corpus/run/$$(echo $$d | tr / _); done
+	lua5.4 tests/toy/limits/gen_limits.lua tests/fuzz/corpus/run --seeds
+	rm -f tests/fuzz/corpus/run/hostile_print_dag.toy # 16 MiB of text per run
 fuzz-run: $(FUZZ_DIR)/run_fuzz
 	@mkdir -p $(FUZZ_DIR)/corpus-run
 	$< -max_total_time=$(FUZZ_TIME) -rss_limit_mb=2048 -timeout=10 -dict=tests/fuzz/lang.dict \
@@ -50,20 +53,26 @@ fuzz-alloc: $(FUZZ_DIR)/alloc_fuzz
 #   toy-limits              tests/toy/limits (deep recursion, impossible
 #                           make lengths) and the nesting cases that
 #                           gen_nesting.lua writes into $(BUILD) (100 and
-#                           100,000 levels of each construct)
+#                           100,000 levels of each construct), and the
+#                           fixed-width fields' cases of gen_limits.lua
+#                           (at each limit and one past it)
+#   toy-hostile             tests/toy/hostile/run.sh: the toy command
+#                           writing to a full device, given a directory
+#                           or an unwritable profile, a byte-order mark
 TOY_PRECISION_TESTS := $(wildcard tests/toy/precision/*.toy)
 TOY_LIMITS_TESTS := $(wildcard tests/toy/limits/*.toy)
 TOY_NESTING_DIR := $(BUILD)/tests/toy/limits
-SUITES += toy-precision toy-precision-gcstress toy-limits
-.PHONY: test-toy-precision test-toy-precision-gcstress test-toy-limits
+SUITES += toy-precision toy-precision-gcstress toy-limits toy-hostile
+.PHONY: test-toy-precision test-toy-precision-gcstress test-toy-limits test-toy-hostile
 test-toy-precision: $(BUILD)/toy
 	lua5.4 tests/toy/run.lua --name toy-precision --cmd "$(BUILD)/toy run" $(TOY_PRECISION_TESTS)
 test-toy-precision-gcstress: $(BUILD)/toy
 	TOYDEBUG=gcstress=1,gccheckmark=1 lua5.4 tests/toy/run.lua --name toy-precision-gcstress \
 	  --cmd "$(BUILD)/toy run" $(TOY_PRECISION_TESTS)
-test-toy-limits: $(BUILD)/toy tests/toy/limits/gen_nesting.lua
+test-toy-limits: $(BUILD)/toy tests/toy/limits/gen_nesting.lua tests/toy/limits/gen_limits.lua
 	@rm -rf $(TOY_NESTING_DIR) && mkdir -p $(TOY_NESTING_DIR)
 	lua5.4 tests/toy/limits/gen_nesting.lua $(TOY_NESTING_DIR)
+	lua5.4 tests/toy/limits/gen_limits.lua $(TOY_NESTING_DIR)
 	lua5.4 tests/toy/run.lua --name toy-limits --cmd "$(BUILD)/toy run" \
 	  $(TOY_LIMITS_TESTS) $(TOY_NESTING_DIR)/*.toy
 
@@ -80,3 +89,7 @@ SANITIZE_FLAGS := CC=clang BUILD=build/sanitize OPT=-O1 \
 modes: $(BUILD)/toy
 	@$(MAKE) -s --no-print-directory $(SANITIZE_FLAGS) build/sanitize/toy
 	@tools/modes.sh $(BUILD) build/sanitize
+# (Under sanitizers the address-space check is skipped: ASan reserves
+# terabytes of shadow memory.)
+test-toy-hostile: $(BUILD)/toy
+	$(if $(findstring sanitize,$(LDFLAGS)),TOY_SANITIZE=1) tests/toy/hostile/run.sh $(BUILD)/toy

@@ -6,10 +6,11 @@ set -euo pipefail
 level=${1:-test}
 pkgs="re2c"                                  # build: the lexer generator
 if [ "$level" != build ]; then
-  pkgs="$pkgs lua5.4 liblua5.4-dev libcunit1-dev clang libclang-rt-14-dev valgrind chromium"
+  # golang-go: the study suite reads an allocation profile with `go tool pprof`
+  pkgs="$pkgs lua5.4 liblua5.4-dev libcunit1-dev clang libclang-rt-14-dev valgrind chromium golang-go"
 fi
 if [ "$level" = bench ]; then
-  pkgs="$pkgs libgc-dev golang-go"
+  pkgs="$pkgs libgc-dev"
 fi
 missing=""
 for p in $pkgs; do

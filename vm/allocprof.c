@@ -22,6 +22,10 @@
  * the totals also say how many opened a new block (the object sits at
  * offset 0 of its block): total_alloc counts 16 bytes for each of those.
  *
+ * Formats: text (vm_allocprof_write), or pprof's profile.proto
+ * (vm_allocprof_write_pprof, encoded by pprof.c) when the file name ends in
+ * .pb.gz.
+ *
  * Live at exit: every sampled object is kept in a side table keyed by its
  * address; a later allocation at the same address replaces the entry (the
  * first object died and its slot was reused). At write time, after a full
@@ -309,13 +313,17 @@ static void put_table(FILE *out, const struct vm_allocprof *P, const char *title
                 rows[r].live_objs, rows[r].live_bytes, rows[r].label);
 }
 
-int vm_allocprof_write(vm_state *V, FILE *out)
+/* What both writers start with: the statistics now, then a full
+ * collection, then each bucket's live objects and bytes, and the profile's
+ * first line. NULL when no profile runs. */
+static struct vm_allocprof *settle(vm_state *V, gc_stats *now, char head[200])
 {
     struct vm_allocprof *P = V->prof;
     if (!P)
-        return 0;
-    gc_stats now;
-    gc_read_stats(V->heap, &now); /* before the collection, which allocates nothing */
+        return NULL;
+    snprintf(head, 200, "allocprof: %s, rate %lld (%s)", V->prog->source ? V->prog->source : "?",
+             (long long)P->rate, P->rate == 1 ? "every allocation" : "sampled: counts are estimates");
+    gc_read_stats(V->heap, now); /* before the collection, which allocates nothing */
     gc_collect(V->heap);
     for (uint32_t j = 0; j < P->nb; j++)
         P->b[j].live_objs = P->b[j].live_bytes = 0;
@@ -326,10 +334,38 @@ int vm_allocprof_write(vm_state *V, FILE *out)
             P->b[s->bucket].live_bytes += s->weight * (double)s->bytes;
         }
     }
+    return P;
+}
 
-    fprintf(out, "# allocprof: %s, rate %lld (%s)\n", V->prog->source ? V->prog->source : "?",
-            (long long)P->rate,
-            P->rate == 1 ? "every allocation" : "sampled: counts are estimates");
+/* The totals, in the text profile's words (the pprof profile carries them
+ * as comments). */
+static void totals(const struct vm_allocprof *P, const gc_stats *now, char lines[4][200])
+{
+    uint64_t mallocs = now->mallocs - P->start.mallocs;
+    uint64_t total = now->total_alloc - P->start.total_alloc;
+    uint64_t counted = P->bytes - P->tiny_bytes + 16 * P->tiny_blocks;
+    snprintf(lines[0], 200, "profile:  %llu objects, %llu bytes; tiny: %llu objects, %llu bytes, %llu new blocks",
+             (unsigned long long)P->objs, (unsigned long long)P->bytes,
+             (unsigned long long)P->tiny_objs, (unsigned long long)P->tiny_bytes,
+             (unsigned long long)P->tiny_blocks);
+    snprintf(lines[1], 200, "          as total_alloc counts them: %llu bytes (tiny blocks at 16)",
+             (unsigned long long)counted);
+    snprintf(lines[2], 200, "gc_stats: mallocs +%llu, total_alloc +%llu", (unsigned long long)mallocs,
+             (unsigned long long)total);
+    lines[3][0] = '\0';
+    if (P->rate == 1)
+        snprintf(lines[3], 200, "not at the VM's sites (builtins' own gc_mallocgc): %lld objects, %lld bytes",
+                 (long long)(mallocs - P->objs), (long long)(total - counted));
+}
+
+int vm_allocprof_write(vm_state *V, FILE *out)
+{
+    gc_stats now;
+    char head[200];
+    struct vm_allocprof *P = settle(V, &now, head);
+    if (!P)
+        return 0;
+    fprintf(out, "# %s\n", head);
     fputs("# bytes: the slot each object took (size class, header included; large: its\n"
           "# pages), a tiny object its own size; live: still allocated after a final\n"
           "# collection at exit\n",
@@ -343,20 +379,55 @@ int vm_allocprof_write(vm_state *V, FILE *out)
     put_table(out, P, "site", label_site, rows);
     free(rows);
 
-    uint64_t mallocs = now.mallocs - P->start.mallocs;
-    uint64_t total = now.total_alloc - P->start.total_alloc;
-    uint64_t counted = P->bytes - P->tiny_bytes + 16 * P->tiny_blocks;
+    char t[4][200];
+    totals(P, &now, t);
     fprintf(out, "\n## totals (samples)\n");
-    fprintf(out, "profile:  %llu objects, %llu bytes; tiny: %llu objects, %llu bytes, %llu new blocks\n",
-            (unsigned long long)P->objs, (unsigned long long)P->bytes,
-            (unsigned long long)P->tiny_objs, (unsigned long long)P->tiny_bytes,
-            (unsigned long long)P->tiny_blocks);
-    fprintf(out, "          as total_alloc counts them: %llu bytes (tiny blocks at 16)\n",
-            (unsigned long long)counted);
-    fprintf(out, "gc_stats: mallocs +%llu, total_alloc +%llu\n", (unsigned long long)mallocs,
-            (unsigned long long)total);
-    if (P->rate == 1)
-        fprintf(out, "not at the VM's sites (builtins' own gc_mallocgc): %lld objects, %lld bytes\n",
-                (long long)(mallocs - P->objs), (long long)(total - counted));
+    for (int i = 0; i < 4; i++)
+        if (t[i][0])
+            fprintf(out, "%s\n", t[i]);
     return ferror(out) ? -1 : 0;
+}
+
+/* pprof's format, as Go's heap profile (runtime/pprof's writeHeapProto):
+ * the sample types alloc_objects, alloc_space, inuse_objects, inuse_space,
+ * and the period MemProfileRate. Each bucket is one sample of two frames:
+ * the leaf is the object's type (so `pprof -top` lists types as flat), its
+ * caller the allocating site, function and line in the program's file. */
+int vm_allocprof_write_pprof(vm_state *V, FILE *out)
+{
+    gc_stats now;
+    char c[4][200];
+    struct vm_allocprof *P = settle(V, &now, c[0]);
+    if (!P)
+        return 0;
+    vm_pprof *pp = vm_pprof_new();
+    if (!pp)
+        return -1;
+    vm_pprof_sample_type(pp, "alloc_objects", "count");
+    vm_pprof_sample_type(pp, "alloc_space", "bytes");
+    vm_pprof_sample_type(pp, "inuse_objects", "count");
+    vm_pprof_sample_type(pp, "inuse_space", "bytes");
+    vm_pprof_period(pp, "space", "bytes", P->rate);
+    const char *file = V->prog->source ? V->prog->source : "?";
+    vm_pprof_comment(pp, c[0]);
+    if (P->oom)
+        vm_pprof_comment(pp, "incomplete: the profiler ran out of memory");
+    totals(P, &now, c);
+    for (int i = 0; i < 4; i++)
+        if (c[i][0])
+            vm_pprof_comment(pp, c[i] + strspn(c[i], " "));
+    for (uint32_t j = 0; j < P->nb; j++) {
+        const bucket *b = &P->b[j];
+        char type[160];
+        label_type(b, type, sizeof type);
+        uint64_t locs[2] = {vm_pprof_location(pp, type, "", 0),
+                            b->fn ? vm_pprof_location(pp, b->fn->name, file, b->line)
+                                  : vm_pprof_location(pp, "<vm>", "", 0)};
+        int64_t v[4] = {llround(b->objs), llround(b->bytes), llround(b->live_objs),
+                        llround(b->live_bytes)};
+        vm_pprof_sample(pp, locs, 2, v);
+    }
+    int r = vm_pprof_write(pp, out);
+    vm_pprof_free(pp);
+    return r;
 }

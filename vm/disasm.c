@@ -1,29 +1,10 @@
 /*
- * disasm.c: the opcode tables expanded from the X-macro list, and `toy
- * disasm`: every instruction of a proto with its operands and line, and at
+ * disasm.c: `toy disasm`: every instruction of a proto with its operands and line, and at
  * each safepoint the live reference slots of its stack map (what Go's
  * -live flag shows). clox's debug.c does the printing by hand per opcode;
  * here the operand format table drives it.
  */
 #include "vm/vmint.h"
-
-const char *const vm_opnames[VM_NUM_OPCODES] = {
-#define OP(name, fmt, sp, doc) #name,
-    VM_OPCODE_LIST
-#undef OP
-};
-
-const unsigned char vm_opformats[VM_NUM_OPCODES] = {
-#define OP(name, fmt, sp, doc) VM_FMT_##fmt,
-    VM_OPCODE_LIST
-#undef OP
-};
-
-const unsigned char vm_opsafepoint[VM_NUM_OPCODES] = {
-#define OP(name, fmt, sp, doc) sp,
-    VM_OPCODE_LIST
-#undef OP
-};
 
 static void print_const(FILE *out, const vm_const *c)
 {
@@ -92,11 +73,11 @@ void vm_disasm_proto(FILE *out, const vm_program *p, const vm_proto *f)
                 print_const(out, &f->k[VM_BX(i)]);
             }
             break;
-        case OP_GETGLOBAL: case OP_SETGLOBAL:
+        case OP_GETGLOBAL: case OP_SETGLOBAL: case OP_SETGLOBALP:
             if ((uint32_t)VM_BX(i) < p->nglobals)
                 fprintf(out, "\t; %s", p->global_names[VM_BX(i)]);
             break;
-        case OP_JMP:
+        case OP_JMP: case OP_JMPBACK:
             fprintf(out, "\t; to %d", (int)pc + 1 + VM_SJ(i));
             break;
         case OP_FORPREP: case OP_FORPREPS:
@@ -111,7 +92,7 @@ void vm_disasm_proto(FILE *out, const vm_program *p, const vm_proto *f)
             break;
         case OP_CALLB:
             if (VM_B(i) < p->nbuiltins)
-                fprintf(out, "\t; %s", p->builtins[VM_B(i)].name);
+                fprintf(out, "\t; %s", p->builtin_names[VM_B(i)]);
             break;
         case OP_NEWSTRUCT: case OP_NEWSTRUCTV:
             if ((uint32_t)VM_BX(i) < p->nstructs)

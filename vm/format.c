@@ -5,7 +5,8 @@
  * scientific (1e+16, 1e-05) otherwise, ".0" on integral values. Values are
  * untagged, so every function takes the value's rtype from the program.
  * Containers print their elements quoted ("a" with escapes); a reference
- * cycle, or nesting deeper than FORMAT_MAX_DEPTH, prints as "...".
+ * cycle, nesting deeper than FORMAT_MAX_DEPTH, or text past
+ * FORMAT_MAX_BYTES for one value prints as "...".
  */
 #include "vm/vmint.h"
 
@@ -167,16 +168,31 @@ static void add_quoted(vm_buf *b, const vm_string *s)
     vm_buf_addquoted(b, vm_string_data(s), (size_t)vm_string_len(s));
 }
 
-/* The containers being printed, innermost last, to cut cycles. */
+/* The containers being printed, innermost last, to cut cycles; the root
+ * (obj NULL, depth 0) holds where the value's text must stop. */
 typedef struct seen {
     const void *obj;
     const struct seen *up;
     int depth;
+    size_t stop; /* b->len past which nothing more is written but "..." */
+    bool *cut;   /* the "..." of stop is written (once) */
 } seen;
 
 /* Deeper nesting (a long linked list) prints as "..." rather than
  * recursing until the C stack runs out. */
 #define FORMAT_MAX_DEPTH 200
+/* Shared substructure prints each time it is reached (a DAG as the tree
+ * of its paths), so a small graph can stand for an enormous text: one
+ * value's text is cut at this many bytes, and the cut shows as "...".
+ * The work stops with it: every loop below checks the bound. */
+#define FORMAT_MAX_BYTES ((size_t)16 << 20)
+
+static void cut(vm_buf *b, const seen *s)
+{
+    if (!*s->cut)
+        vm_buf_add(b, "...", 3);
+    *s->cut = true;
+}
 
 static bool on_path(const seen *s, const void *o)
 {
@@ -224,16 +240,24 @@ static void format(vm_buf *b, const vm_program *p, vm_value v, int32_t t, bool q
         vm_buf_add(b, "nil", 3);
         return;
     }
-    if ((path && path->depth >= FORMAT_MAX_DEPTH) || on_path(path, v.p)) {
+    if (b->len >= path->stop) {
+        cut(b, path);
+        return;
+    }
+    if (path->depth >= FORMAT_MAX_DEPTH || on_path(path, v.p)) {
         vm_buf_add(b, "...", 3);
         return;
     }
-    seen here = {v.p, path, path ? path->depth + 1 : 1};
+    seen here = {v.p, path, path->depth + 1, path->stop, path->cut};
     switch (rt->kind) {
     case VM_KARRAY: {
         const vm_array *a = v.p;
         vm_buf_addc(b, '[');
         for (int64_t j = 0; j < a->len && !b->oom; j++) {
+            if (b->len >= here.stop) {
+                cut(b, &here);
+                break;
+            }
             if (j)
                 vm_buf_add(b, ", ", 2);
             format(b, p, a->data[j], rt->a, true, &here);
@@ -248,6 +272,10 @@ static void format(vm_buf *b, const vm_program *p, vm_value v, int32_t t, bool q
         bool first = true;
         vm_buf_addc(b, '{');
         while (!b->oom && vm_map_next(m, &cur, &key, &val)) {
+            if (b->len >= here.stop) {
+                cut(b, &here);
+                break;
+            }
             if (!first)
                 vm_buf_add(b, ", ", 2);
             first = false;
@@ -264,6 +292,10 @@ static void format(vm_buf *b, const vm_program *p, vm_value v, int32_t t, bool q
         vm_buf_add(b, sd->name, strlen(sd->name));
         vm_buf_addc(b, '{');
         for (int32_t j = 0; j < sd->nfields && !b->oom; j++) {
+            if (b->len >= here.stop) {
+                cut(b, &here);
+                break;
+            }
             if (j)
                 vm_buf_add(b, ", ", 2);
             vm_buf_add(b, sd->field_names[j], strlen(sd->field_names[j]));
@@ -284,9 +316,17 @@ static void format(vm_buf *b, const vm_program *p, vm_value v, int32_t t, bool q
     }
 }
 
+static seen root(const vm_buf *b, bool *cut)
+{
+    *cut = false;
+    return (seen){NULL, NULL, 0, b->len + FORMAT_MAX_BYTES, cut};
+}
+
 void vm_format_value(vm_buf *b, const vm_program *p, vm_value v, int32_t rtype, bool quoted)
 {
-    format(b, p, v, rtype, quoted, NULL);
+    bool c;
+    seen r = root(b, &c);
+    format(b, p, v, rtype, quoted, &r);
 }
 
 void vm_format_print(vm_buf *b, const vm_program *p, const vm_value *args, int nargs,
@@ -295,7 +335,9 @@ void vm_format_print(vm_buf *b, const vm_program *p, const vm_value *args, int n
     for (int j = 0; j < nargs; j++) {
         if (j)
             vm_buf_addc(b, ' ');
-        format(b, p, args[j], j < types[0] ? types[1 + j] : -1, false, NULL);
+        bool c;
+        seen r = root(b, &c);
+        format(b, p, args[j], j < types[0] ? types[1 + j] : -1, false, &r);
     }
     vm_buf_addc(b, '\n');
 }

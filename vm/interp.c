@@ -16,7 +16,7 @@
  * stack depth, out of memory and the optional step limit (counted on
  * calls and back edges only).
  *
- * Departures from Lua for speed (issue #8; vm/README.md has the calling
+ * Departures from Lua for speed (vm/README.md has the calling
  * sequence and the fused instructions): operands are read in place as
  * bytes of the fetched instruction, the dispatch table's address is kept
  * in a register, a call checks two limits and stores three words, and a
@@ -31,12 +31,6 @@
 #define VM_COMPUTED_GOTO 1
 #else
 #define VM_COMPUTED_GOTO 0
-#endif
-
-#if defined(__GNUC__)
-#define unlikely(x) __builtin_expect(!!(x), 0)
-#else
-#define unlikely(x) (x)
 #endif
 
 /* Operands read in place (interp.c's iA...): little-endian hosts. The
@@ -76,6 +70,9 @@ int vm_execute(vm_state *V)
     vm_fn *const fns = V->fns;
     vm_value *const G = V->globals;
     const vm_program *const prog = V->prog;
+    const vm_builtin *const builtins = V->builtins;
+    const gc_barrier *const wb = V->barrier;
+    const gc_poll *const poll = V->poll;
     int64_t steps = V->steps;
     /* Where CALL's fast path ends: the stack's end, or its start when a
      * step limit is set, so that every call takes call_grow, which
@@ -133,8 +130,17 @@ int vm_execute(vm_state *V)
     } while (0)
 #define checkoom(x)                      \
     do {                                 \
-        if (unlikely(!(x)))              \
+        if (GC_UNLIKELY(!(x)))              \
             rterror("out of memory");    \
+    } while (0)
+/* An array access: a non-nil array and an index within its length. */
+#define checkindex(a, x)                                                                  \
+    do {                                                                                  \
+        if (GC_UNLIKELY(!(a)))                                                            \
+            rterror("nil dereference");                                                   \
+        if (GC_UNLIKELY((uint64_t)(x) >= (uint64_t)(a)->len))                             \
+            rterror("index out of range [%lld] with length %lld", (long long)(x),         \
+                    (long long)(a)->len);                                                 \
     } while (0)
 /* The JMP after a test: take it (Lua's donextjump) or skip it. */
 #define condjump(cond)                                       \
@@ -143,15 +149,28 @@ int vm_execute(vm_state *V)
             pc += (int32_t)*pc >> 8; /* the JMP's sJ */      \
         pc++;                                                \
     } while (0)
+/* The collector's poll (alloc.h's gc_safepoint): one load and one
+ * predictable branch; the pc is saved only when the collector asks, so
+ * the roots callback finds this frame at this instruction's stack map. */
+#define pollhere()                                                                        \
+    do {                                                                                  \
+        if (GC_UNLIKELY(atomic_load_explicit(&poll->pending, memory_order_relaxed))) {   \
+            savepc();                                                                     \
+            gc_safepoint(V->gcp, poll);                                                   \
+        }                                                                                 \
+    } while (0)
+/* A loop's back edge (JMPBACK, FORLOOP): a step, and a poll, so that a
+ * collection never waits on a loop that neither calls nor allocates. */
 #define backedge()                                   \
     do {                                             \
-        if (unlikely(--steps < 0))                   \
+        if (GC_UNLIKELY(--steps < 0))                \
             rterror("step limit exceeded");          \
+        pollhere();                                  \
     } while (0)
 
 #if VM_COMPUTED_GOTO
     static const void *const disptab[VM_NUM_OPCODES] = {
-#define OP(name, fmt, sp, doc) &&L_##name,
+#define OP(name, fmt, a, b, c, flags, doc) &&L_##name,
         VM_OPCODE_LIST
 #undef OP
     };
@@ -191,20 +210,21 @@ int vm_execute(vm_state *V)
     vmcase(LOADFALSE) { RA.i = 0; vmbreak; }
     vmcase(GETGLOBAL) { RA = G[iBX]; vmbreak; }
     vmcase(SETGLOBAL) { G[iBX] = RA; vmbreak; }
+    vmcase(SETGLOBALP) { gc_write_pointer(V->gcp, wb, &G[iBX].p, RA.p); vmbreak; }
 
     vmcase(ADDI) { RA.i = (int64_t)((uint64_t)RB.i + (uint64_t)RC.i); vmbreak; }
     vmcase(SUBI) { RA.i = (int64_t)((uint64_t)RB.i - (uint64_t)RC.i); vmbreak; }
     vmcase(MULI) { RA.i = (int64_t)((uint64_t)RB.i * (uint64_t)RC.i); vmbreak; }
     vmcase(DIVI) {
         int64_t c = RC.i;
-        if (unlikely(c == 0))
+        if (GC_UNLIKELY(c == 0))
             rterror("division by zero");
         RA.i = c == -1 ? (int64_t)(0 - (uint64_t)RB.i) : RB.i / c;
         vmbreak;
     }
     vmcase(MODI) {
         int64_t c = RC.i;
-        if (unlikely(c == 0))
+        if (GC_UNLIKELY(c == 0))
             rterror("division by zero");
         RA.i = c == -1 ? 0 : RB.i % c;
         vmbreak;
@@ -269,14 +289,14 @@ int vm_execute(vm_state *V)
 #define fieldop(T, OPR)                               \
     do {                                              \
         vm_value *o = RB.p;                           \
-        if (unlikely(!o))                             \
+        if (GC_UNLIKELY(!o))                             \
             rterror("nil dereference");               \
         RA.T = OPR(RA.T, o[iC].T);                    \
     } while (0)
 #define opfield(T, OPR)                               \
     do {                                              \
         vm_value *o = RA.p;                           \
-        if (unlikely(!o))                             \
+        if (GC_UNLIKELY(!o))                             \
             rterror("nil dereference");               \
         o[iB].T = OPR(o[iB].T, RC.T);                 \
     } while (0)
@@ -329,16 +349,18 @@ int vm_execute(vm_state *V)
     vmcase(IFNIL) { condjump(RA.p == NULL); vmbreak; }
     vmcase(IFNILFLD) {
         vm_value *o = RA.p;
-        if (unlikely(!o))
+        if (GC_UNLIKELY(!o))
             rterror("nil dereference");
         condjump(o[iB].p == NULL);
         vmbreak;
     }
     vmcase(JMP) {
-        int off = VM_SJ(iword);
-        if (off < 0)
-            backedge();
-        pc += off;
+        pc += VM_SJ(iword);
+        vmbreak;
+    }
+    vmcase(JMPBACK) {
+        backedge();
+        pc += VM_SJ(iword);
         vmbreak;
     }
     vmcase(FORPREP) {
@@ -365,7 +387,7 @@ int vm_execute(vm_state *V)
     vmcase(FORPREPS) {
         vm_value *ra = &RA;
         int64_t s = ra[3].i;
-        if (unlikely(s == 0))
+        if (GC_UNLIKELY(s == 0))
             rterror("the step of a range is 0");
         if (s > 0 ? ra[0].i < ra[1].i : ra[0].i > ra[1].i)
             ra[2] = ra[0];
@@ -392,7 +414,7 @@ int vm_execute(vm_state *V)
      * the registers after R[A] (a literal's values, computed first). */
     vmcase(NEWSTRUCT)
     vmcase(NEWSTRUCTV) {
-        const vm_structdesc *sd = &prog->structs[iBX];
+        const vm_layout *sd = &V->structlayouts[iBX];
         savepc();
         void *o = vm_alloc_site(V, "struct", &sd->site);
         checkoom(o);
@@ -402,8 +424,8 @@ int vm_execute(vm_state *V)
             /* Straight-line copies, not memcpy or a loop: 1..8 words (the
              * verifier and the compiler's STRUCTV_MAX_FIELDS). */
             vm_value *fld = o, *src = ra + 1;
-            switch (sd->nfields) {
-            default: memcpy(fld, src, (size_t)sd->nfields * sizeof *fld); break;
+            switch (sd->count) {
+            default: memcpy(fld, src, (size_t)sd->count * sizeof *fld); break;
             case 8: fld[7] = src[7]; /* fall through */
             case 7: fld[6] = src[6]; /* fall through */
             case 6: fld[5] = src[5]; /* fall through */
@@ -419,21 +441,28 @@ int vm_execute(vm_state *V)
     }
     vmcase(GETFIELD) {
         vm_value *o = RB.p;
-        if (unlikely(!o))
+        if (GC_UNLIKELY(!o))
             rterror("nil dereference");
         RA = o[iC];
         vmbreak;
     }
     vmcase(SETFIELD) {
         vm_value *o = RA.p;
-        if (unlikely(!o))
+        if (GC_UNLIKELY(!o))
             rterror("nil dereference");
         o[iB] = RC;
         vmbreak;
     }
+    vmcase(SETFIELDP) {
+        vm_value *o = RA.p;
+        if (GC_UNLIKELY(!o))
+            rterror("nil dereference");
+        gc_write_pointer(V->gcp, wb, &o[iB].p, RC.p);
+        vmbreak;
+    }
     vmcase(NEWARRAY) {
         int64_t n = RB.i;
-        if (unlikely(n < 0))
+        if (GC_UNLIKELY(n < 0))
             rterror("negative array length %lld", (long long)n);
         savepc();
         vm_array *a = vm_array_new(V, n, iC & 1);
@@ -444,21 +473,22 @@ int vm_execute(vm_state *V)
     vmcase(GETINDEX) {
         vm_array *a = RB.p;
         int64_t x = RC.i;
-        if (unlikely(!a))
-            rterror("nil dereference");
-        if (unlikely((uint64_t)x >= (uint64_t)a->len))
-            rterror("index out of range [%lld] with length %lld", (long long)x, (long long)a->len);
+        checkindex(a, x);
         RA = a->data[x];
         vmbreak;
     }
     vmcase(SETINDEX) {
         vm_array *a = RA.p;
         int64_t x = RB.i;
-        if (unlikely(!a))
-            rterror("nil dereference");
-        if (unlikely((uint64_t)x >= (uint64_t)a->len))
-            rterror("index out of range [%lld] with length %lld", (long long)x, (long long)a->len);
+        checkindex(a, x);
         a->data[x] = RC;
+        vmbreak;
+    }
+    vmcase(SETINDEXP) {
+        vm_array *a = RA.p;
+        int64_t x = RB.i;
+        checkindex(a, x);
+        gc_write_pointer(V->gcp, wb, &a->data[x].p, RC.p);
         vmbreak;
     }
     vmcase(LEN) {
@@ -469,7 +499,7 @@ int vm_execute(vm_state *V)
     vmcase(LENS) { RA.i = vm_string_len(RB.p); vmbreak; }
     vmcase(PUSH) {
         vm_array *a = RA.p;
-        if (unlikely(!a))
+        if (GC_UNLIKELY(!a))
             rterror("nil dereference");
         savepc();
         checkoom(vm_array_push(V, a, RB) == 0);
@@ -490,7 +520,7 @@ int vm_execute(vm_state *V)
     }
     vmcase(MAPSET) {
         vm_map *m = RA.p;
-        if (unlikely(!m))
+        if (GC_UNLIKELY(!m))
             rterror("nil dereference");
         savepc();
         checkoom(vm_map_set(V, m, RB, RC) == 0);
@@ -527,8 +557,10 @@ int vm_execute(vm_state *V)
     }
     vmcase(GETCELL) { RA = ((vm_cell *)RB.p)->v; vmbreak; }
     vmcase(SETCELL) { ((vm_cell *)RA.p)->v = RB; vmbreak; }
+    vmcase(SETCELLP) { gc_write_pointer(V->gcp, wb, &((vm_cell *)RA.p)->v.p, RB.p); vmbreak; }
     vmcase(GETUPVAL) { RA = fr->cl->cells[iB]->v; vmbreak; }
     vmcase(SETUPVAL) { fr->cl->cells[iB]->v = RA; vmbreak; }
+    vmcase(SETUPVALP) { gc_write_pointer(V->gcp, wb, &fr->cl->cells[iB]->v.p, RA.p); vmbreak; }
     vmcase(CLOSURE) {
         vm_fn *fn = &fns[iBX];
         const vm_proto *f = fn->proto;
@@ -537,15 +569,15 @@ int vm_execute(vm_state *V)
             vmbreak;
         }
         savepc();
-        vm_closure *c = vm_alloc_site(V, "closure", &f->closure_site);
+        vm_closure *c = vm_alloc_site(V, "closure", &V->closurelayouts[iBX].site);
         checkoom(c);
         c->fn = fn;
         for (uint32_t u = 0; u < f->nupvals; u++) {
             const vm_upvaldesc *d = &f->upvals[u];
             c->cells[u] = d->instack ? base[d->index].p : fr->cl->cells[d->index];
         }
-        if (f->nupvals == 0)
-            fn->value = c;
+        if (f->nupvals == 0) /* a root: vm_roots marks it */
+            gc_write_pointer(V->gcp, wb, (void **)&fn->value, c);
         RA.p = c;
         vmbreak;
     }
@@ -568,7 +600,8 @@ int vm_execute(vm_state *V)
         callee = &fns[iBX];
         nb = base + iA;
         fr->pc = pc;
-        if (unlikely(nb + callee->nregs > stack_end || fr + 1 == frames_end)) {
+        if (GC_UNLIKELY(nb + callee->nregs > stack_end || fr + 1 == frames_end ||
+                        atomic_load_explicit(&poll->pending, memory_order_relaxed))) {
             ncl = NULL;
             goto call_grow;
         }
@@ -577,21 +610,24 @@ int vm_execute(vm_state *V)
     }
     vmcase(CALLR) {
         ncl = RB.p;
-        if (unlikely(!ncl))
+        if (GC_UNLIKELY(!ncl))
             rterror("call of nil function");
         callee = ncl->fn;
         nb = base + iA;
         fr->pc = pc;
-        if (unlikely(nb + callee->nregs > stack_end || fr + 1 == frames_end))
+        if (GC_UNLIKELY(nb + callee->nregs > stack_end || fr + 1 == frames_end ||
+                        atomic_load_explicit(&poll->pending, memory_order_relaxed)))
             goto call_grow;
         pushframe(callee);
         fr->cl = ncl;
         vmbreak;
     }
     call_grow: {
-        /* Out of line: more stack (or movestack's move), more frames, or
-         * the step count. */
+        /* Out of line: the collector's poll, more stack (or movestack's
+         * move), more frames, or the step count. The poll comes first,
+         * while the arguments are still in this frame's stack map. */
         V->top = fr;
+        gc_safepoint(V->gcp, V->poll);
         if (nb + callee->nregs > V->stack_last) {
             size_t off = (size_t)(nb - V->stack);
             if (vm_grow_stack(V, off + (size_t)callee->nregs) != 0)
@@ -608,14 +644,14 @@ int vm_execute(vm_state *V)
             frames_end = frames + V->capframes;
             V->top = fr;
         }
-        if (unlikely(--steps < 0))
+        if (GC_UNLIKELY(--steps < 0))
             rterror("step limit exceeded");
         pushframe(callee);
         fr->cl = ncl;
         vmbreak;
     }
     vmcase(CALLB) {
-        const vm_builtin *b = &prog->builtins[iB];
+        const vm_builtin *b = &builtins[iB];
         savepc();
         vm_value *args = &RA;
         int nargs = (int)iC;
@@ -623,12 +659,12 @@ int vm_execute(vm_state *V)
         pc++;
         V->steps = steps;
         int r = b->fn(V, args, nargs, types);
-        if (unlikely(r != 0))
+        if (GC_UNLIKELY(r != 0))
             goto error;
         /* A built-in may have run toy code (vm_call), which spends steps
          * and may grow the frames (top moves) or the stack (base moves). */
         steps = V->steps;
-        if (unlikely(V->top != fr || fr->base != base)) {
+        if (GC_UNLIKELY(V->top != fr || fr->base != base)) {
             frames = V->frames;
             frames_end = frames + V->capframes;
             fr = V->top;

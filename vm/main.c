@@ -11,14 +11,21 @@
  *   toy sizeclasses          the size-class table (as build/mksizeclasses)
  *   toy --help | --version
  *
- * Exit status: 0, 1 for compile errors (or an unreadable file), 2 for a
- * runtime error, 64 for bad usage, or the code a program gave to exit().
+ * Exit status: 0, 1 for compile errors (or a file that cannot be read, a
+ * directory, an allocprof file that cannot be written: all reported before
+ * the program runs), 2 for a runtime error (a failed write of the
+ * program's output, memory exhausted while the VM is made), 64 for bad
+ * usage, or the code a program gave to exit(). SIGPIPE is ignored, so a
+ * reader that goes away (`toy run prog | head`) is a failed write like any
+ * other: "error: writing output: Broken pipe", status 2, not a silent
+ * death by signal.
  * TOYGC, TOYMEMLIMIT and TOYDEBUG configure the heap (alloc/alloc.h).
  * TOYDEBUG also carries the VM's own keys, which vm_options_from_env takes
  * out before the rest goes to alloc's parser (which rejects unknown keys):
  *   movestack=1          move the value stack at every call (vm/vm.c)
  *   allocprof=FILE       write the allocation profile to FILE at exit
- *                        (vm/allocprof.c; "-" = stderr)
+ *                        (vm/allocprof.c; "-" = stderr; a name ending in
+ *                        .pb.gz: pprof's format)
  *   allocprofrate=N      sample about one allocation per N bytes (Go's
  *                        MemProfileRate); default 1 = every allocation
  *
@@ -32,6 +39,7 @@
 #include "vm/vm.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -39,6 +47,7 @@
 #include "lang/lang.h"
 #endif
 #if TOY_HAVE_COMPILER
+#include "stdlib/stdlib.h"
 vm_program *lang_compile(lang_unit *u);
 #endif
 
@@ -99,6 +108,8 @@ static int cmd_run(const char *path, const char *heapmap, int argc, char **argv)
         return 1;
     vm_options o;
     vm_options_default(&o);
+    o.builtins = std_vm_builtins;
+    o.nbuiltins = STD_NUM_BUILTINS;
     char err[256];
     if (vm_options_from_env(&o, err, sizeof err) != 0) {
         fprintf(stderr, "toy: %s\n", err);
@@ -114,30 +125,42 @@ static int cmd_run(const char *path, const char *heapmap, int argc, char **argv)
         }
         snprintf(o.gc.debug.heapmap, sizeof o.gc.debug.heapmap, "%s", heapmap);
     }
-    vm_state *V = vm_new(p, &o, err, sizeof err);
-    if (!V) {
-        fprintf(stderr, "toy: %s: %s\n", path, err);
+    /* The profile's file is opened before the program runs: one that
+     * cannot be written is reported at once, not after the whole run. */
+    bool profiling = o.allocprof[0] != '\0';
+    bool prof_std = profiling && !strcmp(o.allocprof, "-");
+    size_t proflen = strlen(o.allocprof);
+    bool pprof = proflen > 6 && !strcmp(o.allocprof + proflen - 6, ".pb.gz");
+    FILE *prof = prof_std ? stderr : profiling ? fopen(o.allocprof, pprof ? "wb" : "w") : NULL;
+    if (profiling && !prof) {
+        fprintf(stderr, "toy: allocprof: %s: %s\n", o.allocprof, strerror(errno));
         vm_program_free(p);
         return 1;
     }
+    vm_state *V = vm_new(p, &o, err, sizeof err);
+    if (!V) {
+        /* The program is finished (lang_compile checked it): only memory
+         * can be missing, which is a runtime error's status. */
+        fprintf(stderr, "toy: %s: %s\n", path, err);
+        if (prof && !prof_std)
+            fclose(prof);
+        vm_program_free(p);
+        return VM_STATUS_ERROR;
+    }
     int status = 0;
-    bool profiling = o.allocprof[0] != '\0';
     if (profiling && vm_allocprof_start(V, o.allocprofrate) != 0) {
         fprintf(stderr, "toy: allocprof: out of memory\n");
         profiling = false;
-        status = 1;
+        status = VM_STATUS_ERROR;
     }
     if (status == 0)
         status = vm_run(V, argc, argv);
     /* Written whatever the program's status: a profile of a run that
      * failed or called exit() is still a profile. */
-    if (profiling) {
-        bool std = !strcmp(o.allocprof, "-");
-        FILE *f = std ? stderr : fopen(o.allocprof, "w");
-        if (!f || vm_allocprof_write(V, f) != 0 || (!std && fclose(f) != 0)) {
+    if (prof) {
+        int werr = !profiling ? 0 : pprof ? vm_allocprof_write_pprof(V, prof) : vm_allocprof_write(V, prof);
+        if ((!prof_std && fclose(prof) != 0) || werr != 0) {
             fprintf(stderr, "toy: allocprof: %s: %s\n", o.allocprof, strerror(errno));
-            if (f && !std)
-                fclose(f);
             if (status == 0)
                 status = 1;
         }
@@ -161,6 +184,10 @@ static int cmd_show(const char *path, void (*show)(FILE *, const vm_program *))
     }
     show(stdout, p);
     vm_program_free(p);
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        fprintf(stderr, "toy: writing output: %s\n", strerror(errno));
+        return 1;
+    }
     return 0;
 }
 #else
@@ -198,6 +225,7 @@ static int cmd_check(const char *path)
 
 int main(int argc, char **argv)
 {
+    signal(SIGPIPE, SIG_IGN);
     if (argc < 2) {
         usage(stderr);
         return EXIT_USAGE;

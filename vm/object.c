@@ -117,7 +117,8 @@ vm_array *vm_array_new(vm_state *V, int64_t len, bool elemref)
         vm_root_pop(V, 1);
         if (!d)
             return NULL;
-        a->data = d;
+        /* a may predate a mark that the allocation of d started. */
+        gc_write_pointer(V->gcp, V->barrier, (void **)&a->data, d);
         a->len = a->cap = len;
     }
     return a;
@@ -132,11 +133,19 @@ int vm_array_push(vm_state *V, vm_array *a, vm_value v)
         vm_value *d = backing_new(V, cap, a->elemref);
         if (!d)
             return -1;
-        if (a->len)
+        if (a->len) {
+            if (a->elemref)
+                gc_bulk_barrier(V->gcp, V->barrier, (void *const *)d, (void *const *)a->data,
+                                (size_t)a->len, NULL);
             memcpy(d, a->data, (size_t)a->len * sizeof(vm_value));
-        a->data = d;
+        }
+        gc_write_pointer(V->gcp, V->barrier, (void **)&a->data, d);
         a->cap = cap;
     }
-    a->data[a->len++] = v;
+    if (a->elemref)
+        gc_write_pointer(V->gcp, V->barrier, &a->data[a->len].p, v.p);
+    else
+        a->data[a->len] = v;
+    a->len++;
     return 0;
 }

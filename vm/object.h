@@ -56,8 +56,6 @@ typedef struct vm_closure {
     struct vm_cell *cells[];
 } vm_closure;
 
-enum { VM_MAPKEY_INT = 0, VM_MAPKEY_STRING = 1, VM_MAPKEY_BOOL = 2 };
-
 typedef struct vm_mapentry {
     uint64_t hash; /* VM_MAP_TOMBSTONE when deleted */
     vm_value key;

@@ -4,13 +4,15 @@
  * stackMapSet for the deduplicated stack maps).
  *
  * The compiler (lang/compile.c) and the unit tests build programs with the
- * functions here; vm_program_finish then derives what the collector needs
- * (a gc_type per struct and per closure shape, the globals' pointer map),
- * sorts the safepoint table and verifies every instruction's operands, so
- * a compiler bug shows up as a message here and not as a crash or a freed
- * live object at run time.
+ * functions here (bytecode.h); vm_program_finish then derives the globals'
+ * pointer map, sorts the safepoint table and verifies every instruction's
+ * operands by their roles (opcodes.h), so a compiler bug shows up as a
+ * message here and not as a crash or a freed live object at run time. The
+ * collector's layouts of structs and closures are the VM's (layout.c).
  */
-#include "vm/vmint.h"
+#include "vm/bytecode.h"
+
+#include <stdio.h>
 
 #include <stdlib.h>
 #include <string.h>
@@ -98,10 +100,12 @@ void vm_program_free(vm_program *p)
             free(s->field_names[f]);
         free(s->field_names);
         free(s->field_types);
-        free(s->ptrmask);
     }
     free(p->structs);
     free(p->typelists);
+    for (int32_t j = 0; j < p->nbuiltins; j++)
+        free(p->builtin_names[j]);
+    free(p->builtin_names);
     free(p->source);
     free(p);
 }
@@ -208,6 +212,20 @@ int32_t vm_add_proto(vm_program *p, const char *name, int nparams, int nregs)
     f->result_rtype = -1;
     p->protos[p->nprotos] = f;
     return (int32_t)p->nprotos++;
+}
+
+int32_t vm_add_builtin(vm_program *p, const char *name)
+{
+    uint32_t cap = (uint32_t)p->capbuiltins;
+    if (!GROW(p, p->builtin_names, (uint32_t)p->nbuiltins, cap))
+        return -1;
+    p->capbuiltins = (int32_t)cap;
+    p->builtin_names[p->nbuiltins] = dupstr(name, strlen(name));
+    if (!p->builtin_names[p->nbuiltins]) {
+        p->oom = true;
+        return -1;
+    }
+    return p->nbuiltins++;
 }
 
 int vm_emit(vm_proto *f, vm_instr i, int line)
@@ -339,39 +357,9 @@ static bool rtype_is_ref(const vm_program *p, int32_t t)
     return t >= 0 && (uint32_t)t < p->nrtypes && VM_KIND_IS_REF(p->rtypes[t].kind);
 }
 
-static int link_types(vm_program *p)
+/* The globals' pointer map: the collector marks them as one block. */
+static void link_globals(vm_program *p)
 {
-    for (uint32_t j = 0; j < p->nstructs; j++) {
-        vm_structdesc *s = &p->structs[j];
-        free(s->ptrmask);
-        s->ptrmask = calloc((size_t)(s->nfields + 7) / 8 + 1, 1);
-        if (!s->ptrmask)
-            return -1;
-        size_t ptrwords = 0;
-        for (int32_t f = 0; f < s->nfields; f++)
-            if (rtype_is_ref(p, s->field_types[f])) {
-                s->ptrmask[f / 8] |= (uint8_t)(1u << (f % 8));
-                ptrwords = (size_t)f + 1;
-            }
-        s->gctype.size = (size_t)(s->nfields > 0 ? s->nfields : 1) * sizeof(vm_value);
-        s->gctype.ptrdata = ptrwords * sizeof(vm_value);
-        s->gctype.ptrmask = s->ptrmask;
-        s->gctype.name = s->name;
-        if (gc_site_init(&s->site, s->gctype.size, &s->gctype) != 0)
-            return -1;
-    }
-    for (uint32_t j = 0; j < p->nprotos; j++) {
-        vm_proto *f = p->protos[j];
-        memset(f->closure_mask, 0, sizeof f->closure_mask);
-        for (uint32_t u = 0; u < f->nupvals; u++)
-            f->closure_mask[(u + 1) / 8] |= (uint8_t)(1u << ((u + 1) % 8));
-        f->closure_type.size = sizeof(vm_closure) + f->nupvals * sizeof(vm_cell *);
-        f->closure_type.ptrdata = f->nupvals ? f->closure_type.size : 0;
-        f->closure_type.ptrmask = f->closure_mask;
-        f->closure_type.name = f->name;
-        if (gc_site_init(&f->closure_site, f->closure_type.size, f->closure_type.ptrdata ? &f->closure_type : NULL) != 0)
-            return -1;
-    }
     for (uint32_t g = 0; g < p->nglobals; g++) {
         uint8_t bit = (uint8_t)(1u << (g % 8));
         if (rtype_is_ref(p, p->global_types[g]))
@@ -379,7 +367,6 @@ static int link_types(vm_program *p)
         else
             p->global_ptrmask[g / 8] &= (uint8_t)~bit;
     }
-    return 0;
 }
 
 /* ---- Verification: every operand in range. ---- */
@@ -395,6 +382,72 @@ static int link_types(vm_program *p)
         return -1;                                                      \
     } while (0)
 
+/* The value of the operand in column col (0 = A, 1 = B, 2 = C) as its
+ * format lays it out (opcodes.h). */
+static int operand(vm_instr i, unsigned op, int col)
+{
+    switch ((vm_format)vm_opformats[op]) {
+    case VM_FMT_iABx: return col == 0 ? VM_A(i) : VM_BX(i);
+    case VM_FMT_iAsBx: return col == 0 ? VM_A(i) : VM_SBX(i);
+    case VM_FMT_iAx: return VM_AX(i);
+    case VM_FMT_isJ: return VM_SJ(i);
+    default: return col == 0 ? VM_A(i) : col == 1 ? VM_B(i) : VM_C(i);
+    }
+}
+
+/* Checks one operand against its role; NULL or what is wrong. */
+static const char *check_role(const vm_program *p, const vm_proto *f, uint32_t pc, vm_instr i,
+                              unsigned role, int v, char *buf, size_t len)
+{
+    const int nr = f->nregs;
+    switch ((vm_role)role) {
+    case VM_ROLE_R: case VM_ROLE_P: case VM_ROLE_W: case VM_ROLE_RW: case VM_ROLE_CALLW:
+        return v >= nr ? (snprintf(buf, len, "register out of range (frame has %d)", nr), buf) : NULL;
+    case VM_ROLE_PREP: case VM_ROLE_LOOP: case VM_ROLE_NEXT:
+        return v + 2 >= nr ? "loop registers out of range" : NULL;
+    case VM_ROLE_PREPS: case VM_ROLE_LOOPS:
+        return v + 3 >= nr ? "loop registers out of range" : NULL;
+    case VM_ROLE_ARGS:
+        return v + VM_C(i) > nr || v >= nr ? "arguments out of range" : NULL;
+    case VM_ROLE_VALS:
+        if (v >= nr)
+            return (snprintf(buf, len, "register out of range (frame has %d)", nr), buf);
+        if ((uint32_t)VM_BX(i) < p->nstructs && v + p->structs[VM_BX(i)].nfields >= nr)
+            return "field registers out of range";
+        return NULL;
+    case VM_ROLE_K:
+        return (uint32_t)v >= f->nk ? (snprintf(buf, len, "constant %d out of range", v), buf) : NULL;
+    case VM_ROLE_G:
+        return (uint32_t)v >= p->nglobals ? (snprintf(buf, len, "global %d out of range", v), buf) : NULL;
+    case VM_ROLE_U:
+        return (uint32_t)v >= f->nupvals ? (snprintf(buf, len, "upvalue %d out of range", v), buf) : NULL;
+    case VM_ROLE_FN:
+        return (uint32_t)v >= p->nprotos ? (snprintf(buf, len, "proto %d out of range", v), buf) : NULL;
+    case VM_ROLE_ST:
+        return (uint32_t)v >= p->nstructs ? (snprintf(buf, len, "struct %d out of range", v), buf) : NULL;
+    case VM_ROLE_BI:
+        return v >= p->nbuiltins ? (snprintf(buf, len, "builtin %d out of range", v), buf) : NULL;
+    case VM_ROLE_KEY:
+        return v > VM_MAPKEY_BOOL ? (snprintf(buf, len, "bad key kind %d", v), buf) : NULL;
+    case VM_ROLE_TL:
+        return (uint32_t)v >= p->ntypelists ? "type list out of range" : NULL;
+    case VM_ROLE_J: {
+        int64_t t = (int64_t)pc + 1 + v;
+        if (t < 0 || t >= (int64_t)f->ncode) {
+            snprintf(buf, len, "jump target %lld out of range", (long long)t);
+            return buf;
+        }
+        return NULL;
+    }
+    case VM_ROLE_JF:
+        return pc + 1 + (uint32_t)v > f->ncode ? "jump out of range" : NULL;
+    case VM_ROLE_JB:
+        return (uint32_t)v > pc + 1 ? "jump out of range" : NULL;
+    default: /* _, N, FLD, IMM, FLAG, REFS: any value is in range */
+        return NULL;
+    }
+}
+
 static int verify_proto(const vm_program *p, const vm_proto *f, char *err, size_t errlen)
 {
     const int nr = f->nregs;
@@ -408,90 +461,25 @@ static int verify_proto(const vm_program *p, const vm_proto *f, char *err, size_
         unsigned op = VM_OP(i);
         if (op >= VM_NUM_OPCODES)
             FAIL("bad opcode %u", op);
-        int a = VM_A(i), b = VM_B(i), c = VM_C(i);
-        bool ra = true, rb = false, rc = false;
-        switch ((vm_opcode)op) {
-        case OP_MOV: case OP_ADDIK: case OP_NEGI: case OP_NEGF: case OP_NOT: case OP_BNOT:
-        case OP_ITOF: case OP_FTOI: case OP_LEN: case OP_LENS: case OP_GETCELL: case OP_SETCELL:
-        case OP_IFEQI: case OP_IFLTI: case OP_IFLEI: case OP_IFEQF: case OP_IFLTF: case OP_IFLEF:
-        case OP_IFEQ: case OP_IFEQS: case OP_IFLTS: case OP_IFLES: case OP_PUSH: case OP_CALLR:
-        case OP_NEWARRAY: case OP_GETFIELD: case OP_NEWCELL: case OP_SQRTF: case OP_ADDIFLD:
-        case OP_SUBIFLD: case OP_ADDFFLD: case OP_SUBFFLD: case OP_MULFFLD: case OP_DIVFFLD:
-            rb = true;
-            break;
-        case OP_ADDI: case OP_SUBI: case OP_MULI: case OP_DIVI: case OP_MODI: case OP_ADDF:
-        case OP_SUBF: case OP_MULF: case OP_DIVF: case OP_MODF: case OP_BAND: case OP_BOR:
-        case OP_BXOR: case OP_SHL: case OP_SHR: case OP_EQI: case OP_LTI: case OP_LEI:
-        case OP_EQF: case OP_LTF: case OP_LEF: case OP_EQ: case OP_EQS: case OP_LTS: case OP_LES:
-        case OP_GETINDEX: case OP_SETINDEX: case OP_MAPGET: case OP_MAPSET: case OP_CONCAT:
-        case OP_MADDF: case OP_MSUBF:
-            rb = rc = true;
-            break;
-        case OP_SETFIELD: case OP_FLDADDI: case OP_FLDSUBI: case OP_FLDADDF: case OP_FLDSUBF:
-        case OP_FLDMULF: case OP_FLDDIVF:
-            rc = true;
-            break;
-        case OP_JMP: case OP_EXTRAARG: case OP_RETURN0: case OP_RETURNI:
-            ra = false;
-            break;
-        default:
-            break;
-        }
-        if ((ra && a >= nr) || (rb && b >= nr) || (rc && c >= nr))
-            FAIL("register out of range (frame has %d)", nr);
-        switch ((vm_opcode)op) {
-        case OP_LOADK:
-            if ((uint32_t)VM_BX(i) >= f->nk)
-                FAIL("constant %d out of range", VM_BX(i));
-            break;
-        case OP_GETGLOBAL: case OP_SETGLOBAL:
-            if ((uint32_t)VM_BX(i) >= p->nglobals)
-                FAIL("global %d out of range", VM_BX(i));
-            break;
-        case OP_FORPREP: case OP_FORLOOP: case OP_FORPREPS: case OP_FORLOOPS:
-            if (a + ((op == OP_FORPREPS || op == OP_FORLOOPS) ? 3 : 2) >= nr)
-                FAIL("loop registers out of range");
-            if (op == OP_FORPREP || op == OP_FORPREPS ? pc + 1 + (uint32_t)VM_BX(i) > f->ncode
-                                 : (uint32_t)VM_BX(i) > pc + 1)
-                FAIL("jump out of range");
-            break;
-        case OP_MAPNEXT:
-            if (a + 2 >= nr || b >= nr)
-                FAIL("register out of range");
-            /* a JMP follows too */
-            /* fall through */
-        case OP_TEST: case OP_IFEQI: case OP_IFLTI: case OP_IFLEI: case OP_IFEQF: case OP_IFLTF:
-        case OP_IFLEF: case OP_IFEQ: case OP_IFEQS: case OP_IFLTS: case OP_IFLES: case OP_IFEQIK:
-        case OP_IFLTIK: case OP_IFLEIK: case OP_IFGTIK: case OP_IFGEIK: case OP_IFNIL:
-        case OP_IFNILFLD:
-            if (pc + 1 >= f->ncode || VM_OP(f->code[pc + 1]) != OP_JMP)
-                FAIL("a test must be followed by JMP");
-            break;
-        case OP_JMP: {
-            int64_t t = (int64_t)pc + 1 + VM_SJ(i);
-            if (t < 0 || t >= (int64_t)f->ncode)
-                FAIL("jump target %lld out of range", (long long)t);
-            break;
-        }
-        case OP_HALT:
+        if (op == OP_HALT)
             FAIL("HALT is the interpreter's own");
-        case OP_NEWSTRUCT: case OP_NEWSTRUCTV:
-            if ((uint32_t)VM_BX(i) >= p->nstructs)
-                FAIL("struct %d out of range", VM_BX(i));
-            if (op == OP_NEWSTRUCTV && a + p->structs[VM_BX(i)].nfields >= nr)
-                FAIL("field registers out of range");
-            break;
-        case OP_NEWMAP:
-            if (b > VM_MAPKEY_BOOL)
-                FAIL("bad key kind %d", b);
-            break;
-        case OP_GETUPVAL: case OP_SETUPVAL:
-            if ((uint32_t)b >= f->nupvals)
-                FAIL("upvalue %d out of range", b);
+        char buf[64];
+        for (int col = 0; col < 3; col++) {
+            const char *why = check_role(p, f, pc, i, vm_oproles[op][col], operand(i, op, col),
+                                         buf, sizeof buf);
+            if (why)
+                FAIL("%s", why);
+        }
+        if ((vm_opflags[op] & VM_OPF_T) &&
+            (pc + 1 >= f->ncode || VM_OP(f->code[pc + 1]) != OP_JMP))
+            FAIL("a test must be followed by JMP");
+        /* What the roles cannot say: facts about the operand's target. */
+        switch ((vm_opcode)op) {
+        case OP_JMP:
+            if (VM_SJ(i) < 0)
+                FAIL("a jump back must be JMPBACK (loops poll)");
             break;
         case OP_CLOSURE: {
-            if ((uint32_t)VM_BX(i) >= p->nprotos)
-                FAIL("proto %d out of range", VM_BX(i));
             const vm_proto *g = p->protos[VM_BX(i)];
             for (uint32_t u = 0; u < g->nupvals; u++)
                 if (g->upvals[u].instack ? g->upvals[u].index >= nr
@@ -500,20 +488,14 @@ static int verify_proto(const vm_program *p, const vm_proto *f, char *err, size_
             break;
         }
         case OP_CALL: {
-            if ((uint32_t)VM_BX(i) >= p->nprotos)
-                FAIL("proto %d out of range", VM_BX(i));
             const vm_proto *g = p->protos[VM_BX(i)];
-            if (a + g->nparams > nr)
+            if (VM_A(i) + g->nparams > nr)
                 FAIL("arguments out of range");
             if (g->nupvals)
                 FAIL("CALL of %s, which captures (CLOSURE and CALLR)", g->name);
             break;
         }
         case OP_CALLB:
-            if (b >= p->nbuiltins || !p->builtins[b].fn)
-                FAIL("builtin %d out of range", b);
-            if (a + c > nr)
-                FAIL("arguments out of range");
             if (pc + 1 >= f->ncode || VM_OP(f->code[pc + 1]) != OP_EXTRAARG ||
                 (uint32_t)VM_AX(f->code[pc + 1]) >= p->ntypelists)
                 FAIL("CALLB must be followed by EXTRAARG with a type list");
@@ -521,7 +503,7 @@ static int verify_proto(const vm_program *p, const vm_proto *f, char *err, size_
         default:
             break;
         }
-        if (vm_opsafepoint[op] && !vm_proto_stackmap(f, pc))
+        if (vm_op_safepoint(op) && !vm_proto_stackmap(f, pc))
             FAIL("safepoint without a stack map");
         const uint8_t *map = vm_proto_stackmap(f, pc);
         if (map)
@@ -530,7 +512,7 @@ static int verify_proto(const vm_program *p, const vm_proto *f, char *err, size_
                     FAIL("stack map names slot %d outside the frame", s);
     }
     vm_opcode last = VM_OP(f->code[f->ncode - 1]);
-    if (last != OP_RETURN && last != OP_RETURN0 && last != OP_RETURNI && last != OP_JMP) {
+    if (!(vm_opflags[last] & VM_OPF_RET) && last != OP_JMP && last != OP_JMPBACK) {
         snprintf(err, errlen, "%s: code does not end with RETURN or JMP", f->name);
         return -1;
     }
@@ -558,13 +540,22 @@ int vm_program_finish(vm_program *p, char *err, size_t errlen)
             snprintf(err, errlen, "struct %s has more than 255 fields", p->structs[j].name);
             return -1;
         }
-    for (uint32_t j = 0; j < p->nprotos; j++)
-        if (verify_proto(p, p->protos[j], err, errlen) != 0)
-            return -1;
-    if (link_types(p) != 0) {
-        snprintf(err, errlen, "out of memory");
+    /* Bx names a struct or a proto in 16 bits, GETUPVAL's B an upvalue
+     * in 8 (and closure_mask has room for no more). */
+    if (p->nstructs > VM_MAXARG_BX + 1 || p->nprotos > VM_MAXARG_BX + 1) {
+        snprintf(err, errlen, "more than %d struct types or functions", VM_MAXARG_BX + 1);
         return -1;
     }
+    for (uint32_t j = 0; j < p->nprotos; j++) {
+        if (p->protos[j]->nupvals > VM_MAXARG_A + 1) {
+            snprintf(err, errlen, "%s captures more than %d variables", p->protos[j]->name,
+                     VM_MAXARG_A + 1);
+            return -1;
+        }
+        if (verify_proto(p, p->protos[j], err, errlen) != 0)
+            return -1;
+    }
+    link_globals(p);
     p->finished = true;
     return 0;
 }

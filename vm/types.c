@@ -13,6 +13,8 @@
  */
 #include "vm/vmint.h"
 
+#include <stdlib.h>
+
 #include <string.h>
 
 static const char *path_name(gc_alloc_path p)
@@ -157,10 +159,15 @@ void vm_print_types(FILE *out, const vm_program *p)
     fprintf(out, "# gc_types of %s\n", p->source ? p->source : "?");
     fputs("# bits: one character per word, p = pointer, . = scalar\n", out);
 
+    vm_layout *structs, *closures;
+    if (vm_layouts_make(p, &structs, &closures) != 0) {
+        fputs("out of memory\n", out);
+        return;
+    }
     fputs("\n## structs (one gc_type each, from the field types)\n", out);
     for (uint32_t j = 0; j < p->nstructs; j++) {
         const vm_structdesc *s = &p->structs[j];
-        put_fixed(out, "struct", s->name, &s->gctype, s->gctype.size);
+        put_fixed(out, "struct", s->name, &structs[j].type, structs[j].type.size);
         for (int32_t f = 0; f < s->nfields; f++) {
             rtype_name(p, s->field_types[f], name, sizeof name);
             fprintf(out, "         word %d: %s %s%s\n", f, s->field_names[f], name,
@@ -180,9 +187,11 @@ void vm_print_types(FILE *out, const vm_program *p)
             }
         if (!made)
             continue;
-        const gc_type *t = f->closure_type.ptrdata ? &f->closure_type : NULL;
-        put_fixed(out, "closure", f->name, t, f->closure_type.size);
+        const gc_type *t = closures[j].type.ptrdata ? &closures[j].type : NULL;
+        put_fixed(out, "closure", f->name, t, closures[j].type.size);
     }
+    free(structs);
+    free(closures);
 
     fputs("\n## cells (captured variables)\n", out);
     put_fixed(out, "cell", vm_gct_refcell.name, &vm_gct_refcell, sizeof(vm_cell));

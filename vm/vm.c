@@ -21,6 +21,7 @@
  */
 #include "vm/vmint.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -119,43 +120,83 @@ static int take_debug_key(const char *item, size_t len, vm_options *o, char *err
     return 1;
 }
 
+/* Takes the VM's keys out of a TOYDEBUG list into o; *rest gets the
+ * others, for alloc (malloc'd, "" when none). 0, or -1 with err set. */
+static int take_debug(const char *dbg, vm_options *o, char **rest, char *err, size_t errlen)
+{
+    *rest = malloc(strlen(dbg) + 1);
+    if (!*rest) {
+        if (err && errlen)
+            snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    size_t r = 0;
+    for (const char *p = dbg; *p;) {
+        const char *end = strchr(p, ',');
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        int took = len ? take_debug_key(p, len, o, err, errlen) : 1;
+        if (took < 0) {
+            free(*rest);
+            *rest = NULL;
+            return -1;
+        }
+        if (!took) {
+            if (r)
+                (*rest)[r++] = ',';
+            memcpy(*rest + r, p, len);
+            r += len;
+        }
+        p += len;
+        if (*p == ',')
+            p++;
+    }
+    (*rest)[r] = '\0';
+    return 0;
+}
+
+/* alloc lists its own keys when it meets an unknown one; the VM's are
+ * known too, so they join the list. */
+static void add_known_keys(char *err, size_t errlen)
+{
+    static const char mine[] = ", movestack, allocprof, allocprofrate";
+    if (!err || !errlen || !strstr(err, "(known: "))
+        return;
+    size_t n = strlen(err);
+    if (n == 0 || err[n - 1] != ')' || n + sizeof mine > errlen)
+        return;
+    memcpy(err + n - 1, mine, sizeof mine - 1);
+    memcpy(err + n - 1 + sizeof mine - 1, ")", 2);
+}
+
 int vm_options_from_env(vm_options *o, char *err, size_t errlen)
 {
     vm_options tmp = *o;
     const char *dbg = getenv("TOYDEBUG");
     char *rest = NULL;
-    if (dbg) {
-        rest = malloc(strlen(dbg) + 1);
-        if (!rest) {
-            if (err && errlen)
-                snprintf(err, errlen, "out of memory");
-            return -1;
-        }
-        size_t r = 0;
-        for (const char *p = dbg; *p;) {
-            const char *end = strchr(p, ',');
-            size_t len = end ? (size_t)(end - p) : strlen(p);
-            int took = len ? take_debug_key(p, len, &tmp, err, errlen) : 1;
-            if (took < 0) {
-                free(rest);
-                return -1;
-            }
-            if (!took) {
-                if (r)
-                    rest[r++] = ',';
-                memcpy(rest + r, p, len);
-                r += len;
-            }
-            p += len;
-            if (*p == ',')
-                p++;
-        }
-        rest[r] = '\0';
-    }
+    if (dbg && take_debug(dbg, &tmp, &rest, err, errlen) != 0)
+        return -1;
     int rc = gc_options_from_env_debug(&tmp.gc, rest, err, errlen);
     free(rest);
-    if (rc != 0)
+    if (rc != 0) {
+        add_known_keys(err, errlen);
         return -1;
+    }
+    *o = tmp;
+    return 0;
+}
+
+int vm_options_parse_debug(vm_options *o, const char *s, char *err, size_t errlen)
+{
+    vm_options tmp = *o;
+    char *rest = NULL;
+    if (take_debug(s ? s : "", &tmp, &rest, err, errlen) != 0)
+        return -1;
+    int rc = gc_parse_debug(&tmp.gc.debug, rest, err, errlen);
+    free(rest);
+    if (rc != 0) {
+        add_known_keys(err, errlen);
+        return -1;
+    }
     *o = tmp;
     return 0;
 }
@@ -195,6 +236,29 @@ static void vm_roots(gc_marker *m, void *ud)
     }
 }
 
+/* Every built-in the code calls has a body of its index and name in
+ * o->builtins (the verifier checked the indexes against the program's
+ * list). 0, or -1 with a message. */
+static int bind_builtins(const vm_program *p, const vm_options *o, char *err, size_t errlen)
+{
+    for (uint32_t j = 0; j < p->nprotos; j++) {
+        const vm_proto *f = p->protos[j];
+        for (uint32_t pc = 0; pc < f->ncode; pc++) {
+            if (VM_OP(f->code[pc]) != OP_CALLB)
+                continue;
+            int b = VM_B(f->code[pc]);
+            if (b >= o->nbuiltins || !o->builtins[b].fn ||
+                strcmp(o->builtins[b].name, p->builtin_names[b]) != 0) {
+                if (err && errlen)
+                    snprintf(err, errlen, "built-in function %s is not available in this VM",
+                             p->builtin_names[b]);
+                return -1;
+            }
+        }
+    }
+    return 0;
+}
+
 vm_state *vm_new(vm_program *p, const vm_options *o, char *err, size_t errlen)
 {
     vm_options def;
@@ -204,10 +268,13 @@ vm_state *vm_new(vm_program *p, const vm_options *o, char *err, size_t errlen)
     }
     if (!p->finished && vm_program_finish(p, err, errlen) != 0)
         return NULL;
+    if (bind_builtins(p, o, err, errlen) != 0)
+        return NULL;
     vm_state *V = calloc(1, sizeof *V);
     if (!V)
         goto oom;
     V->prog = p;
+    V->builtins = o->builtins;
     V->in = o->in ? o->in : stdin;
     V->out = o->out ? o->out : stdout;
     V->err = o->err ? o->err : stderr;
@@ -220,7 +287,8 @@ vm_state *vm_new(vm_program *p, const vm_options *o, char *err, size_t errlen)
     V->fns = calloc(p->nprotos ? p->nprotos : 1, sizeof *V->fns);
     V->kmasks = calloc(p->nprotos ? p->nprotos : 1, sizeof *V->kmasks);
     V->globals = calloc(p->nglobals ? p->nglobals : 1, sizeof *V->globals);
-    if (!V->fns || !V->kmasks || !V->globals)
+    if (!V->fns || !V->kmasks || !V->globals ||
+        vm_layouts_make(p, &V->structlayouts, &V->closurelayouts) != 0)
         goto oom;
     for (uint32_t j = 0; j < p->nprotos; j++) {
         const vm_proto *f = p->protos[j];
@@ -237,7 +305,12 @@ vm_state *vm_new(vm_program *p, const vm_options *o, char *err, size_t errlen)
     if (o->heap) {
         V->heap = o->heap;
     } else {
-        V->heap = gc_heap_new(&o->gc);
+        /* The VM's pointer stores all go through the write barrier and its
+         * loops and calls poll, so the heap it makes may mark while it
+         * runs: alloc's concurrent switch is set on gc here. */
+        gc_options gc = o->gc;
+        gc.concurrent = 1;
+        V->heap = gc_heap_new(&gc);
         V->ownheap = true;
         if (!V->heap)
             goto oom;
@@ -246,6 +319,8 @@ vm_state *vm_new(vm_program *p, const vm_options *o, char *err, size_t errlen)
     if (!V->gcp || gc_add_roots(V->heap, vm_roots, V) != 0)
         goto oom;
     V->gcwin = gc_p_windows(V->gcp);
+    V->barrier = gc_heap_barrier(V->heap);
+    V->poll = gc_p_poll(V->gcp);
     if (gc_site_init(&V->cellsite, sizeof(vm_cell), &vm_gct_refcell) != 0 ||
         gc_site_init(&V->arraysite, sizeof(vm_array), &vm_gct_array) != 0)
         goto oom;
@@ -263,7 +338,7 @@ vm_state *vm_new(vm_program *p, const vm_options *o, char *err, size_t errlen)
             vm_string *s = vm_string_new(V, f->k[c].s, f->k[c].len);
             if (!s)
                 goto oom;
-            V->fns[j].k[c].p = s;
+            gc_write_pointer(V->gcp, V->barrier, &V->fns[j].k[c].p, s);
             V->kmasks[j][c / 8] |= (uint8_t)(1u << (c % 8));
         }
     }
@@ -296,6 +371,8 @@ void vm_free(vm_state *V)
         for (uint32_t j = 0; j < V->prog->nprotos; j++)
             free(V->kmasks[j]);
     free(V->fns);
+    free(V->structlayouts);
+    free(V->closurelayouts);
     free(V->kmasks);
     free(V->globals);
     if (V->movestack) {
@@ -491,43 +568,64 @@ static int call_bottom(vm_state *V, int32_t j)
     return r;
 }
 
+int vm_write_out(vm_state *V, const void *data, size_t n)
+{
+    FILE *f = V->out;
+    errno = 0;
+    bool failed = (n && fwrite(data, 1, n, f) != n) || fflush(f) != 0 || ferror(f);
+    if (failed)
+        return vm_error(V, "writing output: %s", errno ? strerror(errno) : "write failed");
+    return 0;
+}
+
+/* The program's output goes out however it ended (main returned, exit(),
+ * a runtime error): the library's stream writes what it buffers through
+ * vm_write_out (its finish hook), or the stream is only flushed. A failed
+ * write (a full disk, a closed pipe) is a runtime error, never silent:
+ * reported here unless one already was, and the status is 2. */
+static int finish_out(vm_state *V, int status, bool reported)
+{
+    int r = V->stdhooks && V->stdhooks->finish ? V->stdhooks->finish(V, V->stdstate)
+                                               : vm_write_out(V, NULL, 0);
+    if (r == 0)
+        return status;
+    if (!reported) {
+        fprintf(V->err, "error: %s\n", V->errmsg);
+        fflush(V->err);
+    }
+    return VM_STATUS_ERROR;
+}
+
 int vm_run(vm_state *V, int argc, char **argv)
 {
     V->argc = argc;
     V->argv = argv;
     V->exiting = false;
     int32_t entries[2] = {V->prog->init_proto, V->prog->main_proto};
-    int status = VM_STATUS_OK;
     for (int e = 0; e < 2; e++) {
         if (entries[e] < 0)
             continue;
         int r = call_bottom(V, entries[e]);
-        if (r < 0) {
-            status = VM_STATUS_ERROR;
-            break;
-        }
+        if (r < 0)
+            return finish_out(V, VM_STATUS_ERROR, true);
         if (r > 0)
             break;
     }
-    if (status == VM_STATUS_OK && V->exiting)
-        status = V->exit_code;
-    /* The library's output goes out however the program ended; a failed
-     * final write is an error of its own unless one was reported. */
-    if (V->stdhooks && V->stdhooks->finish && V->stdhooks->finish(V, V->stdstate) != 0 &&
-        status != VM_STATUS_ERROR) {
-        fprintf(V->err, "error: %s\n", V->errmsg);
-        fflush(V->err);
-        status = VM_STATUS_ERROR;
-    }
-    fflush(V->out);
-    return status;
+    return finish_out(V, V->exiting ? V->exit_code : VM_STATUS_OK, false);
 }
 
 FILE *vm_in(vm_state *V) { return V->in; }
 FILE *vm_out(vm_state *V) { return V->out; }
 FILE *vm_errout(vm_state *V) { return V->err; }
+const gc_type *vm_struct_gctype(vm_state *V, int32_t s) { return &V->structlayouts[s].type; }
+
 gc_heap *vm_heap(vm_state *V) { return V->heap; }
 gc_p *vm_gcp(vm_state *V) { return V->gcp; }
+
+void vm_write_pointer(vm_state *V, void **slot, void *val)
+{
+    gc_write_pointer(V->gcp, V->barrier, slot, val);
+}
 const vm_program *vm_get_program(vm_state *V) { return V->prog; }
 int64_t vm_steps_left(vm_state *V) { return V->steps; }
 void *vm_userdata(vm_state *V) { return V->ud; }

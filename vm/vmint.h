@@ -7,6 +7,21 @@
 
 #include "vm/object.h"
 
+/* layout.c: the gc_type and allocation site of a struct (count = its
+ * fields) or of a closure shape (count = its captures). A struct has at
+ * most 255 fields and a closure at most 255 captures (the verifier
+ * checks), so the mask of 1 + 255 words fits. */
+typedef struct vm_layout {
+    gc_type type;
+    gc_site site;
+    int32_t count;
+    uint8_t mask[VM_MAP_BYTES + 1];
+} vm_layout;
+
+/* Derive p's layouts: one per struct, one per proto (its closures).
+ * 0, or -1 (out of memory; nothing to free). */
+int vm_layouts_make(const vm_program *p, vm_layout **structs, vm_layout **closures);
+
 /* A call frame: a window of the value stack plus what the interpreter
  * keeps in locals while the frame runs. pc is saved (Lua's savedpc) at
  * every safepoint and call, pointing past the instruction being executed,
@@ -50,8 +65,23 @@ struct vm_state {
     bool ownheap;
     gc_p *gcp;
     gc_window *const *gcwin; /* gc_p_windows(gcp): vm_alloc_site's inlined fast path */
+    /* The heap's write-barrier flag (gc_heap_barrier): every pointer the
+     * VM stores into the heap, a global or a constant goes through
+     * gc_write_pointer with it, or gc_bulk_barrier before a copy of
+     * pointer words. Stores into the value stack (registers) and into
+     * V->roots need none: they are the mutator's own stack. An
+     * instruction's initializing stores into the object it has just
+     * allocated (NEWSTRUCTV's fields, NEWCELL's value, CLOSURE's cells)
+     * need none either: with no safepoint between the allocation and
+     * the stores, the object is new (allocated black during a mark) and
+     * its old words are zero. */
+    const gc_barrier *barrier;
+    const gc_poll *poll; /* gc_p_poll(gcp): the interpreter's polls at calls and back edges */
     gc_site cellsite, arraysite; /* a reference cell, an array header */
     vm_fn *fns;         /* one per proto */
+    vm_layout *structlayouts;  /* per struct: NEWSTRUCT allocates through its site */
+    vm_layout *closurelayouts; /* per proto: CLOSURE allocates through its site */
+    const vm_builtin *builtins; /* bound by vm_new: entry j is the program's built-in j */
     uint8_t **kmasks;   /* per proto: which constants are strings (roots) */
     vm_value *globals;
     /* The value stack: malloc'd (not in the GC heap), a root walked with
@@ -109,17 +139,30 @@ struct vm_state {
 void vm_allocprof_sample(vm_state *V, void *obj, size_t size, const gc_type *t, const char *what);
 void vm_allocprof_free(vm_state *V);
 
+/* pprof.c: a profile in pprof's format (profile.proto, gzipped). Add the
+ * sample types first (every sample has one value per type); strings,
+ * functions and locations are deduplicated. Out of memory is remembered
+ * and reported by vm_pprof_write (0, or -1 for that or a write error). */
+typedef struct vm_pprof vm_pprof;
+vm_pprof *vm_pprof_new(void);
+void vm_pprof_free(vm_pprof *P);
+int64_t vm_pprof_string(vm_pprof *P, const char *s);
+void vm_pprof_sample_type(vm_pprof *P, const char *type, const char *unit);
+void vm_pprof_period(vm_pprof *P, const char *type, const char *unit, int64_t period);
+void vm_pprof_comment(vm_pprof *P, const char *text);
+/* The id of the location "function at file:line". */
+uint64_t vm_pprof_location(vm_pprof *P, const char *function, const char *file, int64_t line);
+/* locs[0] is the leaf frame. */
+void vm_pprof_sample(vm_pprof *P, const uint64_t *locs, size_t nlocs, const int64_t *values);
+int vm_pprof_write(vm_pprof *P, FILE *out);
+
 /* The profiler's counter check after an allocation (one subtract and
  * branch, as Go's mallocgc does with MemProfileRate). what names the
  * object kind in the profile; the site is the running frame's
  * instruction, saved (savepc) before every safepoint. */
 GC_INLINE void *vm_alloc_counted(vm_state *V, void *o, const char *what, size_t size, const gc_type *t)
 {
-#if defined(__GNUC__)
-    if (__builtin_expect((V->prof_next -= (int64_t)size) < 0, 0))
-#else
-    if ((V->prof_next -= (int64_t)size) < 0)
-#endif
+    if (GC_UNLIKELY((V->prof_next -= (int64_t)size) < 0))
         vm_allocprof_sample(V, o, size, t, what);
     return o;
 }

@@ -18,6 +18,9 @@
 #   fastpath   instructions per 16-byte allocation (callgrind)
 #   fib nbody word-freq   toy, Lua 5.4 and Go; fib adds callgrind
 #              instructions per call for toy and Lua
+#   frag       large allocations in a heap cut into 1,000..15,000 free
+#              runs: alloc and glibc malloc, per-allocation median and
+#              slowest (tests/bench/frag.c)
 #   gc-pause   toy and Go with a large live heap: pauses and mark rate
 #              from their gctrace lines (tests/bench/gctrace.awk)
 #   k-nucleotide reverse-complement   toy, Lua 5.4 and Go reading FASTA
@@ -34,7 +37,7 @@
 # its pointer-store count): every run of a workload must have the same.
 #
 # Environment (tests/bench/build.mk sets it from the make knobs): BENCH_DIR,
-# TOY, REPS, DEPTH, MICRO_N, MICRO_VARIANTS, FIB_N, FIB_CG_N, NBODY_N,
+# TOY, REPS, DEPTH, MICRO_N, MICRO_VARIANTS, FRAG_RUNS, FIB_N, FIB_CG_N, NBODY_N,
 # WF_PASSES, GCPAUSE_TREES, GCPAUSE_ROUNDS, KNUC_N, REVCOMP_N, BENCH_CMD (the command line
 # the report names), BENCH_ALL (set by tests/bench/all.sh).
 set -u
@@ -46,6 +49,7 @@ reps=${REPS:-3}
 depth=${DEPTH:-21}
 micro_n=${MICRO_N:-20000000}
 micro_variants=${MICRO_VARIANTS:-w10000 w1000000}
+frag_runs=${FRAG_RUNS:-1000 4000 8000 15000}
 fib_n=${FIB_N:-32}
 fib_cg_n=${FIB_CG_N:-25}
 nbody_n=${NBODY_N:-1000000}
@@ -110,7 +114,7 @@ run() {
   fi
   hash=$(printf '%s\n' "$body" | md5sum | cut -c1-12)
   printf '%s\n' "$body" >"$outs/${w//\//_}.$i"
-  for f in ns_per_alloc gcs; do
+  for f in ns_per_alloc gcs median_ns max_ns max_cpu_ns; do
     v=$(echo "$res" | tr ' ' '\n' | sed -n "s/^$f=//p")
     [ -n "$v" ] && extra="$extra $f=$v"
   done
@@ -245,6 +249,20 @@ micro)
       done
     done
     compare "$w" alloc malloc boehm boehm-typed
+  done
+  ;;
+frag)
+  for n in $frag_runs; do
+    w=frag/$n
+    echo "note $w large allocations in a fragmented heap: $((2 * n)) objects, alternately a hole of 1 MiB to 1.5 MiB (random) and a 40 KiB separator, every hole freed ($n free runs; alloc: one gc_collect), then 500 allocations of random sizes in the same range, each timed alone and kept (tests/bench/frag.c). median_ns and max_ns are wall time per allocation, max_cpu_ns the slowest in the thread's CPU time; glibc serves these sizes from its heap (M_MMAP_THRESHOLD 32 MiB) so that it fragments the same way. Seconds include building the pattern." >>"$raw"
+    echo "== $w: alloc malloc, $reps runs each, alternating"
+    for i in alloc malloc; do rm -f "$outs/${w//\//_}.$i"; done
+    for _ in $(seq "$reps"); do
+      for i in alloc malloc; do
+        run "$w" "$i" out "$dir/frag" "$i" "$n" && record
+      done
+    done
+    compare "$w" alloc malloc
   done
   ;;
 fastpath)

@@ -13,11 +13,13 @@
 #   bench-alloc-trees     binary-trees against the allocator API only
 #   bench-alloc-micro     the allocation microbenchmark only
 #   bench-alloc-fastpath  instructions per allocation (callgrind) only
+#   bench-alloc-frag      large allocations in a fragmented heap only
 # Knobs (make VAR=...), shared with tests/bench/toy.mk:
 #   BENCH_REPS       runs per implementation (default 3; median shown)
 #   BENCH_DEPTH      binary-trees depth (21)
 #   BENCH_N          microbenchmark allocations (20000000)
 #   BENCH_MICRO      microbenchmark variants (w10000 w1000000; also nofree)
+#   BENCH_FRAG       free runs of the fragmentation workloads (1000 4000 8000 15000)
 #   BENCH_ALLOC_LIB  the alloc library to link (to try the harness alone)
 BENCHES += alloc
 BENCH_DIR := $(BUILD)/bench
@@ -25,15 +27,21 @@ BENCH_REPS ?= 3
 BENCH_DEPTH ?= 21
 BENCH_N ?= 20000000
 BENCH_MICRO ?= w10000 w1000000
+BENCH_FRAG ?= 1000 4000 8000 15000
 BENCH_ALLOC_LIB ?= $(BUILD)/liballoc.a
 BENCH_LIBS := -lgc
-BENCH_PROGS := $(addprefix $(BENCH_DIR)/,micro trees fastpath runrss)
-.PHONY: bench-alloc bench-alloc-micro bench-alloc-trees bench-alloc-fastpath
+BENCH_PROGS := $(addprefix $(BENCH_DIR)/,micro trees fastpath frag runrss)
+.PHONY: bench-alloc bench-alloc-micro bench-alloc-trees bench-alloc-fastpath bench-alloc-frag
 
 $(BENCH_DIR)/micro $(BENCH_DIR)/trees $(BENCH_DIR)/fastpath: $(BENCH_DIR)/%: \
     $(BUILD)/tests/bench/%.o $(BENCH_ALLOC_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) $^ -o $@ $(BENCH_LIBS) $(LDLIBS)
+
+# frag compares with glibc malloc only: no Boehm.
+$(BENCH_DIR)/frag: $(BUILD)/tests/bench/frag.o $(BENCH_ALLOC_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS)
 
 $(BENCH_DIR)/runrss: $(BUILD)/tests/bench/runrss.o
 	@mkdir -p $(dir $@)
@@ -42,7 +50,7 @@ $(BENCH_DIR)/runrss: $(BUILD)/tests/bench/runrss.o
 # The command line the report names: the target and the knobs given to make.
 BENCH_CMD = make $@$(if $(strip $(MAKEOVERRIDES)), $(strip $(MAKEOVERRIDES)))
 BENCH_SH = BENCH_DIR=$(BENCH_DIR) TOY=$(BUILD)/toy REPS=$(BENCH_REPS) DEPTH=$(BENCH_DEPTH) \
-  MICRO_N=$(BENCH_N) MICRO_VARIANTS="$(BENCH_MICRO)" FIB_N=$(BENCH_FIB) FIB_CG_N=$(BENCH_FIB_CG) \
+  MICRO_N=$(BENCH_N) MICRO_VARIANTS="$(BENCH_MICRO)" FRAG_RUNS="$(BENCH_FRAG)" FIB_N=$(BENCH_FIB) FIB_CG_N=$(BENCH_FIB_CG) \
   NBODY_N=$(BENCH_NBODY) WF_PASSES=$(BENCH_WF_PASSES) GCPAUSE_TREES=$(BENCH_GCPAUSE_TREES) \
   GCPAUSE_ROUNDS=$(BENCH_GCPAUSE_ROUNDS) KNUC_N=$(BENCH_KNUC) REVCOMP_N=$(BENCH_REVCOMP) BENCH_CMD="$(BENCH_CMD)" tests/bench/bench.sh
 # What the top Makefile's `bench` runs with the list of BENCHES.
@@ -50,13 +58,15 @@ BENCH_ALL = BENCH_DIR=$(BENCH_DIR) BENCH_CMD="$(BENCH_CMD)" MAKE="$(MAKE)" \
   REPS=$(BENCH_REPS) tests/bench/all.sh
 
 bench-alloc: $(BENCH_PROGS)
-	$(BENCH_SH) alloc trees-c micro fastpath
+	$(BENCH_SH) alloc trees-c micro fastpath frag
 bench-alloc-trees: $(BENCH_PROGS)
 	$(BENCH_SH) alloc-trees trees-c
 bench-alloc-micro: $(BENCH_PROGS)
 	$(BENCH_SH) alloc-micro micro
 bench-alloc-fastpath: $(BENCH_PROGS)
 	$(BENCH_SH) alloc-fastpath fastpath
+bench-alloc-frag: $(BENCH_DIR)/frag $(BENCH_DIR)/runrss
+	$(BENCH_SH) alloc-frag frag
 
 # bench-report: the report suite (`make test`): canned raw results through
 # tests/bench/report.lua and gctrace lines through tests/bench/gctrace.awk;

@@ -1,5 +1,5 @@
 /*
- * micro.c: the allocation microbenchmark (issues 2 and 3). One process runs
+ * micro.c: the allocation microbenchmark. One process runs
  * one implementation on one variant and prints a RESULT line for
  * tests/bench/bench.sh:
  *

@@ -205,6 +205,22 @@ check(out:find("goal binary-trees/21: toy at least 6x faster than Lua 5.4: lua÷
   and out:find("goal micro/w10000: alloc within 1.5x of glibc malloc+free per allocation: malloc÷alloc ns_per_alloc 1.10, PASS", 1, true),
   "goals judged from the same run's ratios", out)
 
+-- frag: alloc's own median and slowest are judged; the ratios to malloc
+-- are shown, not judged
+local fr = write("frag.raw", [[
+frag/15000 alloc 0.4 29000 out=fff median_ns=600 max_ns=12000 max_cpu_ns=20000
+frag/15000 malloc 30.0 120000 out=fff median_ns=800000 max_ns=9000000000 max_cpu_ns=4000000000
+frag/1000 alloc 0.1 3000 out=eee median_ns=2500 max_ns=60000
+frag/1000 malloc 0.1 3000 out=eee median_ns=3500 max_ns=1700000
+]])
+local fout, fcode = run("lua5.4 tests/bench/report.lua " .. fr)
+check(fcode == 0 and fout:find("goal frag/15000: alloc's median large allocation 2 us or less: 600, PASS", 1, true)
+  and fout:find("goal frag/15000: alloc's slowest large allocation 50 us or less: 12000, PASS", 1, true)
+  and fout:find("goal frag/1000: alloc's median large allocation 2 us or less: 2500, MISS", 1, true)
+  and fout:find("goal frag/1000: alloc's slowest large allocation 50 us or less: 60000, MISS", 1, true)
+  and fout:find("goal frag/15000: median beside glibc malloc: malloc÷alloc median_ns 1333.33, no goal", 1, true),
+  "frag: alloc's median and slowest judged, the ratios to malloc shown", fout)
+
 -- 3. the Markdown
 local mdt = read(md) or ""
 check(mdt:match("^# Benchmark report\n\n") and mdt:find(header, 1, true), "Markdown: title and the same header line", mdt:sub(1, 300))

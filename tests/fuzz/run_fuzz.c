@@ -22,6 +22,7 @@
  */
 #include "alloc/alloc.h"
 #include "lang/lang.h"
+#include "stdlib/stdlib.h"
 #include "vm/vm.h"
 
 #include <stdbool.h>
@@ -93,6 +94,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     vm_options o;
     vm_options_default(&o);
     o.in = nullin; /* read_line must not wait on the fuzzer's input */
+    o.builtins = std_vm_builtins;
+    o.nbuiltins = STD_NUM_BUILTINS;
     o.out = null;
     o.err = null;
     o.step_limit = RUN_FUZZ_STEPS;

@@ -27,6 +27,8 @@
  * toy command, and without them toy.check / toy.run raise an error saying
  * what this build lacks.
  */
+#include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,6 +42,7 @@
 #include "lang/lang.h"
 #endif
 #if TOY_HAVE_COMPILER
+#include "stdlib/stdlib.h"
 #include "vm/vm.h"
 vm_program *lang_compile(lang_unit *u);
 #endif
@@ -58,6 +61,7 @@ typedef struct lrun {
     char *outbuf, *errbuf;
     size_t outlen, errlen;
     char **argv; /* pointers into Lua strings held on the stack */
+    FILE *prof;  /* TOYDEBUG=allocprof=FILE, opened before the run */
 } lrun;
 
 static void lrun_close_streams(lrun *r)
@@ -85,6 +89,9 @@ static void lrun_free(lrun *r)
     r->u = NULL;
 #endif
     lrun_close_streams(r);
+    if (r->prof)
+        fclose(r->prof);
+    r->prof = NULL;
     free(r->outbuf);
     free(r->errbuf);
     free(r->argv);
@@ -174,6 +181,8 @@ static int l_run(lua_State *L)
     const char *src = luaL_checklstring(L, 1, &len);
     vm_options vo;
     vm_options_default(&vo);
+    vo.builtins = std_vm_builtins;
+    vo.nbuiltins = STD_NUM_BUILTINS;
     char msg[256];
     const char *name = "input.toy";
     const char *input = NULL; /* the program's standard input: none */
@@ -188,8 +197,9 @@ static int l_run(lua_State *L)
             use_env = lua_toboolean(L, -1);
         lua_pop(L, 1);
     }
-    /* TOYGC, TOYMEMLIMIT, TOYDEBUG first (as `toy run`), options on top */
-    if (use_env && gc_options_from_env(&vo.gc, msg, sizeof msg) != 0)
+    /* TOYGC, TOYMEMLIMIT, TOYDEBUG first (as `toy run`, the VM's keys
+     * too), options on top */
+    if (use_env && vm_options_from_env(&vo, msg, sizeof msg) != 0)
         return luaL_error(L, "toy.run: %s", msg);
     lua_settop(L, 2);
     lua_newtable(L); /* 3: keeps the argument strings alive */
@@ -199,6 +209,8 @@ static int l_run(lua_State *L)
                 return luaL_argerror(L, 2, lua_pushfstring(L, "option 'name' must be a string, got %s",
                                                            luaL_typename(L, -1)));
             name = lua_tostring(L, -1);
+            if (strlen(name) != lua_rawlen(L, -1))
+                return luaL_argerror(L, 2, "option 'name' holds a NUL byte");
             lua_rawseti(L, 3, 0);
         } else
             lua_pop(L, 1);
@@ -214,7 +226,7 @@ static int l_run(lua_State *L)
             if (lua_type(L, -1) != LUA_TSTRING)
                 return luaL_argerror(L, 2, lua_pushfstring(L, "option 'debug' must be a string, got %s",
                                                            luaL_typename(L, -1)));
-            if (gc_parse_debug(&vo.gc.debug, lua_tostring(L, -1), msg, sizeof msg) != 0)
+            if (vm_options_parse_debug(&vo, lua_tostring(L, -1), msg, sizeof msg) != 0)
                 return luaL_argerror(L, 2, lua_pushfstring(L, "option 'debug': %s", msg));
         }
         lua_pop(L, 1);
@@ -245,6 +257,9 @@ static int l_run(lua_State *L)
                 if (lua_type(L, -1) != LUA_TSTRING)
                     return luaL_argerror(L, 2, lua_pushfstring(L, "option 'args': argument %I must be a string, got %s",
                                                                i, luaL_typename(L, -1)));
+                /* main's arguments are C strings, as a command line's */
+                if (strlen(lua_tostring(L, -1)) != lua_rawlen(L, -1))
+                    return luaL_argerror(L, 2, lua_pushfstring(L, "option 'args': argument %I holds a NUL byte", i));
                 lua_rawseti(L, 3, i);
             }
             nargs = (int)n;
@@ -262,6 +277,14 @@ static int l_run(lua_State *L)
     if (r->argv == NULL || r->out == NULL || r->err == NULL || r->in == NULL) {
         lrun_free(r);
         return luaL_error(L, "toy.run: out of memory");
+    }
+    /* TOYDEBUG=allocprof=FILE as for `toy run`: the file is opened before
+     * the run ("-" is the captured stderr) and the profile written after. */
+    bool profiling = vo.allocprof[0] != '\0';
+    if (profiling && strcmp(vo.allocprof, "-") != 0 && (r->prof = fopen(vo.allocprof, "w")) == NULL) {
+        int e = errno;
+        lrun_free(r);
+        return luaL_error(L, "toy.run: allocprof: %s: %s", vo.allocprof, strerror(e));
     }
     for (int i = 0; i < nargs; i++) {
         lua_rawgeti(L, 3, i + 1); /* the table holds it: the pointer stays valid */
@@ -281,10 +304,21 @@ static int l_run(lua_State *L)
         lang_unit_free(r->u); /* the program does not point into it */
         r->u = NULL;
         r->V = vm_new(r->p, &vo, msg, sizeof msg);
-        if (r->V == NULL)
+        if (r->V == NULL) {
             fprintf(r->err, "toy: %s: %s\n", name, msg);
-        else
+            status = 2; /* only memory can be missing, as for `toy run` */
+        } else if (profiling && vm_allocprof_start(r->V, vo.allocprofrate) != 0) {
+            fputs("toy: allocprof: out of memory\n", r->err);
+            status = 2;
+        } else {
             status = vm_run(r->V, nargs, r->argv);
+            FILE *pf = r->prof ? r->prof : r->err;
+            if (profiling && (vm_allocprof_write(r->V, pf) != 0 || fflush(pf) != 0)) {
+                fprintf(r->err, "toy: allocprof: %s: %s\n", vo.allocprof, strerror(errno));
+                if (status == 0)
+                    status = 1;
+            }
+        }
     }
     vm_free(r->V); /* its heap writes the last trace lines here */
     r->V = NULL;

@@ -34,7 +34,10 @@
  * Lua memory is allocated before calling into alloc, never between a
  * gc_mallocgc and the moment its result is recorded, so a Lua finalizer
  * that runs during a Lua allocation cannot start a collection that frees
- * an object the module has not yet recorded.
+ * an object the module has not yet recorded. Such a finalizer may close
+ * the heap, though, or change a table being read: after each Lua
+ * allocation a method looks the heap up again (check_open, check_ref),
+ * and a table is read once, what is copied from it checked as it is.
  */
 #include <inttypes.h>
 #include <stdint.h>
@@ -46,6 +49,7 @@
 
 #include "alloc/alloc.h"
 #include "tests/lua/ltoy.h"
+#include "vm/vm.h"
 
 #define HEAP_MT "toy.heap"
 #define TYPE_MT "toy.type"
@@ -324,6 +328,8 @@ static entry *check_ref_of(lua_State *L, lheap *lh, int hidx, int arg)
 {
     lref *r = luaL_checkudata(L, arg, REF_MT);
     check_owner(L, arg, hidx, "object reference");
+    if (lh->h == NULL) /* closed by a finalizer since the call began */
+        luaL_argerror(L, hidx, "heap is closed");
     entry *e = tab_find(&lh->tab, r->addr);
     if (e == NULL || e->serial != r->serial)
         luaL_argerror(L, arg, lua_pushfstring(L,
@@ -423,8 +429,16 @@ static int l_heap(lua_State *L)
             use_env = lua_toboolean(L, -1);
         lua_pop(L, 1);
     }
-    if (use_env && gc_options_from_env(&o, err, sizeof err) != 0)
-        return luaL_error(L, "toy.heap: %s", err);
+    if (use_env) {
+        /* TOYDEBUG as for `toy run`: the VM's keys (movestack, allocprof)
+         * are accepted and mean nothing to a heap without a VM. */
+        vm_options vo;
+        vm_options_default(&vo);
+        vo.gc = o;
+        if (vm_options_from_env(&vo, err, sizeof err) != 0)
+            return luaL_error(L, "toy.heap: %s", err);
+        o = vo.gc;
+    }
     if (!lua_isnoneornil(L, 1)) {
         if (opt_field(L, t, "gc_percent")) {
             if (lua_type(L, -1) == LUA_TSTRING && strcmp(lua_tostring(L, -1), "off") == 0)
@@ -514,6 +528,7 @@ static int l_type(lua_State *L)
 {
     lheap *lh = check_open(L, 1);
     luaL_checktype(L, 2, LUA_TTABLE);
+    lua_settop(L, 2); /* the name is 3, the pointer list 4 */
     lua_getfield(L, 2, "size");
     int isnum = 0;
     lua_Integer size = lua_tointegerx(L, -1, &isnum);
@@ -555,10 +570,14 @@ static int l_type(lua_State *L)
             npw = (size_t)w + 1;
         lua_pop(L, 1);
     }
-    lua_pop(L, 1);
+    /* The list stays at 4 and is read again below from that one table
+     * (a second lua_getfield could run __index and get another). */
     /* the userdata first: Lua allocation failures must not leak C memory */
     ltype **slot = lua_newuserdatauv(L, sizeof *slot, 1);
     *slot = NULL;
+    /* That allocation may have run a finalizer: the heap may be closed
+     * now, and the list changed, so each word is checked again. */
+    lh = check_open(L, 1);
     ltype *ty = calloc(1, sizeof *ty);
     uint8_t *mask = calloc(npw / 8 + 1, 1);
     char *nm = strdup(name);
@@ -566,13 +585,16 @@ static int l_type(lua_State *L)
         free(ty), free(mask), free(nm);
         return luaL_error(L, "toy: out of memory creating a type");
     }
-    lua_getfield(L, 2, "pointers");
-    for (lua_Integer i = 1; i <= n; i++) {
-        lua_Integer w = (lua_rawgeti(L, -1, i), lua_tointeger(L, -1));
+    for (lua_Integer i = 1; tp == LUA_TTABLE && i <= n; i++) {
+        lua_rawgeti(L, 4, i);
+        lua_Integer w = lua_tointegerx(L, -1, &isnum);
         lua_pop(L, 1);
+        if (!isnum || w < 0 || (size_t)w >= npw) {
+            free(ty), free(mask), free(nm);
+            return luaL_argerror(L, 2, "field 'pointers' changed while the type was made");
+        }
         mask[w / 8] |= (uint8_t)(1u << (w % 8));
     }
-    lua_pop(L, 1);
     ty->mask = mask;
     ty->name = nm;
     ty->elem_words = (size_t)size / 8;
@@ -619,6 +641,10 @@ static int l_alloc(lua_State *L)
     size_t bytes = (size_t)count * ty->t.size;
     push_ref(L, 1);
     int ref = lua_gettop(L);
+    /* push_ref may have run a finalizer that closed the heap (and freed
+     * its types): look both up again. No Lua allocation follows. */
+    lh = check_open(L, 1);
+    ty = *slot;
     if (tab_reserve(&lh->tab) != 0)
         return luaL_error(L, "toy: out of memory tracking objects");
     void *p = gc_mallocgc(lh->p, bytes, &ty->t, true);
@@ -896,16 +922,21 @@ static int l_trace(lua_State *L)
     lheap *lh = check_open(L, 1);
     if (lh->trace == NULL)
         return luaL_error(L, "heap:trace() needs toy.heap{trace = true}");
-    luaL_Buffer b;
-    luaL_buffinit(L, &b);
     fflush(lh->trace);
+    if (fseek(lh->trace, 0, SEEK_END) != 0)
+        return luaL_error(L, "heap:trace(): cannot read the trace file");
+    long size = ftell(lh->trace);
+    if (size < 0)
+        return luaL_error(L, "heap:trace(): cannot read the trace file");
+    /* Room first: a finalizer run by this allocation may close the heap
+     * (and its trace file), so the file is read after it, with no Lua
+     * allocation in between. */
+    char *buf = lua_newuserdatauv(L, (size_t)size + 1, 0);
+    lh = check_open(L, 1);
     rewind(lh->trace);
-    size_t n;
-    char chunk[4096];
-    while ((n = fread(chunk, 1, sizeof chunk, lh->trace)) > 0)
-        luaL_addlstring(&b, chunk, n);
+    size_t n = fread(buf, 1, (size_t)size, lh->trace);
     fseek(lh->trace, 0, SEEK_END);
-    luaL_pushresult(&b);
+    lua_pushlstring(L, buf, n);
     return 1;
 }
 

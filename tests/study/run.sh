@@ -86,6 +86,50 @@ if prof "allocprofrate" 0 TOYDEBUG="gccheckmark=1,allocprof=$tmp/prof,allocprofr
     fi
 fi
 
+# pprof's format (a name ending in .pb.gz): the same profile as gzipped
+# profile.proto. pprof.lua reads it without Go and checks it is well
+# formed; the totals must match the text profile's and, through the
+# comments the same run wrote, gc_stats: every allocation but the
+# builtin's GCStats (1 object, 96 bytes; tiny objects count 16 bytes per
+# new block in total_alloc).
+if prof "allocprof pprof" 0 TOYDEBUG="allocprof=$tmp/prof.pb.gz" &&
+   lua5.4 "$dir/pprof.lua" "$tmp/prof.pb.gz" >"$tmp/pb" 2>"$tmp/err"; then
+    ok "allocprof=FILE.pb.gz: gzip and profile.proto well formed"
+    if awk '
+        /^alloc_objects\/count / { ao = $2 }
+        /^alloc_space\/bytes / { as = $2 }
+        /^comment profile:/ { objs = $3; sub(/,$/, "", objs); tb = $10; nb = $12 }
+        /^comment gc_stats:/ { m = $4; sub(/^\+/, "", m); sub(/,$/, "", m); t = $6; sub(/^\+/, "", t) }
+        END { exit !(ao == 29 && ao == objs && m == ao + 1 && t == as - tb + 16 * nb + 96) }
+    ' "$tmp/pb" && grep -q '^sample struct Node <- tree:20 7 168 7 168$' "$tmp/pb"; then
+        ok "pprof totals = gc_stats - the builtin's GCStats; struct Node <- tree:20 as frames"
+    else
+        bad "pprof totals = gc_stats - the builtin's GCStats; struct Node <- tree:20 as frames"
+        cat "$tmp/pb"
+    fi
+    # pprof itself, when Go is installed (tools/deps.sh installs golang-go
+    # for the tests, so CI always has it).
+    if command -v go >/dev/null 2>&1; then
+        export HOME="${HOME:-$tmp}" PPROF_TMPDIR="$tmp"
+        if go tool pprof -top -sample_index=alloc_objects "$tmp/prof.pb.gz" >"$tmp/top" 2>&1 &&
+           grep -q ' of 29 total' "$tmp/top" && grep -q 'struct Node' "$tmp/top" &&
+           go tool pprof -top -sample_index=alloc_space -unit=B "$tmp/prof.pb.gz" >"$tmp/top2" 2>&1 &&
+           grep -q ' of 1000B total' "$tmp/top2"; then
+            ok "go tool pprof -top: 29 objects, 1000 bytes, types as frames"
+        else
+            bad "go tool pprof -top: 29 objects, 1000 bytes, types as frames"
+            cat "$tmp/top" "$tmp/top2" 2>/dev/null
+        fi
+    elif [ -n "${CI:-}" ]; then
+        bad "go tool pprof -top (go is not installed: tools/deps.sh should have)"
+    else
+        echo "skip go tool pprof -top (go is not installed; make test installs it)"
+    fi
+else
+    bad "allocprof=FILE.pb.gz: gzip and profile.proto well formed"
+    cat "$tmp/err"
+fi
+
 # Bad settings are usage errors; unknown keys still reach alloc's parser.
 refused() { # name status pattern env...
     name=$1 st=$2 pat=$3

@@ -54,10 +54,10 @@ static int run(const char *src, probe_log *log)
     memset(log, 0, sizeof *log);
     vm_program *p = compile(src);
     CU_ASSERT_PTR_NOT_NULL_FATAL(p);
-    p->builtins = probe_table;
-    p->nbuiltins = 1;
     vm_options o;
     vm_options_default(&o);
+    o.builtins = probe_table;
+    o.nbuiltins = 1;
     o.ud = log;
     o.gc.gc_percent = -1; /* only the probe collects */
     char err[256];
@@ -191,7 +191,7 @@ static void test_maps_present(void)
         const vm_proto *f = p->protos[j];
         for (uint32_t pc = 0; pc < f->ncode; pc++) {
             vm_opcode op = VM_OP(f->code[pc]);
-            CU_ASSERT(!vm_opsafepoint[op] || vm_proto_stackmap(f, pc) != NULL);
+            CU_ASSERT(!vm_op_safepoint(op) || vm_proto_stackmap(f, pc) != NULL);
             if (op == OP_CALLB) {
                 const uint8_t *m = vm_proto_stackmap(f, pc);
                 int a = VM_A(f->code[pc]), live = 0;

@@ -44,10 +44,17 @@ typedef struct ctx {
     size_t outlen, errlen;
 } ctx;
 
+/* The built-in list a compiled program carries: stdlib's, in order. */
+static void std_add_builtins(vm_program *p)
+{
+    for (int j = 0; j < std_builtin_count; j++)
+        vm_add_builtin(p, std_builtin_table[j].name);
+}
+
 static vm_program *std_program(void)
 {
     vm_program *p = vm_program_new("t.toy");
-    std_install(p);
+    std_add_builtins(p);
     vm_add_rtype(p, VM_KINT, 0, 0);
     vm_add_rtype(p, VM_KFLOAT, 0, 0);
     vm_add_rtype(p, VM_KBOOL, 0, 0);
@@ -85,6 +92,8 @@ static vm_program *std_program(void)
 static void vm_options_for_test(vm_options *o, ctx *c)
 {
     vm_options_default(o);
+    o->builtins = std_vm_builtins;
+    o->nbuiltins = STD_NUM_BUILTINS;
     o->out = c->out;
     o->err = c->err;
     /* TOYDEBUG and friends apply as they do to `toy run`. */
@@ -218,15 +227,14 @@ static void test_tables(void)
     for (int j = 0; j < std_builtin_count; j++) {
         CU_ASSERT_STRING_EQUAL(std_builtin_table[j].name, std_vm_builtins[j].name);
         CU_ASSERT_PTR_NOT_NULL(std_vm_builtins[j].fn);
-        CU_ASSERT_PTR_NULL(std_builtin_table[j].body);
     }
     CU_ASSERT_STRING_EQUAL(std_builtin_table[STD_B_print].name, "print");
     CU_ASSERT_STRING_EQUAL(std_builtin_table[STD_B_make].name, "make");
     CU_ASSERT_PTR_EQUAL(std_vm_builtins[STD_B_split].fn, std_split);
     vm_program *p = vm_program_new("x.toy");
-    std_install(p);
-    CU_ASSERT_PTR_EQUAL(p->builtins, std_vm_builtins);
+    std_add_builtins(p);
     CU_ASSERT_EQUAL(p->nbuiltins, STD_NUM_BUILTINS);
+    CU_ASSERT_STRING_EQUAL(p->builtin_names[STD_B_split], "split");
     vm_program_free(p);
 }
 
@@ -366,7 +374,7 @@ static void test_join(void)
     STR_IS(j4[0], "");
     vm_array *holes = vm_array_new(c.V, 3, true);
     vm_root_push(c.V, holes);
-    holes->data[1] = S(&c, "x");
+    vm_write_pointer(c.V, &holes->data[1].p, S(&c, "x").p);
     vm_value j5[2] = {{.p = holes}, S(&c, "-")};
     CALL_OK(&c, STD_B_join, j5, 2, NULL);
     STR_IS(j5[0], "-x-");
@@ -504,7 +512,7 @@ static void test_str_containers(void)
     expect_str(&c, (vm_value){.p = fl}, R_AFLOAT, "[0.5, -0.0, 1e+100]");
     vm_array *nest = vm_array_new(c.V, 2, true);
     vm_root_push(c.V, nest);
-    nest->data[0].p = ints;
+    vm_write_pointer(c.V, &nest->data[0].p, ints);
     expect_str(&c, (vm_value){.p = nest}, R_AAINT, "[[1, -2], nil]");
     /* Maps in insertion order, quoted string keys. */
     vm_value mk[1] = {{0}};
@@ -521,11 +529,11 @@ static void test_str_containers(void)
     expect_str(&c, mb[0], R_MBI, "{true: 10, false: 20}");
     expect_str(&c, NIL(), R_MSI, "nil");
     /* Structs: fields in declaration order; a cycle prints as "...". */
-    vm_value *n1 = gc_mallocgc(vm_gcp(c.V), c.p->structs[0].gctype.size, &c.p->structs[0].gctype, true);
+    vm_value *n1 = gc_mallocgc(vm_gcp(c.V), vm_struct_gctype(c.V, 0)->size, vm_struct_gctype(c.V, 0), true);
     vm_root_push(c.V, n1);
     n1[2].i = 7;
     expect_str(&c, (vm_value){.p = n1}, R_NODE, "Node{left: nil, right: nil, item: 7}");
-    n1[0].p = n1;
+    vm_write_pointer(c.V, &n1[0].p, n1);
     expect_str(&c, (vm_value){.p = n1}, R_NODE, "Node{left: ..., right: nil, item: 7}");
     expect_str(&c, NIL(), R_NODE, "nil");
     ctx_close(&c);
@@ -1002,7 +1010,7 @@ static void expect_entry_pointers(ctx *c, int32_t rtype, const size_t *want_firs
         if (rt->a == R_STRING)
             k.p = key_string(c, j), vm_root_push(c->V, k.p);
         if (rt->b == R_NODE) {
-            v.p = gc_mallocgc(vm_gcp(c->V), c->p->structs[0].gctype.size, &c->p->structs[0].gctype, true);
+            v.p = gc_mallocgc(vm_gcp(c->V), vm_struct_gctype(c->V, 0)->size, vm_struct_gctype(c->V, 0), true);
             vm_root_push(c->V, v.p);
         }
         CU_ASSERT_EQUAL(vm_map_set(c->V, m, k, v), 0);
@@ -1048,7 +1056,7 @@ static void test_map_storage_pointer_maps(void)
     vm_map_set(c.V, mk[0].p, I((int64_t)(intptr_t)victim), I((int64_t)(intptr_t)victim));
     vm_value mn[1] = {{0}};
     CALL_OK(&c, STD_B_make, mn, 0, T1(R_MIN));
-    void *kept = gc_mallocgc(vm_gcp(c.V), c.p->structs[0].gctype.size, &c.p->structs[0].gctype, true);
+    void *kept = gc_mallocgc(vm_gcp(c.V), vm_struct_gctype(c.V, 0)->size, vm_struct_gctype(c.V, 0), true);
     vm_root_push(c.V, kept); /* while the map's storage is allocated */
     vm_map_set(c.V, mn[0].p, I(1), (vm_value){.p = kept});
     vm_root_pop(c.V, 1);
@@ -1265,7 +1273,7 @@ static void test_gc_builtins(void)
     ctx_close(&c);
     /* A program without the prelude's struct gets an error, not a crash. */
     vm_program *p = vm_program_new("t.toy");
-    std_install(p);
+    std_add_builtins(p);
     ctx_open_program(&c, p);
     vm_value s2[1];
     CALL_ERR(&c, STD_B_gc_stats, s2, 0, NULL, "internal error: gc_stats: the program has no struct GCStats");
@@ -1359,6 +1367,7 @@ static void test_program_map_churn(void)
     f->code[j2] = VM_SJ_(OP_JMP, loop - (j2 + 1));
     f->code[prep] = VM_ABX(OP_FORPREP, 1, loop + 1 - body);
     f->code[loop] = VM_ABX(OP_FORLOOP, 1, loop + 1 - body);
+    vm_stackmap_slots(f, (uint32_t)loop, LIVE(0));
     vm_emit(f, VM_ABC(OP_MOV, 4, 0, 0), 7);
     callb(p, f, 7, STD_B_keys, 4, 1, T1(R_MSI), LIVE(0, 4));
     vm_emit(f, VM_ABC(OP_MOV, 5, 0, 0), 7);
@@ -1386,7 +1395,9 @@ static void test_program_map_churn(void)
 }
 
 /* args() sees the arguments vm_run was given; exit(300) ends the run
- * with status 300 & 255. */
+ * with status 300 & 255. args() fills an array made before its strings,
+ * each store through the write barrier (the barrier site test for args:
+ * stdlib-gcstress runs it with a collection at every allocation). */
 static void test_program_args_exit(void)
 {
     vm_program *p = std_program();

@@ -74,11 +74,30 @@ static int b_verify(vm_state *V, vm_value *args, int nargs, const int32_t *types
     return 0;
 }
 
+/* arm(): the collector asks this P to stop at its next safepoint (the
+ * poll word set, as a concurrent mark does); polled(): 1 once a poll has
+ * answered (today's slow path just clears the word). */
+static int b_arm(vm_state *V, vm_value *args, int nargs, const int32_t *types)
+{
+    (void)args, (void)nargs, (void)types;
+    gc_poll *poll = (gc_poll *)gc_p_poll(vm_gcp(V));
+    atomic_store_explicit(&poll->pending, 1, memory_order_relaxed);
+    return 0;
+}
+
+static int b_polled(vm_state *V, vm_value *args, int nargs, const int32_t *types)
+{
+    (void)nargs, (void)types;
+    args[0].i = atomic_load_explicit(&gc_p_poll(vm_gcp(V))->pending, memory_order_relaxed) == 0;
+    return 0;
+}
+
 static const vm_builtin test_builtins[B_NBUILTINS] = {
     [B_PRINT] = {"print", b_print},       [B_GC] = {"gc", b_gc},
     [B_REMEMBER] = {"remember", b_remember}, [B_ALIVE] = {"alive", b_alive},
     [B_EXIT] = {"exit", b_exit},           [B_GARBAGE] = {"garbage", b_garbage},
-    [B_VERIFY] = {"verify", b_verify},
+    [B_VERIFY] = {"verify", b_verify},     [B_ARM] = {"arm", b_arm},
+    [B_POLLED] = {"polled", b_polled},
 };
 
 /* ---- Helpers. ---- */
@@ -86,8 +105,8 @@ static const vm_builtin test_builtins[B_NBUILTINS] = {
 vm_program *tvm_program(void)
 {
     vm_program *p = vm_program_new("t.toy");
-    p->builtins = test_builtins;
-    p->nbuiltins = B_NBUILTINS;
+    for (int j = 0; j < B_NBUILTINS; j++)
+        vm_add_builtin(p, test_builtins[j].name);
     vm_add_rtype(p, VM_KINT, 0, 0);
     vm_add_rtype(p, VM_KFLOAT, 0, 0);
     vm_add_rtype(p, VM_KBOOL, 0, 0);
@@ -134,6 +153,8 @@ tvm_run tvm_exec(vm_program *p, bool gcstress, int max_depth, int64_t step_limit
     tvm_ud ud = {0};
     vm_options o;
     vm_options_default(&o);
+    o.builtins = test_builtins;
+    o.nbuiltins = B_NBUILTINS;
     o.out = out;
     o.err = err;
     o.ud = &ud;
@@ -265,13 +286,13 @@ static void test_loops(void)
     tvm_abx(f, 2, OP_LOADI, 2, 100);
     tvm_abx(f, 2, OP_FORPREP, 1, 2);
     tvm_abc(f, 3, OP_ADDI, 0, 0, 3);
-    tvm_abx(f, 2, OP_FORLOOP, 1, 2);
+    vm_stackmap_slots(f, (uint32_t)tvm_abx(f, 2, OP_FORLOOP, 1, 2), NULL, 0);
     /* an empty range runs nothing */
     tvm_abx(f, 4, OP_LOADI, 1, 5);
     tvm_abx(f, 4, OP_LOADI, 2, 5);
     tvm_abx(f, 4, OP_FORPREP, 1, 2);
     tvm_abx(f, 5, OP_LOADI, 0, 999);
-    tvm_abx(f, 4, OP_FORLOOP, 1, 2);
+    vm_stackmap_slots(f, (uint32_t)tvm_abx(f, 4, OP_FORLOOP, 1, 2), NULL, 0);
     /* i = 0; while i < 10 { i += 3 } */
     tvm_abx(f, 6, OP_LOADI, 4, 0);
     tvm_abx(f, 6, OP_LOADI, 5, 10);
@@ -279,7 +300,8 @@ static void test_loops(void)
     tvm_jmp(f, 7, 2);
     tvm_abc(f, 8, OP_ADDIK, 4, 4, 3);
     int back = tvm_jmp(f, 8, 0);
-    f->code[back] = VM_SJ_(OP_JMP, top - (back + 1));
+    f->code[back] = VM_SJ_(OP_JMPBACK, top - (back + 1));
+    vm_stackmap_slots(f, (uint32_t)back, NULL, 0);
     /* if-else chains on immediates and floats */
     tvm_abx(f, 9, OP_LOADI, 6, 111);
     tvm_abc(f, 9, OP_IFGEIK, 4, 12, 1); /* taken: i >= 12 */
@@ -345,6 +367,8 @@ static void test_movestack(void)
         FILE *f = open_memstream(&out, &outlen);
         vm_options o;
         vm_options_default(&o);
+        o.builtins = test_builtins;
+        o.nbuiltins = B_NBUILTINS;
         o.out = f;
         o.movestack = true;
         o.gc.debug.gcstress = stress;
@@ -540,7 +564,8 @@ static void test_maps(void)
     tvm_jmp(f, 4, 2);
     tvm_abc(f, 5, OP_ADDI, 8, 8, 7);
     int back = tvm_jmp(f, 5, 0);
-    f->code[back] = VM_SJ_(OP_JMP, top - (back + 1));
+    f->code[back] = VM_SJ_(OP_JMPBACK, top - (back + 1));
+    vm_stackmap_slots(f, (uint32_t)back, (int[]){0}, 1);
     tvm_abc(f, 6, OP_MOV, 5, 8, 0);
     tvm_abc(f, 6, OP_MOV, 6, 0, 0);
     tvm_abc(f, 6, OP_LEN, 7, 0, 0);
@@ -706,7 +731,7 @@ static void test_error_oom_and_steps(void)
     m = tvm_main(p, 2);
     tvm_abx(m, 1, OP_LOADI, 0, 1);
     tvm_abc(m, 2, OP_ADDIK, 0, 0, 1);
-    tvm_jmp(m, 3, -2);
+    vm_stackmap_slots(m, (uint32_t)vm_emit(m, VM_SJ_(OP_JMPBACK, -2), 3), NULL, 0);
     tvm_run r = tvm_exec(p, false, 0, 1000);
     EXPECT_RUN(r, 2, "", "error: step limit exceeded\n  t.toy:3 in main\n");
     tvm_run_free(&r);
@@ -776,6 +801,50 @@ static void test_dead_register_is_not_a_root(void)
     vm_program_free(p);
 }
 
+/* A loop that neither calls nor allocates still answers the collector:
+ * FORLOOP and JMPBACK poll, and so does a call; straight-line code
+ * (between two builtins) does not. */
+static void test_safepoint_polls(void)
+{
+    for (int kind = 0; kind < 4; kind++) {
+        vm_program *p = tvm_program();
+        int32_t fi = vm_add_proto(p, "f", 1, 1);
+        tvm_abc(p->protos[fi], 20, OP_RETURN0, 0, 0, 0);
+        vm_proto *m = tvm_main(p, 4);
+        tvm_callb(p, m, 1, B_ARM, 0, 0, NULL);
+        switch (kind) {
+        case 0: /* for i in 0..2 {} */
+            tvm_abx(m, 2, OP_LOADI, 1, 0);
+            tvm_abx(m, 2, OP_LOADI, 2, 2);
+            tvm_abx(m, 2, OP_FORPREP, 1, 2);
+            tvm_abx(m, 3, OP_LOADI, 0, 0);
+            vm_stackmap_slots(m, (uint32_t)tvm_abx(m, 2, OP_FORLOOP, 1, 2), NULL, 0);
+            break;
+        case 1: { /* i = 0; while true { i += 1; if i >= 3 { break } } */
+            tvm_abx(m, 2, OP_LOADI, 1, 0);
+            int top = tvm_abc(m, 3, OP_ADDIK, 1, 1, 1);
+            tvm_abc(m, 3, OP_IFLTIK, 1, 3, 0);
+            tvm_jmp(m, 3, 1);
+            int back = vm_emit(m, VM_SJ_(OP_JMPBACK, top - ((int)m->ncode + 1)), 3);
+            vm_stackmap_slots(m, (uint32_t)back, NULL, 0);
+            break;
+        }
+        case 2: /* f(5) */
+            tvm_abx(m, 2, OP_LOADI, 1, 5);
+            vm_stackmap_slots(m, (uint32_t)tvm_abx(m, 2, OP_CALL, 1, fi), NULL, 0);
+            break;
+        default: /* nothing that polls */
+            tvm_abx(m, 2, OP_LOADI, 1, 5);
+            break;
+        }
+        tvm_callb(p, m, 4, B_POLLED, 0, 0, NULL);
+        tvm_callb(p, m, 4, B_PRINT, 0, 1, INTS);
+        tvm_abc(m, 5, OP_RETURN0, 0, 0, 0);
+        expect_both(p, 0, kind < 3 ? "1\n" : "0\n", "");
+        vm_program_free(p);
+    }
+}
+
 /* p = Point{77, Point{88}}; churn(50) allocates at every step under
  * gcstress; p and what it points to must come back intact. */
 static void test_live_across_call(void)
@@ -789,7 +858,7 @@ static void test_live_across_call(void)
     tvm_abc(c, 10, OP_MOV, 2, 0, 0);
     tvm_abx(c, 10, OP_FORPREP, 1, 2);
     vm_stackmap_slots(c, (uint32_t)tvm_abx(c, 11, OP_NEWSTRUCT, 0, s), NULL, 0);
-    tvm_abx(c, 10, OP_FORLOOP, 1, 2);
+    vm_stackmap_slots(c, (uint32_t)tvm_abx(c, 10, OP_FORLOOP, 1, 2), NULL, 0);
     tvm_abc(c, 12, OP_RETURN0, 0, 0, 0);
 
     vm_proto *m = tvm_main(p, 6);
@@ -797,7 +866,7 @@ static void test_live_across_call(void)
     tvm_abx(m, 1, OP_LOADI, 1, 77);
     tvm_abc(m, 1, OP_SETFIELD, 0, 0, 1);
     vm_stackmap_slots(m, (uint32_t)tvm_abx(m, 2, OP_NEWSTRUCT, 2, s), (int[]){0}, 1);
-    tvm_abc(m, 2, OP_SETFIELD, 0, 1, 2);
+    tvm_abc(m, 2, OP_SETFIELDP, 0, 1, 2);
     tvm_abx(m, 2, OP_LOADI, 1, 88);
     tvm_abc(m, 2, OP_SETFIELD, 2, 0, 1);
     tvm_abx(m, 3, OP_LOADI, 3, 50);
@@ -906,6 +975,22 @@ static void test_verifier(void)
     CU_ASSERT_STRING_EQUAL(err, "main pc 0 (IFLTI): a test must be followed by JMP");
     vm_program_free(p);
 
+    /* Every loop polls: a jump back is JMPBACK, a safepoint with a map. */
+    p = tvm_program();
+    m = tvm_main(p, 2);
+    tvm_abc(m, 1, OP_ADDIK, 0, 0, 1);
+    tvm_jmp(m, 1, -2);
+    CU_ASSERT_EQUAL(vm_program_finish(p, err, sizeof err), -1);
+    CU_ASSERT_STRING_EQUAL(err, "main pc 1 (JMP): a jump back must be JMPBACK (loops poll)");
+    vm_program_free(p);
+    p = tvm_program();
+    m = tvm_main(p, 2);
+    tvm_abc(m, 1, OP_ADDIK, 0, 0, 1);
+    vm_emit(m, VM_SJ_(OP_JMPBACK, -2), 1);
+    CU_ASSERT_EQUAL(vm_program_finish(p, err, sizeof err), -1);
+    CU_ASSERT_STRING_EQUAL(err, "main pc 1 (JMPBACK): safepoint without a stack map");
+    vm_program_free(p);
+
     p = tvm_program();
     m = tvm_main(p, 2);
     tvm_jmp(m, 1, 5);
@@ -974,7 +1059,7 @@ static void test_opcode_tables(void)
     CU_ASSERT_STRING_EQUAL(vm_opnames[OP_RETURN0], "RETURN0");
     CU_ASSERT_EQUAL(vm_opformats[OP_JMP], VM_FMT_isJ);
     CU_ASSERT_EQUAL(vm_opformats[OP_LOADI], VM_FMT_iAsBx);
-    CU_ASSERT(vm_opsafepoint[OP_CALL] && vm_opsafepoint[OP_NEWSTRUCT] && !vm_opsafepoint[OP_ADDI]);
+    CU_ASSERT(vm_op_safepoint(OP_CALL) && vm_op_safepoint(OP_NEWSTRUCT) && !vm_op_safepoint(OP_ADDI));
     vm_instr i = VM_ABC(OP_ADDIK, 1, 2, (uint8_t)-3);
     CU_ASSERT_EQUAL(VM_OP(i), OP_ADDIK);
     CU_ASSERT_EQUAL(VM_A(i), 1);
@@ -1003,6 +1088,7 @@ static CU_TestInfo vm_tests[] = {
     {"exit", test_exit},
     {"dead_register_is_not_a_root", test_dead_register_is_not_a_root},
     {"live_across_call", test_live_across_call},
+    {"safepoint_polls", test_safepoint_polls},
     {"deep_frames_and_stack_growth", test_deep_frames_and_stack_growth},
     {"globals_are_roots", test_globals_are_roots},
     {"verifier", test_verifier},

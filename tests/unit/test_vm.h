@@ -13,7 +13,7 @@
 enum { T_INT, T_FLOAT, T_BOOL, T_STRING, T_VOID };
 
 /* Builtin numbers (test_builtins). */
-enum { B_PRINT, B_GC, B_REMEMBER, B_ALIVE, B_EXIT, B_GARBAGE, B_VERIFY, B_NBUILTINS };
+enum { B_PRINT, B_GC, B_REMEMBER, B_ALIVE, B_EXIT, B_GARBAGE, B_VERIFY, B_ARM, B_POLLED, B_NBUILTINS };
 
 /* State the test builtins keep, reached through vm_userdata. */
 typedef struct tvm_ud {

@@ -107,7 +107,7 @@ static void test_values(void)
     CU_ASSERT_STRING_EQUAL(fmt(&b, p, v, T_STRING, true), "\"tab\\there \\\"q\\\" \\\\ \\x01\\n\"");
 
     vm_array *arr = vm_array_new(V, 2, true);
-    arr->data[0].p = vm_string_new(V, "a", 1);
+    vm_write_pointer(V, &arr->data[0].p, vm_string_new(V, "a", 1));
     v.p = arr;
     CU_ASSERT_STRING_EQUAL(fmt(&b, p, v, as, false), "[\"a\", \"\"]");
     vm_array *outer = vm_array_new(V, 0, true);
@@ -128,13 +128,13 @@ static void test_values(void)
     v.p = vm_map_new(V, VM_MAPKEY_STRING, false);
     CU_ASSERT_STRING_EQUAL(fmt(&b, p, v, msf, false), "{}");
 
-    const vm_structdesc *sd = &p->structs[s];
-    vm_value *p1 = gc_mallocgc(vm_gcp(V), sd->gctype.size, &sd->gctype, true);
-    vm_value *p2 = gc_mallocgc(vm_gcp(V), sd->gctype.size, &sd->gctype, true);
+    const gc_type *sdt = vm_struct_gctype(V, s);
+    vm_value *p1 = gc_mallocgc(vm_gcp(V), sdt->size, sdt, true);
+    vm_value *p2 = gc_mallocgc(vm_gcp(V), sdt->size, sdt, true);
     p1[0].i = 1;
-    p1[1].p = vm_string_new(V, "one", 3);
+    vm_write_pointer(V, &p1[1].p, vm_string_new(V, "one", 3));
     p2[0].i = 2;
-    p2[2].p = p1;
+    vm_write_pointer(V, &p2[2].p, p1);
     v.p = p2;
     CU_ASSERT_STRING_EQUAL(fmt(&b, p, v, pt, false),
                            "Point{x: 2, name: \"\", next: Point{x: 1, name: \"one\", next: nil}}");
@@ -145,18 +145,18 @@ static void test_values(void)
     CU_ASSERT_STRING_EQUAL(fmt(&b, p, v, mbp, false),
                            "{true: Point{x: 1, name: \"one\", next: nil}, false: nil}");
     /* A cycle prints as ... instead of recursing forever. */
-    p1[2].p = p2;
+    vm_write_pointer(V, &p1[2].p, p2);
     v.p = p1;
     CU_ASSERT_STRING_EQUAL(fmt(&b, p, v, pt, false),
                            "Point{x: 1, name: \"one\", next: Point{x: 2, name: \"\", next: ...}}");
 
     /* A list a million long prints its first levels, then "...". */
-    p1[2].p = NULL;
+    vm_write_pointer(V, &p1[2].p, NULL);
     vm_value *head = p1;
     gc_handle *hh = gc_handle_new(vm_heap(V), head);
     for (int j = 0; j < 1000000; j++) {
-        vm_value *n = gc_mallocgc(vm_gcp(V), sd->gctype.size, &sd->gctype, true);
-        n[2].p = gc_handle_get(hh);
+        vm_value *n = gc_mallocgc(vm_gcp(V), sdt->size, sdt, true);
+        vm_write_pointer(V, &n[2].p, gc_handle_get(hh));
         gc_handle_set(hh, n);
     }
     v.p = gc_handle_get(hh);

@@ -1,8 +1,8 @@
 /*
  * vmbench.c: the interpreter against Lua 5.4 on the same programs, before
  * the compiler exists: fib and binary-trees are assembled by hand with the
- * builder in vm.h (what lang/compile.c will emit for the toy sources in
- * LANGUAGE.md), run on alloc, and timed in CPU seconds next to lua5.4
+ * builder in vm.h (what lang/compile.c emits for the same toy sources,
+ * examples/fib.toy and examples/binary_trees.toy), run on alloc, and timed in CPU seconds next to lua5.4
  * running the same algorithms. Prints the best of REPS runs and ratios
  * (lua / toy, so > 1 means toy is faster); both outputs must agree.
  *
@@ -59,8 +59,7 @@ static void print_call(vm_program *p, vm_proto *f, int a, int n, const int32_t *
 static vm_program *new_program(const char *name)
 {
     vm_program *p = vm_program_new(name);
-    p->builtins = builtins;
-    p->nbuiltins = 1;
+    vm_add_builtin(p, builtins[0].name);
     vm_add_rtype(p, VM_KINT, 0, 0);
     return p;
 }
@@ -90,7 +89,7 @@ static vm_program *fib_program(int n)
     return p;
 }
 
-/* The binary-trees of LANGUAGE.md's example, with the benchmarks game's
+/* The binary-trees of examples/binary_trees.toy, with the benchmarks game's
  * driver: a stretch tree, a long-lived tree, then 2^(max-d+4) trees of
  * each depth d = 4, 6, ..., max. */
 static vm_program *trees_program(int maxd)
@@ -157,14 +156,14 @@ static vm_program *trees_program(int maxd)
     S(m, VM_ABX(OP_CALL, 10, bi), &two, 1);
     S(m, VM_ABX(OP_CALL, 10, ci), &two, 1);
     E(m, VM_ABC(OP_ADDI, 6, 6, 10));
-    E(m, VM_ABX(OP_FORLOOP, 7, 5));
+    S(m, VM_ABX(OP_FORLOOP, 7, 5), &two, 1);
     E(m, VM_ABC(OP_MOV, 9, 5, 0));
     E(m, VM_ABC(OP_MOV, 10, 3, 0));
     E(m, VM_ABC(OP_MOV, 11, 6, 0));
     print_call(p, m, 9, 3, ints, &two, 1);
     E(m, VM_ABC(OP_ADDIK, 3, 3, 2));
     int back = (int)m->ncode;
-    E(m, VM_SJ_(OP_JMP, top - (back + 1)));
+    S(m, VM_SJ_(OP_JMPBACK, top - (back + 1)), &two, 1);
     m->code[exitj] = VM_SJ_(OP_JMP, (int)m->ncode - (exitj + 1));
     E(m, VM_ABC(OP_MOV, 3, 2, 0));
     S(m, VM_ABX(OP_CALL, 3, ci), NULL, 0);
@@ -192,6 +191,8 @@ static double run_toy(vm_program *p, char *out, size_t outsz)
     FILE *f = fmemopen(out, outsz, "w");
     vm_options o;
     vm_options_default(&o);
+    o.builtins = builtins;
+    o.nbuiltins = 1;
     o.out = f;
     char err[256];
     vm_state *V = vm_new(p, &o, err, sizeof err);
