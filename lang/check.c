@@ -731,19 +731,6 @@ static lang_type *check_builtin(checker *c, lang_expr *e, int bi)
                   "sort needs [int], [float] or [string], not %s (use sort_by)", tn(c, t));
         return set(e, c->t_void);
     }
-    case STD_SORT_BY: {
-        if (!nargs_ok(c, e, name, 2))
-            break;
-        lang_type *t = container_arg(c, e, 0, TY_ARRAY, name);
-        if (is_err(t)) {
-            check_expr(c, args[1], NULL);
-            return set(e, c->t_void);
-        }
-        lang_type *ps[2] = {t->elem, t->elem};
-        check_as(c, args[1], ck_fn_of(c->a, c->prog, ps, 2, c->t_bool),
-                 CTX("as the comparator of sort_by"));
-        return set(e, c->t_void);
-    }
     case STD_LEN: {
         if (!nargs_ok(c, e, name, 1))
             break;
@@ -762,7 +749,8 @@ static lang_type *check_builtin(checker *c, lang_expr *e, int bi)
         }
         return e->type;
     }
-    case STD_PUSH: {
+    case STD_PUSH:
+    case STD_SORT_BY: { /* an array, then an element or a comparator of elements */
         if (!nargs_ok(c, e, name, 2))
             break;
         lang_type *t = container_arg(c, e, 0, TY_ARRAY, name);
@@ -770,7 +758,13 @@ static lang_type *check_builtin(checker *c, lang_expr *e, int bi)
             check_expr(c, args[1], NULL);
             return set(e, c->t_void);
         }
-        check_as(c, args[1], t->elem, CTX("in argument to push"));
+        if (b->generic == STD_PUSH) {
+            check_as(c, args[1], t->elem, CTX("in argument to push"));
+        } else {
+            lang_type *ps[2] = {t->elem, t->elem};
+            check_as(c, args[1], ck_fn_of(c->a, c->prog, ps, 2, c->t_bool),
+                     CTX("as the comparator of sort_by"));
+        }
         return set(e, c->t_void);
     }
     case STD_POP: {
