@@ -27,6 +27,10 @@
 #              one row per operation (insert, hit, miss, delete, iterate)
 #   collatz    Collatz chain lengths below COLLATZ_N memoised in a map
 #   word-count WC_N words from WC_W distinct ones counted in a map[string]int
+#   k-nucleotide reverse-complement   toy, Lua 5.4 and Go reading FASTA
+#              from standard input: the fasta program's output
+#              (tests/bench/lua/fasta.lua, run once per size into
+#              $BENCH_DIR/fasta-N.fa)
 #
 # Raw format (tests/bench/report.lua reads it; `#` starts a comment):
 #   WORKLOAD IMPL SECONDS RSS_KB [KEY=VALUE...]   one run ("-": not measured)
@@ -39,8 +43,8 @@
 # Environment (tests/bench/build.mk sets it from the make knobs): BENCH_DIR,
 # TOY, REPS, DEPTH, MICRO_N, MICRO_VARIANTS, FRAG_RUNS, FIB_N, FIB_CG_N, NBODY_N,
 # WF_PASSES, GCPAUSE_TREES, GCPAUSE_ROUNDS, MAP_N, COLLATZ_N, WC_N, WC_W,
-# BENCH_CMD (the command line the report names), BENCH_ALL (set by
-# tests/bench/all.sh).
+# KNUC_N, REVCOMP_N, BENCH_CMD (the command line the report names),
+# BENCH_ALL (set by tests/bench/all.sh).
 set -u
 area=$1
 shift
@@ -61,6 +65,8 @@ map_n=${MAP_N:-4000000}
 collatz_n=${COLLATZ_N:-2000000}
 wc_n=${WC_N:-4000000}
 wc_w=${WC_W:-200000}
+knuc_n=${KNUC_N:-250000}
+revcomp_n=${REVCOMP_N:-1000000}
 here=$(dirname "$0")
 # shellcheck source=tests/bench/meta.sh
 . "$here/meta.sh"
@@ -99,7 +105,7 @@ have_go() { [ -x "$dir/go/$1" ]; }
 run() {
   local w=$1 i=$2 chk=$3 out rc rus res body hash extra="" f v
   shift 3
-  out=$("$runrss" env "$@" 2>"$tmp/err")
+  out=$("$runrss" env "$@" <"${RUN_STDIN:-/dev/null}" 2>"$tmp/err")
   rc=$?
   rus=$(echo "$out" | grep '^RUSAGE' | tail -n 1)
   res=$(echo "$out" | grep '^RESULT' | tail -n 1)
@@ -218,6 +224,28 @@ cmd_wordcount() {
   toy) echo "$toy run examples/word_count.toy $wc_n $wc_w" ;;
   lua) echo "lua5.4 tests/bench/lua/word_count.lua $wc_n $wc_w" ;;
   go) echo "$dir/go/word_count $wc_n $wc_w" ;;
+  esac
+}
+# fasta_input N: the fasta program's output for N, made once.
+fasta_input() {
+  local f=$dir/fasta-$1.fa
+  if [ ! -s "$f" ]; then
+    lua5.4 "$here/lua/fasta.lua" "$1" >"$f.tmp" && mv "$f.tmp" "$f" || return 1
+  fi
+  echo "$f"
+}
+cmd_knuc() {
+  case $1 in
+  toy) echo "$toy run examples/k_nucleotide.toy" ;;
+  lua) echo "lua5.4 tests/bench/lua/k_nucleotide.lua" ;;
+  go) echo "$dir/go/k_nucleotide" ;;
+  esac
+}
+cmd_revcomp() {
+  case $1 in
+  toy) echo "$toy run examples/reverse_complement.toy" ;;
+  lua) echo "lua5.4 tests/bench/lua/reverse_complement.lua" ;;
+  go) echo "$dir/go/reverse_complement" ;;
   esac
 }
 peers() { # peers PROG: toy lua, and go when its binary is built
@@ -361,6 +389,21 @@ word-count)
   w=map/word-count
   echo "note $w count $wc_n words drawn (scattered) from $wc_w distinct ones in a map[string]int: a lookup and a store per word." >>"$raw"
   timed "$w" "$(peers word_count)" cmd_wordcount
+  ;;
+k-nucleotide|reverse-complement)
+  if [ "$wl" = k-nucleotide ]; then n=$knuc_n; else n=$revcomp_n; fi
+  w=$wl/$n
+  if ! RUN_STDIN=$(fasta_input "$n"); then
+    echo "fail $w - the fasta input could not be made" >>"$raw"
+    status=1
+  elif [ "$wl" = k-nucleotide ]; then
+    echo "note $w k-nucleotide: the third sequence of fasta $n's output ($((5 * n)) bases) read from standard input line by line, its 1-mers and 2-mers counted in a map from string to int and sorted by count (toy: sort_by with a closure), then the k-mers of five given lengths (3 to 18) counted, one map each." >>"$raw"
+    timed "$w" "$(peers k_nucleotide)" cmd_knuc
+  else
+    echo "note $w reverse-complement: fasta $n's output ($((10 * n)) bases in three sequences) read from standard input line by line, each sequence written back reversed and complemented, 60 bases a line (toy: a byte's complement from an array of one-byte strings, a line joined from them, write; Lua: string.reverse and gsub over a table)." >>"$raw"
+    timed "$w" "$(peers reverse_complement)" cmd_revcomp
+  fi
+  unset RUN_STDIN
   ;;
 gc-pause)
   w=gc-pause/$gp_trees

@@ -18,7 +18,13 @@
 # BENCH_GCPAUSE_ROUNDS (4), BENCH_MAP_N (4000000 keys), BENCH_COLLATZ
 # (2000000), BENCH_WC_N (4000000 words), BENCH_WC_W (200000 distinct), and
 # BENCH_REPS, BENCH_DEPTH (build.mk).
-BENCHES += toy gcpause maps
+#   bench-fasta         k-nucleotide and reverse-complement, reading the
+#                       fasta program's output from standard input
+#                       (BENCH_KNUC, BENCH_REVCOMP: its N for each, 250000
+#                       and 1000000)
+BENCHES += toy gcpause maps fasta
+BENCH_KNUC ?= 250000
+BENCH_REVCOMP ?= 1000000
 BENCH_FIB ?= 32
 BENCH_FIB_CG ?= 25
 BENCH_NBODY ?= 1000000
@@ -30,10 +36,11 @@ BENCH_COLLATZ ?= 2000000
 BENCH_WC_N ?= 4000000
 BENCH_WC_W ?= 200000
 BENCH_GO := $(shell command -v go 2>/dev/null)
-BENCH_GO_PROGS := $(if $(BENCH_GO),$(addprefix $(BENCH_DIR)/go/,binary_trees fib nbody word_freq gc_pause map_ops collatz word_count))
+BENCH_GO_PROGS := $(if $(BENCH_GO),$(addprefix $(BENCH_DIR)/go/,binary_trees fib nbody word_freq gc_pause \
+    map_ops collatz word_count k_nucleotide reverse_complement))
 BENCH_TOY_PREREQ := $(BUILD)/toy $(BENCH_DIR)/runrss $(BENCH_GO_PROGS)
 .PHONY: bench-toy bench-toy-trees bench-toy-fib bench-toy-nbody bench-toy-wordfreq bench-gcpause \
-    bench-maps bench-maps-int bench-maps-collatz bench-maps-wordcount
+    bench-maps bench-maps-int bench-maps-collatz bench-maps-wordcount bench-fasta
 
 # No modules and no network: GOPATH mode, caches under $(BUILD).
 $(BENCH_DIR)/go/%: tests/bench/go/%.go
@@ -61,3 +68,5 @@ bench-maps-collatz: $(BENCH_TOY_PREREQ)
 	$(BENCH_SH) maps-collatz collatz
 bench-maps-wordcount: $(BENCH_TOY_PREREQ)
 	$(BENCH_SH) maps-wordcount word-count
+bench-fasta: $(BENCH_TOY_PREREQ)
+	$(BENCH_SH) fasta k-nucleotide reverse-complement
