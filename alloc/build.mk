@@ -162,7 +162,8 @@ bench-alloc-concpause: $(BUILD)/alloc-concpause
 SUITES += threads
 .PHONY: test-threads
 
-$(BUILD)/tests/test-threads: $(BUILD)/tests/unit/test_threads.o $(ALLOC_UNIT_MAIN) $(BUILD)/liballoc.a
+$(BUILD)/tests/test-threads: $(BUILD)/tests/unit/test_threads.o $(BUILD)/tests/threads/tstress.o $(ALLOC_UNIT_MAIN) \
+    $(BUILD)/liballoc.a
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -pthread -o $@ $^ $(CUNIT_LIBS) $(LDLIBS)
 
