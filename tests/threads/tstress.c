@@ -146,12 +146,13 @@ static void step(mutator *m)
     uint64_t r = rnd(&m->seed);
     /* Garbage between the nodes: cycles every few thousand steps. */
     char *junk = gc_mallocgc(p, 512 + r % 1024, NULL, false);
+    if (junk)
+        junk[0] = 1; /* before the next allocation, which may free it */
     node *n = junk ? gc_mallocgc(p, sizeof(node), &nodeType, true) : NULL;
     if (!n) {
         problem(sh, "an allocation returned NULL", NULL);
         return;
     }
-    junk[0] = 1;
     m->locals[0] = n;
     n->id = atomic_fetch_add(&sh->nextId, 1) + 1;
     unsigned a = (unsigned)(r >> 8) % ns, b = (unsigned)(r >> 24) % ns;

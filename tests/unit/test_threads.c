@@ -22,14 +22,7 @@
 #include "tests/threads/tstress.h"
 #include "tests/unit/unit.h"
 
-#if defined(__SANITIZE_THREAD__)
-#define TEST_TSAN 1
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define TEST_TSAN 1
-#endif
-#endif
-#ifdef TEST_TSAN
+#if UNIT_TSAN
 enum { CYCLES = 20 };
 #else
 enum { CYCLES = 120 };
