@@ -555,8 +555,9 @@ struct gc_heap {
     _Atomic uint64_t roundEndNs; /* set by its last worker (before bgRunning, released with it) */
 };
 
-/* gctimeline.c: TOYDEBUG=gctimeline=FILE. Events are written by the host's
- * thread only; tids: 1 host thread, 2 concurrent mark, 3 workers. */
+/* gctimeline.c: TOYDEBUG=gctimeline=FILE. Events are written by host
+ * threads, in a pause or under mallocLock; tids: 1 host threads, 2
+ * concurrent mark, 3 workers. */
 typedef struct gc_timeline gc_timeline;
 void gc_timeline_open(gc_heap *h);
 void gc_timeline_close(gc_heap *h);
