@@ -834,6 +834,18 @@ void gc_checkmark_verify_marks(gc_heap *h);
 void gc_world_stop(gc_heap *h);
 void gc_world_start(gc_heap *h);
 bool gc_world_stopped_by_me(gc_heap *h);
+/* The allocator's locks guard short critical sections: adaptive mutexes
+ * (glibc's) spin a little before they sleep, as Go's lock2 does. */
+static inline void gc_lock_init(pthread_mutex_t *mu)
+{
+    pthread_mutexattr_t a;
+    pthread_mutexattr_init(&a);
+#ifdef PTHREAD_ADAPTIVE_MUTEX_INITIALIZER_NP
+    pthread_mutexattr_settype(&a, PTHREAD_MUTEX_ADAPTIVE_NP);
+#endif
+    pthread_mutex_init(mu, &a);
+    pthread_mutexattr_destroy(&a);
+}
 static inline void gc_malloc_lock(gc_heap *h) { pthread_mutex_lock(&h->mallocLock); }
 static inline void gc_malloc_unlock(gc_heap *h) { pthread_mutex_unlock(&h->mallocLock); }
 

@@ -18,7 +18,7 @@ void gc_mcentral_unlock(mcentral *c) { pthread_mutex_unlock(&c->lock); }
 void gc_mcentral_init(mcentral *c, uint8_t spanclass)
 {
     memset(c, 0, sizeof *c);
-    pthread_mutex_init(&c->lock, NULL);
+    gc_lock_init(&c->lock);
     c->spanclass = spanclass;
 }
 

@@ -66,7 +66,7 @@ gc_heap *gc_heap_new(const gc_options *o)
     gc_work_init(&h->work, h->trace);
     pthread_mutex_init(&h->pslock, NULL);
     pthread_cond_init(&h->pscond, NULL);
-    pthread_mutex_init(&h->mallocLock, NULL);
+    gc_lock_init(&h->mallocLock);
     pthread_mutex_init(&h->rootsLock, NULL);
     gc_mheap_init(h);
     for (unsigned spc = 0; spc < GC_NUM_SPAN_CLASSES; spc++)

@@ -362,7 +362,7 @@ int gc_mheap_init(gc_heap *h)
         gc_fixalloc_init(&h->bitsalloc[k], h, 2 * sizeof(uint64_t) << k);
     gc_fixalloc_init(&h->checkmarkalloc, h, SPAN_BITS_WORDS * sizeof(uint64_t));
     gc_pageAlloc_init(&h->pages, h);
-    pthread_mutex_init(&h->lock, NULL);
+    gc_lock_init(&h->lock);
     return 0;
 }
 

@@ -228,7 +228,7 @@ micro)
   ;;
 threads)
   w=threads/w$threads_w
-  echo "note $w allocation from 1 and 2 threads on one heap, each with its own P and a window of $threads_w live objects (micro's window step: sizes {16,32,48,64,128,256}, half with two pointer words, each new pointer object stored through gc_write_pointer into an older one of its thread's window), $threads_n allocations per thread, concurrent mark (tests/bench/threads.c). ns_per_alloc is wall time over every thread's allocations (1t÷2t: the throughput gain of the second thread); cpu_ns_per_alloc is the process's CPU time per allocation. The machine may be shared: wall figures then understate the second thread." >>"$raw"
+  echo "note $w allocation from 1 and 2 threads on one heap, each with its own P and a window of $threads_w live objects (micro's window step: sizes {16,32,48,64,128,256}, half with two pointer words, each new pointer object stored through gc_write_pointer into an older one of its thread's window), $threads_n allocations per thread, concurrent mark at TOYGC=400 (tests/bench/threads.c). ns_per_alloc is wall time over every thread's allocations (1t÷2t: the throughput gain of the second thread); cpu_ns_per_alloc is the process's CPU time per allocation. The machine may be shared: wall figures then understate the second thread." >>"$raw"
   echo "== $w: alloc-1t alloc-2t, $reps runs each, alternating"
   for _ in $(seq "$reps"); do
     run "$w" alloc-1t out "$dir/threads" 1 "$threads_n" "$threads_w" && record
