@@ -13,7 +13,6 @@
 #include "vm/bytecode.h"
 
 #include <stdio.h>
-
 #include <stdlib.h>
 #include <string.h>
 
@@ -186,6 +185,8 @@ int32_t vm_add_typelist(vm_program *p, const int32_t *rtypes, int n)
 {
     if (n == 0)
         return 0;
+    if (p->ntypelists > VM_MAXARG_AX)
+        return VM_TYPELIST_FULL;
     int32_t off = (int32_t)p->ntypelists;
     for (int j = -1; j < n; j++) {
         if (!GROW(p, p->typelists, p->ntypelists, p->captypelists))
@@ -451,6 +452,10 @@ static const char *check_role(const vm_program *p, const vm_proto *f, uint32_t p
 static int verify_proto(const vm_program *p, const vm_proto *f, char *err, size_t errlen)
 {
     const int nr = f->nregs;
+    if (f->ncode > VM_MAX_CODE) {
+        snprintf(err, errlen, "%s: %u instructions (at most %u)", f->name, f->ncode, VM_MAX_CODE);
+        return -1;
+    }
     if (nr < 0 || nr > 256 || f->nparams < 0 || f->nparams > nr || f->ncode == 0) {
         snprintf(err, errlen, "%s: bad frame (nregs %d, nparams %d, %u instructions)", f->name,
                  nr, f->nparams, f->ncode);
