@@ -159,6 +159,18 @@ typedef struct vm_program {
 #define VM_MAX_CODE (1u << 22)
 #define VM_TYPELIST_FULL (-2) /* vm_add_typelist: the next offset passes Ax */
 
+/* The capacity a growable array of cap elements of sz bytes doubles to
+ * (8 when empty), or 0 when that passes max elements or SIZE_MAX bytes.
+ * The one growth rule of the builder's realloc'd arrays and the checker's
+ * arena arrays (lang/check.c). */
+static inline size_t vm_grow_cap(size_t cap, size_t max, size_t sz)
+{
+    size_t c = cap ? cap * 2 : 8;
+    if (cap > max / 2 || c > max || c > SIZE_MAX / sz)
+        return 0;
+    return c;
+}
+
 /* ---- Builder (the compiler and the tests make programs with these). ---- */
 vm_program *vm_program_new(const char *source);
 void vm_program_free(vm_program *p);

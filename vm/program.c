@@ -17,17 +17,18 @@
 #include <string.h>
 
 /* Make room for element n of arr (cap elements of size sz): returns the
- * new array, or arr unchanged (and p->oom set) when memory is short. */
+ * new array, or arr unchanged (and p->oom set) when memory is short or
+ * the capacity would pass UINT32_MAX elements. */
 static void *grow_raw(vm_program *p, void *arr, uint32_t *cap, size_t sz)
 {
-    uint32_t c = *cap ? *cap * 2 : 8;
-    void *q = realloc(arr, (size_t)c * sz);
+    size_t c = vm_grow_cap(*cap, UINT32_MAX, sz);
+    void *q = c ? realloc(arr, c * sz) : NULL;
     if (!q) {
         if (p)
             p->oom = true;
         return arr;
     }
-    *cap = c;
+    *cap = (uint32_t)c;
     return q;
 }
 

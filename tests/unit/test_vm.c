@@ -1072,6 +1072,17 @@ static void test_typelist_limit(void)
     vm_program_free(p);
 }
 
+static void test_grow_cap(void)
+{
+    CU_ASSERT_EQUAL(vm_grow_cap(0, UINT32_MAX, 4), 8);
+    CU_ASSERT_EQUAL(vm_grow_cap(8, UINT32_MAX, 4), 16);
+    CU_ASSERT_EQUAL(vm_grow_cap((size_t)1 << 31, UINT32_MAX, 1), 0);
+    CU_ASSERT_EQUAL(vm_grow_cap((size_t)1 << 30, INT32_MAX, 1), 0);
+    CU_ASSERT_EQUAL(vm_grow_cap((size_t)1 << 29, INT32_MAX, 1), (size_t)1 << 30);
+    CU_ASSERT_EQUAL(vm_grow_cap(SIZE_MAX / 16 + 1, SIZE_MAX, 8), 0);
+    CU_ASSERT_EQUAL(vm_grow_cap(4, 6, 1), 0);
+}
+
 static void test_stackmap_dedup_and_lookup(void)
 {
     vm_program *p = tvm_program();
@@ -1152,6 +1163,7 @@ static CU_TestInfo vm_tests[] = {
     {"verifier", test_verifier},
     {"instruction_limit", test_instruction_limit},
     {"typelist_limit", test_typelist_limit},
+    {"grow_cap", test_grow_cap},
     {"stackmap_dedup_and_lookup", test_stackmap_dedup_and_lookup},
     {"disasm", test_disasm},
     {"movestack", test_movestack},
