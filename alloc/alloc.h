@@ -78,7 +78,11 @@ typedef struct gc_debug {
                            2: sweep in the pause too (Go's switch) */
     int gcconcurrentstress; /* concurrent mode: workers yield after a few objects,
                                the barrier buffer flushes at every entry, cycles
-                               start back to back */
+                               start back to back. 2: finer and deterministic:
+                               no worker thread; every allocation takes the slow
+                               path, where a cycle starts, or the host marks a
+                               few objects, or the mark ends (as at every poll),
+                               so a mark spans the stores between allocations */
     int gcmarkhold;  /* concurrent mode, for tests: a mark does no marking (no
                         background worker, no assist, no end at a poll) until
                         gc_collect finishes it, so a test can store during it */

@@ -115,7 +115,8 @@ gc_p *gc_p_new(gc_heap *h)
     for (size_t size = 0; size < sizeof p->sizeSpc; size++)
         p->sizeSpc[size] = size < GC_TINY_SIZE ? SPC_TINY : spanclass_make(size_to_class(size), 1);
     /* ASan builds take the slow path too: it is where slots get unpoisoned. */
-    p->slow = (uint8_t)(h->opts.debug.gcstress || h->opts.debug.clobberfree || GC_ASAN);
+    p->slow = (uint8_t)(h->opts.debug.gcstress || h->opts.debug.clobberfree || GC_ASAN ||
+                        (h->opts.concurrent && h->opts.debug.gcconcurrentstress >= 2));
     if (h->gcphase == GC_MARK)
         gc_gcw_init(&p->gcw, &h->work);
     pthread_mutex_lock(&h->pslock);
@@ -449,6 +450,16 @@ static void markDone(gc_heap *h, int finish)
         gc_gcw_flush(&h->gcw);
         if (gcw_fullEmpty(&h->work))
             break;
+        if (!finish && h->opts.debug.gcconcurrentstress >= 2) {
+            /* The host marks alone, a few objects per allocation or
+             * poll, so that every store may fall inside a mark. */
+            uint64_t c0 = gc_thread_cputime();
+            gc_mark_drainAssist(h, &h->gcw, 1);
+            h->assistCpuNs += gc_thread_cputime() - c0;
+            for (gc_p *p = h->ps; p; p = p->next)
+                atomic_store_explicit(&p->poll.pending, 1, memory_order_relaxed);
+            return;
+        }
         h->roundStartNs = gc_nanotime();
         if (!finish && !h->opts.debug.gcmarkhold && gc_markpool_startBackground(h) > 0) {
             h->roundActive = 1;

@@ -434,7 +434,8 @@ enum { OVER_ASSIST_WORK = 64 << 10 };
 void gc_assistAlloc(gc_p *p)
 {
     gc_heap *h = p->heap;
-    if (h->opts.debug.gcmarkhold)
+    /* gcconcurrentstress=2 marks in markDone's steps alone. */
+    if (h->opts.debug.gcmarkhold || h->opts.debug.gcconcurrentstress >= 2)
         return;
     uint64_t t0 = gc_thread_cputime(), w0 = h->timeline ? gc_nanotime() : 0;
     gc_pacer_revise(h);

@@ -99,7 +99,7 @@ void gc_pacer_startCycle(gc_heap *h)
     }
     h->bgWorkers = dedicated + (fraction > 0 ? 1 : 0);
     h->bgFraction = fraction;
-    if (h->opts.debug.gcmarkhold)
+    if (h->opts.debug.gcmarkhold || h->opts.debug.gcconcurrentstress >= 2)
         h->bgWorkers = 0;
     atomic_store_explicit(&h->bgScanCredit, 0, memory_order_relaxed);
     atomic_store_explicit(&h->markWork, 0, memory_order_relaxed);

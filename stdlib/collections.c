@@ -57,8 +57,8 @@ int std_has(vm_state *V, vm_value *args, int nargs, const int32_t *types)
 
 int std_delete(vm_state *V, vm_value *args, int nargs, const int32_t *types)
 {
-    (void)V, (void)nargs, (void)types;
-    vm_map_delete(args[0].p, args[1]); /* a missing key or a nil map: nothing */
+    (void)nargs, (void)types;
+    vm_map_delete(V, args[0].p, args[1]); /* a missing key or a nil map: nothing */
     return 0;
 }
 

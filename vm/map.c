@@ -53,6 +53,17 @@ static bool key_eq(const vm_map *m, vm_value a, vm_value b)
     return a.i == b.i;
 }
 
+/* A key or value store into the entries: a reference goes through the
+ * heap's write barrier (a mark may be running, and the old value may be
+ * held only by the program now). */
+static void store(vm_state *V, bool ref, vm_value *slot, vm_value v)
+{
+    if (ref)
+        vm_write_pointer(V, &slot->p, v.p);
+    else
+        *slot = v;
+}
+
 static const gc_type *entries_type(int64_t flags)
 {
     int keyref = (flags & 3) == VM_MAPKEY_STRING;
@@ -130,12 +141,15 @@ static int rehash(vm_state *V, vm_map *m)
     vm_root_pop(V, 1);
     if (!ents)
         return -1;
+    /* ents is new (black during a mark), and what is copied into it stays
+     * in the old entries until the barrier of the store of m->entries
+     * below shades them, so the copy itself needs none. */
     int64_t n = 0;
     for (int64_t j = 0; j < m->used; j++)
         if (m->entries[j].hash != VM_MAP_TOMBSTONE)
             ents[n++] = m->entries[j];
-    m->index = index;
-    m->entries = ents;
+    vm_write_pointer(V, (void **)&m->index, index);
+    vm_write_pointer(V, (void **)&m->entries, ents);
     m->cap = cap;
     m->used = n;
     for (int64_t j = 0; j < n; j++)
@@ -148,30 +162,30 @@ int vm_map_set(vm_state *V, vm_map *m, vm_value key, vm_value val)
     uint64_t h = key_hash(m, key);
     int64_t e = find(m, key, h);
     if (e >= 0) {
-        m->entries[e].val = val;
+        store(V, m->flags & VM_MAP_VALREF, &m->entries[e].val, val);
         return 0;
     }
     if (m->used == m->cap && rehash(V, m) != 0)
         return -1;
     e = m->used++;
     m->entries[e].hash = h;
-    m->entries[e].key = key;
-    m->entries[e].val = val;
+    store(V, (m->flags & 3) == VM_MAPKEY_STRING, &m->entries[e].key, key);
+    store(V, m->flags & VM_MAP_VALREF, &m->entries[e].val, val);
     m->entries[e].seq = m->nextseq++;
     m->count++;
     index_insert(m, h, e);
     return 0;
 }
 
-bool vm_map_delete(vm_map *m, vm_value key)
+bool vm_map_delete(vm_state *V, vm_map *m, vm_value key)
 {
     int64_t e = m ? find(m, key, key_hash(m, key)) : -1;
     if (e < 0)
         return false;
     /* The index slot keeps pointing at the tombstone so probes go on. */
     m->entries[e].hash = VM_MAP_TOMBSTONE;
-    m->entries[e].key.i = 0;
-    m->entries[e].val.i = 0;
+    store(V, (m->flags & 3) == VM_MAPKEY_STRING, &m->entries[e].key, (vm_value){.i = 0});
+    store(V, m->flags & VM_MAP_VALREF, &m->entries[e].val, (vm_value){.i = 0});
     m->count--;
     return true;
 }

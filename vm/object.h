@@ -109,7 +109,7 @@ vm_map *vm_map_new(vm_state *V, int keykind, bool valref);
 bool vm_map_get(const vm_map *m, vm_value key, vm_value *out);
 int vm_map_set(vm_state *V, vm_map *m, vm_value key, vm_value val); /* 0 or -1 (OOM) */
 bool vm_map_has(const vm_map *m, vm_value key);
-bool vm_map_delete(vm_map *m, vm_value key);
+bool vm_map_delete(vm_state *V, vm_map *m, vm_value key);
 /* Iteration in insertion order: start with *cursor = 0; returns false at
  * the end. The cursor is an insertion number, not a position, so inserts
  * and deletes between calls (and the compactions they cause) are safe:

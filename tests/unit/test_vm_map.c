@@ -45,8 +45,8 @@ static void test_int_map(void)
     CU_ASSERT_FALSE(vm_map_has(m, I(3)));
     /* Delete the odd ones, overwrite one, re-add a deleted key: it goes last. */
     for (int64_t k = 1; k < 1000; k += 2)
-        CU_ASSERT_TRUE(vm_map_delete(m, I(k * 7)));
-    CU_ASSERT_FALSE(vm_map_delete(m, I(7)));
+        CU_ASSERT_TRUE(vm_map_delete(V, m, I(k * 7)));
+    CU_ASSERT_FALSE(vm_map_delete(V, m, I(7)));
     CU_ASSERT_EQUAL(m->count, 500);
     vm_map_set(V, m, I(0), I(-1));
     vm_map_set(V, m, I(7), I(77));
@@ -70,7 +70,7 @@ static void test_int_map(void)
     /* Churn: many deletes and inserts keep working (tombstones compact). */
     for (int64_t r = 0; r < 20000; r++) {
         vm_map_set(V, m, I(100000 + r), I(r));
-        vm_map_delete(m, I(100000 + r - 3));
+        vm_map_delete(V, m, I(100000 + r - 3));
     }
     CU_ASSERT_EQUAL(m->count, 501 + 3);
     CU_ASSERT(m->cap < 4096);
@@ -258,7 +258,7 @@ static void test_iterate_while_changing_model(void)
                     int64_t at = model_find(&md, k);
                     if (at >= 0)
                         md.e[at].live = false;
-                    if (vm_map_delete(m, I(k)) != (at >= 0))
+                    if (vm_map_delete(V, m, I(k)) != (at >= 0))
                         mismatches++;
                 }
             }
@@ -308,8 +308,8 @@ static void test_iterate_across_compaction(void)
     gc_handle *h = gc_handle_new(vm_heap(V), m);
     for (int64_t k = 0; k < 8; k++)
         vm_map_set(V, m, I(k), I(k));
-    vm_map_delete(m, I(0));
-    vm_map_delete(m, I(1));
+    vm_map_delete(V, m, I(0));
+    vm_map_delete(V, m, I(1));
     int64_t cur = 0, got[16], n = 0;
     vm_value k, v;
     while (n < 16 && vm_map_next(m, &cur, &k, &v)) {
