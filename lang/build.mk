@@ -106,14 +106,13 @@ fuzz-lang: $(FUZZ_DIR)/lang_fuzz
 #   toy-barrier, toy-barrier-stress  tests/toy/barrier/*.toy: one program
 #                      per write-barrier site (struct field, array element,
 #                      global, cell, captured cell, push and its growth
-#                      copy, pop, keys, split, a function's closure), each
-#                      making a store the only reference to an object while
-#                      it allocates again; the stress run collects at every
-#                      allocation with the mark checked. TOY_BARRIER_STRESS
-#                      (default: TOY_STRESS) names the TOYDEBUG keys: give it
-#                      the concurrent collector's stress switch to interleave
-#                      the mark with the stores, where a missing barrier
-#                      shows as a checkmark failure
+#                      copy, pop, keys, split, a function's closure, map
+#                      set, delete and growth), each overwriting the only
+#                      heap reference to a value it still holds while it
+#                      allocates. TOY_BARRIER_STRESS (default: TOY_CONCSTRESS)
+#                      names the stress run's TOYDEBUG keys; under it a
+#                      missing barrier is a checkmark failure
+#                      (`make barrier-ablation` shows each)
 #   toy-concstress     every .toy suite's programs (run, gc, barrier, stdlib,
 #                      precision, movestack, the examples) under the concurrent
 #                      collector's fine stress switch with every mark checked

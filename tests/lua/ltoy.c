@@ -423,7 +423,8 @@ static int l_heap(lua_State *L)
     if (!lua_isnoneornil(L, 1)) {
         luaL_checktype(L, 1, LUA_TTABLE);
         /* unknown keys are mistakes, not extensions */
-        static const char *const known[] = {"gc_percent", "memory_limit", "gcprocs", "debug", "env", "trace", NULL};
+        static const char *const known[] = {"gc_percent", "memory_limit", "gcprocs", "concurrent", "debug",
+                                            "env", "trace", NULL};
         ltoy_check_keys(L, 1, known);
         if (lua_getfield(L, 1, "env") != LUA_TNIL)
             use_env = lua_toboolean(L, -1);
@@ -463,6 +464,13 @@ static int l_heap(lua_State *L)
             if (v < 0 || v > 64)
                 return luaL_argerror(L, t, "option 'gcprocs' out of range (0 = one per CPU .. 64)");
             o.gcprocs = (int)v;
+        }
+        lua_pop(L, 1);
+        if (opt_field(L, t, "concurrent")) {
+            if (lua_type(L, -1) != LUA_TBOOLEAN)
+                return luaL_argerror(L, t, lua_pushfstring(L, "option 'concurrent' must be a boolean, got %s",
+                                                           luaL_typename(L, -1)));
+            o.concurrent = lua_toboolean(L, -1);
         }
         lua_pop(L, 1);
         if (opt_field(L, t, "debug")) {
@@ -715,7 +723,8 @@ static int l_set(lua_State *L)
             v = check_ref(L, lh, 4)->addr;
             e = check_ref(L, lh, 2); /* no table change in between, but be plain */
         }
-        ((uintptr_t *)e->addr)[w] = v;
+        /* Through the barrier: a concurrent mark may be running. */
+        gc_write_pointer(lh->p, gc_heap_barrier(lh->h), (void **)((uintptr_t *)e->addr + w), (void *)v);
         return 0;
     }
     int isnum = 0;
