@@ -524,8 +524,9 @@ struct gc_heap {
     _Atomic uint64_t roundEndNs; /* set by its last worker (before bgRunning, released with it) */
 };
 
-/* gctimeline.c: TOYDEBUG=gctimeline=FILE. Events are written by the host's
- * thread only; tids: 1 host thread, 2 concurrent mark, 3 workers. */
+/* gctimeline.c: TOYDEBUG=gctimeline=FILE, and the heap map's timeline.
+ * Events are written by the host's thread only; tids: 1 host thread,
+ * 2 concurrent mark, 3 workers. */
 typedef struct gc_timeline gc_timeline;
 void gc_timeline_open(gc_heap *h);
 void gc_timeline_close(gc_heap *h);
@@ -539,6 +540,8 @@ void gc_timeline_heap(gc_heap *h, uint64_t ts, uint64_t heapLive);
 typedef struct gc_heapmap gc_heapmap;
 void gc_heapmap_open(gc_heap *h);
 void gc_heapmap_cycle(gc_heap *h, int forced);
+/* One gctimeline event (a JSON object) for index.html's timeline. */
+void gc_heapmap_timeline(gc_heap *h, const char *event);
 void gc_heapmap_close(gc_heap *h);
 
 /* mheap.c */

@@ -72,7 +72,7 @@ gc_heap *gc_heap_new(const gc_options *o)
     gc_pacer_commit(h);
     if (h->opts.debug.heapmap[0])
         gc_heapmap_open(h);
-    if (h->opts.debug.gctimeline[0])
+    if (h->opts.debug.gctimeline[0] || h->heapmap)
         gc_timeline_open(h);
     return h;
 }
