@@ -110,7 +110,8 @@ typedef struct gc_options {
                              together while the world is stopped, the collecting thread included.
                              0 = the online CPUs, at most 8; 1 = the collecting thread alone
                              (no thread is made); at most 64. A mark of a heap under 1 MiB
-                             always runs on the collecting thread alone. */
+                             always runs on the collecting thread alone (a concurrent one: the
+                             host's next poll or allocation slow path marks it whole). */
     int concurrent;       /* 0: stop-the-world; 1: concurrent mark (the host uses the barrier
                              and polls, see the opening comment). In concurrent mode gcprocs caps
                              the background workers, which take a quarter of gcprocs CPUs. */

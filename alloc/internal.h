@@ -739,6 +739,10 @@ uint64_t gc_mark_drainAssist(gc_heap *h, gcWork *w, uint64_t budget);
 void gc_assistAlloc(gc_p *p);
 /* mwbbuf.c */
 void gc_wbBuf_flush(gc_p *p);
+/* Below this many live bytes a mark runs on the collecting thread (the
+ * host's, for a concurrent mark) alone: waking the workers would cost more
+ * than they save (gcstress collects at every allocation). */
+enum { GC_SMALL_MARK = 1 << 20 };
 void gc_mark(gc_heap *h);                 /* the parallel mark of gc_start (mgcmark.c) */
 void gc_mark_drain(gc_heap *h, gcWork *w); /* one worker's drain until the mark is done */
 void gc_mark_roots_and_drain(gc_heap *h, gc_marker *m); /* single-threaded: checkmark, verify */

@@ -317,10 +317,6 @@ static void markroots(gc_heap *h, gc_marker *m)
             greyRoot(m, (uintptr_t)hd->obj, (uintptr_t)&hd->obj);
 }
 
-/* Below this many live bytes a mark runs on the collecting thread alone:
- * waking the workers would cost more than they save (gcstress collects at
- * every allocation). */
-enum { PARALLEL_MIN_HEAP = 1 << 20 };
 
 /*
  * The mark of gc_start: roots on the collecting thread, then it and up to
@@ -340,7 +336,7 @@ void gc_mark(gc_heap *h)
     gc_marker m = {h, 0, 0, w};
     markroots(h, &m);
     unsigned nproc = 1;
-    if (h->gcprocs > 1 && h->heapLive >= PARALLEL_MIN_HEAP)
+    if (h->gcprocs > 1 && h->heapLive >= GC_SMALL_MARK)
         nproc += gc_markpool_start(h, h->gcprocs - 1);
     if (nproc > 1)
         drainParallel(h, w);

@@ -5,8 +5,10 @@
 #   bench-toy           binary-trees, fib, n-body and word frequency
 #   bench-toy-trees, bench-toy-fib, bench-toy-nbody, bench-toy-wordfreq
 #                       one of them
-#   bench-gcpause       examples/gc_pause.toy beside tests/bench/go/gc_pause.go:
-#                       pauses and mark rate from their gctrace lines
+#   bench-gcpause       examples/gc_pause.toy (the concurrent collector, and
+#                       toy-stw: TOYDEBUG=gcstoptheworld=1) beside
+#                       tests/bench/go/gc_pause.go: pauses, mark rate and
+#                       minimum mutator utilization from their gctrace lines
 # Knobs: BENCH_FIB (32), BENCH_FIB_CG (25: the fib callgrind counts per
 # call), BENCH_NBODY (1000000), BENCH_WF_PASSES (20000: times
 # word_freq reads its text), BENCH_GCPAUSE_TREES (280000: about 200 MB live),
