@@ -22,6 +22,8 @@ typedef enum std_generic {
     STD_MAKE,   /* make([T], n: int) -> [T]; make(map[K]V) -> map[K]V */
     STD_ABS,    /* abs(x: N) -> N, N int or float */
     STD_MINMAX, /* min(a: N, b: N) -> N, N int or float */
+    STD_SORT,   /* sort(a: [int] | [float] | [string]) */
+    STD_SORT_BY, /* sort_by(a: [T], less: fn(T, T) -> bool) */
 } std_generic;
 
 /* Every built-in, in table order (append new ones at the end: the index
@@ -61,7 +63,14 @@ typedef enum std_generic {
     X(exit, STD_FIXED, "fn(int)", std_exit)                                          \
     X(gc, STD_FIXED, "fn()", std_gc)                                                 \
     X(gc_stats, STD_FIXED, "fn() -> GCStats", std_gc_stats)                          \
-    X(make, STD_MAKE, "make([T], int) | make(map[K]V)", std_make)
+    X(make, STD_MAKE, "make([T], int) | make(map[K]V)", std_make)                   \
+    X(read_line, STD_FIXED, "fn() -> string", std_read_line)                         \
+    X(eof, STD_FIXED, "fn() -> bool", std_eof)                                       \
+    X(read_all, STD_FIXED, "fn() -> string", std_read_all)                           \
+    X(read_file, STD_FIXED, "fn(string) -> string", std_read_file)                   \
+    X(write, STD_PRINT, "write(args...)", std_write)                                 \
+    X(sort, STD_SORT, "sort([int] | [float] | [string])", std_sort)                  \
+    X(sort_by, STD_SORT_BY, "sort_by([T], fn(T, T) -> bool)", std_sort_by)
 
 /* Table indexes: STD_B_print, STD_B_len, ... */
 enum {

@@ -70,11 +70,12 @@ check "cycle-0001: rows labelled with class, size and kind" "1 1" \
 # --- toy: a program with the map on ------------------------------------------
 toy=$build/toy
 prog=$here/program.toy
-# Stop-the-world marks, so that where the automatic cycle ends (and so
-# what its picture shows) does not depend on the mark workers' speed; the
-# timeline below runs the concurrent collector.
+# The cycles are counted and the files compared, so they must fall at the
+# same allocations every run: the mark stops the world here (a concurrent
+# mark's trigger and its end depend on the workers' timing).
+export TOYDEBUG=gcstoptheworld=1
 "$toy" run "$prog" >"$out/plain.txt" 2>&1
-TOYDEBUG=gcstoptheworld=1 "$toy" run --heapmap "$out/toy" "$prog" >"$out/flag.txt" 2>&1
+"$toy" run --heapmap "$out/toy" "$prog" >"$out/flag.txt" 2>&1
 check "toy run --heapmap: status" "0" "$?"
 TOYDEBUG=gcstoptheworld=1,heapmap=$out/toy-env "$toy" run "$prog" >"$out/env.txt" 2>&1
 check "TOYDEBUG=heapmap: status" "0" "$?"
@@ -107,11 +108,13 @@ check "every event as gctimeline wrote it" "" \
   "$(diff <(grep -v '"ph":"M"' "$out/tl.json" | grep '^[,{]' | sed 's/^,//') <(sed -n 's/^<script>tl(\(.*\))<\/script>$/\1/p' "$tl/index.html"))"
 check "a concurrent cycle's two pauses and a forced cycle's are there" "1 1 1" \
   "$(grep -c -m1 'pause: sweep termination' "$out/tl.json") $(grep -c -m1 'pause: mark termination' "$out/tl.json") $(grep -c -m1 'pause: forced' "$out/tl.json")"
-TOYDEBUG=heapmap= "$toy" run "$prog" >"$out/empty.txt" 2>&1
+TOYDEBUG=gcstoptheworld=1,heapmap= "$toy" run "$prog" >"$out/empty.txt" 2>&1
 check "heapmap= without a directory: usage error" "64 1" "$? $(grep -c "'heapmap' needs a directory" "$out/empty.txt")"
-TOYDEBUG=heapmap=/proc/heapmap-here "$toy" run "$prog" >"$out/unwritable.txt" 2>&1
+TOYDEBUG=gcstoptheworld=1,heapmap=/proc/heapmap-here "$toy" run "$prog" >"$out/unwritable.txt" 2>&1
 check "an unwritable directory: a warning, and the program still runs" "0 1 1" \
   "$? $(grep -c '^heapmap: cannot make the directory /proc/heapmap-here' "$out/unwritable.txt") $(grep -c '^num_gc: ' "$out/unwritable.txt")"
+
+unset TOYDEBUG
 
 # --- browser: Chromium renders the pages --------------------------------------
 # CHROMIUM names the browser; set empty, it skips the browser checks.

@@ -25,14 +25,18 @@ index|vm/interp.c|s/gc_write_pointer(V->gcp, wb, &a->data\[x\]\.p, RC\.p);/a->da
 cell|vm/interp.c|s/gc_write_pointer(V->gcp, wb, &((vm_cell \*)RA\.p)->v\.p, RB\.p);/((vm_cell *)RA.p)->v.p = RB.p;/|cell|caught
 upvalue|vm/interp.c|s/gc_write_pointer(V->gcp, wb, &fr->cl->cells\[iB\]->v\.p, RA\.p);/fr->cl->cells[iB]->v.p = RA.p;/|upvalue|caught
 pop|stdlib/collections.c|s/vm_write_pointer(V, &a->data\[a->len\]\.p, NULL);/a->data[a->len].p = NULL;/|pop|caught
-map-set|vm/map.c|0,/store(V, m->flags \& VM_MAP_VALREF, &m->entries\[e\]\.val, val);/s//m->entries[e].val = val;/|mapset|caught
-map-delete|vm/map.c|s/store(V, m->flags \& VM_MAP_VALREF, &m->entries\[e\]\.val, (vm_value){\.i = 0});/m->entries[e].val.i = 0;/|mapdelete|caught
-map-rehash|vm/map.c|s/vm_write_pointer(V, (void \*\*)&m->entries, ents);/m->entries = ents;/|maprehash|caught
+map-set|vm/map.c|s/put_val(V, m, ent(m, e), val);/ent(m, e)->val = val;/|mapset|caught
+map-delete|vm/map.c|/^bool vm_map_delete/,/^}/s/put_val(V, m, x, zero);/x->val = zero;/|mapdelete|caught
 global|vm/interp.c|s/gc_write_pointer(V->gcp, wb, &G\[iBX\]\.p, RA\.p);/G[iBX].p = RA.p;/|global|not alone: globals are roots, scanned in the first pause, so an old value was shaded then
 closure|vm/interp.c|s/gc_write_pointer(V->gcp, wb, (void \*\*)&fn->value, c);/fn->value = c;/|closure|not alone: the old value is nil and the closure is new (black during a mark)
 push|vm/object.c|s/gc_write_pointer(V->gcp, V->barrier, &a->data\[a->len\]\.p, v\.p);/a->data[a->len].p = v.p;/|push|not alone: the slot past the length is nil (pop clears it), and the new value was shaded where it came from
-growth-copy|vm/object.c|s/gc_bulk_barrier(V->gcp, V->barrier, (void \*const \*)d,/if (0) gc_bulk_barrier(V->gcp, V->barrier, (void *const *)d,/|push|not alone: the old backing store keeps every element and the barrier of the store of a->data shades it
+growth-copy|vm/object.c|s/gc_bulk_barrier(V->gcp, V->barrier, (void \*const \*)d,/if (0) gc_bulk_barrier(V->gcp, V->barrier, (void *const *)d,/|growth|not alone: the old backing store keeps every element and the barrier of the store of a->data shades it
+growth-swap|vm/object.c|/gc_bulk_barrier/,/a->cap = cap/s/gc_write_pointer(V->gcp, V->barrier, (void \*\*)\&a->data, d);/a->data = d;/|growth|not alone: the bulk barrier shaded every element copied
+growth-both|vm/object.c|s/gc_bulk_barrier(V->gcp, V->barrier, (void \*const \*)d,/if (0) gc_bulk_barrier(V->gcp, V->barrier, (void *const *)d,/;/if (0) gc_bulk_barrier/,/a->cap = cap/s/gc_write_pointer(V->gcp, V->barrier, (void \*\*)\&a->data, d);/a->data = d;/|growth|caught
 keys|stdlib/collections.c|s/vm_write_pointer(V, &a->data\[k\]\.p, key\.p);/a->data[k].p = key.p;/|keys|not alone: the old value is nil in a new array, and the map still holds every key
+map-growth-swap|vm/map.c|s/put_ptr(V, \&m->chunks\[0\], c);/m->chunks[0] = c;/|maprehash|not alone: every entry copied into the new chunk went through the barrier (its new value shaded)
+map-growth-copy|vm/map.c|/vm_mapentry \*old = m->chunks\[0\];/,/put_ptr/s/put_val(V, m, \&c\[j\], old\[j\]\.val);/c[j].val = old[j].val;/|maprehash|not alone: the old chunk keeps every entry and the barrier of the store of m->chunks[0] shades it
+map-growth-both|vm/map.c|s/put_ptr(V, \&m->chunks\[0\], c);/m->chunks[0] = c;/;/vm_mapentry \*old = m->chunks\[0\];/,/chunks\[0\] = c/s/put_val(V, m, \&c\[j\], old\[j\]\.val);/c[j].val = old[j].val;/|maprehash|caught
 split|stdlib/strings.c|s/vm_write_pointer(V, &a->data\[k\]\.p, piece);/a->data[k].p = piece;/|split|not alone: the old value is nil in a new array, and every piece is new (black)
 '
 want=${*:-}
