@@ -105,7 +105,11 @@ typedef struct gc_debug {
                            2: sweep in the pause too (Go's switch) */
     int gcconcurrentstress; /* concurrent mode: workers yield after a few objects,
                                the barrier buffer flushes at every entry, cycles
-                               start back to back */
+                               start back to back. 2: finer and deterministic:
+                               no worker thread; every allocation takes the slow
+                               path, where a cycle starts, or the host marks a
+                               few objects, or the mark ends (as at every poll),
+                               so a mark spans the stores between allocations */
     int gcmarkhold;  /* concurrent mode, for tests: a mark does no marking (no
                         background worker, no assist, no end at a poll) until
                         gc_collect finishes it, so a test can store during it */
@@ -133,7 +137,8 @@ typedef struct gc_options {
                              together while the world is stopped, the collecting thread included.
                              0 = the online CPUs, at most 8; 1 = the collecting thread alone
                              (no thread is made); at most 64. A mark of a heap under 1 MiB
-                             always runs on the collecting thread alone. */
+                             always runs on the collecting thread alone (a concurrent one: the
+                             host's next poll or allocation slow path marks it whole). */
     int concurrent;       /* 0: stop-the-world; 1: concurrent mark (the host uses the barrier
                              and polls, see the opening comment). In concurrent mode gcprocs caps
                              the background workers, which take a quarter of gcprocs CPUs. */

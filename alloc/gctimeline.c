@@ -10,6 +10,9 @@
  * concurrent mark, 3 the background workers' rounds; a counter "heap"
  * follows heapLive. The closing bracket is written by gc_heap_free; a
  * trace cut short without it still opens (the format allows that).
+ * The heap map's index.html draws the same timeline: every event goes to
+ * it too, as the same JSON object (gc_heapmap_timeline), so the timeline
+ * runs when either setting is on, and FILE is written only with its own.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -18,24 +21,30 @@
 #include "alloc/internal.h"
 
 struct gc_timeline {
-    FILE *f;
-    int n; /* events written */
+    FILE *f; /* gctimeline's FILE, or NULL (the heap map's alone) */
+    int n;   /* events written */
 };
 
 void gc_timeline_open(gc_heap *h)
 {
-    FILE *f = fopen(h->opts.debug.gctimeline, "w");
-    if (!f) {
+    FILE *f = NULL;
+    if (h->opts.debug.gctimeline[0] && !(f = fopen(h->opts.debug.gctimeline, "w"))) {
         fprintf(h->trace, "alloc: gctimeline: cannot write %s: nothing is recorded\n", h->opts.debug.gctimeline);
-        return;
+        if (!h->heapmap)
+            return;
     }
+    if (!f && !h->heapmap)
+        return;
     gc_timeline *t = calloc(1, sizeof *t);
     if (!t) {
-        fclose(f);
+        if (f)
+            fclose(f);
         return;
     }
     t->f = f;
     h->timeline = t;
+    if (!f)
+        return;
     static const char *const names[] = {"", "host thread (pauses, assists)", "concurrent mark",
                                         "background mark workers"};
     fputs("[\n", f);
@@ -49,13 +58,24 @@ void gc_timeline_close(gc_heap *h)
     gc_timeline *t = h->timeline;
     if (!t)
         return;
-    fputs("]\n", t->f);
-    fclose(t->f);
+    if (t->f) {
+        fputs("]\n", t->f);
+        fclose(t->f);
+    }
     free(t);
     h->timeline = NULL;
 }
 
 static double us(const gc_heap *h, uint64_t ns) { return (double)(ns - h->stats.start_ns) / 1e3; }
+
+/* One event object, to FILE and to the heap map. */
+static void emit(gc_heap *h, const char *ev)
+{
+    gc_timeline *t = h->timeline;
+    if (t->f)
+        fprintf(t->f, "%s%s\n", t->n++ ? "," : "", ev);
+    gc_heapmap_timeline(h, ev);
+}
 
 /* A complete event ("X") on track tid; args: a JSON object body or "". */
 void gc_timeline_event(gc_heap *h, const char *name, int tid, uint64_t start, uint64_t end, const char *fmt, ...)
@@ -70,10 +90,12 @@ void gc_timeline_event(gc_heap *h, const char *name, int tid, uint64_t start, ui
         vsnprintf(args, sizeof args, fmt, ap);
         va_end(ap);
     }
-    fprintf(t->f,
-            "%s{\"name\":\"%s\",\"cat\":\"gc\",\"ph\":\"X\",\"pid\":1,\"tid\":%d,\"ts\":%.3f,\"dur\":%.3f,"
-            "\"args\":{%s}}\n",
-            t->n++ ? "," : "", name, tid, us(h, start), (double)(end - start) / 1e3, args);
+    char ev[512];
+    snprintf(ev, sizeof ev,
+             "{\"name\":\"%s\",\"cat\":\"gc\",\"ph\":\"X\",\"pid\":1,\"tid\":%d,\"ts\":%.3f,\"dur\":%.3f,"
+             "\"args\":{%s}}",
+             name, tid, us(h, start), (double)(end - start) / 1e3, args);
+    emit(h, ev);
 }
 
 void gc_timeline_heap(gc_heap *h, uint64_t ts, uint64_t heapLive)
@@ -81,9 +103,11 @@ void gc_timeline_heap(gc_heap *h, uint64_t ts, uint64_t heapLive)
     gc_timeline *t = h->timeline;
     if (!t)
         return;
-    fprintf(t->f,
-            "%s{\"name\":\"heap\",\"ph\":\"C\",\"pid\":1,\"ts\":%.3f,\"args\":{\"heap_live_MB\":%.3f,"
-            "\"heap_goal_MB\":%.3f}}\n",
-            t->n++ ? "," : "", us(h, ts), (double)heapLive / 1048576.0,
-            h->heapGoal == UINT64_MAX ? 0.0 : (double)h->heapGoal / 1048576.0);
+    char ev[256];
+    snprintf(ev, sizeof ev,
+             "{\"name\":\"heap\",\"ph\":\"C\",\"pid\":1,\"ts\":%.3f,\"args\":{\"heap_live_MB\":%.3f,"
+             "\"heap_goal_MB\":%.3f}}",
+             us(h, ts), (double)heapLive / 1048576.0,
+             h->heapGoal == UINT64_MAX ? 0.0 : (double)h->heapGoal / 1048576.0);
+    emit(h, ev);
 }

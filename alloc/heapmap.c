@@ -24,6 +24,14 @@
  * Pictures come after the cycle's pause is measured, so pause_ns does not
  * include them. A file that cannot be written is reported once on the
  * trace stream and turns the map off; the program goes on.
+ *
+ * Above the pictures, index.html draws the collector's timeline, the one
+ * TOYDEBUG=gctimeline writes (alloc/gctimeline.c hands every event here
+ * too, as the same JSON object, written as a call tl({...}) between the
+ * sections): a lane per track (pauses and assists on the host's thread,
+ * the concurrent mark, the background workers' rounds) over the run's
+ * time, and the heap's live size and goal per cycle below them. Its times
+ * differ between runs; everything else in the directory does not.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -391,12 +399,70 @@ static const char indexHead[] =
     "table.stats{border-collapse:collapse;font:12px monospace;margin-bottom:6px}\n"
     "table.stats td,table.stats th{border:1px solid #ddd;padding:1px 8px;text-align:right}\n"
     "table.stats th{background:#f4f4f4}\n"
+    "#timeline svg{display:block;border:1px solid #ddd;margin-bottom:4px}\n"
+    "#timeline .lane{font:11px sans-serif;fill:#444}\n"
     "html.js section.cycle{display:none}\n"
     "html.js section.cycle.current{display:block}\n"
     "</style>\n"
     "<script>\n"
     "document.documentElement.className = 'js';\n"
+    "var TL = [];\n"
+    "function tl(e) { TL.push(e); }\n"
+    "function drawTimeline() {\n"
+    "  var NS = 'http://www.w3.org/2000/svg', W = 1100, X0 = 190, LANE = 22, CH = 90;\n"
+    "  var svg = document.getElementById('tl'), end = 0, evs = [], heap = [], maxMB = 0;\n"
+    "  TL.forEach(function (e) {\n"
+    "    if (e.ph === 'X') { evs.push(e); end = Math.max(end, e.ts + e.dur); }\n"
+    "    else if (e.ph === 'C') { heap.push(e); end = Math.max(end, e.ts);\n"
+    "      maxMB = Math.max(maxMB, e.args.heap_live_MB, e.args.heap_goal_MB); }\n"
+    "  });\n"
+    "  var H = 3 * LANE + CH + 30, scale = end > 0 ? (W - X0 - 10) / end : 0;\n"
+    "  svg.setAttribute('width', W); svg.setAttribute('height', H);\n"
+    "  function el(name, attrs, text) {\n"
+    "    var n = document.createElementNS(NS, name);\n"
+    "    for (var k in attrs) n.setAttribute(k, attrs[k]);\n"
+    "    if (text !== undefined) n.textContent = text;\n"
+    "    svg.appendChild(n); return n;\n"
+    "  }\n"
+    "  ['pauses, assists (host thread)', 'concurrent mark', 'background workers'].forEach(function (s, i) {\n"
+    "    el('text', {x: 4, y: i * LANE + 15, 'class': 'lane'}, s);\n"
+    "  });\n"
+    "  el('text', {x: 4, y: 3 * LANE + 15, 'class': 'lane'}, 'heap live (blue), goal (grey)');\n"
+    "  el('text', {x: 4, y: 3 * LANE + 30, 'class': 'lane'}, maxMB.toFixed(1) + ' MB');\n"
+    "  el('text', {x: W - 80, y: H - 4, 'class': 'lane'}, (end / 1000).toFixed(1) + ' ms');\n"
+    "  var pauses = 0, rendered = 0;\n"
+    "  evs.forEach(function (e) {\n"
+    "    var kind = e.name.indexOf('pause') === 0 ? 'pause' : e.name === 'assist' ? 'assist' :\n"
+    "               e.tid === 2 ? 'mark' : 'workers';\n"
+    "    if (kind === 'pause') pauses++;\n"
+    "    var fill = {pause: '#d62728', assist: '#ff7f0e', mark: '#9ecae1', workers: '#2ca02c'}[kind];\n"
+    "    var r = el('rect', {'class': 'tl-ev tl-' + kind, x: X0 + e.ts * scale, y: (e.tid - 1) * LANE + 3,\n"
+    "      width: Math.max(1, e.dur * scale), height: LANE - 6, fill: fill});\n"
+    "    var t = document.createElementNS(NS, 'title');\n"
+    "    t.textContent = e.name + ': ' + (e.dur / 1000).toFixed(3) + ' ms at ' + (e.ts / 1000).toFixed(3) +\n"
+    "      ' ms ' + JSON.stringify(e.args);\n"
+    "    r.appendChild(t);\n"
+    "    var b = r.getBoundingClientRect();\n"
+    "    if (b.width > 0 && b.height > 0) rendered++;\n"
+    "  });\n"
+    "  function line(key, stroke, dash) {\n"
+    "    var pts = heap.map(function (e) {\n"
+    "      return (X0 + e.ts * scale).toFixed(1) + ',' +\n"
+    "        (3 * LANE + 10 + CH - (maxMB > 0 ? e.args[key] / maxMB * CH : 0)).toFixed(1);\n"
+    "    }).join(' ');\n"
+    "    el('polyline', {'class': 'tl-' + key, points: pts, fill: 'none', stroke: stroke,\n"
+    "      'stroke-width': 1.5, 'stroke-dasharray': dash});\n"
+    "  }\n"
+    "  line('heap_goal_MB', '#999', '4 3');\n"
+    "  line('heap_live_MB', '#1f77b4', 'none');\n"
+    "  var b = document.body;\n"
+    "  b.setAttribute('data-timeline-events', evs.length);\n"
+    "  b.setAttribute('data-timeline-pauses', pauses);\n"
+    "  b.setAttribute('data-timeline-rendered', rendered);\n"
+    "  b.setAttribute('data-timeline-heap-points', heap.length);\n"
+    "}\n"
     "document.addEventListener('DOMContentLoaded', function () {\n"
+    "  drawTimeline();\n"
     "  var cycles = Array.prototype.slice.call(document.querySelectorAll('section.cycle'));\n"
     "  var pos = document.getElementById('pos'), prev = document.getElementById('prev'),\n"
     "      next = document.getElementById('next'), cur = 0;\n"
@@ -458,7 +524,12 @@ static const char indexHead[] =
     "free <span class=\"sw\" style=\"background:#a9a9a9\"></span>, "
     "released to the OS <span class=\"sw\" style=\"background:#fff;border-style:dashed\"></span>. "
     "After an automatic cycle spans are not yet swept (sweeping is lazy), so their dead objects still count.</div>\n"
-    "</header>\n<main id=\"cycles\">\n";
+    "</header>\n"
+    "<section id=\"timeline\"><h2>collector timeline (as TOYDEBUG=gctimeline writes it)</h2>"
+    "<svg id=\"tl\" xmlns=\"http://www.w3.org/2000/svg\"></svg>"
+    "<div class=\"hint\">red: pauses; orange: assists; blue: the concurrent mark; green: the background "
+    "workers' rounds; hover an event for its figures</div></section>\n"
+    "<main id=\"cycles\">\n";
 
 static void writeSection(FILE *f, const picture *pic)
 {
@@ -580,6 +651,13 @@ void gc_heapmap_cycle(gc_heap *h, int forced)
 {
     if (h->heapmap && writePicture(h, forced ? PIC_FORCED : PIC_AUTO) != 0)
         stop(h);
+}
+
+void gc_heapmap_timeline(gc_heap *h, const char *event)
+{
+    /* Flushed with the next picture; a write error shows there. */
+    if (h->heapmap && h->heapmap->index)
+        fprintf(h->heapmap->index, "<script>tl(%s)</script>\n", event);
 }
 
 void gc_heapmap_close(gc_heap *h)

@@ -555,9 +555,9 @@ struct gc_heap {
     _Atomic uint64_t roundEndNs; /* set by its last worker (before bgRunning, released with it) */
 };
 
-/* gctimeline.c: TOYDEBUG=gctimeline=FILE. Events are written by host
- * threads, in a pause or under mallocLock; tids: 1 host threads, 2
- * concurrent mark, 3 workers. */
+/* gctimeline.c: TOYDEBUG=gctimeline=FILE, and the heap map's timeline.
+ * Events are written by host threads, in a pause or under mallocLock;
+ * tids: 1 host threads, 2 concurrent mark, 3 workers. */
 typedef struct gc_timeline gc_timeline;
 void gc_timeline_open(gc_heap *h);
 void gc_timeline_close(gc_heap *h);
@@ -571,6 +571,8 @@ void gc_timeline_heap(gc_heap *h, uint64_t ts, uint64_t heapLive);
 typedef struct gc_heapmap gc_heapmap;
 void gc_heapmap_open(gc_heap *h);
 void gc_heapmap_cycle(gc_heap *h, int forced);
+/* One gctimeline event (a JSON object) for index.html's timeline. */
+void gc_heapmap_timeline(gc_heap *h, const char *event);
 void gc_heapmap_close(gc_heap *h);
 
 /* mheap.c */
@@ -777,6 +779,10 @@ uint64_t gc_mark_drainAssist(gc_heap *h, gcWork *w, uint64_t budget);
 void gc_assistAlloc(gc_p *p);
 /* mwbbuf.c */
 void gc_wbBuf_flush(gc_p *p);
+/* Below this many live bytes a mark runs on the collecting thread (the
+ * host's, for a concurrent mark) alone: waking the workers would cost more
+ * than they save (gcstress collects at every allocation). */
+enum { GC_SMALL_MARK = 1 << 20 };
 void gc_mark(gc_heap *h);                 /* the parallel mark of gc_start (mgcmark.c) */
 void gc_mark_drain(gc_heap *h, gcWork *w); /* one worker's drain until the mark is done */
 void gc_mark_roots_and_drain(gc_heap *h, gc_marker *m); /* single-threaded: checkmark, verify */

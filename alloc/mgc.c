@@ -79,7 +79,7 @@ gc_heap *gc_heap_new(const gc_options *o)
     gc_pacer_commit(h);
     if (h->opts.debug.heapmap[0])
         gc_heapmap_open(h);
-    if (h->opts.debug.gctimeline[0])
+    if (h->opts.debug.gctimeline[0] || h->heapmap)
         gc_timeline_open(h);
     return h;
 }
@@ -426,6 +426,16 @@ static void markDone(gc_heap *h, int finish)
         gc_gcw_flush(&h->gcw);
         if (gcw_fullEmpty(&h->work))
             break;
+        if (!finish && h->opts.debug.gcconcurrentstress >= 2) {
+            /* The host marks alone, a few objects per allocation or
+             * poll, so that every store may fall inside a mark. */
+            uint64_t c0 = gc_thread_cputime();
+            gc_mark_drainAssist(h, &h->gcw, 1);
+            h->assistCpuNs += gc_thread_cputime() - c0;
+            for (gc_p *p = h->ps; p; p = p->next)
+                atomic_store_explicit(&p->poll.pending, 1, memory_order_relaxed);
+            return;
+        }
         h->roundStartNs = gc_nanotime();
         if (!finish && !h->opts.debug.gcmarkhold && gc_markpool_startBackground(h) > 0) {
             h->roundActive = 1;

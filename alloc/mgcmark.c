@@ -323,10 +323,6 @@ static void markroots(gc_heap *h, gc_marker *m)
     pthread_mutex_unlock(&h->rootsLock);
 }
 
-/* Below this many live bytes a mark runs on the collecting thread alone:
- * waking the workers would cost more than they save (gcstress collects at
- * every allocation). */
-enum { PARALLEL_MIN_HEAP = 1 << 20 };
 
 /*
  * The mark of gc_start: roots on the collecting thread, then it and up to
@@ -346,7 +342,7 @@ void gc_mark(gc_heap *h)
     gc_marker m = {h, 0, 0, w};
     markroots(h, &m);
     unsigned nproc = 1;
-    if (h->gcprocs > 1 && h->heapLive >= PARALLEL_MIN_HEAP)
+    if (h->gcprocs > 1 && h->heapLive >= GC_SMALL_MARK)
         nproc += gc_markpool_start(h, h->gcprocs - 1);
     if (nproc > 1)
         drainParallel(h, w);
@@ -439,7 +435,8 @@ enum { OVER_ASSIST_WORK = 64 << 10 };
 void gc_assistAlloc(gc_p *p)
 {
     gc_heap *h = p->heap;
-    if (h->opts.debug.gcmarkhold)
+    /* gcconcurrentstress=2 marks in markDone's steps alone. */
+    if (h->opts.debug.gcmarkhold || h->opts.debug.gcconcurrentstress >= 2)
         return;
     uint64_t t0 = gc_thread_cputime(), w0 = h->timeline ? gc_nanotime() : 0;
     /* The rates are shared by every P: revised and read under mallocLock

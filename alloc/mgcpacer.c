@@ -99,7 +99,11 @@ void gc_pacer_startCycle(gc_heap *h)
     }
     h->bgWorkers = dedicated + (fraction > 0 ? 1 : 0);
     h->bgFraction = fraction;
-    if (h->opts.debug.gcmarkhold)
+    /* A small mark is the host's (its next poll marks it whole): waking a
+     * worker thread would cost more than the mark, as for the
+     * stop-the-world mark (PARALLEL_MIN_HEAP, mgcmark.c). */
+    if (h->opts.debug.gcmarkhold || h->opts.debug.gcconcurrentstress >= 2 ||
+        (h->heapMarked < GC_SMALL_MARK && !h->opts.debug.gcconcurrentstress))
         h->bgWorkers = 0;
     atomic_store_explicit(&h->bgScanCredit, 0, memory_order_relaxed);
     atomic_store_explicit(&h->markWork, 0, memory_order_relaxed);

@@ -120,7 +120,8 @@ gc_p *gc_p_new(gc_heap *h)
     for (size_t size = 0; size < sizeof p->sizeSpc; size++)
         p->sizeSpc[size] = size < GC_TINY_SIZE ? SPC_TINY : spanclass_make(size_to_class(size), 1);
     /* ASan builds take the slow path too: it is where slots get unpoisoned. */
-    p->slow = (uint8_t)(h->opts.debug.gcstress || h->opts.debug.clobberfree || GC_ASAN);
+    p->slow = (uint8_t)(h->opts.debug.gcstress || h->opts.debug.clobberfree || GC_ASAN ||
+                        (h->opts.concurrent && h->opts.debug.gcconcurrentstress >= 2));
     pthread_t self = pthread_self();
     pthread_mutex_lock(&h->pslock);
     /* Not in the middle of someone else's pause: gcphase is stable here. */

@@ -106,14 +106,20 @@ fuzz-lang: $(FUZZ_DIR)/lang_fuzz
 #   toy-barrier, toy-barrier-stress  tests/toy/barrier/*.toy: one program
 #                      per write-barrier site (struct field, array element,
 #                      global, cell, captured cell, push and its growth
-#                      copy, pop, keys, split, a function's closure), each
-#                      making a store the only reference to an object while
-#                      it allocates again; the stress run collects at every
-#                      allocation with the mark checked. TOY_BARRIER_STRESS
-#                      (default: TOY_STRESS) names the TOYDEBUG keys: give it
-#                      the concurrent collector's stress switch to interleave
-#                      the mark with the stores, where a missing barrier
-#                      shows as a checkmark failure
+#                      copy, pop, keys, split, a function's closure, map
+#                      set, delete and growth), each overwriting the only
+#                      heap reference to a value it still holds while it
+#                      allocates. TOY_BARRIER_STRESS (default: TOY_CONCSTRESS)
+#                      names the stress run's TOYDEBUG keys; under it a
+#                      missing barrier is a checkmark failure
+#                      (`make barrier-ablation` shows each)
+#   toy-concstress     every .toy suite's programs (run, gc, barrier, stdlib,
+#                      precision, movestack, the examples) under the concurrent
+#                      collector's fine stress switch with every mark checked
+#                      (TOY_CONCSTRESS): a cycle from every allocation, the
+#                      host marking a few objects at each allocation and
+#                      poll, so marks overlap the programs' stores; output
+#                      must not change
 #   compile-gc         tests/unit/test_compile.c: dead registers free their
 #                      objects, live ones (across calls, in temporaries,
 #                      through cells) keep them, judged by the collector
@@ -121,14 +127,15 @@ TOY_STRESS := TOYDEBUG=gcstress=1,gccheckmark=1
 TOY_RUN_TESTS := $(wildcard tests/toy/run/*/*.toy)
 TOY_GC_TESTS := $(wildcard tests/toy/gc/*.toy)
 TOY_BARRIER_TESTS := $(wildcard tests/toy/barrier/*.toy)
-TOY_BARRIER_STRESS ?= $(TOY_STRESS)
+TOY_CONCSTRESS := TOYDEBUG=gcconcurrentstress=2,gccheckmark=1
+TOY_BARRIER_STRESS ?= $(TOY_CONCSTRESS)
 TOY_EXAMPLES := $(wildcard examples/*.toy)
 TOY_EXAMPLES_STRESS := $(filter-out examples/gc_graph.toy,$(TOY_EXAMPLES))
 SUITES += toy-cli toy-run toy-run-gcstress toy-run-valgrind examples examples-gcstress toy-gc \
-    toy-gc-gcstress toy-barrier toy-barrier-stress compile-gc
+    toy-gc-gcstress toy-barrier toy-barrier-stress toy-concstress compile-gc
 .PHONY: test-toy-cli test-toy-run test-toy-run-gcstress test-toy-run-valgrind test-examples \
     test-examples-gcstress test-toy-gc test-toy-gc-gcstress test-toy-barrier \
-    test-toy-barrier-stress test-compile-gc
+    test-toy-barrier-stress test-toy-concstress test-compile-gc barrier-ablation
 test-toy-cli: $(BUILD)/toy
 	lua5.4 tests/toy/run/cli.lua $(BUILD)/toy
 test-toy-run: $(BUILD)/toy
@@ -172,6 +179,14 @@ test-toy-barrier: $(BUILD)/toy $(TOY_BODIES_PROBE)
 	$(call TOY_RUN_WITH_BODIES,,toy-barrier,$(TOY_BARRIER_TESTS))
 test-toy-barrier-stress: $(BUILD)/toy $(TOY_BODIES_PROBE)
 	$(call TOY_RUN_WITH_BODIES,$(TOY_BARRIER_STRESS),toy-barrier-stress,$(TOY_BARRIER_TESTS))
+test-toy-concstress: $(BUILD)/toy $(TOY_BODIES_PROBE)
+	$(call TOY_RUN_WITH_BODIES,$(TOY_CONCSTRESS),toy-concstress,$(TOY_RUN_TESTS) $(TOY_GC_TESTS) \
+	    $(TOY_BARRIER_TESTS) $(sort $(wildcard tests/toy/stdlib/*.toy tests/toy/precision/*.toy \
+	    tests/toy/movestack/*.toy)) $(TOY_EXAMPLES))
+# Outside `make test`: each barrier site removed in a copy of the tree, its
+# program run under TOY_CONCSTRESS (tests/toy/barrier/ablate.sh).
+barrier-ablation:
+	tests/toy/barrier/ablate.sh
 
 $(BUILD)/tests/test_compile: $(BUILD)/tests/unit/test_compile.o $(BUILD)/tests/unit/unit.o \
     $(BUILD)/liblang.a $(BUILD)/libstdlib.a $(BUILD)/libvm.a $(BUILD)/liballoc.a

@@ -181,6 +181,7 @@ callgrind_total() {
 cmd_trees() {
   case $1 in
   toy) echo "$toy run examples/binary_trees.toy $depth" ;;
+  toy-stw) echo "TOYDEBUG=gcstoptheworld=1 $toy run examples/binary_trees.toy $depth" ;;
   lua) echo "lua5.4 tests/bench/lua/binary_trees.lua $depth" ;;
   go) echo "$dir/go/binary_trees $depth" ;;
   *) echo "$dir/trees $1 $depth" ;;
@@ -262,7 +263,7 @@ trees-c|trees-toy)
   w=binary-trees/$depth
   echo "note $w binary-trees: a stretch tree of depth $((depth + 1)), a long-lived tree of depth $depth, 2^($depth-d) trees of each depth d = 4, 6, ... $depth; nodes of two pointers. C versions: alloc (gc_mallocgc with a two-pointer gc_type, live trees in a shadow stack root), glibc malloc+free, Boehm GC_malloc and GC_malloc_explicitly_typed (tests/bench/trees.c); toy: examples/binary_trees.toy; Lua 5.4 and Go: tests/bench/lua, tests/bench/go." >>"$raw"
   impls="alloc malloc boehm boehm-typed"
-  if [ "$wl" = trees-toy ]; then impls=$(peers binary_trees); fi
+  if [ "$wl" = trees-toy ]; then impls="$(peers binary_trees) toy-stw"; fi
   timed "$w" "$impls" cmd_trees
   ;;
 micro)
@@ -273,16 +274,19 @@ micro)
     w*) args="window ${v#w} $micro_n" ;;
     *) echo "bench.sh: unknown micro variant $v" >&2; status=1; continue ;;
     esac
-    echo "note $w allocation microbenchmark ($v): $micro_n allocations, sizes {16,32,48,64,128,256} from a fixed PRNG, half with two pointer words, half noscan (Boehm: GC_malloc_atomic); window W: W live objects in a root block, slot i%W replaced each step (malloc frees the old one), each new pointer object stored into an older one; nofree: nothing freed or collected (tests/bench/micro.c). ns_per_alloc is the program's own timing of the loop." >>"$raw"
-    echo "== $w: alloc malloc boehm boehm-typed, $reps runs each, alternating"
-    for i in alloc malloc boehm boehm-typed; do rm -f "$outs/${w//\//_}.$i"; done
+    echo "note $w allocation microbenchmark ($v): $micro_n allocations, sizes {16,32,48,64,128,256} from a fixed PRNG, half with two pointer words, half noscan (Boehm: GC_malloc_atomic); window W: W live objects in a root block, slot i%W replaced each step (malloc frees the old one), each new pointer object stored into an older one; nofree: nothing freed or collected (tests/bench/micro.c); alloc-conc: alloc with its concurrent collector (MICRO_CONCURRENT=1), alloc itself stopping the world. ns_per_alloc is the program's own timing of the loop." >>"$raw"
+    echo "== $w: alloc alloc-conc malloc boehm boehm-typed, $reps runs each, alternating"
+    for i in alloc alloc-conc malloc boehm boehm-typed; do rm -f "$outs/${w//\//_}.$i"; done
     for _ in $(seq "$reps"); do
-      for i in alloc malloc boehm boehm-typed; do
+      for i in alloc alloc-conc malloc boehm boehm-typed; do
         # shellcheck disable=SC2086
-        run "$w" "$i" stores "$dir/micro" "$i" $args && record
+        case $i in
+        alloc-conc) run "$w" "$i" stores MICRO_CONCURRENT=1 "$dir/micro" alloc $args && record ;;
+        *) run "$w" "$i" stores "$dir/micro" "$i" $args && record ;;
+        esac
       done
     done
-    compare "$w" alloc malloc boehm boehm-typed
+    compare "$w" alloc alloc-conc malloc boehm boehm-typed
   done
   ;;
 threads)
@@ -419,15 +423,16 @@ k-nucleotide|reverse-complement)
   ;;
 gc-pause)
   w=gc-pause/$gp_trees
-  echo "note $w GC pauses: examples/gc_pause.toy $gp_trees $gp_rounds (Go: tests/bench/go/gc_pause.go), a live set of $gp_trees trees of 31 24-byte nodes (about $((gp_trees * 31 * 24 / 1000000)) MB) with one tree replaced per step, $gp_rounds rounds. From the gctrace lines: the longest and the 99th-percentile (nearest rank) pause, the mark rate (marked MB over mark cpu seconds: MB/s per core) and the largest marked heap. toy stops the world for a whole cycle (pause = the three clock parts); Go's pauses are its two stop-the-world phases (first and third clock parts), its marking concurrent." >>"$raw"
-  impls="toy"
-  have_go gc_pause && impls="toy go"
+  echo "note $w GC pauses: examples/gc_pause.toy $gp_trees $gp_rounds (Go: tests/bench/go/gc_pause.go), a live set of $gp_trees trees of 31 24-byte nodes (about $((gp_trees * 31 * 24 / 1000000)) MB) with one tree replaced per step, $gp_rounds rounds. From the gctrace lines: the longest and the 99th-percentile (nearest rank) pause, the mark rate (marked MB over mark cpu seconds: MB/s per core) and the largest marked heap, and the minimum mutator utilization at 10 and 100 ms windows (pauses at their places, assists spread over the concurrent mark; tests/bench/gctrace.awk). toy and Go mark concurrently: the pauses are their two stop-the-world phases (first and third clock parts); toy-stw is toy under TOYDEBUG=gcstoptheworld=1, whose whole cycle stops the world (pause = the three clock parts)." >>"$raw"
+  impls="toy toy-stw"
+  have_go gc_pause && impls="toy toy-stw go"
   echo "== $w: $impls, $reps runs each, alternating"
   for i in $impls; do rm -f "$outs/${w//\//_}.$i"; done
   for _ in $(seq "$reps"); do
     for i in $impls; do
       case $i in
-      toy) c=(TOYDEBUG=gctrace=1 "$toy" run examples/gc_pause.toy) stw=1 ;;
+      toy) c=(TOYDEBUG=gctrace=1 "$toy" run examples/gc_pause.toy) stw=0 ;;
+      toy-stw) c=(TOYDEBUG=gctrace=1,gcstoptheworld=1 "$toy" run examples/gc_pause.toy) stw=1 ;;
       go) c=(GODEBUG=gctrace=1 "$dir/go/gc_pause") stw=0 ;;
       esac
       if run "$w" "$i" out "${c[@]}" "$gp_trees" "$gp_rounds"; then

@@ -17,7 +17,11 @@
  * implementation writes the same two first words of each object. The
  * window is a root block for alloc (gc_add_roots) and for Boehm
  * (GC_add_roots); the pointer/noscan flag of each slot lives outside the
- * heap. No Go counterpart: Go's BenchmarkMalloc* measure a single size.
+ * heap. alloc's pointer stores into the window and into objects go through
+ * its write barrier (gc_write_pointer: one test while no mark runs), so
+ * MICRO_CONCURRENT=1, alloc's concurrent collector, runs the same code as
+ * the default stop-the-world one. No Go counterpart: Go's BenchmarkMalloc*
+ * measure a single size.
  */
 #include <gc/gc.h>
 #include <gc/gc_typed.h>
@@ -36,6 +40,7 @@ typedef struct micro {
     gc_heap *heap;
     gc_p *p;
     gc_type types[NSIZES]; /* size S, words 0 and 1 pointers */
+    const gc_barrier *barrier;
     uint8_t ptrmask;
     /* Boehm typed */
     GC_descr descr;
@@ -49,6 +54,16 @@ static void window_roots(gc_marker *m, void *ud)
 {
     micro *mc = ud;
     gc_mark_block(m, (void *const *)mc->win, mc->w, NULL);
+}
+
+/* A pointer store into the heap or the window: alloc's through its
+ * barrier, the others' plain. */
+static inline void micro_store(micro *mc, void **slot, void *v)
+{
+    if (mc->impl == IMPL_ALLOC)
+        gc_write_pointer(mc->p, mc->barrier, slot, v);
+    else
+        *slot = v;
 }
 
 static inline void *micro_alloc(micro *mc, int k, bool ptr)
@@ -86,11 +101,14 @@ static int setup(micro *mc, bool gc_off)
         }
         if (gc_off)
             o.gc_percent = -1;
+        const char *conc = getenv("MICRO_CONCURRENT");
+        o.concurrent = conc && strcmp(conc, "1") == 0;
         mc->ptrmask = 0x3;
         for (int k = 0; k < NSIZES; k++)
             mc->types[k] = (gc_type){sizes[k], 16, &mc->ptrmask, "micro2ptr"};
         mc->heap = gc_heap_new(&o);
         mc->p = mc->heap ? gc_p_new(mc->heap) : NULL;
+        mc->barrier = mc->heap ? gc_heap_barrier(mc->heap) : NULL;
         if (!mc->p) {
             fprintf(stderr, "micro: cannot make an alloc heap\n");
             return -1;
@@ -225,7 +243,7 @@ int main(int argc, char **argv)
             ((uint64_t *)o)[1] = sizes[k];
         if (mc.impl == IMPL_MALLOC)
             free(mc.win[slot]);
-        mc.win[slot] = o;
+        micro_store(&mc, &mc.win[slot], o);
         mc.isptr[slot] = ptr;
         if (ptr) {
             /* Into an older live pointer object (the first of a few probes
@@ -233,7 +251,7 @@ int main(int argc, char **argv)
             size_t j = (size_t)(r & 0xFFFFFFFF) % mc.w;
             for (int t = 0; t < PROBES; t++, j = j + 1 == mc.w ? 0 : j + 1) {
                 if (j != slot && mc.isptr[j] && mc.win[j]) {
-                    ((void **)mc.win[j])[(r >> 17) & 1] = o;
+                    micro_store(&mc, &((void **)mc.win[j])[(r >> 17) & 1], o);
                     stores++;
                     break;
                 }

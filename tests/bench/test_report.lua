@@ -297,14 +297,17 @@ gc 3 @0.090s 2%: 0.020+3.0+0.300 ms clock, 0.04+1.0/1.0/2.0+0.16 ms cpu, 7->8->8
 ]])
 out = run("awk -v stw=0 -f tests/bench/gctrace.awk " .. go_trace)
 -- pauses: .010 .040 .050 .080 .020 .300; marked 14 MB in 10 ms of mark cpu
-check(out == "gcs=3 pauses=6 pause_max_ms=0.300 pause_p99_ms=0.300 mark_mb_s=1400 live_mb=8\n",
+check(out == "gcs=3 pauses=6 pause_max_ms=0.300 pause_p99_ms=0.300 mark_mb_s=1400 live_mb=8 mmu_10ms=0.868 mmu_100ms=0.979\n",
   "gctrace, Go: A and C are the pauses, marked MB ÷ (b+c+d) cpu seconds", out)
+-- MMU: the worst 10 ms holds cycle 3 (0.02 + its 1.0 ms of assists + 0.3);
+-- the run (93.32 ms, to the last pause's end) is shorter than 100 ms, so
+-- that window is the run: 0.55 + 0.13 + 1.32 ms lost of 93.3
 local toy_trace = write("toy.trace", [[
 gc 1 @0.005s 44%: 0.001+3.9+0.000 ms clock, 0.001+0/3.9/0+0.000 ms cpu, 4->3->3 MB, 7 MB goal, 0 MB stacks, 0 MB globals, 1 P
 gc 2 @0.017s 31%: 0.001+2.3+0.000 ms clock, 0.001+0/4.0/0+0.000 ms cpu, 7->7->2 MB, 4 MB goal, 0 MB stacks, 0 MB globals, 1 P
 ]])
 out = run("awk -v stw=1 -f tests/bench/gctrace.awk " .. toy_trace)
-check(out == "gcs=2 pauses=2 pause_max_ms=3.901 pause_p99_ms=3.901 mark_mb_s=633 live_mb=3\n",
+check(out == "gcs=2 pauses=2 pause_max_ms=3.901 pause_p99_ms=3.901 mark_mb_s=633 live_mb=3 mmu_10ms=0.610 mmu_100ms=0.680\n",
   "gctrace, toy: the pause is the whole cycle (A+B+C)", out)
 local lines = {}
 for k = 1, 200 do
@@ -314,8 +317,16 @@ local many = write("many.trace", table.concat(lines, "\n") .. "\n")
 out = run("awk -v stw=1 -f tests/bench/gctrace.awk " .. many)
 check(out:find("pauses=200 pause_max_ms=200.000 pause_p99_ms=198.000 ", 1, true),
   "gctrace: the 99th percentile is the nearest rank (198th of 200)", out)
+local lines2 = {}
+for k = 1, 20 do
+  -- a 5 ms pause every 50 ms: any 10 ms window loses at most 5 ms, a
+  -- 100 ms window two pauses
+  lines2[k] = string.format("gc %d @%.3fs 1%%: 5+0+0 ms clock, 0+0/0/0+0 ms cpu, 10->10->10 MB, 20 MB goal, 1 P", k, k * 0.05)
+end
+out = run("awk -v stw=1 -f tests/bench/gctrace.awk " .. write("mmu.trace", table.concat(lines2, "\n") .. "\n"))
+check(out:find("mmu_10ms=0.500 mmu_100ms=0.900", 1, true), "gctrace: MMU, the worst window of 10 and 100 ms", out)
 out = run("awk -v stw=0 -f tests/bench/gctrace.awk " .. a)
-check(out == "gcs=0 pauses=0 pause_max_ms=- pause_p99_ms=- mark_mb_s=- live_mb=-\n", "gctrace: no gc lines, no figures", out)
+check(out == "gcs=0 pauses=0 pause_max_ms=- pause_p99_ms=- mark_mb_s=- live_mb=- mmu_10ms=- mmu_100ms=-\n", "gctrace: no gc lines, no figures", out)
 
 print(string.format("bench-report: %d passed, %d failed", passed, failed))
 os.exit(failed == 0 and 0 or 1)

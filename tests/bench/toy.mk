@@ -5,8 +5,10 @@
 #   bench-toy           binary-trees, fib, n-body and word frequency
 #   bench-toy-trees, bench-toy-fib, bench-toy-nbody, bench-toy-wordfreq
 #                       one of them
-#   bench-gcpause       examples/gc_pause.toy beside tests/bench/go/gc_pause.go:
-#                       pauses and mark rate from their gctrace lines
+#   bench-gcpause       examples/gc_pause.toy (the concurrent collector, and
+#                       toy-stw: TOYDEBUG=gcstoptheworld=1) beside
+#                       tests/bench/go/gc_pause.go: pauses, mark rate and
+#                       minimum mutator utilization from their gctrace lines
 #   bench-maps          maps: map[int]int insert, hit, miss, delete and
 #                       iterate (examples/map_ops.toy), Collatz lengths
 #                       memoised (examples/collatz.toy), word counting

@@ -9,9 +9,13 @@
 #    one picture per cycle (num_gc, automatic ones included) plus exit, each
 #    drawing as many span cells as the stats counted at that moment, the same
 #    files both ways and the same program output as without the map;
+#  - timeline: program.toy with heapmap and gctimeline both on: index.html
+#    carries every event of the gctimeline file (one tl({...}) each);
 #  - browser: headless Chromium loads index.html and a standalone SVG,
 #    counts the span cells that render (after the page's script ran), takes
-#    a screenshot and checks it is not blank (colours, ink, both hues).
+#    a screenshot and checks it is not blank (colours, ink, both hues); and
+#    the timeline's index.html, whose drawing must hold every event of the
+#    gctimeline file, each with a non-empty box, and every heap point.
 # Everything lands in BUILD/heapmap (the screenshot: BUILD/heapmap/screenshot.png).
 # Without chromium the browser checks are skipped with a message
 # (tools/deps.sh test installs it; CHROMIUM= forces the skip). VALGRIND, when
@@ -89,7 +93,21 @@ for svg in "$out"/toy/*.svg; do
     "$(attr data-spans-inuse "$svg") $(attr data-spans-inuse "$svg")" \
     "$(count '<rect class="span ' "$svg") $(attr data-spans "$svg")"
 done
-check "--heapmap and TOYDEBUG=heapmap write the same files" "" "$(diff -r "$out/toy" "$out/toy-env" 2>&1)"
+# The same files but for the timeline's times (tl lines).
+check "--heapmap and TOYDEBUG=heapmap write the same files" "" \
+  "$(diff -r -I '^<script>tl(' "$out/toy" "$out/toy-env" 2>&1)"
+
+# --- timeline: the gctimeline events, drawn in index.html --------------------
+tl=$out/tl
+TOYDEBUG=heapmap=$tl,gctimeline=$out/tl.json "$toy" run "$prog" >"$out/tl.txt" 2>&1
+check "heapmap and gctimeline together: status, output" "0" "$?$(diff "$out/plain.txt" "$out/tl.txt")"
+tl_x=$(count '"ph":"X"' "$out/tl.json") tl_c=$(count '"ph":"C"' "$out/tl.json")
+tl_p=$(count '"name":"pause' "$out/tl.json")
+check "index.html holds every gctimeline event (X and C)" "$((tl_x + tl_c))" "$(count '^<script>tl(' "$tl/index.html")"
+check "every event as gctimeline wrote it" "" \
+  "$(diff <(grep -v '"ph":"M"' "$out/tl.json" | grep '^[,{]' | sed 's/^,//') <(sed -n 's/^<script>tl(\(.*\))<\/script>$/\1/p' "$tl/index.html"))"
+check "a concurrent cycle's two pauses and a forced cycle's are there" "1 1 1" \
+  "$(grep -c -m1 'pause: sweep termination' "$out/tl.json") $(grep -c -m1 'pause: mark termination' "$out/tl.json") $(grep -c -m1 'pause: forced' "$out/tl.json")"
 TOYDEBUG=gcstoptheworld=1,heapmap= "$toy" run "$prog" >"$out/empty.txt" 2>&1
 check "heapmap= without a directory: usage error" "64 1" "$? $(grep -c "'heapmap' needs a directory" "$out/empty.txt")"
 TOYDEBUG=gcstoptheworld=1,heapmap=/proc/heapmap-here "$toy" run "$prog" >"$out/unwritable.txt" 2>&1
@@ -112,8 +130,8 @@ browse() { # browse ARGS... : one headless Chromium run with a fresh profile
   return $rc
 }
 if [ -z "$chromium" ]; then
-  echo "heapmap: chromium is not installed: skipping the 8 browser checks (tools/deps.sh test installs it)"
-  skip=8
+  echo "heapmap: chromium is not installed: skipping the 9 browser checks (tools/deps.sh test installs it)"
+  skip=9
 else
   shown=cycle-0002
   want=$(awk -v id=$shown '$2 == id { print $3 }' "$out/driver.txt")
@@ -154,6 +172,10 @@ else
     bad "browser: screenshot looks blank: colours '$colors', ink '$ink' per mille, blue '$blue', orange '$orange'"
   fi
   check "browser: $third.svg parses as XML" "0" "$(attr data-svg-parsererror "$i")"
+  browse --window-size=1280,900 --virtual-time-budget=3000 --dump-dom "file://$tl/index.html" >"$out/tl.dom.html"
+  check "browser: the timeline draws every gctimeline event and heap point (events, pauses, rendered, points)" \
+    "$tl_x $tl_p $tl_x $tl_c" \
+    "$(attr data-timeline-events "$out/tl.dom.html") $(attr data-timeline-pauses "$out/tl.dom.html") $(attr data-timeline-rendered "$out/tl.dom.html") $(attr data-timeline-heap-points "$out/tl.dom.html")"
   check "browser: $third.svg renders its spans standalone" \
     "$(awk -v id=$third '$2 == id { print $3 " " $3 }' "$out/driver.txt")" \
     "$(attr data-svg-spans "$i") $(attr data-svg-rendered "$i")"

@@ -6,9 +6,11 @@
 -- wraps as Lua's does; / and % truncate as Go's; maps keep insertion
 -- order). Running the model is running those closures, which is how loops,
 -- functions and closures (captures by reference: variables are cells) get
--- their expected output. Each program runs through toy.run normally and
--- under gcstress=1,gccheckmark=1; stdout must equal the model's exactly
--- and the status must be 0 in both runs.
+-- their expected output. Each program runs through toy.run normally (the
+-- VM's concurrent collector), under gcstress=1,gccheckmark=1 and under
+-- gcconcurrentstress=2,gccheckmark=1 (marks overlapping the program's
+-- stores); stdout must equal the model's exactly and the status must be 0
+-- in every run.
 --
 -- What keeps programs valid: division and modulo by (e | 1), never 0; array
 -- indexes (e & 15) % len(a) on arrays that never get empty; int(f) through
@@ -1145,7 +1147,8 @@ local function diff(want, got)
   return table.concat(r, "\n")
 end
 
-local MODES = {{label = "normal", debug = ""}, {label = "gcstress", debug = "gcstress=1,gccheckmark=1"}}
+local MODES = {{label = "normal", debug = ""}, {label = "gcstress", debug = "gcstress=1,gccheckmark=1"},
+               {label = "concstress", debug = "gcconcurrentstress=2,gccheckmark=1"}}
 local failures, lines_out = 0, 0
 local BATCH = 25
 for i = 0, COUNT - 1 do

@@ -444,4 +444,10 @@ guarded("pacer", {gc_percent = 2}, STEPS)
 guarded("clobberfree", {gc_percent = 10, debug = "clobberfree=1"}, STEPS // 2)
 -- a collection at every allocation, checkmarked
 guarded("gcstress", {debug = "gcstress=1,gccheckmark=1"}, STEPS // 8)
+-- the concurrent collector: marks run between the script's sets, every
+-- pointer set goes through the write barrier, every mark checkmarked
+guarded("concurrent", {gc_percent = 2, concurrent = true, debug = "gccheckmark=1"}, STEPS // 2)
+-- its fine stress switch: a cycle from every allocation, a few objects
+-- marked per allocation, so each mark spans the sets between allocations
+guarded("concstress", {concurrent = true, debug = "gcconcurrentstress=2,gccheckmark=1"}, STEPS // 8)
 T:done()

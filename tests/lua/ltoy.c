@@ -724,7 +724,8 @@ static int l_set(lua_State *L)
             v = check_ref(L, lh, 4)->addr;
             e = check_ref(L, lh, 2); /* no table change in between, but be plain */
         }
-        ((uintptr_t *)e->addr)[w] = v;
+        /* Through the barrier: a concurrent mark may be running. */
+        gc_write_pointer(lh->p, gc_heap_barrier(lh->h), (void **)((uintptr_t *)e->addr + w), (void *)v);
         return 0;
     }
     int isnum = 0;
