@@ -237,9 +237,11 @@ static inline void index_insert(vm_map *m, vm_value key, uint64_t h, int64_t e)
 
 /* The direct part's length for the live int keys: as Lua's
  * computesizes, the largest power of two n such that more than n/2 of
- * the keys 0..n-1 are present (0 when that n is under 8). */
-static uint64_t direct_size(const vm_map *m)
+ * the keys 0..n-1 are present (0 when that n is under 8). *below gets
+ * the live keys under it (they need no hashed slot). */
+static uint64_t direct_size(const vm_map *m, int64_t *below)
 {
+    *below = 0;
     if (keyref(m) || m->count < 4)
         return 0;
     int64_t nums[33] = {0};
@@ -250,13 +252,18 @@ static uint64_t direct_size(const vm_map *m)
             nums[k ? 64 - __builtin_clzll(k) : 0]++;
     }
     uint64_t best = 0;
-    int64_t below = nums[0];
+    int64_t n = nums[0], nbest = 0;
     for (int b = 1; b <= 31; b++) {
-        below += nums[b]; /* keys in [0, 2^b) */
-        if (below > ((int64_t)1 << b) / 2)
+        n += nums[b]; /* keys in [0, 2^b) */
+        if (n > ((int64_t)1 << b) / 2) {
             best = (uint64_t)1 << b;
+            nbest = n;
+        }
     }
-    return best >= 8 ? best : 0;
+    if (best < 8)
+        return 0;
+    *below = nbest;
+    return best;
 }
 
 /* Stores of the key and value words of an entry (the barrier for the
@@ -333,13 +340,9 @@ static int rehash(vm_state *V, vm_map *m, bool compact_anyway)
     bool compacting = dead > 0 && (compact_anyway || dead * 8 >= m->used);
     if (compacting && compact(V, m) != 0)
         return -1;
-    uint64_t asize = m->index ? direct_size(m) : 0;
-    int64_t hashed = m->count;
-    if (asize) {
-        const uint64_t *deadbits = dead_of(m);
-        for (int64_t j = 0; j < m->used; j++)
-            hashed -= !is_dead(deadbits, j) && (uint64_t)ent(m, j)->key.i < asize;
-    }
+    int64_t indirect = 0;
+    uint64_t asize = m->index ? direct_size(m, &indirect) : 0;
+    int64_t hashed = m->count - indirect;
     /* A map keeps the room it has grown to (as Go's maps do): a map
      * emptied and filled again, a common pattern, then allocates nothing,
      * and its memory stays bounded by the most entries it ever held. */
@@ -357,12 +360,18 @@ static int rehash(vm_state *V, vm_map *m, bool compact_anyway)
     int64_t nslots = (int64_t)1 << shift;
     size_t bytes = ((size_t)nslots + asize) * sizeof(uint32_t) +
                    (size_t)(limit_of(shift, asize) + 63) / 64 * sizeof(uint64_t);
+    /* The direct slots of keys under the old asize stay right when no
+     * entry moved (no compaction) and the direct part does not shrink:
+     * they are copied, and those entries are not looked at again. */
+    uint64_t oldasize = m->index ? asize_of(m) : 0;
+    uint64_t keep = !compacting && asize >= oldasize ? oldasize : 0;
     /* Dead entries kept keep their bits: then the index is always a new
      * one, and the old one is read before the map lets go of it. */
     bool keepdead = !compacting && dead > 0;
     const uint64_t *olddead = keepdead ? dead_of(m) : NULL;
     if (m->index && shift == shift_of(m) && asize == asize_of(m) && eb == ebits_of(m) && !keepdead) {
-        memset(m->index, 0, bytes);
+        /* No entry is dead (none was, or the compaction cleared them). */
+        memset(m->index, 0, keep ? (size_t)nslots * sizeof(uint32_t) : bytes);
     } else {
         uint32_t *index = vm_alloc(V, "map.index", bytes, NULL, true);
         if (!index)
@@ -370,28 +379,46 @@ static int rehash(vm_state *V, vm_map *m, bool compact_anyway)
         if (olddead)
             memcpy((uint64_t *)(index + nslots + asize), olddead,
                    (size_t)(m->used + 63) / 64 * sizeof(uint64_t));
+        if (keep)
+            memcpy(index + nslots, direct_of(m), (size_t)keep * sizeof(uint32_t));
         put_ptr(V, &m->index, index);
         m->flags = (m->flags & ~(int64_t)0xffffff00) | (int64_t)shift << 8 |
                    (int64_t)(asize ? __builtin_ctzll(asize) : 0) << 16 | (int64_t)eb << 24;
     }
     m->hused = 0;
-    uint64_t *bits = dead_of(m);
-    /* The slots are written in random order: each entry's slot is
-     * prefetched PF entries ahead, so that the misses overlap. */
+    const uint64_t *bits = dead_of(m);
+    uint32_t *dslots = direct_of(m);
+    bool str = keyref(m);
+    /* The hashed slots are written in random order: each one is
+     * prefetched PF hashed entries ahead, so that the misses overlap. */
     enum { PF = 16 };
-    uint64_t hs[PF];
+    struct {
+        vm_value key;
+        uint64_t h;
+        int64_t e;
+    } q[PF];
+    int64_t nq = 0;
     uint64_t mask = (uint64_t)nslots - 1;
-    for (int64_t j = 0; j < m->used + PF; j++) {
-        int64_t i = j - PF;
-        if (i >= 0 && !is_dead(bits, i))
-            index_insert(m, ent(m, i)->key, hs[i % PF], i);
-        if (j < m->used) {
-            vm_value k = ent(m, j)->key;
-            uint64_t h = key_hash(m, k);
-            hs[j % PF] = h;
-            __builtin_prefetch(direct(m, k) ? &direct_of(m)[k.i] : &m->index[h & mask], 1);
+    for (int64_t j = 0; j < m->used; j++) {
+        if (is_dead(bits, j))
+            continue;
+        vm_value k = ent(m, j)->key;
+        if (!str && (uint64_t)k.i < asize) {
+            if ((uint64_t)k.i >= keep)
+                dslots[k.i] = (uint32_t)(j + 1);
+            continue;
         }
+        uint64_t h = key_hash(m, k);
+        __builtin_prefetch(&m->index[h & mask], 1);
+        int64_t i = nq++ % PF;
+        if (nq > PF)
+            index_insert(m, q[i].key, q[i].h, q[i].e);
+        q[i].key = k;
+        q[i].h = h;
+        q[i].e = j;
     }
+    for (int64_t t = nq > PF ? nq - PF : 0; t < nq; t++)
+        index_insert(m, q[t % PF].key, q[t % PF].h, q[t % PF].e);
     return 0;
 }
 
