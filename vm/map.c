@@ -198,15 +198,36 @@ static inline int64_t find(const vm_map *m, vm_value key, uint64_t h, uint32_t *
     }
 }
 
-bool vm_map_get(const vm_map *m, vm_value key, vm_value *out)
+/* The hashed part of vm_map_get, out of line so that a direct key's
+ * lookup saves no registers. */
+#if defined(__GNUC__)
+__attribute__((noinline))
+#endif
+static bool get_hashed(const vm_map *m, vm_value key, vm_value *out)
 {
     uint32_t *s;
-    int64_t e = m && m->index ? find(m, key, key_hash(m, key), &s) : -1;
+    int64_t e = find(m, key, key_hash(m, key), &s);
     if (e < 0) {
         out->i = 0;
         return false;
     }
     *out = ent(m, e)->val;
+    return true;
+}
+
+bool vm_map_get(const vm_map *m, vm_value key, vm_value *out)
+{
+    if (!m || !m->index) {
+        out->i = 0;
+        return false;
+    }
+    if (!direct(m, key))
+        return get_hashed(m, key, out);
+    uint32_t d = direct_of(m)[key.i];
+    out->i = 0;
+    if (!d)
+        return false;
+    *out = ent(m, (int64_t)d - 1)->val;
     return true;
 }
 
@@ -468,7 +489,41 @@ static int grow(vm_state *V, vm_map *m)
     return 0;
 }
 
+/* Appends entry (key, val) at m->used, which m->cap has room for. */
+static inline int64_t append(vm_state *V, vm_map *m, vm_value key, vm_value val)
+{
+    int64_t e = m->used++;
+    vm_mapentry *x = ent(m, e);
+    put_key(V, m, x, key);
+    put_val(V, m, x, val);
+    m->count++;
+    return e;
+}
+
+static int set_slow(vm_state *V, vm_map *m, vm_value key, vm_value val);
+
 int vm_map_set(vm_state *V, vm_map *m, vm_value key, vm_value val)
+{
+    /* A direct key needs no hash, and its insertion no hashed slot: only
+     * room in the chunks and in the dead bitmap (limit). */
+    if (m->index && direct(m, key)) {
+        uint32_t *d = &direct_of(m)[key.i];
+        if (*d) {
+            put_val(V, m, ent(m, (int64_t)*d - 1), val);
+            return 0;
+        }
+        if (m->used < m->cap && m->used < limit_of(shift_of(m), asize_of(m))) {
+            *d = (uint32_t)(append(V, m, key, val) + 1);
+            return 0;
+        }
+    }
+    return set_slow(V, m, key, val);
+}
+
+#if defined(__GNUC__)
+__attribute__((noinline))
+#endif
+static int set_slow(vm_state *V, vm_map *m, vm_value key, vm_value val)
 {
     uint64_t h = key_hash(m, key);
     uint32_t *s = NULL;
@@ -496,11 +551,7 @@ int vm_map_set(vm_state *V, vm_map *m, vm_value key, vm_value val)
     }
     if (refind)
         find(m, key, h, &s);
-    e = m->used++;
-    vm_mapentry *x = ent(m, e);
-    put_key(V, m, x, key);
-    put_val(V, m, x, val);
-    m->count++;
+    e = append(V, m, key, val);
     if (direct(m, key)) {
         *s = (uint32_t)(e + 1);
     } else {
