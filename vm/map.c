@@ -352,7 +352,7 @@ static int compact(vm_state *V, vm_map *m)
 }
 
 /* Rebuilds the index: the direct part for the int keys (direct_size),
- * and the hashed slots for the others, at most half full, after
+ * and the hashed slots for the others, at most 3/8 full, after
  * compacting the dead entries when there are enough of them (or when
  * compact_anyway). */
 static int rehash(vm_state *V, vm_map *m, bool compact_anyway)
@@ -368,7 +368,13 @@ static int rehash(vm_state *V, vm_map *m, bool compact_anyway)
      * emptied and filled again, a common pattern, then allocates nothing,
      * and its memory stays bounded by the most entries it ever held. */
     unsigned shift = m->index ? shift_of(m) : 3;
-    while (((int64_t)1 << shift) / 2 < hashed + 1)
+    /* At most 3/8 full: the hashed keys can double before the next
+     * rehash (at 3/4). A map whose hashed part grows alone doubles it
+     * at each rehash; one whose direct part grows (keys moving out of the
+     * hashed part) would otherwise rehash twice per doubling of its
+     * entries, once for the direct part, once for the hashed part it
+     * has just emptied to below half full. */
+    while (((int64_t)1 << shift) / 8 * 3 < hashed)
         shift++;
     /* Dead entries kept must fit too: the bitmap has limit bits. */
     while (limit_of(shift, asize) <= m->used)
