@@ -80,16 +80,10 @@ static inline unsigned shift_of(const vm_map *m) { return (unsigned)(m->flags >>
  * part's entries count too); the tag is above it. */
 static inline unsigned ebits_of(const vm_map *m) { return (unsigned)(m->flags >> 24) & 0xff; }
 static inline int64_t nslots_of(const vm_map *m) { return m->index ? (int64_t)1 << shift_of(m) : 0; }
-/* The direct part's length: 0 or a power of two, at least 8. */
-static inline uint64_t asize_of(const vm_map *m)
-{
-    unsigned a = (unsigned)(m->flags >> 16) & 0xff;
-    return a ? (uint64_t)1 << a : 0;
-}
 static inline uint32_t *direct_of(const vm_map *m) { return m->index + nslots_of(m); }
 static inline uint64_t *dead_of(const vm_map *m)
 {
-    return (uint64_t *)(m->index + nslots_of(m) + asize_of(m));
+    return (uint64_t *)(m->index + nslots_of(m) + m->asize);
 }
 /* Entries a map may hold (dead ones included) before the next rehash:
  * the dead bitmap has this many bits. */
@@ -97,10 +91,8 @@ static inline int64_t limit_of(unsigned shift, uint64_t asize)
 {
     return (int64_t)asize + ((int64_t)1 << shift) / 4 * 3;
 }
-static inline bool direct(const vm_map *m, vm_value key)
-{
-    return !keyref(m) && (uint64_t)key.i < asize_of(m);
-}
+/* A string key's map has no direct part (asize 0). */
+static inline bool direct(const vm_map *m, vm_value key) { return (uint64_t)key.i < m->asize; }
 static inline vm_mapentry *ent(const vm_map *m, int64_t j)
 {
     return &m->chunks[j >> VM_MAP_CHUNK_SHIFT][j & CHUNK_MASK];
@@ -206,7 +198,7 @@ __attribute__((noinline))
 static bool get_hashed(const vm_map *m, vm_value key, vm_value *out)
 {
     uint32_t *s;
-    int64_t e = find(m, key, key_hash(m, key), &s);
+    int64_t e = m && m->index ? find(m, key, key_hash(m, key), &s) : -1;
     if (e < 0) {
         out->i = 0;
         return false;
@@ -217,11 +209,8 @@ static bool get_hashed(const vm_map *m, vm_value key, vm_value *out)
 
 bool vm_map_get(const vm_map *m, vm_value key, vm_value *out)
 {
-    if (!m || !m->index) {
-        out->i = 0;
-        return false;
-    }
-    if (!direct(m, key))
+    /* No index: asize is 0 (get_hashed answers). */
+    if (!m || !direct(m, key))
         return get_hashed(m, key, out);
     uint32_t d = direct_of(m)[key.i];
     out->i = 0;
@@ -390,13 +379,13 @@ static int rehash(vm_state *V, vm_map *m, bool compact_anyway)
     /* The direct slots of keys under the old asize stay right when no
      * entry moved (no compaction) and the direct part does not shrink:
      * they are copied, and those entries are not looked at again. */
-    uint64_t oldasize = m->index ? asize_of(m) : 0;
+    uint64_t oldasize = m->index ? m->asize : 0;
     uint64_t keep = !compacting && asize >= oldasize ? oldasize : 0;
     /* Dead entries kept keep their bits: then the index is always a new
      * one, and the old one is read before the map lets go of it. */
     bool keepdead = !compacting && dead > 0;
     const uint64_t *olddead = keepdead ? dead_of(m) : NULL;
-    if (m->index && shift == shift_of(m) && asize == asize_of(m) && eb == ebits_of(m) && !keepdead) {
+    if (m->index && shift == shift_of(m) && asize == m->asize && eb == ebits_of(m) && !keepdead) {
         /* No entry is dead (none was, or the compaction cleared them). */
         memset(m->index, 0, keep ? (size_t)nslots * sizeof(uint32_t) : bytes);
     } else {
@@ -409,8 +398,8 @@ static int rehash(vm_state *V, vm_map *m, bool compact_anyway)
         if (keep)
             memcpy(index + nslots, direct_of(m), (size_t)keep * sizeof(uint32_t));
         put_ptr(V, &m->index, index);
-        m->flags = (m->flags & ~(int64_t)0xffffff00) | (int64_t)shift << 8 |
-                   (int64_t)(asize ? __builtin_ctzll(asize) : 0) << 16 | (int64_t)eb << 24;
+        m->flags = (m->flags & ~(int64_t)0xffffff00) | (int64_t)shift << 8 | (int64_t)eb << 24;
+        m->asize = asize;
     }
     m->hused = 0;
     const uint64_t *bits = dead_of(m);
@@ -512,13 +501,13 @@ int vm_map_set(vm_state *V, vm_map *m, vm_value key, vm_value val)
 {
     /* A direct key needs no hash, and its insertion no hashed slot: only
      * room in the chunks and in the dead bitmap (limit). */
-    if (m->index && direct(m, key)) {
+    if (direct(m, key)) { /* then m has an index */
         uint32_t *d = &direct_of(m)[key.i];
         if (*d) {
             put_val(V, m, ent(m, (int64_t)*d - 1), val);
             return 0;
         }
-        if (m->used < m->cap && m->used < limit_of(shift_of(m), asize_of(m))) {
+        if (m->used < m->cap && m->used < limit_of(shift_of(m), m->asize)) {
             *d = (uint32_t)(append(V, m, key, val) + 1);
             return 0;
         }
@@ -539,7 +528,7 @@ static int set_slow(vm_state *V, vm_map *m, vm_value key, vm_value val)
         return 0;
     }
     bool refind = false;
-    if (!m->index || m->used >= limit_of(shift_of(m), asize_of(m)) ||
+    if (!m->index || m->used >= limit_of(shift_of(m), m->asize) ||
         m->hused >= nslots_of(m) / 4 * 3) {
         if (rehash(V, m, false) != 0)
             return -1;
