@@ -497,22 +497,29 @@ static inline int64_t append(vm_state *V, vm_map *m, vm_value key, vm_value val)
 
 static int set_slow(vm_state *V, vm_map *m, vm_value key, vm_value val);
 
-int vm_map_set(vm_state *V, vm_map *m, vm_value key, vm_value val)
+/* A direct key (then m has an index) needs no hash, and its insertion no
+ * hashed slot: only room in the chunks and in the dead bitmap (limit).
+ * Out of line, as set_slow, so that vm_map_set saves no registers. */
+#if defined(__GNUC__)
+__attribute__((noinline))
+#endif
+static int set_direct(vm_state *V, vm_map *m, vm_value key, vm_value val)
 {
-    /* A direct key needs no hash, and its insertion no hashed slot: only
-     * room in the chunks and in the dead bitmap (limit). */
-    if (direct(m, key)) { /* then m has an index */
-        uint32_t *d = &direct_of(m)[key.i];
-        if (*d) {
-            put_val(V, m, ent(m, (int64_t)*d - 1), val);
-            return 0;
-        }
-        if (m->used < m->cap && m->used < limit_of(shift_of(m), m->asize)) {
-            *d = (uint32_t)(append(V, m, key, val) + 1);
-            return 0;
-        }
+    uint32_t *d = &direct_of(m)[key.i];
+    if (*d) {
+        put_val(V, m, ent(m, (int64_t)*d - 1), val);
+        return 0;
+    }
+    if (m->used < m->cap && m->used < limit_of(shift_of(m), m->asize)) {
+        *d = (uint32_t)(append(V, m, key, val) + 1);
+        return 0;
     }
     return set_slow(V, m, key, val);
+}
+
+int vm_map_set(vm_state *V, vm_map *m, vm_value key, vm_value val)
+{
+    return direct(m, key) ? set_direct(V, m, key, val) : set_slow(V, m, key, val);
 }
 
 #if defined(__GNUC__)
