@@ -80,16 +80,10 @@ static inline unsigned shift_of(const vm_map *m) { return (unsigned)(m->flags >>
  * part's entries count too); the tag is above it. */
 static inline unsigned ebits_of(const vm_map *m) { return (unsigned)(m->flags >> 24) & 0xff; }
 static inline int64_t nslots_of(const vm_map *m) { return m->index ? (int64_t)1 << shift_of(m) : 0; }
-/* The direct part's length: 0 or a power of two, at least 8. */
-static inline uint64_t asize_of(const vm_map *m)
-{
-    unsigned a = (unsigned)(m->flags >> 16) & 0xff;
-    return a ? (uint64_t)1 << a : 0;
-}
 static inline uint32_t *direct_of(const vm_map *m) { return m->index + nslots_of(m); }
 static inline uint64_t *dead_of(const vm_map *m)
 {
-    return (uint64_t *)(m->index + nslots_of(m) + asize_of(m));
+    return (uint64_t *)(m->index + nslots_of(m) + m->asize);
 }
 /* Entries a map may hold (dead ones included) before the next rehash:
  * the dead bitmap has this many bits. */
@@ -97,10 +91,8 @@ static inline int64_t limit_of(unsigned shift, uint64_t asize)
 {
     return (int64_t)asize + ((int64_t)1 << shift) / 4 * 3;
 }
-static inline bool direct(const vm_map *m, vm_value key)
-{
-    return !keyref(m) && (uint64_t)key.i < asize_of(m);
-}
+/* A string key's map has no direct part (asize 0). */
+static inline bool direct(const vm_map *m, vm_value key) { return (uint64_t)key.i < m->asize; }
 static inline vm_mapentry *ent(const vm_map *m, int64_t j)
 {
     return &m->chunks[j >> VM_MAP_CHUNK_SHIFT][j & CHUNK_MASK];
@@ -198,7 +190,12 @@ static inline int64_t find(const vm_map *m, vm_value key, uint64_t h, uint32_t *
     }
 }
 
-bool vm_map_get(const vm_map *m, vm_value key, vm_value *out)
+/* The hashed part of vm_map_get, out of line so that a direct key's
+ * lookup saves no registers. */
+#if defined(__GNUC__)
+__attribute__((noinline))
+#endif
+static bool get_hashed(const vm_map *m, vm_value key, vm_value *out)
 {
     uint32_t *s;
     int64_t e = m && m->index ? find(m, key, key_hash(m, key), &s) : -1;
@@ -207,6 +204,19 @@ bool vm_map_get(const vm_map *m, vm_value key, vm_value *out)
         return false;
     }
     *out = ent(m, e)->val;
+    return true;
+}
+
+bool vm_map_get(const vm_map *m, vm_value key, vm_value *out)
+{
+    /* No index: asize is 0 (get_hashed answers). */
+    if (!m || !direct(m, key))
+        return get_hashed(m, key, out);
+    uint32_t d = direct_of(m)[key.i];
+    out->i = 0;
+    if (!d)
+        return false;
+    *out = ent(m, (int64_t)d - 1)->val;
     return true;
 }
 
@@ -237,9 +247,11 @@ static inline void index_insert(vm_map *m, vm_value key, uint64_t h, int64_t e)
 
 /* The direct part's length for the live int keys: as Lua's
  * computesizes, the largest power of two n such that more than n/2 of
- * the keys 0..n-1 are present (0 when that n is under 8). */
-static uint64_t direct_size(const vm_map *m)
+ * the keys 0..n-1 are present (0 when that n is under 8). *below gets
+ * the live keys under it (they need no hashed slot). */
+static uint64_t direct_size(const vm_map *m, int64_t *below)
 {
+    *below = 0;
     if (keyref(m) || m->count < 4)
         return 0;
     int64_t nums[33] = {0};
@@ -250,13 +262,18 @@ static uint64_t direct_size(const vm_map *m)
             nums[k ? 64 - __builtin_clzll(k) : 0]++;
     }
     uint64_t best = 0;
-    int64_t below = nums[0];
+    int64_t n = nums[0], nbest = 0;
     for (int b = 1; b <= 31; b++) {
-        below += nums[b]; /* keys in [0, 2^b) */
-        if (below > ((int64_t)1 << b) / 2)
+        n += nums[b]; /* keys in [0, 2^b) */
+        if (n > ((int64_t)1 << b) / 2) {
             best = (uint64_t)1 << b;
+            nbest = n;
+        }
     }
-    return best >= 8 ? best : 0;
+    if (best < 8)
+        return 0;
+    *below = nbest;
+    return best;
 }
 
 /* Stores of the key and value words of an entry (the barrier for the
@@ -324,7 +341,7 @@ static int compact(vm_state *V, vm_map *m)
 }
 
 /* Rebuilds the index: the direct part for the int keys (direct_size),
- * and the hashed slots for the others, at most half full, after
+ * and the hashed slots for the others, at most 3/8 full, after
  * compacting the dead entries when there are enough of them (or when
  * compact_anyway). */
 static int rehash(vm_state *V, vm_map *m, bool compact_anyway)
@@ -333,18 +350,20 @@ static int rehash(vm_state *V, vm_map *m, bool compact_anyway)
     bool compacting = dead > 0 && (compact_anyway || dead * 8 >= m->used);
     if (compacting && compact(V, m) != 0)
         return -1;
-    uint64_t asize = m->index ? direct_size(m) : 0;
-    int64_t hashed = m->count;
-    if (asize) {
-        const uint64_t *deadbits = dead_of(m);
-        for (int64_t j = 0; j < m->used; j++)
-            hashed -= !is_dead(deadbits, j) && (uint64_t)ent(m, j)->key.i < asize;
-    }
+    int64_t indirect = 0;
+    uint64_t asize = m->index ? direct_size(m, &indirect) : 0;
+    int64_t hashed = m->count - indirect;
     /* A map keeps the room it has grown to (as Go's maps do): a map
      * emptied and filled again, a common pattern, then allocates nothing,
      * and its memory stays bounded by the most entries it ever held. */
     unsigned shift = m->index ? shift_of(m) : 3;
-    while (((int64_t)1 << shift) / 2 < hashed + 1)
+    /* At most 3/8 full: the hashed keys can double before the next
+     * rehash (at 3/4). A map whose hashed part grows alone doubles it
+     * at each rehash; one whose direct part grows (keys moving out of the
+     * hashed part) would otherwise rehash twice per doubling of its
+     * entries, once for the direct part, once for the hashed part it
+     * has just emptied to below half full. */
+    while (((int64_t)1 << shift) / 8 * 3 < hashed)
         shift++;
     /* Dead entries kept must fit too: the bitmap has limit bits. */
     while (limit_of(shift, asize) <= m->used)
@@ -357,12 +376,18 @@ static int rehash(vm_state *V, vm_map *m, bool compact_anyway)
     int64_t nslots = (int64_t)1 << shift;
     size_t bytes = ((size_t)nslots + asize) * sizeof(uint32_t) +
                    (size_t)(limit_of(shift, asize) + 63) / 64 * sizeof(uint64_t);
+    /* The direct slots of keys under the old asize stay right when no
+     * entry moved (no compaction) and the direct part does not shrink:
+     * they are copied, and those entries are not looked at again. */
+    uint64_t oldasize = m->index ? m->asize : 0;
+    uint64_t keep = !compacting && asize >= oldasize ? oldasize : 0;
     /* Dead entries kept keep their bits: then the index is always a new
      * one, and the old one is read before the map lets go of it. */
     bool keepdead = !compacting && dead > 0;
     const uint64_t *olddead = keepdead ? dead_of(m) : NULL;
-    if (m->index && shift == shift_of(m) && asize == asize_of(m) && eb == ebits_of(m) && !keepdead) {
-        memset(m->index, 0, bytes);
+    if (m->index && shift == shift_of(m) && asize == m->asize && eb == ebits_of(m) && !keepdead) {
+        /* No entry is dead (none was, or the compaction cleared them). */
+        memset(m->index, 0, keep ? (size_t)nslots * sizeof(uint32_t) : bytes);
     } else {
         uint32_t *index = vm_alloc(V, "map.index", bytes, NULL, true);
         if (!index)
@@ -370,28 +395,46 @@ static int rehash(vm_state *V, vm_map *m, bool compact_anyway)
         if (olddead)
             memcpy((uint64_t *)(index + nslots + asize), olddead,
                    (size_t)(m->used + 63) / 64 * sizeof(uint64_t));
+        if (keep)
+            memcpy(index + nslots, direct_of(m), (size_t)keep * sizeof(uint32_t));
         put_ptr(V, &m->index, index);
-        m->flags = (m->flags & ~(int64_t)0xffffff00) | (int64_t)shift << 8 |
-                   (int64_t)(asize ? __builtin_ctzll(asize) : 0) << 16 | (int64_t)eb << 24;
+        m->flags = (m->flags & ~(int64_t)0xffffff00) | (int64_t)shift << 8 | (int64_t)eb << 24;
+        m->asize = asize;
     }
     m->hused = 0;
-    uint64_t *bits = dead_of(m);
-    /* The slots are written in random order: each entry's slot is
-     * prefetched PF entries ahead, so that the misses overlap. */
+    const uint64_t *bits = dead_of(m);
+    uint32_t *dslots = direct_of(m);
+    bool str = keyref(m);
+    /* The hashed slots are written in random order: each one is
+     * prefetched PF hashed entries ahead, so that the misses overlap. */
     enum { PF = 16 };
-    uint64_t hs[PF];
+    struct {
+        vm_value key;
+        uint64_t h;
+        int64_t e;
+    } q[PF];
+    int64_t nq = 0;
     uint64_t mask = (uint64_t)nslots - 1;
-    for (int64_t j = 0; j < m->used + PF; j++) {
-        int64_t i = j - PF;
-        if (i >= 0 && !is_dead(bits, i))
-            index_insert(m, ent(m, i)->key, hs[i % PF], i);
-        if (j < m->used) {
-            vm_value k = ent(m, j)->key;
-            uint64_t h = key_hash(m, k);
-            hs[j % PF] = h;
-            __builtin_prefetch(direct(m, k) ? &direct_of(m)[k.i] : &m->index[h & mask], 1);
+    for (int64_t j = 0; j < m->used; j++) {
+        if (is_dead(bits, j))
+            continue;
+        vm_value k = ent(m, j)->key;
+        if (!str && (uint64_t)k.i < asize) {
+            if ((uint64_t)k.i >= keep)
+                dslots[k.i] = (uint32_t)(j + 1);
+            continue;
         }
+        uint64_t h = key_hash(m, k);
+        __builtin_prefetch(&m->index[h & mask], 1);
+        int64_t i = nq++ % PF;
+        if (nq > PF)
+            index_insert(m, q[i].key, q[i].h, q[i].e);
+        q[i].key = k;
+        q[i].h = h;
+        q[i].e = j;
     }
+    for (int64_t t = nq > PF ? nq - PF : 0; t < nq; t++)
+        index_insert(m, q[t % PF].key, q[t % PF].h, q[t % PF].e);
     return 0;
 }
 
@@ -441,7 +484,48 @@ static int grow(vm_state *V, vm_map *m)
     return 0;
 }
 
+/* Appends entry (key, val) at m->used, which m->cap has room for. */
+static inline int64_t append(vm_state *V, vm_map *m, vm_value key, vm_value val)
+{
+    int64_t e = m->used++;
+    vm_mapentry *x = ent(m, e);
+    put_key(V, m, x, key);
+    put_val(V, m, x, val);
+    m->count++;
+    return e;
+}
+
+static int set_slow(vm_state *V, vm_map *m, vm_value key, vm_value val);
+
+/* A direct key (then m has an index) needs no hash, and its insertion no
+ * hashed slot: only room in the chunks and in the dead bitmap (limit).
+ * Out of line, as set_slow, so that vm_map_set saves no registers. */
+#if defined(__GNUC__)
+__attribute__((noinline))
+#endif
+static int set_direct(vm_state *V, vm_map *m, vm_value key, vm_value val)
+{
+    uint32_t *d = &direct_of(m)[key.i];
+    if (*d) {
+        put_val(V, m, ent(m, (int64_t)*d - 1), val);
+        return 0;
+    }
+    if (m->used < m->cap && m->used < limit_of(shift_of(m), m->asize)) {
+        *d = (uint32_t)(append(V, m, key, val) + 1);
+        return 0;
+    }
+    return set_slow(V, m, key, val);
+}
+
 int vm_map_set(vm_state *V, vm_map *m, vm_value key, vm_value val)
+{
+    return direct(m, key) ? set_direct(V, m, key, val) : set_slow(V, m, key, val);
+}
+
+#if defined(__GNUC__)
+__attribute__((noinline))
+#endif
+static int set_slow(vm_state *V, vm_map *m, vm_value key, vm_value val)
 {
     uint64_t h = key_hash(m, key);
     uint32_t *s = NULL;
@@ -451,7 +535,7 @@ int vm_map_set(vm_state *V, vm_map *m, vm_value key, vm_value val)
         return 0;
     }
     bool refind = false;
-    if (!m->index || m->used >= limit_of(shift_of(m), asize_of(m)) ||
+    if (!m->index || m->used >= limit_of(shift_of(m), m->asize) ||
         m->hused >= nslots_of(m) / 4 * 3) {
         if (rehash(V, m, false) != 0)
             return -1;
@@ -469,11 +553,7 @@ int vm_map_set(vm_state *V, vm_map *m, vm_value key, vm_value val)
     }
     if (refind)
         find(m, key, h, &s);
-    e = m->used++;
-    vm_mapentry *x = ent(m, e);
-    put_key(V, m, x, key);
-    put_val(V, m, x, val);
-    m->count++;
+    e = append(V, m, key, val);
     if (direct(m, key)) {
         *s = (uint32_t)(e + 1);
     } else {

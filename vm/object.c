@@ -10,7 +10,7 @@
 
 static const uint8_t mask_word2 = 0x4;  /* {len, cap, data, elemref}: data */
 static const uint8_t mask_one = 0x1;
-/* {count, used, cap, flags, seed, index, chunks, seqs, nfixed, seqdelta, dircap, hused, hint} */
+/* {count, used, cap, flags, seed, index, chunks, seqs, nfixed, seqdelta, dircap, hused, hint, asize} */
 static const uint8_t mask_map = 0xE0;
 static const uint8_t mask_keyref = 0x1; /* {key, val} */
 static const uint8_t mask_valref = 0x2;

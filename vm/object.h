@@ -73,7 +73,7 @@ typedef struct vm_map {
     int64_t count;  /* live entries (the first word: LEN serves maps and arrays) */
     int64_t used;   /* entries [0, used) written, deleted ones included */
     int64_t cap;    /* entries the chunks hold */
-    int64_t flags;  /* key kind | VM_MAP_VALREF | index shift << 8 | log2 direct size << 16
+    int64_t flags;  /* key kind | VM_MAP_VALREF | index shift << 8
                      * | entry-number bits << 24;
                      * the rest free */
     uint64_t seed;  /* the VM's hash seed */
@@ -85,6 +85,8 @@ typedef struct vm_map {
     int64_t dircap;
     int64_t hused;  /* hashed slots not empty (deleted ones included) */
     int64_t hint;   /* vm_map_next: the position it found last, plus one */
+    uint64_t asize; /* the direct part's length: 0 (always, for string keys) or a
+                     * power of two >= 8; an int key k < asize is direct */
 } vm_map;
 
 #define VM_MAP_VALREF 4
