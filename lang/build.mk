@@ -114,6 +114,13 @@ fuzz-lang: $(FUZZ_DIR)/lang_fuzz
 #                      the concurrent collector's stress switch to interleave
 #                      the mark with the stores, where a missing barrier
 #                      shows as a checkmark failure
+#   toy-thread, toy-thread-gcstress, toy-thread-concstress
+#                      tests/toy/thread/*.toy: go, channels, deadlock and the
+#                      threads' runtime errors; the same collecting at every
+#                      allocation with the mark checked, and under the
+#                      concurrent collector's stress switch (the mark
+#                      interleaved with every store); `make tsan` runs them
+#                      on a ThreadSanitizer build of toy
 #   compile-gc         tests/unit/test_compile.c: dead registers free their
 #                      objects, live ones (across calls, in temporaries,
 #                      through cells) keep them, judged by the collector
@@ -122,13 +129,17 @@ TOY_RUN_TESTS := $(wildcard tests/toy/run/*/*.toy)
 TOY_GC_TESTS := $(wildcard tests/toy/gc/*.toy)
 TOY_BARRIER_TESTS := $(wildcard tests/toy/barrier/*.toy)
 TOY_BARRIER_STRESS ?= $(TOY_STRESS)
+TOY_THREAD_TESTS := $(wildcard tests/toy/thread/*.toy)
+TOY_CONC_STRESS := TOYDEBUG=gcconcurrentstress=1,gccheckmark=1
 TOY_EXAMPLES := $(wildcard examples/*.toy)
 TOY_EXAMPLES_STRESS := $(filter-out examples/gc_graph.toy,$(TOY_EXAMPLES))
 SUITES += toy-cli toy-run toy-run-gcstress toy-run-valgrind examples examples-gcstress toy-gc \
-    toy-gc-gcstress toy-barrier toy-barrier-stress compile-gc
+    toy-gc-gcstress toy-barrier toy-barrier-stress compile-gc \
+    toy-thread toy-thread-gcstress toy-thread-concstress
 .PHONY: test-toy-cli test-toy-run test-toy-run-gcstress test-toy-run-valgrind test-examples \
     test-examples-gcstress test-toy-gc test-toy-gc-gcstress test-toy-barrier \
-    test-toy-barrier-stress test-compile-gc
+    test-toy-barrier-stress test-compile-gc test-toy-thread test-toy-thread-gcstress \
+    test-toy-thread-concstress
 test-toy-cli: $(BUILD)/toy
 	lua5.4 tests/toy/run/cli.lua $(BUILD)/toy
 test-toy-run: $(BUILD)/toy
@@ -172,6 +183,13 @@ test-toy-barrier: $(BUILD)/toy $(TOY_BODIES_PROBE)
 	$(call TOY_RUN_WITH_BODIES,,toy-barrier,$(TOY_BARRIER_TESTS))
 test-toy-barrier-stress: $(BUILD)/toy $(TOY_BODIES_PROBE)
 	$(call TOY_RUN_WITH_BODIES,$(TOY_BARRIER_STRESS),toy-barrier-stress,$(TOY_BARRIER_TESTS))
+
+test-toy-thread: $(BUILD)/toy
+	lua5.4 tests/toy/run.lua --name toy-thread --cmd "$(BUILD)/toy run" $(TOY_THREAD_TESTS)
+test-toy-thread-gcstress: $(BUILD)/toy
+	$(TOY_STRESS) lua5.4 tests/toy/run.lua --name toy-thread-gcstress --cmd "$(BUILD)/toy run" $(TOY_THREAD_TESTS)
+test-toy-thread-concstress: $(BUILD)/toy
+	$(TOY_CONC_STRESS) lua5.4 tests/toy/run.lua --name toy-thread-concstress --cmd "$(BUILD)/toy run" $(TOY_THREAD_TESTS)
 
 $(BUILD)/tests/test_compile: $(BUILD)/tests/unit/test_compile.o $(BUILD)/tests/unit/unit.o \
     $(BUILD)/liblang.a $(BUILD)/libstdlib.a $(BUILD)/libvm.a $(BUILD)/liballoc.a

@@ -157,7 +157,15 @@ int vm_execute(vm_state *V)
         if (GC_UNLIKELY(atomic_load_explicit(&poll->pending, memory_order_relaxed))) {   \
             savepc();                                                                     \
             gc_safepoint(V->gcp, poll);                                                   \
+            threadpoll();                                                                 \
         }                                                                                 \
+    } while (0)
+/* After alloc's slow path: a thread asked to yield or to stop pokes the
+ * poll word (thread.c), so the check costs nothing on the fast path. */
+#define threadpoll()                                      \
+    do {                                                  \
+        if (vm_thread_flagged(V) && vm_thread_poll(V))    \
+            goto error;                                   \
     } while (0)
 /* A loop's back edge (JMPBACK, FORLOOP): a step, and a poll, so that a
  * collection never waits on a loop that neither calls nor allocates. */
@@ -599,6 +607,7 @@ int vm_execute(vm_state *V)
          * while the arguments are still in this frame's stack map. */
         V->top = fr;
         gc_safepoint(V->gcp, V->poll);
+        threadpoll();
         if (nb + callee->nregs > V->stack_last) {
             size_t off = (size_t)(nb - V->stack);
             if (vm_grow_stack(V, off + (size_t)callee->nregs) != 0)

@@ -12,6 +12,7 @@
  *   struct   one word per field, gc_type derived from the field kinds
  *   closure  {fn, cells[n]}: fn is a non-heap pointer (not in the map)
  *   cell     one word; vm_gct_refcell when it holds a reference, else noscan
+ *   chan     see chan.c: a header and a ring buffer typed as an array's store
  *   map      see map.c: header {count, used, cap, flags, index, entries, nextseq, hint};
  *            count is the first word, as an array's len, so LEN serves both
  *            with a noscan index of int32 and entries {hash, key, value, seq}
@@ -116,6 +117,18 @@ bool vm_map_delete(vm_map *m, vm_value key);
  * every entry present at the start and not deleted before it is reached
  * comes exactly once, and entries inserted meanwhile come too (at the end). */
 bool vm_map_next(const vm_map *m, int64_t *cursor, vm_value *key, vm_value *val);
+
+/* chan.c: channels. Each returns 0, -1 after vm_error, or 1 when the
+ * program stops while it waits (V is exiting): a builtin returns it. The
+ * caller has saved its pc (a wait is a safepoint). */
+void *vm_chan_new(vm_state *V, int64_t cap, bool elemref); /* NULL after vm_error */
+int vm_chan_send(vm_state *V, void *c, vm_value v);
+int vm_chan_recv(vm_state *V, void *c, vm_value *out, bool *ok);
+int vm_chan_close(vm_state *V, void *c);
+int64_t vm_chan_len(const void *c); /* buffered values; 0 for nil */
+
+/* thread.c: go (see there). */
+int vm_go(vm_state *V, vm_value *args, int nargs, const int32_t *types);
 
 /* format.c: values as print shows them. */
 typedef struct vm_buf {

@@ -50,6 +50,9 @@ typedef struct vm_options {
     const vm_builtin *builtins;
     int nbuiltins;
     bool movestack;     /* TOYDEBUG=movestack=1: move the value stack at every call */
+    /* TOYMAXPROCS: how many threads run toy code at once (Go's
+     * GOMAXPROCS); 0 = the number of CPUs. */
+    int maxprocs;
     /* TOYDEBUG=allocprof=FILE,allocprofrate=N: the host (toy run) starts
      * the profile (vm_allocprof_start) and writes it to FILE at exit.
      * Empty = off; rate in bytes, 1 = every allocation. */
