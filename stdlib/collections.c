@@ -59,8 +59,14 @@ int std_has(vm_state *V, vm_value *args, int nargs, const int32_t *types)
 
 int std_delete(vm_state *V, vm_value *args, int nargs, const int32_t *types)
 {
-    (void)V, (void)nargs, (void)types;
-    vm_map_delete(args[0].p, args[1]); /* a missing key or a nil map: nothing */
+    (void)nargs, (void)types;
+    vm_map *m = args[0].p;
+    if (!m) /* a nil map: nothing */
+        return 0;
+    if (!vm_map_write_begin(m))
+        return vm_error(V, "concurrent map writes");
+    vm_map_delete(m, args[1]); /* a missing key: nothing */
+    vm_map_write_end(m);
     return 0;
 }
 

@@ -502,7 +502,11 @@ int vm_execute(vm_state *V)
         if (GC_UNLIKELY(!m))
             rterror("nil dereference");
         savepc();
-        checkoom(vm_map_set(V, m, RB, RC) == 0);
+        if (GC_UNLIKELY(!vm_map_write_begin(m)))
+            rterror("concurrent map writes");
+        int rs = vm_map_set(V, m, RB, RC);
+        vm_map_write_end(m);
+        checkoom(rs == 0);
         vmbreak;
     }
     vmcase(MAPNEXT) {

@@ -111,6 +111,28 @@ bool vm_map_get(const vm_map *m, vm_value key, vm_value *out);
 int vm_map_set(vm_state *V, vm_map *m, vm_value key, vm_value val); /* 0 or -1 (OOM) */
 bool vm_map_has(const vm_map *m, vm_value key);
 bool vm_map_delete(vm_map *m, vm_value key);
+/* Concurrent map writes, detected as Go's hashWriting is (best effort): a
+ * write (set, delete) sets a bit of the map's flags for its duration, and
+ * a write that finds the bit set is a second thread writing the same map
+ * at once. The bit is above every field map.c keeps in flags. Relaxed
+ * loads and stores: the check orders nothing, it only has to see the
+ * other writer's bit some of the time; with one thread running at a time
+ * (thread.c) it never fires. */
+#define VM_MAP_WRITING ((int64_t)1 << 62)
+static inline bool vm_map_write_begin(vm_map *m)
+{
+    int64_t f = __atomic_load_n(&m->flags, __ATOMIC_RELAXED);
+    if (f & VM_MAP_WRITING)
+        return false;
+    __atomic_store_n(&m->flags, f | VM_MAP_WRITING, __ATOMIC_RELAXED);
+    return true;
+}
+static inline void vm_map_write_end(vm_map *m)
+{
+    __atomic_store_n(&m->flags, __atomic_load_n(&m->flags, __ATOMIC_RELAXED) & ~VM_MAP_WRITING,
+                     __ATOMIC_RELAXED);
+}
+
 /* Iteration in insertion order: start with *cursor = 0; returns false at
  * the end. The cursor is an insertion number, not a position, so inserts
  * and deletes between calls (and the compactions they cause) are safe:
