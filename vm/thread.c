@@ -430,10 +430,7 @@ static void state_free(vm_state *T)
 {
     if (T->gcp)
         gc_p_free(T->gcp);
-    free(T->stack);
-    if (T->frames)
-        free(T->frames - 1);
-    free(T->roots);
+    vm_stack_free(T);
     free(T);
 }
 
@@ -507,6 +504,7 @@ int vm_go(vm_state *V, vm_value *args, int nargs, const int32_t *types)
     T->kmasks = M->kmasks;
     T->globals = M->globals;
     T->max_depth = M->max_depth;
+    T->movestack = M->movestack;
     T->limited = V->limited;
     T->steps = V->steps;
     T->argc = M->argc;

@@ -401,6 +401,13 @@ void vm_free(vm_state *V)
     free(V->closurelayouts);
     free(V->kmasks);
     free(V->globals);
+    vm_stack_free(V);
+    vm_sched_free(V);
+    free(V);
+}
+
+void vm_stack_free(vm_state *V)
+{
     if (V->movestack) {
         free(V->stackblock);
         for (int q = 0; q < V->nquarantine; q++) {
@@ -413,8 +420,6 @@ void vm_free(vm_state *V)
     if (V->frames)
         free(V->frames - 1);
     free(V->roots);
-    vm_sched_free(V);
-    free(V);
 }
 
 /* movestack: the old block is poisoned (ASan's interface where there is

@@ -214,5 +214,7 @@ int vm_execute(vm_state *V);            /* interp.c: 0, -1 error, 1 exit */
  * movestack it also moves the stack when it is big enough already. */
 int vm_grow_stack(vm_state *V, size_t need);
 int vm_grow_frames(vm_state *V);        /* 0 or -1 (stack overflow / OOM) */
+/* The value stack (movestack's blocks too), frames and temporary roots. */
+void vm_stack_free(vm_state *V);
 
 #endif
