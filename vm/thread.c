@@ -34,8 +34,8 @@
  * stop at their next safepoint, sleeping ones wake and stop; main's
  * vm_run waits for all of them and joins them before it returns.
  *
- * Locking: S->mu guards every field of vm_sched and vm_thread except
- * flags (atomic: written under mu, read by its own thread's polls without
+ * Locking: S->mu guards every field of vm_sched and vm_thread, and a
+ * thread's V->gcp (others poke it), except flags (atomic: written under mu, read by its own thread's polls without
  * it; relaxed is enough there because what the flag asks for is then
  * done under mu) and channels' contents (chan.c, also under mu).
  */
@@ -123,7 +123,7 @@ static void unlink_thread(vm_sched *S, vm_thread *t)
 static void preempt_running(vm_sched *S)
 {
     for (vm_thread *r = S->first; r; r = r->next)
-        if (r->running) {
+        if (r->running && r->V->gcp) {
             atomic_fetch_or_explicit(&r->flags, FLAG_PREEMPT, memory_order_relaxed);
             gc_p_poke(r->V->gcp);
         }
@@ -185,7 +185,8 @@ static void stop_all(vm_sched *S, int status)
     S->status = status;
     for (vm_thread *t = S->first; t; t = t->next) {
         atomic_fetch_or_explicit(&t->flags, FLAG_STOP, memory_order_relaxed);
-        gc_p_poke(t->V->gcp);
+        if (t->V->gcp)
+            gc_p_poke(t->V->gcp);
         pthread_cond_signal(&t->cv);
     }
 }
@@ -454,10 +455,15 @@ static void *thread_main(void *arg)
             stop_all(S, T->exit_code); /* exit(code) */
         unlock(S);
     }
-    /* Its P goes while it still holds a token; then it leaves the list
-     * (the roots callback stops reading its stack) and hands the token on. */
-    gc_p_free(T->gcp);
+    /* Its P goes while it still holds a token; no one pokes it from the
+     * moment its gcp is NULL (under mu: preempt_running and stop_all read
+     * it). Then it leaves the list (the roots callback stops reading its
+     * stack) and hands the token on. */
+    lock(S);
+    gc_p *p = T->gcp;
     T->gcp = NULL;
+    unlock(S);
+    gc_p_free(p);
     lock(S);
     unlink_thread(S, t);
     t->donenext = S->done;
