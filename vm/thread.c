@@ -212,6 +212,16 @@ static void check_dead(vm_sched *S)
         deadlock(S);
 }
 
+/* Under mu, with a token: take V's P back, outside mu, since
+ * gc_p_acquire waits while another thread has the world stopped, and
+ * that thread's roots callback takes mu. */
+static void reacquire(vm_state *V)
+{
+    unlock(V->sched);
+    gc_p_acquire(V->gcp);
+    lock(V->sched);
+}
+
 int vm_thread_poll(vm_state *V)
 {
     vm_thread *t = V->thread;
@@ -226,7 +236,7 @@ int vm_thread_poll(vm_state *V)
             gc_p_release(V->gcp);
             put_token(S, t);
             get_token(S, t);
-            gc_p_acquire(V->gcp);
+            reacquire(V);
         }
     }
     bool stop = S->stopping;
@@ -243,8 +253,9 @@ int vm_thread_poll(vm_state *V)
 /* ---- channels' waits (chan.c) ---- */
 
 /* Under mu, at a safepoint (the caller saved its pc): sleep until a
- * thread changes channel c (vm_chan_wake) or the program stops. 0, or 1
- * when it stops (V->exiting set). */
+ * thread changes channel c (vm_chan_wake) or the program stops. mu is
+ * released while it sleeps and while it takes its P back, so the caller
+ * looks at the channel again. 0, or 1 when it stops (V->exiting set). */
 int vm_chan_sleep(vm_state *V, const void *c)
 {
     vm_thread *t = V->thread;
@@ -263,7 +274,7 @@ int vm_chan_sleep(vm_state *V, const void *c)
         S->nasleep--;
     }
     get_token(S, t);
-    gc_p_acquire(V->gcp);
+    reacquire(V);
     if (!S->stopping)
         return 0;
 stop:
@@ -395,10 +406,10 @@ int vm_sched_finish(vm_state *V, int status, bool reported)
     put_token(S, t);
     while (S->nthreads > 1)
         pthread_cond_wait(&S->idle, &S->mu);
+    unlock(S);
     /* Main alone: the host may use the heap (its own P) until the next
      * vm_run takes the token again. */
     gc_p_acquire(V->gcp);
-    unlock(S);
     join_done(S);
     return status;
 }
@@ -442,9 +453,9 @@ static void *thread_main(void *arg)
     vm_sched *S = T->sched;
     lock(S);
     get_token(S, t);
-    gc_p_acquire(T->gcp);
     bool stop = S->stopping;
     unlock(S);
+    gc_p_acquire(T->gcp);
     T->nroots = 0; /* the arguments are the frame's now (vm_go) */
     int r = stop ? 1 : vm_execute(T);
     if (r < 0) {
@@ -553,10 +564,13 @@ int vm_go(vm_state *V, vm_value *args, int nargs, const int32_t *types)
     }
     T->thread->id = ++S->nextid;
     link_thread(S, T->thread);
+    /* The P is the new thread's: it acquires it when it starts. */
+    gc_p_release(T->gcp);
     int rc = pthread_create(&T->thread->tid, NULL, thread_main, T);
     if (rc != 0) {
         unlink_thread(S, T->thread);
         unlock(S);
+        gc_p_acquire(T->gcp); /* its owner frees it */
         thread_free(T->thread);
         state_free(T);
         return vm_error(V, "cannot start a thread: %s", strerror(rc));
