@@ -72,7 +72,13 @@
  *  with two names, var1 = index and var2 = element; FOR_MAP var1 = key,
  *  var2 = value (or NULL). ST_ASSIGN op is TK_ASSIGN or the binary operator
  *  of op= (TK_PLUS for +=); u.assign.target is an lvalue: EX_IDENT (local,
- *  capture or global), EX_INDEX or EX_FIELD.
+ *  capture or global), EX_INDEX or EX_FIELD. ST_MASSIGN (t1, t2 = v1, v2)
+ *  has n >= 2 such targets and as many values (op= takes one target);
+ *  ST_MVAR (var a, b = v1, v2, in functions) has n names, their locals,
+ *  and as many values; both evaluate every value (and the operands of
+ *  index and field targets) before they assign anything, as Go does. At
+ *  top level the parser splits `var a, b = x, y` into one ST_VAR each.
+ *  FOR_RANGE may have a step (u.for_.step, an int; never the constant 0).
  *
  *  Program: globals are initialized in index (= source) order before main
  *  (an initializer that reads a later global sees its zero value);
@@ -238,8 +244,14 @@ struct lang_expr {
 
 typedef enum lang_stmt_kind {
     ST_BLOCK, ST_VAR, ST_CONST, ST_ASSIGN, ST_EXPR, ST_IF, ST_WHILE,
-    ST_FOR, ST_RETURN, ST_BREAK, ST_CONTINUE, ST_GO,
+    ST_FOR, ST_RETURN, ST_BREAK, ST_CONTINUE, ST_MASSIGN, ST_MVAR, ST_GO,
 } lang_stmt_kind;
+
+/* A name being declared, where it is written. */
+typedef struct lang_name {
+    const char *name;
+    int line, col;
+} lang_name;
 
 typedef enum lang_for_kind { FOR_NONE, FOR_RANGE, FOR_ARRAY, FOR_MAP, FOR_CHAN } lang_for_kind;
 
@@ -269,12 +281,23 @@ struct lang_stmt {
             const char *name1, *name2; /* name2 NULL with one name */
             int line1, col1, line2, col2;
             lang_expr *x, *hi;   /* x..hi for ranges (hi != NULL), else x */
+            lang_expr *step;     /* x..hi by step, else NULL */
             lang_stmt *body;
             lang_for_kind kind;  /* checker */
             lang_local *var1, *var2; /* checker */
         } for_;
         struct { lang_expr *x; } ret; /* x NULL: no value */
         struct { lang_expr *call; } go; /* ST_GO: an EX_CALL (CALL_DIRECT or CALL_VALUE) */
+        struct {
+            lang_expr **targets, **values; /* n targets, nvalues values */
+            int n, nvalues;
+        } massign;                        /* ST_MASSIGN: t1, t2 = v1, v2 */
+        struct {
+            lang_name *names;
+            lang_local **locals;          /* checker: one per name */
+            lang_expr **values;
+            int n, nvalues;
+        } mvar;                           /* ST_MVAR: var a, b = v1, v2 */
     } u;
 };
 

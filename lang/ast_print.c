@@ -244,6 +244,27 @@ static void stmt(out *o, const lang_stmt *s, int indent)
             putf(o, " %s= ", lx_kind_name(s->u.assign.op));
         expr(o, s->u.assign.value);
         break;
+    case ST_MASSIGN:
+        for (int i = 0; i < s->u.massign.n; i++) {
+            puts_(o, i ? ", " : "");
+            expr(o, s->u.massign.targets[i]);
+        }
+        puts_(o, " = ");
+        for (int i = 0; i < s->u.massign.nvalues; i++) {
+            puts_(o, i ? ", " : "");
+            expr(o, s->u.massign.values[i]);
+        }
+        break;
+    case ST_MVAR:
+        puts_(o, "var ");
+        for (int i = 0; i < s->u.mvar.n; i++)
+            putf(o, "%s%s", i ? ", " : "", s->u.mvar.names[i].name);
+        puts_(o, " = ");
+        for (int i = 0; i < s->u.mvar.nvalues; i++) {
+            puts_(o, i ? ", " : "");
+            expr(o, s->u.mvar.values[i]);
+        }
+        break;
     case ST_EXPR: expr(o, s->u.expr.x); break;
     case ST_IF: {
         const lang_stmt *x = s;
@@ -279,6 +300,10 @@ static void stmt(out *o, const lang_stmt *s, int indent)
         if (s->u.for_.hi) {
             puts_(o, "..");
             expr(o, s->u.for_.hi);
+        }
+        if (s->u.for_.step) {
+            puts_(o, " by ");
+            expr(o, s->u.for_.step);
         }
         puts_(o, " ");
         if (s->u.for_.body)

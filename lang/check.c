@@ -721,10 +721,20 @@ static lang_type *check_builtin(checker *c, lang_expr *e, int bi)
     }
     case STD_PRINT:
         for (int i = 0; i < e->u.call.nargs; i++) {
-            check_value(c, args[i], NULL, CTX("in argument to print"));
-            untyped_nil(c, args[i], CTX("in argument to print"));
+            check_value(c, args[i], NULL, CTXN("in argument to", name));
+            untyped_nil(c, args[i], CTXN("in argument to", name));
         }
         return set(e, c->t_void);
+    case STD_SORT: {
+        if (!nargs_ok(c, e, name, 1))
+            break;
+        lang_type *t = container_arg(c, e, 0, TY_ARRAY, name);
+        if (!is_err(t) && t->elem->kind != TY_INT && t->elem->kind != TY_FLOAT &&
+            t->elem->kind != TY_STRING)
+            error(c, args[0]->line, args[0]->col,
+                  "sort needs [int], [float] or [string], not %s (use sort_by)", tn(c, t));
+        return set(e, c->t_void);
+    }
     case STD_LEN: {
         if (!nargs_ok(c, e, name, 1))
             break;
@@ -744,7 +754,8 @@ static lang_type *check_builtin(checker *c, lang_expr *e, int bi)
         }
         return e->type;
     }
-    case STD_PUSH: {
+    case STD_PUSH:
+    case STD_SORT_BY: { /* an array, then an element or a comparator of elements */
         if (!nargs_ok(c, e, name, 2))
             break;
         lang_type *t = container_arg(c, e, 0, TY_ARRAY, name);
@@ -752,7 +763,13 @@ static lang_type *check_builtin(checker *c, lang_expr *e, int bi)
             check_expr(c, args[1], NULL);
             return set(e, c->t_void);
         }
-        check_as(c, args[1], t->elem, CTX("in argument to push"));
+        if (b->generic == STD_PUSH) {
+            check_as(c, args[1], t->elem, CTX("in argument to push"));
+        } else {
+            lang_type *ps[2] = {t->elem, t->elem};
+            check_as(c, args[1], ck_fn_of(c->a, c->prog, ps, 2, c->t_bool),
+                     CTX("as the comparator of sort_by"));
+        }
         return set(e, c->t_void);
     }
     case STD_POP: {
@@ -1359,10 +1376,9 @@ static void check_local_const(checker *c, lang_stmt *s)
     }
 }
 
-static void check_assign(checker *c, lang_stmt *s)
+/* An assignment target: its type, or the error type (reported). */
+static lang_type *check_target(checker *c, lang_expr *t)
 {
-    lang_expr *t = s->u.assign.target, *v = s->u.assign.value;
-    lx_kind op = s->u.assign.op;
     bool ok = true;
     if (t->kind == EX_IDENT) {
         sym *y = lookup(c, t->u.ident.name);
@@ -1380,6 +1396,14 @@ static void check_assign(checker *c, lang_stmt *s)
     lang_type *tt = ok ? check_value(c, t, NULL, CTX("as an assignment target")) : c->t_error;
     if (!ok)
         t->type = tt;
+    return tt;
+}
+
+static void check_assign(checker *c, lang_stmt *s)
+{
+    lang_expr *t = s->u.assign.target, *v = s->u.assign.value;
+    lx_kind op = s->u.assign.op;
+    lang_type *tt = check_target(c, t);
     if (op == TK_ASSIGN) {
         check_expr(c, v, is_err(tt) ? NULL : tt);
         if (!is_err(tt))
@@ -1399,6 +1423,60 @@ static void check_assign(checker *c, lang_stmt *s)
               lx_kind_name(op), tn(c, tt));
 }
 
+/* Several targets or names, and values for them: every value is checked
+ * (against its target's type where there is one). */
+static bool counts_match(checker *c, lang_stmt *s, int n, int nvalues)
+{
+    if (n == nvalues)
+        return true;
+    error(c, s->line, s->col, "assignment mismatch: %d %s%s but %d value%s", n,
+          s->kind == ST_MVAR ? "variable" : "target", n == 1 ? "" : "s", nvalues,
+          nvalues == 1 ? "" : "s");
+    return false;
+}
+
+/* t1, t2 = v1, v2 (ast.h: ST_MASSIGN). */
+static void check_massign(checker *c, lang_stmt *s)
+{
+    int n = s->u.massign.n, nv = s->u.massign.nvalues;
+    bool match = counts_match(c, s, n, nv);
+    for (int i = 0; i < n; i++) {
+        lang_type *tt = check_target(c, s->u.massign.targets[i]);
+        if (i >= nv)
+            continue;
+        lang_expr *v = s->u.massign.values[i];
+        if (!match || is_err(tt)) {
+            check_expr(c, v, NULL);
+            continue;
+        }
+        check_expr(c, v, tt);
+        assignable(c, v, tt, CTX("in assignment"));
+    }
+    for (int i = n; i < nv; i++)
+        check_expr(c, s->u.massign.values[i], NULL);
+}
+
+/* var a, b = v1, v2 (ast.h: ST_MVAR): the values first, in the scope
+ * before the declaration, then the names. */
+static void check_mvar(checker *c, lang_stmt *s)
+{
+    int n = s->u.mvar.n, nv = s->u.mvar.nvalues;
+    bool match = s->u.mvar.values && counts_match(c, s, n, nv);
+    s->u.mvar.locals = lang_arena_alloc(c->a, (size_t)n * sizeof(lang_local *));
+    for (int i = 0; i < nv; i++) {
+        lang_expr *v = s->u.mvar.values[i];
+        const char *name = i < n ? s->u.mvar.names[i].name : NULL;
+        ctxt ctx = CTXN("in initialization of", name);
+        check_value(c, v, NULL, ctx);
+        untyped_nil(c, v, ctx);
+    }
+    for (int i = 0; i < n; i++) {
+        lang_name *nm = &s->u.mvar.names[i];
+        lang_type *t = match ? s->u.mvar.values[i]->type : c->t_error;
+        s->u.mvar.locals[i] = declare_local(c, nm->name, t, nm->line, nm->col);
+    }
+}
+
 static void check_for(checker *c, lang_stmt *s)
 {
     lang_expr *x = s->u.for_.x;
@@ -1408,6 +1486,12 @@ static void check_for(checker *c, lang_stmt *s)
         s->u.for_.kind = FOR_RANGE;
         check_as(c, x, c->t_int, CTX("as a range bound"));
         check_as(c, s->u.for_.hi, c->t_int, CTX("as a range bound"));
+        lang_expr *st = s->u.for_.step;
+        if (st) {
+            check_as(c, st, c->t_int, CTX("as the step of a range"));
+            if (st->is_const && st->cv.kind == TY_INT && st->cv.i == 0)
+                error(c, st->line, st->col, "the step of a range must not be 0");
+        }
         t1 = c->t_int;
         if (s->u.for_.name2)
             error(c, s->u.for_.line2, s->u.for_.col2, "a range gives one variable, not two");
@@ -1482,6 +1566,12 @@ static void check_stmt(checker *c, lang_stmt *s)
         break;
     case ST_ASSIGN:
         check_assign(c, s);
+        break;
+    case ST_MASSIGN:
+        check_massign(c, s);
+        break;
+    case ST_MVAR:
+        check_mvar(c, s);
         break;
     case ST_EXPR: {
         lang_expr *x = s->u.expr.x;

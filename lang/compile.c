@@ -1268,6 +1268,85 @@ static void assign_stmt(fstate *fs, lang_stmt *s)
     fs->freereg = save;
 }
 
+/* ---- multiple assignment (ast.h: ST_MASSIGN, ST_MVAR) ----
+ * Go's two phases: the operands of index and field targets, then every
+ * value, each into a register of its own, left to right; then the stores,
+ * left to right. An operand that is a local no target of this statement
+ * assigns is used in place. */
+
+static bool assigned_here(const lang_stmt *s, const lang_local *v)
+{
+    for (int i = 0; i < s->u.massign.n; i++) {
+        const lang_expr *t = s->u.massign.targets[i];
+        if (t->kind == EX_IDENT && t->u.ident.ref.kind == REF_LOCAL && t->u.ident.ref.local == v)
+            return true;
+    }
+    return false;
+}
+
+static int target_operand(fstate *fs, const lang_stmt *s, lang_expr *e)
+{
+    if (plain_local(e) && !assigned_here(s, e->u.ident.ref.local))
+        return local_reg(fs, e->u.ident.ref.local);
+    int r = reserve(fs, 1);
+    expr(fs, e, r);
+    return r;
+}
+
+static void massign_stmt(fstate *fs, lang_stmt *s)
+{
+    int n = s->u.massign.n, line = s->line, save = fs->freereg;
+    if (n > MAX_REGS) {
+        limit(fs, "an assignment of more than 256 targets");
+        return;
+    }
+    int rx[MAX_REGS], ri[MAX_REGS], rv[MAX_REGS];
+    for (int j = 0; j < n; j++) {
+        lang_expr *t = s->u.massign.targets[j];
+        if (t->kind == EX_INDEX) {
+            rx[j] = target_operand(fs, s, t->u.index.x);
+            ri[j] = target_operand(fs, s, t->u.index.index);
+        } else if (t->kind == EX_FIELD) {
+            rx[j] = target_operand(fs, s, t->u.field.x);
+        }
+    }
+    for (int j = 0; j < n; j++) {
+        rv[j] = reserve(fs, 1);
+        expr(fs, s->u.massign.values[j], rv[j]);
+    }
+    for (int j = 0; j < n; j++) {
+        lang_expr *t = s->u.massign.targets[j];
+        unsigned vref = isref(t->type);
+        if (t->kind == EX_IDENT) {
+            if (plain_local(t))
+                emit_mov(fs, local_reg(fs, t->u.ident.ref.local), rv[j], t->type, line);
+            else
+                store_ident(fs, t, rv[j], line);
+        } else if (t->kind == EX_INDEX && t->u.index.x->type->kind == TY_MAP) {
+            unsigned kref = isref(t->u.index.index->type) ? LV_RB : 0;
+            emit(fs, VM_ABC(OP_MAPSET, rx[j], ri[j], rv[j]), line, kref | (vref ? LV_RC : 0));
+        } else if (t->kind == EX_INDEX) {
+            /* a reference through the write barrier, as in single assignment */
+            emit(fs, VM_ABC(store_op(OP_SETINDEX, t->type), rx[j], ri[j], rv[j]), line, 0);
+        } else if (t->kind == EX_FIELD) {
+            emit(fs, VM_ABC(store_op(OP_SETFIELD, t->type), rx[j], t->u.field.index, rv[j]),
+                 line, 0);
+        }
+    }
+    fs->freereg = save;
+}
+
+static void mvar_stmt(fstate *fs, lang_stmt *s)
+{
+    int n = s->u.mvar.n, line = s->line;
+    int r = reserve(fs, n);
+    for (int j = 0; j < n; j++)
+        expr(fs, s->u.mvar.values[j], r + j);
+    for (int j = 0; j < n; j++)
+        declare(fs, s->u.mvar.locals[j], r + j, line);
+    fs->nactive = fs->freereg = r + n;
+}
+
 static void enter_loop(fstate *fs, loop *l)
 {
     l->up = fs->loops;
@@ -1283,17 +1362,34 @@ static void leave_loop(fstate *fs, loop *l)
     fs->nactive = fs->freereg = l->nactive;
 }
 
-/* The end of a counted loop (`for i in a..b`, `for x in array`): continue
- * jumps to the FORLOOP, which jumps back to the body's first instruction,
- * and the FORPREP at prep learns where the loop ends. */
-static void close_forloop(fstate *fs, const loop *l, int x, int prep, int body, int line)
+/* The end of a counted loop (`for i in a..b`, `for x in array`; stepped:
+ * `by s`): continue jumps to the FORLOOP, which jumps back to the body's
+ * first instruction, and the FORPREP at prep learns where the loop ends. */
+static void close_forloop(fstate *fs, const loop *l, int x, int prep, int body, int line,
+                          bool stepped)
 {
     patch(fs, l->continues, pc_here(fs));
     int lp = pc_here(fs);
     if (lp + 1 - body > VM_MAXARG_BX)
         limit(fs, "a loop body of more than 65535 instructions");
-    emit(fs, VM_ABX(OP_FORLOOP, x, lp + 1 - body), line, 0);
-    fs->f->code[prep] = VM_ABX(OP_FORPREP, x, lp - prep);
+    emit(fs, VM_ABX(stepped ? OP_FORLOOPS : OP_FORLOOP, x, lp + 1 - body), line, 0);
+    fs->f->code[prep] = VM_ABX(stepped ? OP_FORPREPS : OP_FORPREP, x, lp - prep);
+}
+
+/* for i in a..b by s: FORPREPS/FORLOOPS, whose step is R[x+3]. */
+static void for_range_by(fstate *fs, lang_stmt *s, loop *l)
+{
+    int line = s->line;
+    int x = reserve(fs, 4);
+    expr(fs, s->u.for_.x, x);
+    expr(fs, s->u.for_.hi, x + 1);
+    expr(fs, s->u.for_.step, x + 3);
+    int prep = emit(fs, VM_ABX(OP_FORPREPS, x, 0), line, 0);
+    int body = pc_here(fs);
+    declare_loopvar(fs, s->u.for_.var1, x + 2, line);
+    fs->nactive = fs->freereg;
+    block(fs, s->u.for_.body);
+    close_forloop(fs, l, x, prep, body, line, true);
 }
 
 /* The length of `for x in a` is taken once (Go's range), but a body
@@ -1329,6 +1425,10 @@ static void for_stmt(fstate *fs, lang_stmt *s)
     lang_local *v1 = s->u.for_.var1, *v2 = s->u.for_.var2;
     switch (s->u.for_.kind) {
     case FOR_RANGE: {
+        if (s->u.for_.step) {
+            for_range_by(fs, s, &l);
+            break;
+        }
         int x = reserve(fs, 3);
         expr(fs, s->u.for_.x, x);
         expr(fs, s->u.for_.hi, x + 1);
@@ -1337,7 +1437,7 @@ static void for_stmt(fstate *fs, lang_stmt *s)
         declare_loopvar(fs, v1, x + 2, line);
         fs->nactive = fs->freereg;
         block(fs, s->u.for_.body);
-        close_forloop(fs, &l, x, prep, body, line);
+        close_forloop(fs, &l, x, prep, body, line, false);
         break;
     }
     case FOR_ARRAY: {
@@ -1357,7 +1457,7 @@ static void for_stmt(fstate *fs, lang_stmt *s)
         fs->nactive = fs->freereg;
         block(fs, s->u.for_.body);
         shrink_limit(fs, &l, t, x, body, line);
-        close_forloop(fs, &l, x, prep, body, line);
+        close_forloop(fs, &l, x, prep, body, line, false);
         break;
     }
     case FOR_CHAN: {
@@ -1469,6 +1569,8 @@ static void stmt(fstate *fs, lang_stmt *s)
     case ST_VAR: var_stmt(fs, s); return;
     case ST_CONST: break;
     case ST_ASSIGN: assign_stmt(fs, s); break;
+    case ST_MASSIGN: massign_stmt(fs, s); break;
+    case ST_MVAR: mvar_stmt(fs, s); return;
     case ST_EXPR: {
         lang_expr *x = s->u.expr.x;
         if (x->kind == EX_CALL)

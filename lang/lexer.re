@@ -406,6 +406,7 @@ lx_token lx_next(lx_lexer *lx)
         "false"    { return make(lx, TK_FALSE, tok, cur); }
         "nil"      { return make(lx, TK_NIL, tok, cur); }
         "map"      { return make(lx, TK_MAP, tok, cur); }
+        "by"       { return make(lx, TK_BY, tok, cur); }
         "go"       { return make(lx, TK_GO, tok, cur); }
         "chan"     { return make(lx, TK_CHAN, tok, cur); }
         id         { return make(lx, TK_IDENT, tok, cur); }

@@ -84,10 +84,10 @@ static void effects(const vm_proto *f, const lv_info *info, uint32_t pc, lv_regs
         case VM_ROLE_W: case VM_ROLE_VALS:
             lv_add(def, r);
             break;
-        case VM_ROLE_PREP:
+        case VM_ROLE_PREP: case VM_ROLE_PREPS: /* the ints read are no references */
             lv_add(def, r + 2);
             break;
-        case VM_ROLE_LOOP:
+        case VM_ROLE_LOOP: case VM_ROLE_LOOPS:
             lv_add(def, r);
             lv_add(def, r + 2);
             break;

@@ -687,6 +687,44 @@ static void sync_stmt(parser *p)
     }
 }
 
+/* e1, e2, ...: one expression or more (at least `first`, when given). */
+static lang_expr **parse_expr_list(parser *p, lang_expr *first, int *n)
+{
+    vec v = {0};
+    vpush(p, &v, first ? first : parse_expr(p));
+    while (!p->panic && accept(p, TK_COMMA))
+        vpush(p, &v, parse_expr(p));
+    *n = v.n;
+    return (lang_expr **)v.v;
+}
+
+/* `var a, b, ... = v1, v2, ...` after its first name: ST_MVAR. */
+static lang_stmt *parse_var_names(parser *p, lang_stmt *s)
+{
+    vec names = {0};
+    lang_name *first = NEW(p, lang_name);
+    *first = (lang_name){s->u.var.name, s->u.var.name_line, s->u.var.name_col};
+    vpush(p, &names, first);
+    do {
+        lang_name *nm = NEW(p, lang_name);
+        nm->name = ident(p, &nm->line, &nm->col);
+        if (!nm->name)
+            return s;
+        vpush(p, &names, nm);
+    } while (accept(p, TK_COMMA));
+    s->kind = ST_MVAR;
+    s->u.mvar.n = names.n;
+    s->u.mvar.names = lang_arena_alloc(p->a, (size_t)names.n * sizeof(lang_name));
+    for (int i = 0; i < names.n; i++)
+        s->u.mvar.names[i] = *(lang_name *)names.v[i];
+    if (!accept(p, TK_ASSIGN)) {
+        expected(p, "'=' and a value for each variable");
+        return s;
+    }
+    s->u.mvar.values = parse_expr_list(p, NULL, &s->u.mvar.nvalues);
+    return s;
+}
+
 static lang_stmt *parse_var(parser *p, lang_stmt_kind kind)
 {
     lang_stmt *s = new_stmt(p, kind, p->tok.line, p->tok.col);
@@ -694,6 +732,8 @@ static lang_stmt *parse_var(parser *p, lang_stmt_kind kind)
     s->u.var.name = ident(p, &s->u.var.name_line, &s->u.var.name_col);
     if (!s->u.var.name)
         return s;
+    if (kind == ST_VAR && accept(p, TK_COMMA))
+        return parse_var_names(p, s);
     if (accept(p, TK_COLON))
         s->u.var.texpr = parse_type(p);
     if (accept(p, TK_ASSIGN))
@@ -757,8 +797,11 @@ static lang_stmt *parse_for(parser *p)
         return s;
     /* A for-in subject may be a map literal: `for k in {"a": 1} {`. */
     s->u.for_.x = p->tok.kind == TK_LBRACE ? parse_map_lit(p) : parse_header_expr(p);
-    if (accept(p, TK_DOTDOT))
+    if (accept(p, TK_DOTDOT)) {
         s->u.for_.hi = parse_header_expr(p);
+        if (accept(p, TK_BY))
+            s->u.for_.step = parse_header_expr(p);
+    }
     s->u.for_.body = parse_block(p);
     return s;
 }
@@ -774,6 +817,30 @@ static lx_kind assign_op(lx_kind k)
     case TK_PERCENTEQ: return TK_PERCENT;
     default: return TK_EOF;
     }
+}
+
+/* t1, t2, ... = v1, v2, ... after its first target: ST_MASSIGN. */
+static lang_stmt *parse_multi_assign(parser *p, lang_expr *first)
+{
+    int n;
+    lang_expr **targets = parse_expr_list(p, first, &n);
+    lang_stmt *s = new_stmt(p, ST_MASSIGN, p->tok.line, p->tok.col);
+    lx_kind op = assign_op(p->tok.kind);
+    if (op == TK_EOF) {
+        expected(p, "'=' after the targets of an assignment");
+        return NULL;
+    }
+    if (op != TK_ASSIGN) {
+        lang_error(p->d, p->tok.line, p->tok.col,
+                   "assignment operation %s= takes one target, not %d", lx_kind_name(op), n);
+        p->panic = true;
+        return NULL;
+    }
+    advance(p);
+    s->u.massign.targets = targets;
+    s->u.massign.n = n;
+    s->u.massign.values = parse_expr_list(p, NULL, &s->u.massign.nvalues);
+    return s;
 }
 
 static lang_stmt *parse_stmt(parser *p)
@@ -834,6 +901,8 @@ static lang_stmt *parse_stmt(parser *p)
         break;
     }
     lang_expr *x = parse_expr(p);
+    if (p->tok.kind == TK_COMMA)
+        return parse_multi_assign(p, x);
     lx_kind op = assign_op(p->tok.kind);
     if (op != TK_EOF) {
         s = new_stmt(p, ST_ASSIGN, p->tok.line, p->tok.col);
@@ -841,6 +910,17 @@ static lang_stmt *parse_stmt(parser *p)
         s->u.assign.op = op;
         s->u.assign.target = x;
         s->u.assign.value = parse_expr(p);
+        if (op == TK_ASSIGN && p->tok.kind == TK_COMMA) { /* t = v1, v2: a count mismatch */
+            lang_expr *v = s->u.assign.value, **t = NEW(p, lang_expr *);
+            int nv;
+            lang_expr **vs = parse_expr_list(p, v, &nv);
+            t[0] = x;
+            s->kind = ST_MASSIGN;
+            s->u.massign.targets = t;
+            s->u.massign.n = 1;
+            s->u.massign.values = vs;
+            s->u.massign.nvalues = nv;
+        }
         return s;
     }
     s = new_stmt(p, ST_EXPR, x->line, x->col);
@@ -977,6 +1057,32 @@ static void sync_decl(parser *p)
     }
 }
 
+/* `var a, b = x, y` at top level: one global declaration each (a
+ * global's initializer runs in declaration order and cannot see a later
+ * one, so nothing is lost by splitting). */
+static void split_global_vars(parser *p, vec *decls, lang_decl *d)
+{
+    lang_stmt *m = d->var;
+    if (m->u.mvar.nvalues != m->u.mvar.n) {
+        if (m->u.mvar.values)
+            lang_error(p->d, m->line, m->col, "assignment mismatch: %d variables but %d value%s",
+                       m->u.mvar.n, m->u.mvar.nvalues, m->u.mvar.nvalues == 1 ? "" : "s");
+        return;
+    }
+    for (int i = 0; i < m->u.mvar.n; i++) {
+        lang_name *nm = &m->u.mvar.names[i];
+        lang_decl *g = NEW(p, lang_decl);
+        *g = *d;
+        lang_stmt *v = new_stmt(p, ST_VAR, m->line, m->col);
+        v->u.var.name = nm->name;
+        v->u.var.name_line = nm->line;
+        v->u.var.name_col = nm->col;
+        v->u.var.init = m->u.mvar.values[i];
+        g->var = v;
+        vpush(p, decls, g);
+    }
+}
+
 static void init_parser(parser *p, lang_arena *a, lang_diags *d, const char *text,
                         size_t len)
 {
@@ -1014,6 +1120,10 @@ lang_program *ps_parse_source(lang_arena *a, lang_diags *d, const char *text, si
             d->line = t.line;
             d->col = t.col;
             d->var = parse_var(&p, t.kind == TK_VAR ? ST_VAR : ST_CONST);
+            if (d->var->kind == ST_MVAR) {
+                split_global_vars(&p, &decls, d);
+                d = NULL;
+            }
             break;
         }
         default:

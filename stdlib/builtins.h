@@ -23,6 +23,8 @@ typedef enum std_generic {
                    make(chan[T], n: int) -> chan[T] (n optional: 0) */
     STD_ABS,    /* abs(x: N) -> N, N int or float */
     STD_MINMAX, /* min(a: N, b: N) -> N, N int or float */
+    STD_SORT,   /* sort(a: [int] | [float] | [string]) */
+    STD_SORT_BY, /* sort_by(a: [T], less: fn(T, T) -> bool) */
     STD_SEND,   /* send(c: chan[T], v: T) */
     STD_RECV,   /* recv(c: chan[T]) -> T */
     STD_CLOSE,  /* close(c: chan[T]) */
@@ -67,6 +69,13 @@ typedef enum std_generic {
     X(gc, STD_FIXED, "fn()", std_gc)                                                 \
     X(gc_stats, STD_FIXED, "fn() -> GCStats", std_gc_stats)                          \
     X(make, STD_MAKE, "make([T], int) | make(map[K]V) | make(chan[T], int)", std_make) \
+    X(read_line, STD_FIXED, "fn() -> string", std_read_line)                         \
+    X(eof, STD_FIXED, "fn() -> bool", std_eof)                                       \
+    X(read_all, STD_FIXED, "fn() -> string", std_read_all)                           \
+    X(read_file, STD_FIXED, "fn(string) -> string", std_read_file)                   \
+    X(write, STD_PRINT, "write(args...)", std_write)                                 \
+    X(sort, STD_SORT, "sort([int] | [float] | [string])", std_sort)                  \
+    X(sort_by, STD_SORT_BY, "sort_by([T], fn(T, T) -> bool)", std_sort_by)           \
     X(send, STD_SEND, "send(chan[T], T)", std_send)                                  \
     X(recv, STD_RECV, "recv(chan[T]) -> T", std_recv)                                \
     X(close, STD_CLOSE, "close(chan[T])", std_close)                                 \

@@ -65,7 +65,7 @@ int std_delete(vm_state *V, vm_value *args, int nargs, const int32_t *types)
         return 0;
     if (!vm_map_write_begin(m))
         return vm_error(V, "concurrent map writes");
-    vm_map_delete(m, args[1]); /* a missing key: nothing */
+    vm_map_delete(V, m, args[1]); /* a missing key: nothing */
     vm_map_write_end(m);
     return 0;
 }

@@ -1,7 +1,8 @@
 /*
- * print.c: print, str and fixed, the built-ins that turn values into text
- * (Lua's luaB_print and luaB_tostring). The format itself is vm/format.c's,
- * so print(x) and str(x) can never disagree: Python's repr for floats,
+ * print.c: str and fixed, the built-ins that turn values into strings
+ * (Lua's luaB_tostring; print and write, which share the output stream,
+ * are io.c's). The format itself is vm/format.c's, so print(x) and str(x)
+ * can never disagree: Python's repr for floats,
  * quoted strings inside containers, insertion order for maps.
  */
 #include "stdlib/internal.h"
@@ -16,23 +17,6 @@ static vm_string *buf_string(vm_state *V, vm_buf *b)
     vm_string *s = b->oom ? NULL : vm_string_new(V, b->data ? b->data : "", b->len);
     vm_buf_free(b);
     return s;
-}
-
-int std_print(vm_state *V, vm_value *args, int nargs, const int32_t *types)
-{
-    static const int32_t none[1] = {0};
-    vm_buf b;
-    vm_buf_init(&b);
-    vm_format_print(&b, vm_get_program(V), args, nargs, types ? types : none);
-    bool oom = b.oom;
-    FILE *out = vm_out(V);
-    /* A failed write is a runtime error, at the print that failed (or, as
-     * the stream buffers, at the first one after it). */
-    bool failed = !oom && (fwrite(b.data, 1, b.len, out) != b.len || ferror(out));
-    vm_buf_free(&b);
-    if (failed)
-        return vm_error(V, "writing output: %s", strerror(errno));
-    return oom ? std_oom(V) : 0;
 }
 
 int std_str(vm_state *V, vm_value *args, int nargs, const int32_t *types)

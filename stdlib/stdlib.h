@@ -60,6 +60,18 @@
  *   - clock(): seconds of a monotonic clock (CLOCK_MONOTONIC) since an
  *     arbitrary point, for measuring intervals.
  *   - exit(code): the process status is code & 255, as the OS keeps it.
+ *   - read_line strips one "\n" and one "\r" before it, nothing else;
+ *     bytes are not checked as UTF-8. A read error (standard input is a
+ *     directory) is `read: standard input: REASON`; read_file's errors are
+ *     `read_file: cannot open "PATH": REASON` (or cannot read), the path
+ *     quoted with print's escapes; a path with a NUL byte cannot be opened.
+ *   - write and print buffer their output; a failed write is
+ *     `writing output: REASON`, at the call that finds it or when the program ends
+ *     (then the status is 2, even after exit(n)).
+ *   - sort on floats puts -0.0 and 0.0 in either order. sort_by calls less
+ *     O(n log n) times on copies of the elements; if less changes the
+ *     array's length, `sort_by: the array's length changed during the sort`;
+ *     elements less stores into the array are overwritten.
  *
  * Random numbers: xoshiro256** (Blackman and Vigna, 2018). rand_seed(s)
  * fills the four state words with four successive outputs of splitmix64
@@ -87,6 +99,11 @@ extern const vm_builtin std_vm_builtins[];
     int body(vm_state *V, vm_value *args, int nargs, const int32_t *types);
 STD_BUILTIN_LIST(STD_X_DECL)
 #undef STD_X_DECL
+
+/* Writes out what print and write buffered (io.c); vm_run does it when
+ * the program ends, so only hosts calling built-ins outside vm_run need
+ * it. 0, or -1 with the write error as V's error message. */
+int std_flush(vm_state *V);
 
 /* The random generator, for hosts and tests: seed as rand_seed(s) does,
  * and the next raw 64-bit output. */

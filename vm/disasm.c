@@ -80,10 +80,10 @@ void vm_disasm_proto(FILE *out, const vm_program *p, const vm_proto *f)
         case OP_JMP: case OP_JMPBACK:
             fprintf(out, "\t; to %d", (int)pc + 1 + VM_SJ(i));
             break;
-        case OP_FORPREP:
+        case OP_FORPREP: case OP_FORPREPS:
             fprintf(out, "\t; exit to %d", (int)pc + 1 + VM_BX(i));
             break;
-        case OP_FORLOOP:
+        case OP_FORLOOP: case OP_FORLOOPS:
             fprintf(out, "\t; to %d", (int)pc + 1 - VM_BX(i));
             break;
         case OP_CALL: case OP_CLOSURE:

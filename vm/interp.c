@@ -389,6 +389,35 @@ int vm_execute(vm_state *V)
         vmbreak;
     }
 
+    /* for i in a..b by s: the distance left to b, taken unsigned, is
+     * exact however far apart i and b are, so the step is compared with
+     * it and i never wraps. */
+    vmcase(FORPREPS) {
+        vm_value *ra = &RA;
+        int64_t s = ra[3].i;
+        if (GC_UNLIKELY(s == 0))
+            rterror("the step of a range is 0");
+        if (s > 0 ? ra[0].i < ra[1].i : ra[0].i > ra[1].i)
+            ra[2] = ra[0];
+        else
+            pc += iBX;
+        vmbreak;
+    }
+    vmcase(FORLOOPS) {
+        vm_value *ra = &RA;
+        int64_t s = ra[3].i;
+        uint64_t left = s > 0 ? (uint64_t)ra[1].i - (uint64_t)ra[0].i
+                              : (uint64_t)ra[0].i - (uint64_t)ra[1].i;
+        uint64_t step = s > 0 ? (uint64_t)s : 0 - (uint64_t)s;
+        if (left > step) {
+            ra[0].i = (int64_t)((uint64_t)ra[0].i + (uint64_t)s);
+            ra[2] = ra[0];
+            backedge();
+            pc -= iBX;
+        }
+        vmbreak;
+    }
+
     /* One allocation site for both: NEWSTRUCTV then fills the fields from
      * the registers after R[A] (a literal's values, computed first). */
     vmcase(NEWSTRUCT)
@@ -641,9 +670,20 @@ int vm_execute(vm_state *V)
         int nargs = (int)iC;
         const int32_t *types = prog->typelists + VM_AX(*pc);
         pc++;
+        V->steps = steps;
         int r = b->fn(V, args, nargs, types);
         if (GC_UNLIKELY(r != 0))
             goto error;
+        /* A built-in may have run toy code (vm_call), which spends steps
+         * and may grow the frames (top moves) or the stack (base moves). */
+        steps = V->steps;
+        if (GC_UNLIKELY(V->top != fr || fr->base != base)) {
+            frames = V->frames;
+            frames_end = frames + V->capframes;
+            fr = V->top;
+            base = fr->base;
+            stack_end = call_limit();
+        }
         vmbreak;
     }
     vmcase(EXTRAARG) { vmbreak; }

@@ -15,7 +15,10 @@
  * directory, an allocprof file that cannot be written: all reported before
  * the program runs), 2 for a runtime error (a failed write of the
  * program's output, memory exhausted while the VM is made), 64 for bad
- * usage, or the code a program gave to exit().
+ * usage, or the code a program gave to exit(). SIGPIPE is ignored, so a
+ * reader that goes away (`toy run prog | head`) is a failed write like any
+ * other: "error: writing output: Broken pipe", status 2, not a silent
+ * death by signal.
  * TOYGC, TOYMEMLIMIT and TOYDEBUG configure the heap (alloc/alloc.h).
  * TOYDEBUG also carries the VM's own keys, which vm_options_from_env takes
  * out before the rest goes to alloc's parser (which rejects unknown keys):
@@ -36,6 +39,7 @@
 #include "vm/vm.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -221,6 +225,7 @@ static int cmd_check(const char *path)
 
 int main(int argc, char **argv)
 {
+    signal(SIGPIPE, SIG_IGN);
     if (argc < 2) {
         usage(stderr);
         return EXIT_USAGE;

@@ -10,20 +10,21 @@
 
 static const uint8_t mask_word2 = 0x4;  /* {len, cap, data, elemref}: data */
 static const uint8_t mask_one = 0x1;
-static const uint8_t mask_map = 0x30;   /* {count, used, cap, flags, index, entries, nextseq, hint} */
-static const uint8_t mask_keyref = 0x2; /* {hash, key, val, seq} */
-static const uint8_t mask_valref = 0x4;
-static const uint8_t mask_bothref = 0x6;
+/* {count, used, cap, flags, seed, index, chunks, seqs, nfixed, seqdelta, dircap, hused, hint} */
+static const uint8_t mask_map = 0xE0;
+static const uint8_t mask_keyref = 0x1; /* {key, val} */
+static const uint8_t mask_valref = 0x2;
+static const uint8_t mask_bothref = 0x3;
 
 const gc_type vm_gct_array = {sizeof(vm_array), 3 * sizeof(void *), &mask_word2, "array"};
 const gc_type vm_gct_refs = {sizeof(void *), sizeof(void *), &mask_one, "[]ref"};
 const gc_type vm_gct_refcell = {sizeof(vm_cell), sizeof(void *), &mask_one, "cell"};
-const gc_type vm_gct_map = {sizeof(vm_map), 6 * sizeof(void *), &mask_map, "map"};
-static const gc_type gct_ent_key = {sizeof(vm_mapentry), 2 * sizeof(void *), &mask_keyref,
+const gc_type vm_gct_map = {sizeof(vm_map), 8 * sizeof(void *), &mask_map, "map"};
+static const gc_type gct_ent_key = {sizeof(vm_mapentry), 1 * sizeof(void *), &mask_keyref,
                                     "map.entries[ref]scalar"};
-static const gc_type gct_ent_val = {sizeof(vm_mapentry), 3 * sizeof(void *), &mask_valref,
+static const gc_type gct_ent_val = {sizeof(vm_mapentry), 2 * sizeof(void *), &mask_valref,
                                     "map.entries[scalar]ref"};
-static const gc_type gct_ent_both = {sizeof(vm_mapentry), 3 * sizeof(void *), &mask_bothref,
+static const gc_type gct_ent_both = {sizeof(vm_mapentry), 2 * sizeof(void *), &mask_bothref,
                                      "map.entries[ref]ref"};
 const gc_type *const vm_gct_mapentries[4] = {NULL, &gct_ent_key, &gct_ent_val, &gct_ent_both};
 
@@ -59,20 +60,37 @@ vm_string *vm_string_concat(vm_state *V, const vm_string *a, const vm_string *b)
 }
 
 /* FNV-1a, cached in the (noscan) string: strings are immutable. */
-uint64_t vm_string_hash(vm_string *s)
+/* 64x64 -> 128-bit multiply, folded (wyhash's mum). */
+static inline uint64_t mum(uint64_t a, uint64_t b)
 {
-    if (!s)
-        return 0xcbf29ce484222325ull;
-    if (s->hash)
+    __extension__ typedef unsigned __int128 u128;
+    u128 r = (u128)a * b;
+    return (uint64_t)r ^ (uint64_t)(r >> 64);
+}
+
+/* A seeded hash of the bytes in the manner of wyhash (Go's runtime
+ * memhash without AES): 8 bytes per multiply, the length and the seed
+ * mixed in first so that no key can be chosen to collide without the
+ * seed. 0 stands for "not computed" in the cache. */
+uint64_t vm_string_hash(vm_string *s, uint64_t seed)
+{
+    if (s && s->hash)
         return s->hash;
-    uint64_t h = 0xcbf29ce484222325ull;
-    for (int64_t j = 0; j < s->len; j++) {
-        h ^= (unsigned char)s->data[j];
-        h *= 0x100000001b3ull;
+    const unsigned char *p = (const unsigned char *)vm_string_data(s);
+    uint64_t n = (uint64_t)vm_string_len(s);
+    uint64_t h = mum(seed ^ 0xa0761d6478bd642full, n ^ 0xe7037ed1a0b428dbull);
+    for (; n >= 8; n -= 8, p += 8) {
+        uint64_t w;
+        memcpy(&w, p, 8);
+        h = mum(h ^ w, 0x8ebc6af09c88c6e3ull);
     }
+    uint64_t w = 0;
+    memcpy(&w, p, n);
+    h = mum(h ^ w ^ 0x589965cc75374cc3ull, 0x1d8e4e27c47d124full);
     if (h == 0)
         h = 1;
-    s->hash = h;
+    if (s)
+        s->hash = h;
     return h;
 }
 

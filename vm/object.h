@@ -13,10 +13,11 @@
  *   closure  {fn, cells[n]}: fn is a non-heap pointer (not in the map)
  *   cell     one word; vm_gct_refcell when it holds a reference, else noscan
  *   chan     see chan.c: a header and a ring buffer typed as an array's store
- *   map      see map.c: header {count, used, cap, flags, index, entries, nextseq, hint};
- *            count is the first word, as an array's len, so LEN serves both
- *            with a noscan index of int32 and entries {hash, key, value, seq}
- *            typed from K and V (four static gc_types); seq per entry.
+ *   map      see map.c: a header, a noscan index of uint32 slots, entries
+ *            {key, val} typed from K and V (four static gc_types) in
+ *            chunks of VM_MAP_CHUNK under a scanned directory, and, once
+ *            deletions have been compacted, a noscan array of insertion
+ *            numbers.
  */
 #ifndef VM_OBJECT_H
 #define VM_OBJECT_H
@@ -58,25 +59,36 @@ typedef struct vm_closure {
 } vm_closure;
 
 typedef struct vm_mapentry {
-    uint64_t hash; /* VM_MAP_TOMBSTONE when deleted */
     vm_value key;
     vm_value val;
-    int64_t seq;   /* insertion number, kept by compaction: iteration cursors */
 } vm_mapentry;
 
+/* Entries live in chunks of VM_MAP_CHUNK (a map smaller than that has one
+ * chunk of cap entries), so a growing map copies only its chunk
+ * directory, never its entries. A chunk is 64 KiB, a large object: no
+ * malloc header rounds it up to the next size class, scanned or not. */
+#define VM_MAP_CHUNK_SHIFT 12
+#define VM_MAP_CHUNK ((int64_t)1 << VM_MAP_CHUNK_SHIFT)
+
 typedef struct vm_map {
-    int64_t count; /* live entries */
-    int64_t used;  /* entries[0..used) written, tombstones included */
-    int64_t cap;   /* entries capacity; the index has 2*cap slots (a power of 2) */
-    int64_t flags; /* key kind | VM_MAP_VALREF */
-    int32_t *index; /* noscan: entry number + 1, 0 = empty */
-    vm_mapentry *entries;
-    int64_t nextseq; /* the seq of the next insertion (never reused) */
-    int64_t hint;    /* vm_map_next: the position it found last, plus one */
+    int64_t count;  /* live entries (the first word: LEN serves maps and arrays) */
+    int64_t used;   /* entries [0, used) written, deleted ones included */
+    int64_t cap;    /* entries the chunks hold */
+    int64_t flags;  /* key kind | VM_MAP_VALREF | index shift << 8 | log2 direct size << 16
+                     * | entry-number bits << 24;
+                     * the rest free */
+    uint64_t seed;  /* the VM's hash seed */
+    uint32_t *index; /* noscan: hashed slots, the direct part, the deleted bitmap */
+    vm_mapentry **chunks; /* scanned: dircap chunk pointers */
+    int64_t *seqs;  /* noscan: the insertion numbers of entries [0, nfixed) */
+    int64_t nfixed; /* entries at j >= nfixed have insertion number j + seqdelta */
+    int64_t seqdelta;
+    int64_t dircap;
+    int64_t hused;  /* hashed slots not empty (deleted ones included) */
+    int64_t hint;   /* vm_map_next: the position it found last, plus one */
 } vm_map;
 
 #define VM_MAP_VALREF 4
-#define VM_MAP_TOMBSTONE UINT64_MAX
 
 /* Static layouts (const data, shared by every VM). */
 extern const gc_type vm_gct_array;   /* the array header: data is a reference */
@@ -100,7 +112,9 @@ int vm_array_push(vm_state *V, vm_array *a, vm_value v); /* 0 or -1 (OOM) */
 
 static inline int64_t vm_string_len(const vm_string *s) { return s ? s->len : 0; }
 static inline const char *vm_string_data(const vm_string *s) { return s ? s->data : ""; }
-uint64_t vm_string_hash(vm_string *s);
+/* The string's hash under seed, cached in the string: every map of a VM
+ * hashes with the VM's one seed, and a string belongs to one VM. */
+uint64_t vm_string_hash(vm_string *s, uint64_t seed);
 bool vm_string_eq(const vm_string *a, const vm_string *b);
 int vm_string_cmp(const vm_string *a, const vm_string *b);
 
@@ -110,7 +124,9 @@ vm_map *vm_map_new(vm_state *V, int keykind, bool valref);
 bool vm_map_get(const vm_map *m, vm_value key, vm_value *out);
 int vm_map_set(vm_state *V, vm_map *m, vm_value key, vm_value val); /* 0 or -1 (OOM) */
 bool vm_map_has(const vm_map *m, vm_value key);
-bool vm_map_delete(vm_map *m, vm_value key);
+bool vm_map_delete(vm_state *V, vm_map *m, vm_value key);
+/* The hash m files key under (its VM's seed applied): for tests. */
+uint64_t vm_map_hash(const vm_map *m, vm_value key);
 /* Concurrent map writes, detected as Go's hashWriting is (best effort): a
  * write (set, delete) sets a bit of the map's flags for its duration, and
  * a write that finds the bit set is a second thread writing the same map

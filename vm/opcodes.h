@@ -21,6 +21,8 @@
  *     RW     a register read and written (R's rule for the read)
  *     PREP   R[A], R[A+1] read (ints), R[A+2] written        (FORPREP)
  *     LOOP   R[A], R[A+1] read, R[A] and R[A+2] written      (FORLOOP)
+ *     PREPS  PREP, and the step R[A+3] read (an int)         (FORPREPS)
+ *     LOOPS  LOOP, and the step R[A+3] read (an int)         (FORLOOPS)
  *     NEXT   R[A] read, R[A..A+2] written                    (MAPNEXT)
  *     CALLW  a call window: arguments from R[A..] (the compiler lists the
  *            references), R[A..] up to the frame's end written
@@ -37,7 +39,8 @@
  *     KEY    a map key kind (vm_mapkey)
  *     REFS   1 when the new object's elements are references
  *     J      a jump offset (sJ) from the next instruction
- *     JF JB  a forward (FORPREP) or backward (FORLOOP) jump of Bx
+ *     JF JB  a forward (FORPREP, FORPREPS) or backward (FORLOOP, FORLOOPS)
+ *            jump of Bx
  *     TL     a type list offset (EXTRAARG)
  * FLAGS: SP a safepoint (it may allocate, collect or call: the compiler
  * attaches a stack map to exactly those pcs and the verifier checks it
@@ -157,6 +160,8 @@
     OP(JMPBACK,   isJ,   J,    _,   _,   SP,  "pc += sJ, a loop's back edge: counts a step and polls for the collector") \
     OP(FORPREP,   iABx,  PREP, JF,  _,   0,   "R[A]=from, R[A+1]=to: if R[A] >= R[A+1] pc += Bx else R[A+2] = R[A]") \
     OP(FORLOOP,   iABx,  LOOP, JB,  _,   SP,   "R[A] += 1; if R[A] < R[A+1] { R[A+2] = R[A]; pc -= Bx }") \
+    OP(FORPREPS,  iABx,  PREPS,JF,  _,   0,   "R[A]=from, R[A+1]=to, R[A+3]=step (error if 0): if R[A] is not before R[A+1] in the step's direction pc += Bx else R[A+2] = R[A]") \
+    OP(FORLOOPS,  iABx,  LOOPS,JB,  _,   SP,  "if R[A] + R[A+3] is before R[A+1] (exactly, no wrap) { R[A] += R[A+3]; R[A+2] = R[A]; pc -= Bx }") \
     \
     OP(NEWSTRUCT, iABx,  W,    ST,  _,   SP,  "R[A] = new struct of struct type Bx (zeroed)") \
     OP(NEWSTRUCTV,iABx,  VALS, ST,  _,   SP,  "R[A] = new struct of struct type Bx, its n fields from R[A+1..A+n]") \
@@ -208,7 +213,7 @@ typedef enum vm_format {
 } vm_format;
 
 #define VM_ROLE_LIST(X) \
-    X(_) X(R) X(P) X(W) X(RW) X(PREP) X(LOOP) X(NEXT) X(CALLW) X(ARGS) X(VALS) \
+    X(_) X(R) X(P) X(W) X(RW) X(PREP) X(LOOP) X(PREPS) X(LOOPS) X(NEXT) X(CALLW) X(ARGS) X(VALS) \
     X(K) X(G) X(U) X(FN) X(ST) X(BI) X(N) X(FLD) X(IMM) X(FLAG) X(KEY) X(REFS) \
     X(J) X(JF) X(JB) X(TL)
 

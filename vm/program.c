@@ -405,6 +405,8 @@ static const char *check_role(const vm_program *p, const vm_proto *f, uint32_t p
         return v >= nr ? (snprintf(buf, len, "register out of range (frame has %d)", nr), buf) : NULL;
     case VM_ROLE_PREP: case VM_ROLE_LOOP: case VM_ROLE_NEXT:
         return v + 2 >= nr ? "loop registers out of range" : NULL;
+    case VM_ROLE_PREPS: case VM_ROLE_LOOPS:
+        return v + 3 >= nr ? "loop registers out of range" : NULL;
     case VM_ROLE_ARGS:
         return v + VM_C(i) > nr || v >= nr ? "arguments out of range" : NULL;
     case VM_ROLE_VALS:

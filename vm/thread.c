@@ -508,10 +508,12 @@ int vm_go(vm_state *V, vm_value *args, int nargs, const int32_t *types)
     vm_state *M = V->main;
     /* Shared with main: the program and everything made from it. */
     T->prog = M->prog;
+    T->in = M->in;
     T->out = M->out;
     T->err = M->err;
     T->heap = M->heap;
     T->barrier = M->barrier;
+    T->hashseed = M->hashseed;
     T->cellsite = M->cellsite;
     T->arraysite = M->arraysite;
     T->fns = M->fns;
@@ -530,6 +532,7 @@ int vm_go(vm_state *V, vm_value *args, int nargs, const int32_t *types)
     T->sched = S;
     T->main = M;
     T->prof_next = INT64_MAX; /* the allocation profile samples main's allocations */
+    vm_callstub_init(T);
     T->gcp = gc_p_new(T->heap);
     if (!T->gcp)
         goto oom;

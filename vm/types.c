@@ -157,6 +157,8 @@ void vm_print_types(FILE *out, const vm_program *p)
 {
     static const long array_reps[] = {1, 2, 4, 64, 65, 4095, 4096, -1};
     static const long map_reps[] = {8, 16, 1024, 2048, -1};
+    static const long slot_reps[] = {8, 16, 1024, 1 << 20, -1};
+    static const long chunk_reps[] = {8, 16, VM_MAP_CHUNK, -1};
     static const long string_reps[] = {0, 5, 495, 32743, -1};
     char name[256];
 
@@ -222,15 +224,26 @@ void vm_print_types(FILE *out, const vm_program *p)
     if (arr[0])
         put_rule(out, "backing", "[]scalar", NULL, sizeof(vm_value), 0, "cap", array_reps);
 
-    fputs("\n## maps: a header, an index of 2*cap int32 and cap entries {hash, key, val, seq}\n", out);
+    fputs("\n## maps: a header; an index of uint32 slots (hashed, then direct for small int keys)\n"
+          "## and a bit per entry; a directory of chunks of entries {key, val}; the insertion\n"
+          "## numbers a compaction kept\n", out);
     if (ent[0] || ent[1] || ent[2] || ent[3]) {
         put_fixed(out, "map", vm_gct_map.name, &vm_gct_map, sizeof(vm_map));
-        put_rule(out, "index", "map.index", NULL, 2 * sizeof(int32_t), 0, "cap", map_reps);
+        fprintf(out, "%-8s %-24s 4 bytes a slot and a bit per 3/4 hashed slot (hashed slots alone:)\n",
+                "index", "map.index");
+        for (const long *r = slot_reps; *r >= 0; r++) {
+            size_t bytes = (size_t)*r * sizeof(uint32_t) + (size_t)(*r / 4 * 3 + 63) / 64 * sizeof(uint64_t);
+            fprintf(out, "         slots %7ld = %7zu bytes: ", *r, bytes);
+            put_where(out, bytes, NULL);
+            fputc('\n', out);
+        }
+        put_rule(out, "chunks", "map.chunks", &vm_gct_refs, sizeof(void *), 0, "chunk", map_reps);
         for (int e = 0; e < 4; e++)
             if (ent[e])
                 put_rule(out, "entries",
                          vm_gct_mapentries[e] ? vm_gct_mapentries[e]->name : "map.entries (noscan)",
-                         vm_gct_mapentries[e], sizeof(vm_mapentry), 0, "cap", map_reps);
+                         vm_gct_mapentries[e], sizeof(vm_mapentry), 0, "entry", chunk_reps);
+        put_rule(out, "seqs", "map.seqs", NULL, sizeof(int64_t), 0, "entry", map_reps);
     }
 
     fputs("\n## strings: noscan {len, hash, bytes, NUL}\n", out);

@@ -25,6 +25,8 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
+#include <time.h>
 
 #if defined(__SANITIZE_ADDRESS__)
 #define VM_ASAN 1
@@ -224,6 +226,21 @@ int vm_options_parse_debug(vm_options *o, const char *s, char *err, size_t errle
     return 0;
 }
 
+/* The VM's map hash seed: from the OS's entropy, or (when it has none to
+ * give) from the clock and the VM's address, mixed. Any value serves:
+ * map.c mixes it in with every key. */
+static uint64_t new_hashseed(const vm_state *V)
+{
+    uint64_t seed;
+    if (getentropy(&seed, sizeof seed) == 0)
+        return seed;
+    struct timespec ts;
+    timespec_get(&ts, TIME_UTC);
+    seed = (uint64_t)ts.tv_nsec ^ (uint64_t)ts.tv_sec << 32 ^ (uint64_t)(uintptr_t)V;
+    seed *= 0x9e3779b97f4a7c15ull;
+    return seed ^ seed >> 29;
+}
+
 /* One thread's roots: its temporary roots and its frames. */
 void vm_frames_roots(gc_marker *m, vm_state *V)
 {
@@ -304,6 +321,7 @@ vm_state *vm_new(vm_program *p, const vm_options *o, char *err, size_t errlen)
         goto oom;
     V->prog = p;
     V->builtins = o->builtins;
+    V->in = o->in ? o->in : stdin;
     V->out = o->out ? o->out : stdout;
     V->err = o->err ? o->err : stderr;
     V->ud = o->ud;
@@ -311,6 +329,7 @@ vm_state *vm_new(vm_program *p, const vm_options *o, char *err, size_t errlen)
     V->max_depth = o->max_depth > 0 ? o->max_depth : VM_DEFAULT_MAX_DEPTH;
     V->limited = o->step_limit > 0;
     V->steps = V->limited ? o->step_limit : INT64_MAX;
+    vm_callstub_init(V);
     V->fns = calloc(p->nprotos ? p->nprotos : 1, sizeof *V->fns);
     V->kmasks = calloc(p->nprotos ? p->nprotos : 1, sizeof *V->kmasks);
     V->globals = calloc(p->nglobals ? p->nglobals : 1, sizeof *V->globals);
@@ -348,6 +367,7 @@ vm_state *vm_new(vm_program *p, const vm_options *o, char *err, size_t errlen)
     V->gcwin = gc_p_windows(V->gcp);
     V->barrier = gc_heap_barrier(V->heap);
     V->poll = gc_p_poll(V->gcp);
+    V->hashseed = new_hashseed(V);
     if (gc_site_init(&V->cellsite, sizeof(vm_cell), &vm_gct_refcell) != 0 ||
         gc_site_init(&V->arraysite, sizeof(vm_array), &vm_gct_array) != 0)
         goto oom;
@@ -382,6 +402,8 @@ void vm_free(vm_state *V)
     if (!V)
         return;
     vm_allocprof_free(V);
+    if (V->stdhooks && V->stdhooks->release)
+        V->stdhooks->release(V->stdstate);
     if (V->heap) {
         if (V->sched)
             gc_remove_roots(V->heap, vm_roots, V);
@@ -564,6 +586,8 @@ void vm_trace(vm_state *V, FILE *e)
         }
         const vm_frame *fr = &V->frames[f];
         const vm_proto *proto = fr->fn->proto;
+        if (proto == &V->stub.proto)
+            continue; /* vm_call's: the built-in's caller shows the line */
         uint32_t pcidx = (uint32_t)(fr->pc - proto->code);
         int line = proto->ncode ? proto->lines[pcidx > 0 ? pcidx - 1 : 0] : 0;
         fprintf(e, "  %s:%d in %s\n", V->prog->source, line, proto->name);
@@ -595,15 +619,29 @@ static int call_bottom(vm_state *V, int32_t j)
     return r;
 }
 
-/* Output is flushed at exit, after a runtime error too; a write that
- * failed (a full disk, a closed pipe) is a runtime error, never silent. */
-static int flush_out(vm_state *V, int status, bool reported)
+int vm_write_out(vm_state *V, const void *data, size_t n)
 {
-    int rc = fflush(V->out);
-    if (rc == 0 && !ferror(V->out))
+    FILE *f = V->out;
+    errno = 0;
+    bool failed = (n && fwrite(data, 1, n, f) != n) || fflush(f) != 0 || ferror(f);
+    if (failed)
+        return vm_error(V, "writing output: %s", errno ? strerror(errno) : "write failed");
+    return 0;
+}
+
+/* The program's output goes out however it ended (main returned, exit(),
+ * a runtime error): the library's stream writes what it buffers through
+ * vm_write_out (its finish hook), or the stream is only flushed. A failed
+ * write (a full disk, a closed pipe) is a runtime error, never silent:
+ * reported here unless one already was, and the status is 2. */
+static int finish_out(vm_state *V, int status, bool reported)
+{
+    int r = V->stdhooks && V->stdhooks->finish ? V->stdhooks->finish(V, V->stdstate)
+                                               : vm_write_out(V, NULL, 0);
+    if (r == 0)
         return status;
     if (!reported) {
-        fprintf(V->err, "error: writing output: %s\n", rc != 0 ? strerror(errno) : "write failed");
+        fprintf(V->err, "error: %s\n", V->errmsg);
         fflush(V->err);
     }
     return VM_STATUS_ERROR;
@@ -634,9 +672,10 @@ int vm_run(vm_state *V, int argc, char **argv)
     }
     /* The program ends here: the other threads stop and are joined. */
     status = vm_sched_finish(V, status, failed);
-    return flush_out(V, status, status == VM_STATUS_ERROR);
+    return finish_out(V, status, failed || status == VM_STATUS_ERROR);
 }
 
+FILE *vm_in(vm_state *V) { return V->in; }
 FILE *vm_out(vm_state *V) { return V->out; }
 FILE *vm_errout(vm_state *V) { return V->err; }
 const gc_type *vm_struct_gctype(vm_state *V, int32_t s) { return &V->structlayouts[s].type; }
@@ -651,8 +690,18 @@ void vm_write_pointer(vm_state *V, void **slot, void *val)
 const vm_program *vm_get_program(vm_state *V) { return V->prog; }
 int64_t vm_steps_left(vm_state *V) { return V->steps; }
 void *vm_userdata(vm_state *V) { return V->ud; }
-/* One generator for the program, main's: threads take turns on it. */
+/* One generator and one library state for the program, main's: threads
+ * take turns on them. */
 uint64_t *vm_std_words(vm_state *V) { return V->main ? V->main->stdwords : V->stdwords; }
+void *vm_std_state(vm_state *V) { return V->main ? V->main->stdstate : V->stdstate; }
+
+void vm_set_std_state(vm_state *V, void *state, const vm_std_hooks *hooks)
+{
+    if (V->main)
+        V = V->main;
+    V->stdstate = state;
+    V->stdhooks = hooks;
+}
 
 char **vm_args(vm_state *V, int *argc)
 {

@@ -37,7 +37,8 @@ typedef struct vm_builtin {
 
 /* ---- The VM. ---- */
 typedef struct vm_options {
-    FILE *out;          /* print goes here; NULL = stdout */
+    FILE *in;           /* read_line, eof, read_all read it; NULL = stdin */
+    FILE *out;          /* print and write go here; NULL = stdout */
     FILE *err;          /* runtime errors; NULL = stderr */
     gc_heap *heap;      /* run on this heap; NULL = make one from gc */
     gc_options gc;
@@ -86,7 +87,13 @@ int vm_run(vm_state *V, int argc, char **argv);
 /* ---- For builtins (stdlib/) and hosts. ---- */
 int vm_error(vm_state *V, const char *fmt, ...) VM_PRINTF(2, 3);
 int vm_exit(vm_state *V, int code);
+FILE *vm_in(vm_state *V);
 FILE *vm_out(vm_state *V);
+/* Writes data[0..n) to the out stream and flushes it: the one writer of
+ * a program's output (stdlib's print and write buffer, then come here;
+ * vm_run comes here when the program ends). 0, or -1 with the runtime
+ * error "writing output: REASON" as V's message. */
+int vm_write_out(vm_state *V, const void *data, size_t n);
 FILE *vm_errout(vm_state *V);
 gc_heap *vm_heap(vm_state *V);
 gc_p *vm_gcp(vm_state *V);
@@ -108,6 +115,28 @@ void vm_root_pop(vm_state *V, int n);
  * the VM is made: a VM is a value, so nothing of the stdlib is global. */
 #define VM_STD_WORDS 4
 uint64_t *vm_std_words(vm_state *V);
+/* A library's per-VM state that owns more than words (stdlib's buffered
+ * input and output, stdlib/io.c): the library makes it on first use and
+ * hands it over with its hooks. vm_run calls finish when the program ends,
+ * however it ends (main returned, exit(), a runtime error): stdlib flushes
+ * the output there; a non-zero result (with vm_error's message) turns a
+ * clean end into a runtime error. vm_free calls release. */
+typedef struct vm_std_hooks {
+    int (*finish)(vm_state *V, void *state);
+    void (*release)(void *state);
+} vm_std_hooks;
+void *vm_std_state(vm_state *V);
+void vm_set_std_state(vm_state *V, void *state, const vm_std_hooks *hooks);
+
+/* callback.c: calls the function value fn (a vm_closure, not nil) with
+ * nargs (at most VM_CALL_MAXARGS) arguments from a built-in, as Lua's
+ * lua_call does; the result in *result. Returns 0, -1 after a runtime
+ * error in the callee (its message set: the built-in returns -1 and the
+ * trace shows the callee's frames) or 1 when it called exit(). The value
+ * stack may move during the call: a built-in must not keep pointers into
+ * it (its args included) across vm_call; heap objects do not move. */
+#define VM_CALL_MAXARGS 8
+int vm_call(vm_state *V, void *fn, const vm_value *args, int nargs, vm_value *result);
 
 /* "computed goto" or "switch": how this build dispatches. */
 extern const char vm_dispatch[];

@@ -45,9 +45,27 @@ typedef struct vm_frame {
     vm_closure *cl;
 } vm_frame;
 
+/* callback.c: the frame vm_call runs a callee from. Its code is
+ * "CALLR 1 0; HALT": R[0] holds the callee, R[1..] its arguments, so the
+ * callee returns into the HALT, which leaves vm_execute back to vm_call.
+ * Its one stack map (at the CALLR) holds R[0]. */
+typedef struct vm_callstub {
+    vm_instr code[2];
+    int32_t lines[2];
+    uint32_t sp_pc[1], sp_map[1];
+    uint8_t maps[1][VM_MAP_BYTES];
+    vm_proto proto;
+    vm_fn fn;
+} vm_callstub;
+
+/* C levels of vm_call (built-ins calling toy code calling built-ins...)
+ * before "stack overflow": each holds a vm_execute on the C stack
+ * (Lua's LUAI_MAXCCALLS). */
+#define VM_MAX_CCALLS 200
+
 struct vm_state {
     vm_program *prog;
-    FILE *out, *err;
+    FILE *in, *out, *err;
     gc_heap *heap;
     bool ownheap;
     gc_p *gcp;
@@ -64,6 +82,7 @@ struct vm_state {
      * its old words are zero. */
     const gc_barrier *barrier;
     const gc_poll *poll; /* gc_p_poll(gcp): the interpreter's polls at calls and back edges */
+    uint64_t hashseed; /* map hashing (map.c): random per VM, as Go seeds per process */
     gc_site cellsite, arraysite; /* a reference cell, an array header */
     vm_fn *fns;         /* one per proto */
     vm_layout *structlayouts;  /* per struct: NEWSTRUCT allocates through its site */
@@ -110,6 +129,10 @@ struct vm_state {
     char **argv;
     void *ud;
     uint64_t stdwords[VM_STD_WORDS]; /* vm_std_words */
+    void *stdstate; /* vm_std_state, released by stdhooks->release */
+    const vm_std_hooks *stdhooks;
+    vm_callstub stub; /* vm_call's frame code (callback.c) */
+    int ccalls;       /* vm_call levels running */
     /* allocprof.c: bytes left before the next sampled allocation (Go's
      * mcache.nextSample) and the profile; prof_next < 0 after an
      * allocation calls vm_allocprof_sample, which with no profile sets it
@@ -214,6 +237,7 @@ int vm_execute(vm_state *V);            /* interp.c: 0, -1 error, 1 exit */
  * movestack it also moves the stack when it is big enough already. */
 int vm_grow_stack(vm_state *V, size_t need);
 int vm_grow_frames(vm_state *V);        /* 0 or -1 (stack overflow / OOM) */
+void vm_callstub_init(vm_state *V);     /* callback.c: V->stub, at vm_new */
 /* The value stack (movestack's blocks too), frames and temporary roots. */
 void vm_stack_free(vm_state *V);
 

@@ -23,6 +23,14 @@
 #              slowest (tests/bench/frag.c)
 #   gc-pause   toy and Go with a large live heap: pauses and mark rate
 #              from their gctrace lines (tests/bench/gctrace.awk)
+#   map-int    map[int]int of MAP_N scattered keys in toy, Lua 5.4 and Go:
+#              one row per operation (insert, hit, miss, delete, iterate)
+#   collatz    Collatz chain lengths below COLLATZ_N memoised in a map
+#   word-count WC_N words from WC_W distinct ones counted in a map[string]int
+#   k-nucleotide reverse-complement   toy, Lua 5.4 and Go reading FASTA
+#              from standard input: the fasta program's output
+#              (tests/bench/lua/fasta.lua, run once per size into
+#              $BENCH_DIR/fasta-N.fa)
 #   parallel-trees  binary-trees with each depth's trees on their own
 #              thread: toy (TOYMAXPROCS=$procs) and Go (GOMAXPROCS=$procs)
 #   pingpong   an int passed back and forth between two threads over
@@ -38,8 +46,9 @@
 #
 # Environment (tests/bench/build.mk sets it from the make knobs): BENCH_DIR,
 # TOY, REPS, DEPTH, MICRO_N, MICRO_VARIANTS, FRAG_RUNS, FIB_N, FIB_CG_N, NBODY_N,
-# WF_PASSES, GCPAUSE_TREES, GCPAUSE_ROUNDS, PROCS, PINGPONG_N, BENCH_CMD (the command line
-# the report names), BENCH_ALL (set by tests/bench/all.sh).
+# WF_PASSES, GCPAUSE_TREES, GCPAUSE_ROUNDS, MAP_N, COLLATZ_N, WC_N, WC_W,
+# KNUC_N, REVCOMP_N, PROCS, PINGPONG_N, BENCH_CMD (the command line the
+# report names), BENCH_ALL (set by tests/bench/all.sh).
 set -u
 area=$1
 shift
@@ -56,6 +65,12 @@ nbody_n=${NBODY_N:-1000000}
 wf_passes=${WF_PASSES:-20000}
 gp_trees=${GCPAUSE_TREES:-280000}
 gp_rounds=${GCPAUSE_ROUNDS:-4}
+map_n=${MAP_N:-4000000}
+collatz_n=${COLLATZ_N:-2000000}
+wc_n=${WC_N:-4000000}
+wc_w=${WC_W:-200000}
+knuc_n=${KNUC_N:-250000}
+revcomp_n=${REVCOMP_N:-1000000}
 procs=${PROCS:-2}
 pp_n=${PINGPONG_N:-200000}
 here=$(dirname "$0")
@@ -96,7 +111,7 @@ have_go() { [ -x "$dir/go/$1" ]; }
 run() {
   local w=$1 i=$2 chk=$3 out rc rus res body hash extra="" f v
   shift 3
-  out=$("$runrss" env "$@" 2>"$tmp/err")
+  out=$("$runrss" env "$@" <"${RUN_STDIN:-/dev/null}" 2>"$tmp/err")
   rc=$?
   rus=$(echo "$out" | grep '^RUSAGE' | tail -n 1)
   res=$(echo "$out" | grep '^RESULT' | tail -n 1)
@@ -193,6 +208,50 @@ cmd_nbody() {
   toy) echo "$toy run examples/nbody.toy $nbody_n" ;;
   lua) echo "lua5.4 tests/bench/lua/nbody.lua $nbody_n" ;;
   go) echo "$dir/go/nbody $nbody_n" ;;
+  esac
+}
+map_op=insert
+cmd_mapint() {
+  case $1 in
+  toy) echo "$toy run examples/map_ops.toy $map_op $map_n" ;;
+  lua) echo "lua5.4 tests/bench/lua/map_ops.lua $map_op $map_n" ;;
+  go) echo "$dir/go/map_ops $map_op $map_n" ;;
+  esac
+}
+cmd_collatz() {
+  case $1 in
+  toy) echo "$toy run examples/collatz.toy $collatz_n" ;;
+  lua) echo "lua5.4 tests/bench/lua/collatz.lua $collatz_n" ;;
+  go) echo "$dir/go/collatz $collatz_n" ;;
+  esac
+}
+cmd_wordcount() {
+  case $1 in
+  toy) echo "$toy run examples/word_count.toy $wc_n $wc_w" ;;
+  lua) echo "lua5.4 tests/bench/lua/word_count.lua $wc_n $wc_w" ;;
+  go) echo "$dir/go/word_count $wc_n $wc_w" ;;
+  esac
+}
+# fasta_input N: the fasta program's output for N, made once.
+fasta_input() {
+  local f=$dir/fasta-$1.fa
+  if [ ! -s "$f" ]; then
+    lua5.4 "$here/lua/fasta.lua" "$1" >"$f.tmp" && mv "$f.tmp" "$f" || return 1
+  fi
+  echo "$f"
+}
+cmd_knuc() {
+  case $1 in
+  toy) echo "$toy run examples/k_nucleotide.toy" ;;
+  lua) echo "lua5.4 tests/bench/lua/k_nucleotide.lua" ;;
+  go) echo "$dir/go/k_nucleotide" ;;
+  esac
+}
+cmd_revcomp() {
+  case $1 in
+  toy) echo "$toy run examples/reverse_complement.toy" ;;
+  lua) echo "lua5.4 tests/bench/lua/reverse_complement.lua" ;;
+  go) echo "$dir/go/reverse_complement" ;;
   esac
 }
 cmd_partrees() {
@@ -318,6 +377,45 @@ word-freq)
   w=word-freq/x$wf_passes
   echo "note $w word frequency: split, lower-case (a string built a character at a time) and count the words of a 7-line text in a map from string to int, the text read $wf_passes times, then sort the 34 words by count." >>"$raw"
   timed "$w" "$(peers word_freq)" cmd_wordfreq
+  ;;
+map-int)
+  for map_op in insert hit miss delete iterate; do
+    w=map/int-$map_op
+    case $map_op in
+    insert) what="insert $map_n keys (the build, which every row below also does)" ;;
+    hit) what="the build, then 4 rounds of looking every key up" ;;
+    miss) what="the build, then 4 rounds of looking up $map_n absent keys" ;;
+    delete) what="the build, then delete every key, insert $map_n new ones and delete those" ;;
+    iterate) what="the build, then 8 rounds of iterating over every entry" ;;
+    esac
+    echo "note $w map[int]int of $map_n scattered keys (i * 2654435761 mod 2^32): $what (examples/map_ops.toy $map_op $map_n; Lua 5.4 and Go: tests/bench/lua, tests/bench/go)." >>"$raw"
+    timed "$w" "$(peers map_ops)" cmd_mapint
+  done
+  ;;
+collatz)
+  w=map/collatz
+  echo "note $w the longest Collatz chain starting below $collatz_n, every chain length memoised in a map[int]int (about 2.2 keys per start: the chains run far past the limit)." >>"$raw"
+  timed "$w" "$(peers collatz)" cmd_collatz
+  ;;
+word-count)
+  w=map/word-count
+  echo "note $w count $wc_n words drawn (scattered) from $wc_w distinct ones in a map[string]int: a lookup and a store per word." >>"$raw"
+  timed "$w" "$(peers word_count)" cmd_wordcount
+  ;;
+k-nucleotide|reverse-complement)
+  if [ "$wl" = k-nucleotide ]; then n=$knuc_n; else n=$revcomp_n; fi
+  w=$wl/$n
+  if ! RUN_STDIN=$(fasta_input "$n"); then
+    echo "fail $w - the fasta input could not be made" >>"$raw"
+    status=1
+  elif [ "$wl" = k-nucleotide ]; then
+    echo "note $w k-nucleotide: the third sequence of fasta $n's output ($((5 * n)) bases) read from standard input line by line, its 1-mers and 2-mers counted in a map from string to int and sorted by count (toy: sort_by with a closure), then the k-mers of five given lengths (3 to 18) counted, one map each." >>"$raw"
+    timed "$w" "$(peers k_nucleotide)" cmd_knuc
+  else
+    echo "note $w reverse-complement: fasta $n's output ($((10 * n)) bases in three sequences) read from standard input line by line, each sequence written back reversed and complemented, 60 bases a line (toy: a byte's complement from an array of one-byte strings, a line joined from them, write; Lua: string.reverse and gsub over a table)." >>"$raw"
+    timed "$w" "$(peers reverse_complement)" cmd_revcomp
+  fi
+  unset RUN_STDIN
   ;;
 parallel-trees)
   w=parallel-trees/$depth

@@ -18,8 +18,8 @@ local M = {}
 
 -- The order rows appear in; workloads and implementations not listed come
 -- after, in the order the raw files first name them.
-local WORKLOAD_ORDER = {"binary-trees", "micro", "fastpath", "frag", "fib", "nbody", "word-freq", "gc-pause",
-  "parallel-trees", "pingpong"}
+local WORKLOAD_ORDER = {"binary-trees", "micro", "fastpath", "frag", "fib", "nbody", "word-freq", "k-nucleotide",
+  "reverse-complement", "gc-pause", "parallel-trees", "pingpong"}
 local IMPL_ORDER = {"toy", "lua", "go", "alloc", "alloc-noscan", "alloc-scan", "alloc-site", "alloc-inline", "malloc",
   "boehm", "boehm-typed"}
 -- Ours, and which of ours each peer is compared with (the first present).
@@ -386,6 +386,12 @@ local GOALS = {
   {w = "frag", ours = "alloc", peer = "malloc", metric = "max_ns", text = "slowest beside glibc malloc"},
   {w = "fib", ours = "toy", peer = "lua", metric = "time", min = 2, text = "toy at least 2x faster than Lua 5.4"},
   {w = "nbody", ours = "toy", peer = "lua", metric = "time", min = 2, text = "toy at least 2x faster than Lua 5.4"},
+  {w = "map", ours = "toy", peer = "lua", metric = "time", min = 1 / 0.7, text = "toy at most 0.7x Lua 5.4's time"},
+  {w = "map", ours = "toy", peer = "lua", metric = "rss", min = 1, text = "toy's peak RSS at most Lua 5.4's"},
+  {w = "k-nucleotide", ours = "toy", peer = "lua", metric = "time", min = 1 / 0.6,
+    text = "toy at most 0.6x Lua 5.4's time"},
+  {w = "reverse-complement", ours = "toy", peer = "lua", metric = "time", min = 1 / 0.6,
+    text = "toy at most 0.6x Lua 5.4's time"},
   {w = "parallel-trees", ours = "toy", peer = "go", metric = "time", min = 1,
     text = "toy's time at most Go's (TOYMAXPROCS = GOMAXPROCS = 2)"},
   {w = "pingpong", ours = "toy", peer = "go", metric = "time", text = "round trips: time beside Go's"},

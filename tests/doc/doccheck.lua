@@ -29,9 +29,7 @@
 -- number of lines, so a long listing can be quoted in part. A leading
 -- "build/toy" in a command is replaced by TOY (so another build can be
 -- checked). "program NAME.toy from FILE" also requires the block to be
--- a verbatim part of FILE (the repository's copy of the program). A program marked "program NAME.toy v2" uses a feature of the
--- language that may not be implemented yet: when `toy check` rejects it, the
--- block is reported as skipped instead of failed.
+-- a verbatim part of FILE (the repository's copy of the program).
 local toy, files = arg[1], {table.unpack(arg, 2)}
 if not toy or #files == 0 then
   io.stderr:write("usage: doccheck.lua TOY FILE.md...\n")
@@ -110,7 +108,7 @@ local function expand(want, got)
   return out
 end
 
-local pass, fail, skip = 0, 0, 0
+local pass, fail = 0, 0
 local function report(ok, where, what, want, got)
   if ok then
     pass = pass + 1
@@ -156,19 +154,11 @@ local function check_lua(where, src)
   report(st == 0, where, "lua script", {"(exit status 0)"}, got)
 end
 
-local function check_program(where, name, v2, src, stdin, want, status)
+local function check_program(where, name, src, stdin, want, status)
   local dir = tmp .. "/prog"
   assert(os.execute("rm -rf " .. sh_quote(dir) .. " && mkdir -p " .. sh_quote(dir)))
   write(dir .. "/" .. name, src)
   local what = "program " .. name
-  if v2 then
-    local _, st = run("cd " .. sh_quote(dir) .. " && " .. sh_quote(toy_abs) .. " check " .. name)
-    if st ~= 0 then
-      skip = skip + 1
-      print("skip " .. where .. ": " .. what .. " (v2: `toy check` does not accept it yet)")
-      return
-    end
-  end
   local out, st = run("cd " .. sh_quote(dir) .. " && " .. sh_quote(toy_abs) .. " run " .. name, stdin)
   local got = lines(out)
   if st ~= status then
@@ -185,7 +175,7 @@ for _, file in ipairs(files) do
   f:close()
   local ls = lines(text)
   local i = 1
-  local prog -- the pending program: {where, name, v2, src, stdin}
+  local prog -- the pending program: {where, name, src, stdin}
   -- The fenced block starting at or after line j: its body and the line after it.
   local function block(j)
     while j <= #ls and not ls[j]:match("^%s*```") do j = j + 1 end
@@ -210,7 +200,7 @@ for _, file in ipairs(files) do
       end
       local name, rest = marker:match("^program%s+(%S+)%s*(.*)$")
       if name then
-        prog = {where = where, name = name, v2 = rest == "v2", src = body}
+        prog = {where = where, name = name, src = body}
         local from = rest:match("^from%s+(%S+)$")
         if from then
           local g = io.open(from)
@@ -228,7 +218,7 @@ for _, file in ipairs(files) do
         local want = lines(body)
         if want[1] and want[1]:match("^%$ ") then table.remove(want, 1) end -- the command, shown
         if prog then
-          check_program(prog.where, prog.name, prog.v2, prog.src, prog.stdin, want, status)
+          check_program(prog.where, prog.name, prog.src, prog.stdin, want, status)
         else
           report(false, where, "an output block with no program before it", {}, {})
         end
@@ -245,5 +235,5 @@ for _, file in ipairs(files) do
   end
 end
 os.execute("rm -rf " .. sh_quote(tmp))
-print(string.format("doc: %d passed, %d failed (%d skipped)", pass, fail, skip))
+print(string.format("doc: %d passed, %d failed", pass, fail))
 os.exit(fail == 0 and 0 or 1)

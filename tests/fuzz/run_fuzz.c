@@ -82,13 +82,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     lang_unit_free(u);
     if (!prog)
         return 0;
-    FILE *null = fopen("/dev/null", "w");
-    if (!null) {
+    FILE *null = fopen("/dev/null", "w"), *nullin = fopen("/dev/null", "r");
+    if (!null || !nullin) {
+        if (null)
+            fclose(null);
+        if (nullin)
+            fclose(nullin);
         vm_program_free(prog);
         return 0;
     }
     vm_options o;
     vm_options_default(&o);
+    o.in = nullin; /* read_line must not wait on the fuzzer's input */
     o.builtins = std_vm_builtins;
     o.nbuiltins = STD_NUM_BUILTINS;
     o.out = null;
@@ -108,5 +113,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     vm_program_free(prog);
     fclose(null);
+    fclose(nullin);
     return 0;
 }

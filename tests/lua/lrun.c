@@ -57,7 +57,7 @@ typedef struct lrun {
     vm_program *p;
     vm_state *V;
 #endif
-    FILE *out, *err;
+    FILE *in, *out, *err;
     char *outbuf, *errbuf;
     size_t outlen, errlen;
     char **argv; /* pointers into Lua strings held on the stack */
@@ -66,6 +66,9 @@ typedef struct lrun {
 
 static void lrun_close_streams(lrun *r)
 {
+    if (r->in)
+        fclose(r->in);
+    r->in = NULL;
     if (r->out)
         fclose(r->out); /* sets outbuf/outlen */
     if (r->err)
@@ -183,11 +186,14 @@ static int l_run(lua_State *L)
     vo.nbuiltins = STD_NUM_BUILTINS;
     char msg[256];
     const char *name = "input.toy";
+    const char *input = NULL; /* the program's standard input: none */
+    size_t inputlen = 0;
     int use_env = 1, nargs = 0;
     if (!lua_isnoneornil(L, 2)) {
         luaL_checktype(L, 2, LUA_TTABLE);
         static const char *const known[] = {"args", "debug", "name", "step_limit", "memory_limit",
-                                            "gc_percent", "max_depth", "env", "maxprocs", NULL};
+                                            "gc_percent", "max_depth", "env", "input",
+                                            "maxprocs", NULL};
         ltoy_check_keys(L, 2, known);
         if (lua_getfield(L, 2, "env") != LUA_TNIL)
             use_env = lua_toboolean(L, -1);
@@ -208,6 +214,14 @@ static int l_run(lua_State *L)
             if (strlen(name) != lua_rawlen(L, -1))
                 return luaL_argerror(L, 2, "option 'name' holds a NUL byte");
             lua_rawseti(L, 3, 0);
+        } else
+            lua_pop(L, 1);
+        if (lua_getfield(L, 2, "input") != LUA_TNIL) {
+            if (lua_type(L, -1) != LUA_TSTRING)
+                return luaL_argerror(L, 2, lua_pushfstring(L, "option 'input' must be a string, got %s",
+                                                           luaL_typename(L, -1)));
+            input = lua_tolstring(L, -1, &inputlen);
+            lua_rawseti(L, 3, -1); /* table 3 keeps it alive */
         } else
             lua_pop(L, 1);
         if (lua_getfield(L, 2, "debug") != LUA_TNIL) {
@@ -263,7 +277,9 @@ static int l_run(lua_State *L)
     r->argv = calloc((size_t)nargs + 1, sizeof *r->argv);
     r->out = open_memstream(&r->outbuf, &r->outlen);
     r->err = open_memstream(&r->errbuf, &r->errlen);
-    if (r->argv == NULL || r->out == NULL || r->err == NULL) {
+    /* fmemopen rejects an empty buffer: no input reads /dev/null */
+    r->in = inputlen ? fmemopen((void *)input, inputlen, "r") : fopen("/dev/null", "r");
+    if (r->argv == NULL || r->out == NULL || r->err == NULL || r->in == NULL) {
         lrun_free(r);
         return luaL_error(L, "toy.run: out of memory");
     }
@@ -286,6 +302,7 @@ static int l_run(lua_State *L)
     } else if (lang_unit_check(r->u) != 0 || (r->p = lang_compile(r->u)) == NULL) {
         lang_diags_print(&r->u->diags, name, r->u->text, r->u->len, r->err);
     } else {
+        vo.in = r->in;
         vo.out = r->out;
         vo.err = r->err;
         vo.gc.trace = r->err;

@@ -172,6 +172,17 @@ T:raises("argument 2 must be a string", toy.run, "fn main() {}", {args = {"a", 2
 T:raises("option 'gc_percent' out of range", toy.run, "fn main() {}", {gc_percent = 10000000})
 T:eq(toy.run("fn main() {}", {env = false}), 0, "env = false")
 
+-- standard input: the bytes given, or none
+do
+  local src = 'fn main() { var l = read_line()\n write(len(l), ":", l, "|", read_all(), "|", eof()) }'
+  local st, out = toy.run(src, {input = "one\r\ntwo\0\255"})
+  T:eq(st, 0, "input: status")
+  T:eq(out, "3:one|two\0\255|true", "input: read_line then read_all, bytes as they are")
+  st, out = toy.run(src)
+  T:eq(out, "0:||true", "no input: empty")
+  T:raises("option 'input' must be a string", toy.run, "fn main() {}", {input = 3})
+end
+
 -- a program without main is a compile error, not a crash
 do
   local st, _, err = toy.run("fn f() {}")

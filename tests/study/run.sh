@@ -100,7 +100,7 @@ if prof "allocprof pprof" 0 TOYDEBUG="allocprof=$tmp/prof.pb.gz" &&
         /^alloc_space\/bytes / { as = $2 }
         /^comment profile:/ { objs = $3; sub(/,$/, "", objs); tb = $10; nb = $12 }
         /^comment gc_stats:/ { m = $4; sub(/^\+/, "", m); sub(/,$/, "", m); t = $6; sub(/^\+/, "", t) }
-        END { exit !(ao == 29 && ao == objs && m == ao + 1 && t == as - tb + 16 * nb + 96) }
+        END { exit !(ao == 30 && ao == objs && m == ao + 1 && t == as - tb + 16 * nb + 96) }
     ' "$tmp/pb" && grep -q '^sample struct Node <- tree:20 7 168 7 168$' "$tmp/pb"; then
         ok "pprof totals = gc_stats - the builtin's GCStats; struct Node <- tree:20 as frames"
     else
@@ -112,12 +112,12 @@ if prof "allocprof pprof" 0 TOYDEBUG="allocprof=$tmp/prof.pb.gz" &&
     if command -v go >/dev/null 2>&1; then
         export HOME="${HOME:-$tmp}" PPROF_TMPDIR="$tmp"
         if go tool pprof -top -sample_index=alloc_objects "$tmp/prof.pb.gz" >"$tmp/top" 2>&1 &&
-           grep -q ' of 29 total' "$tmp/top" && grep -q 'struct Node' "$tmp/top" &&
+           grep -q ' of 30 total' "$tmp/top" && grep -q 'struct Node' "$tmp/top" &&
            go tool pprof -top -sample_index=alloc_space -unit=B "$tmp/prof.pb.gz" >"$tmp/top2" 2>&1 &&
-           grep -q ' of 1000B total' "$tmp/top2"; then
-            ok "go tool pprof -top: 29 objects, 1000 bytes, types as frames"
+           grep -q ' of 912B total' "$tmp/top2"; then
+            ok "go tool pprof -top: 30 objects, 912 bytes, types as frames"
         else
-            bad "go tool pprof -top: 29 objects, 1000 bytes, types as frames"
+            bad "go tool pprof -top: 30 objects, 912 bytes, types as frames"
             cat "$tmp/top" "$tmp/top2" 2>/dev/null
         fi
     elif [ -n "${CI:-}" ]; then

@@ -20,6 +20,16 @@
 --                                        runtime errors; without any, stderr
 --                                        must be empty unless errors are
 --                                        expected)
+--   // expect bytes: HEX                 stdout exactly, as hex byte pairs
+--                                        ("00 ff 0a"; spaces ignored; several
+--                                        lines concatenate): for output that
+--                                        is not lines of text. Replaces the
+--                                        `// expect:` lines' comparison.
+--
+-- Standard input: FILE's base name with .stdin instead of .toy, when that
+-- file exists, is the program's standard input (its exact bytes: a last
+-- line without a newline, \r\n, binary); otherwise the input is empty
+-- (/dev/null), so no program waits on the terminal.
 --
 -- A file without expectations must run cleanly: status 0, no output (that
 -- is what tests/toy/check/ holds). The last line printed is
@@ -55,10 +65,15 @@ local function read_lines(path)
 end
 
 local function parse_expectations(path)
-  local e = { errors = {}, stdout = {}, stderr = {}, exit = nil }
+  local e = { errors = {}, stdout = {}, stderr = {}, exit = nil, bytes = nil }
   for _, line in ipairs(read_lines(path)) do
     local v = line:match("//%s*expect error:%s*(.-)%s*$")
-    if v then
+    local hex = line:match("//%s*expect bytes:%s*(.-)%s*$")
+    if hex then
+      local b = {}
+      for pair in hex:gsub("%s", ""):gmatch("%x%x") do b[#b + 1] = string.char(tonumber(pair, 16)) end
+      e.bytes = (e.bytes or "") .. table.concat(b)
+    elseif v then
       e.errors[#e.errors + 1] = v
     else
       v = line:match("//%s*expect exit:%s*(%-?%d+)%s*$")
@@ -79,11 +94,31 @@ end
 local tmp = os.tmpname()
 local out_path, err_path = tmp .. ".out", tmp .. ".err"
 
+local function exists(path)
+  local f = io.open(path, "rb")
+  if f then f:close() end
+  return f ~= nil
+end
+
+local function read_all(path)
+  local f = io.open(path, "rb")
+  if not f then return "" end
+  local s = f:read("a")
+  f:close()
+  return s
+end
+
 local function run(file)
-  local ok, how, code = os.execute(cmd .. " " .. shquote(file) .. " >" .. out_path ..
-                                   " 2>" .. err_path)
+  local input = file:gsub("%.toy$", "") .. ".stdin"
+  if not exists(input) then input = "/dev/null" end
+  local ok, how, code = os.execute(cmd .. " " .. shquote(file) .. " <" .. shquote(input) ..
+                                   " >" .. out_path .. " 2>" .. err_path)
   if how == "signal" then code = 128 + code end
   return code or (ok and 0 or 1), read_lines(out_path), read_lines(err_path)
+end
+
+local function hex(s)
+  return (s:gsub(".", function(c) return string.format("%02x ", c:byte()) end))
 end
 
 local function compare(what, want, got, problems)
@@ -134,7 +169,15 @@ for _, file in ipairs(files) do
       problems[#problems + 1] = string.format("exit status %d, want %d", status, want_status)
     end
   else
-    compare("stdout", e.stdout, out, problems)
+    if e.bytes then
+      local got = read_all(out_path)
+      if got ~= e.bytes then
+        problems[#problems + 1] = string.format("stdout bytes:\n      want: %s\n      got:  %s",
+          hex(e.bytes), hex(got))
+      end
+    else
+      compare("stdout", e.stdout, out, problems)
+    end
     compare("stderr", e.stderr, err, problems)
     local want_status = e.exit or 0
     if status ~= want_status then

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # run.sh: the toy command under hostile surroundings (suite toy-hostile):
-# output to a full device, a directory or an unwritable file where a file
+# output to a full device or a pipe closed early, a directory or an unwritable file where a file
 # is expected, memory exhausted while the VM is made, and the .toy
 # programs of this folder (a byte-order mark) under `toy run`.
 # Each check runs one command and compares its status and the first line
@@ -50,6 +50,14 @@ if [ -w /dev/full ]; then
   expect "exit(3) with output to /dev/full" 2 '^error: writing output: ' "" -- \
     sh -c "'$toy' run '$tmp/exit3.toy' > /dev/full"
 fi
+# A reader that goes away (`toy run prog | head`) is a failed write too:
+# toy ignores SIGPIPE, so the write that finds the pipe closed reports it
+# and the status is 2 (pipefail gives the pipeline toy's status).
+expect "output to a pipe closed early" 2 '^error: writing output: Broken pipe$' "line 0" -- \
+  timeout 60 bash -c "set -o pipefail; '$toy' run '$tmp/forever.toy' | head -n 1"
+printf 'fn main() {\n    while true {\n        write("w\\n")\n    }\n}\n' > "$tmp/wforever.toy"
+expect "write to a pipe closed early" 2 '^error: writing output: Broken pipe$' "w" -- \
+  timeout 60 bash -c "set -o pipefail; '$toy' run '$tmp/wforever.toy' | head -n 1"
 expect "output to a pipe" 0 "" "hi" -- "$toy" run "$tmp/hi.toy"
 expect "disasm to /dev/full" 1 '^toy: writing output: ' "" -- \
   sh -c "'$toy' disasm '$tmp/hi.toy' > /dev/full"
