@@ -6,7 +6,8 @@
  * operation runs under the scheduler's lock (thread.c), the waits in
  * vm_chan_sleep, at the built-in's safepoint. An unbuffered channel
  * (cap 0) keeps the value a sender brought in its one slot and the sender
- * waits until a receiver has taken it, so a send completes only with its
+ * waits until a receiver has taken it (or goes on when receivers were
+ * already waiting: one of them will), so a send completes only with its
  * receive, as Go's; len counts the waiting values of a buffered channel
  * only. Every pointer store into the buffer (a send's value, a receive's
  * clearing of its slot) goes through the write barrier.
@@ -31,7 +32,7 @@ static const uint8_t mask_buf = 1u << 2;
 static const gc_type gct_chan = {sizeof(vm_chan), 3 * sizeof(void *), &mask_buf, "chan"};
 
 int vm_chan_sleep(vm_state *V, const void *c);
-void vm_chan_wake(vm_state *V, const void *c);
+int vm_chan_wake(vm_state *V, const void *c);
 void vm_chan_lock(vm_state *V);
 void vm_chan_unlock(vm_state *V);
 
@@ -98,9 +99,12 @@ int vm_chan_send(vm_state *V, void *cv, vm_value v)
     c->count++;
     int64_t ticket = c->sent++;
     set_len(c);
-    vm_chan_wake(V, c);
-    /* Unbuffered: done when a receiver has taken this value. */
-    while (c->cap == 0 && c->taken <= ticket) {
+    /* Unbuffered: done when a receiver has taken this value, or at once
+     * when receivers were asleep on the channel (Go's direct hand-off):
+     * the slot was empty, so whoever sleeps on it is a receiver, and one
+     * of them takes this value. */
+    bool handed = vm_chan_wake(V, c) > 0;
+    while (c->cap == 0 && !handed && c->taken <= ticket) {
         if (vm_chan_sleep(V, c)) {
             vm_chan_unlock(V);
             return 1;

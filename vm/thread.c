@@ -283,16 +283,20 @@ stop:
     return 1;
 }
 
-/* Under mu: wake every thread sleeping on c; each looks again. */
-void vm_chan_wake(vm_state *V, const void *c)
+/* Under mu: wake every thread sleeping on c; each looks again. Returns
+ * how many there were. */
+int vm_chan_wake(vm_state *V, const void *c)
 {
     vm_sched *S = V->sched;
+    int n = 0;
     for (vm_thread *t = S->first; t; t = t->next)
         if (t->waiting == c) {
             t->waiting = NULL;
             S->nasleep--;
             pthread_cond_signal(&t->cv);
+            n++;
         }
+    return n;
 }
 
 void vm_chan_lock(vm_state *V) { lock(V->sched); }
