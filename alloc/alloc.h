@@ -12,9 +12,36 @@
  *
  * There is no global mutable state: everything hangs off a gc_heap, and each
  * mutator allocates through its own gc_p (Go's P with its mcache), so several
- * heaps and several mutators can live in one process. A heap and its Ps are
- * used by one thread at a time; the heap's own mark worker threads are
- * parked between marks and joined by gc_heap_free.
+ * heaps and several mutators can live in one process. The heap's own mark
+ * worker threads are parked between marks and joined by gc_heap_free.
+ *
+ * Threads (Go's Ms and Ps). Any number of threads may use one heap at
+ * once, each through a P it owns: a thread touches heap objects, and
+ * calls what takes a gc_p, only while it owns that P. gc_p_new makes a P
+ * owned by the calling thread; gc_p_release gives it up and gc_p_acquire
+ * takes an idle one (on any thread). A thread may own several Ps.
+ * Stopping the world is a handshake: the thread that starts a pause
+ * raises every running P's poll word and waits until each of them is
+ * parked at a safepoint (gc_safepoint, or an allocation that reaches its
+ * slow path) or idle; then the roots callbacks run, on that thread, and
+ * must report every thread's roots (the running ones are parked at
+ * safepoints, the idle ones were released at safepoints); then the world
+ * restarts. So a thread that owns a P must reach a safepoint soon (it
+ * polls, or allocates) or release the P before it blocks: on a lock
+ * another P's owner may hold while it allocates, on I/O, on a channel.
+ * Its own Ps never hold up a pause it starts itself.
+ * Without owning a P a thread may call: gc_heap_new, gc_p_new,
+ * gc_p_acquire, gc_p_poke, gc_options_*, gc_parse_debug, gc_add_roots,
+ * gc_remove_roots, gc_handle_new/get/set/release, gc_collect,
+ * gc_mark_start, gc_mark_active, gc_read_stats, gc_verify (the ones that
+ * pause wait for the world like any stopper), gc_alloc_path_of,
+ * gc_site_init, gc_heap_barrier, gc_sizeclasses_print. gc_heap_free:
+ * only when no other thread uses the heap; gc_p_free: by the P's owner.
+ * The introspection calls that read spans (gc_find_object, gc_is_live,
+ * gc_object_pointers, gc_span_walk) read what other Ps change as they
+ * allocate: call them while no other thread runs on the heap, or from a
+ * roots callback (in a pause). Roots callbacks must not register roots
+ * or handles.
  *
  * Two ways to collect, chosen by gc_options.concurrent:
  *  - 0 (the default): stop-the-world. A cycle runs whole at the safepoint
@@ -131,10 +158,27 @@ int gc_parse_debug(gc_debug *d, const char *s, char *err, size_t errlen);
 gc_heap *gc_heap_new(const gc_options *o); /* NULL when the OS says no */
 void gc_heap_free(gc_heap *h);             /* returns every byte to the OS */
 
-/* A mutator's allocation context (Go's P and its mcache). */
+/* A mutator's allocation context (Go's P and its mcache). gc_p_new: a P
+ * owned by the calling thread (it waits while another thread has the
+ * world stopped). gc_p_free: by its owner; a short pause. */
 gc_p *gc_p_new(gc_heap *h);
 void gc_p_free(gc_p *p);
 gc_heap *gc_p_heap(gc_p *p);
+/* Go's entersyscall/handoffp: the owning thread stops using the heap
+ * through p (before it blocks). It must be at a safepoint: every live
+ * pointer it holds is where the roots callback will say, until it
+ * acquires a P again. From then on the collector treats p as stopped, and
+ * flushes its caches and buffers itself in a pause. */
+void gc_p_release(gc_p *p);
+/* Go's exitsyscall/acquirep: the calling thread takes p, which must be
+ * (or become) idle: it waits while another thread owns p and while the
+ * world is stopped. Returns with p running and owned by the caller. */
+void gc_p_acquire(gc_p *p);
+/* Raise p's poll word: the next gc_safepoint on p enters
+ * gc_safepoint_slow, which does what the collector needs (parks, ends a
+ * mark) and returns; a host uses it for its own preemption, testing its
+ * own flags after the poll. Any thread may poke. */
+void gc_p_poke(gc_p *p);
 
 /*
  * Allocate size bytes typed by type (NULL = noscan). Pointerful memory is
@@ -331,11 +375,12 @@ GC_INLINE void gc_bulk_barrier(gc_p *p, const gc_barrier *b, void *const *dst,
 /*
  * Safepoint polls. Besides allocating, a host polls at every place where
  * it may run long without allocating (loop back-edges, calls): the
- * collector asks a P to stop there by setting the P's poll word. Today
- * that is when a concurrent mark's workers have run out of work: the
- * poll flushes the barrier buffers and, if nothing grey is left, ends the
- * mark there (the second pause), so a loop that never allocates does not
- * keep the barrier on. Every live pointer must be where the roots
+ * collector asks a P to stop there by setting the P's poll word: when
+ * another thread stops the world (the P parks in gc_safepoint_slow until
+ * the world restarts), and when a concurrent mark's workers have run out
+ * of work (the poll stops the world, flushes every P's barrier buffer
+ * and, if nothing grey is left, ends the mark there: the second pause),
+ * so a loop that never allocates does not keep the barrier on. Every live pointer must be where the roots
  * callback will say when the poll is made. gc_p_poll(p) stays put for the
  * P's life.
  */

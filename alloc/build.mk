@@ -119,15 +119,17 @@ $(BUILD)/tests/test-parmark: $(BUILD)/tests/unit/test_parmark.o $(ALLOC_UNIT_MAI
 test-parmark: $(BUILD)/tests/test-parmark
 	$(BUILD)/tests/test-parmark
 
-# ThreadSanitizer: alloc and the parmark and concurrent suites built with clang
+# ThreadSanitizer: alloc and the parmark, concurrent and threads suites built with clang
 # -fsanitize=thread into build/tsan (TSan cannot share a binary with ASan,
 # so `make sanitize` runs this as a second build).
 TSAN_FLAGS := CC=clang BUILD=build/tsan OPT=-O1 \
   EXTRA_CFLAGS="-fsanitize=thread -fno-omit-frame-pointer" LDFLAGS="-fsanitize=thread"
 tsan:
-	@$(MAKE) --no-print-directory $(TSAN_FLAGS) build/tsan/tests/test-parmark build/tsan/tests/test-concurrent
+	@$(MAKE) --no-print-directory $(TSAN_FLAGS) build/tsan/tests/test-parmark build/tsan/tests/test-concurrent \
+	  build/tsan/tests/test-threads
 	TSAN_OPTIONS="halt_on_error=1 exitcode=66" build/tsan/tests/test-parmark
 	TSAN_OPTIONS="halt_on_error=1 exitcode=66" build/tsan/tests/test-concurrent
+	TSAN_OPTIONS="halt_on_error=1 exitcode=66" build/tsan/tests/test-threads
 	@$(MAKE) --no-print-directory $(TSAN_FLAGS) tsan-toy-thread
 
 # The threaded toy programs on a TSan build of toy (the VM's threads,
@@ -164,6 +166,21 @@ $(BUILD)/alloc-concpause: $(BUILD)/tests/bench/concpause.o $(BUILD)/liballoc.a
 	$(CC) $(LDFLAGS) -pthread -o $@ $^ $(LDLIBS)
 bench-alloc-concpause: $(BUILD)/alloc-concpause
 	$(BUILD)/alloc-concpause $(CONCPAUSE_MB)
+
+# --- several mutator threads on one heap (mproc.c): Ps handed between
+# threads, pauses that skip released Ps, and 4 threads allocating and
+# relinking a shared structure, checked against a model after every
+# collection; also run under TSan by `make tsan`.
+SUITES += threads
+.PHONY: test-threads
+
+$(BUILD)/tests/test-threads: $(BUILD)/tests/unit/test_threads.o $(BUILD)/tests/threads/tstress.o $(ALLOC_UNIT_MAIN) \
+    $(BUILD)/liballoc.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -pthread -o $@ $^ $(CUNIT_LIBS) $(LDLIBS)
+
+test-threads: $(BUILD)/tests/test-threads
+	$(BUILD)/tests/test-threads
 
 # --- the page allocator (mpagealloc.c) against a model of page states.
 SUITES += pagealloc

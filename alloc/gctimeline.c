@@ -4,8 +4,9 @@
  * JSON (the array form, which Perfetto and chrome://tracing open). Go's
  * nearest is the execution tracer (runtime/trace: GC, STW, mark assist
  * and worker events); this writes only the collector's part, from the
- * host's thread (round and assist times are noted there), so it needs no
- * lock. Tracks (tid): 1 the host's thread (pauses, assists), 2 the
+ * host's threads (round and assist times are noted there), one at a
+ * time: in a pause, or under mallocLock (assists), so it needs no lock
+ * of its own. Tracks (tid): 1 the host's threads (pauses, assists), 2 the
  * concurrent mark, 3 the background workers' rounds; a counter "heap"
  * follows heapLive. The closing bracket is written by gc_heap_free; a
  * trace cut short without it still opens (the format allows that).

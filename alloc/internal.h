@@ -21,8 +21,13 @@
  *  - allocate-black marks a whole allocCache window when a P starts
  *    allocating from it (and unmarks what is left free when the P leaves
  *    it), not each object, so the fast paths are the same during a mark;
- *  - one mutator thread per heap: mark termination runs on it when it
- *    finds the workers done, and its stacks are scanned in the first pause.
+ *  - the allocator's shared slow-path state (mcentral's sets and the
+ *    sweep, mheap, heapLive's writers, the statistics) is serialised by
+ *    one sleeping lock, mallocLock, instead of Go's per-class locks,
+ *    lock-free spanSets and atomic counters: a P's mcache needs none, and
+ *    a P takes it once per span (mproc.c);
+ *  - stopping the world is a handshake under pslock (mproc.c): a thread
+ *    that owns several Ps stops them all together.
  */
 #ifndef ALLOC_INTERNAL_H
 #define ALLOC_INTERNAL_H
@@ -302,7 +307,7 @@ typedef struct heapArena {
 } heapArena;
 
 typedef struct mcentral {
-    atomic_flag lock;
+    pthread_mutex_t lock;
     uint8_t spanclass;
     /* partial[sweepgen/2%2] = swept spans with free slots, [1-..] = unswept. */
     spanList partial[2];
@@ -422,7 +427,14 @@ struct gc_p {
     gcWork gcw;
     wbBuf wbbuf;
     int64_t gcAssistBytes;
+    /* Ownership (mproc.c), under the heap's pslock: status is P_RUNNING
+     * (owner runs with it), P_PARKED (owner waits at a safepoint for the
+     * world to restart) or P_IDLE (released: no thread uses it). */
+    int status;
+    pthread_t owner;
 };
+
+enum { P_RUNNING = 0, P_PARKED = 1, P_IDLE = 2 };
 
 /* The span class spc of p allocates from s: alloc's view and the host's
  * window change together. */
@@ -436,7 +448,14 @@ struct gc_heap {
     gc_options opts;
     gc_barrier barrier;          /* gc_heap_barrier: on while a concurrent mark runs */
     FILE *trace;
-    atomic_flag lock;
+    pthread_mutex_t lock;        /* mheap: the page allocator, spans, arenas */
+    /* The allocator's slow paths (mcache refill, large objects, sweeping
+     * at allocation, mcentral, the pacer's revise and the statistics):
+     * taken by a running P outside a pause, never held across a park or a
+     * stop of the world, never taken by the collector in a pause (every
+     * other P is parked then, none holds it). */
+    pthread_mutex_t mallocLock;
+    pthread_mutex_t rootsLock;   /* roots and handles lists */
     uint32_t sweepgen;
     int gc_running;
     uint64_t zerobase;
@@ -444,7 +463,7 @@ struct gc_heap {
      * GC_MAX_ALLOC). Beyond it the heap could only hand out address space,
      * at 1 byte of span table per KiB, so such requests fail fast. */
     size_t maxAlloc;
-    uint64_t sysRequests;        /* OS memory requests so far (what failmap counts) */
+    _Atomic uint64_t sysRequests; /* OS memory requests so far (what failmap counts; any thread adds) */
 
     /* page heap (mheap.c) */
     gc_pageAlloc pages;          /* which pages are free and which were returned to the OS */
@@ -476,10 +495,19 @@ struct gc_heap {
      * atomics below, the work queue and the mark bits. */
     int gcphase;                 /* GC_OFF, GC_MARK */
     int concurrentCycle;         /* the current or last cycle's mark was concurrent */
-    pthread_mutex_t pslock;      /* guards ps against the last worker setting polls */
-    uint64_t blackBytes;         /* bytes allocated black this mark */
+    /* The world (mproc.c): ps, every P's status and owner, stopping,
+     * stopper and stopDepth are under pslock; pscond is broadcast when a
+     * P parks, goes idle or the world restarts. While stopping, only the
+     * stopper's thread touches the heap, and what it writes is published
+     * to the others by pslock when they wake. */
+    pthread_mutex_t pslock;
+    pthread_cond_t pscond;
+    _Atomic int stopping;        /* written under pslock; read without it by gc_p_park's first test */
+    unsigned stopDepth;
+    pthread_t stopper;
+    _Atomic uint64_t blackBytes; /* bytes allocated black this mark (every P adds) */
     uint64_t markBytes;          /* bytes marked by rounds of workers already collected */
-    uint64_t wbEntries;          /* barrier records shaded this mark */
+    _Atomic uint64_t wbEntries;  /* barrier records shaded this mark (every P adds) */
     _Atomic int64_t bgScanCredit;  /* background work not yet stolen by assists */
     _Atomic uint64_t markWork;   /* bytes marked this mark so far, flushed in chunks */
     atomic_uint bgRunning;       /* workers of the current round still draining */
@@ -491,11 +519,14 @@ struct gc_heap {
     uint64_t cycleStartNs, markStartNs, markStartHeapLive, cycleHeap0;
     uint64_t markObjs;           /* objects scanned by rounds already collected */
     int roundActive;             /* a round of background workers was started and not collected */
-    uint64_t assistCpuNs, bgCpuNs; /* this mark */
+    _Atomic uint64_t assistCpuNs; /* this mark (every P adds) */
+    uint64_t bgCpuNs;            /* this mark */
     double consMark;             /* pacer: allocation per unit of marking, as Go's */
 
     /* pacer (mgcpacer.c) */
-    uint64_t heapLive;     /* bytes marked at the last cycle + allocated since (spans counted when cached) */
+    /* bytes marked at the last cycle + allocated since (spans counted when
+     * cached): written under mallocLock or in a pause, read by any P */
+    _Atomic uint64_t heapLive;
     uint64_t heapMarked;
     uint64_t markedBytes;  /* bytes marked by the last mark (summed over its workers) */
     uint64_t heapGoal;
@@ -524,8 +555,9 @@ struct gc_heap {
     _Atomic uint64_t roundEndNs; /* set by its last worker (before bgRunning, released with it) */
 };
 
-/* gctimeline.c: TOYDEBUG=gctimeline=FILE. Events are written by the host's
- * thread only; tids: 1 host thread, 2 concurrent mark, 3 workers. */
+/* gctimeline.c: TOYDEBUG=gctimeline=FILE. Events are written by host
+ * threads, in a pause or under mallocLock; tids: 1 host threads, 2
+ * concurrent mark, 3 workers. */
 typedef struct gc_timeline gc_timeline;
 void gc_timeline_open(gc_heap *h);
 void gc_timeline_close(gc_heap *h);
@@ -570,7 +602,7 @@ static inline mspan *spanOfHeap(const gc_heap *h, uintptr_t p)
     mspan *s = spanOf(h, p);
     /* Pages of free runs and freed spans may still name a recycled mspan:
      * the state and range checks reject those (Go's spanOfHeap). */
-    if (!s || s->state != MSPAN_INUSE || p < s->startAddr || p >= s->limit)
+    if (!s || __atomic_load_n(&s->state, __ATOMIC_ACQUIRE) != MSPAN_INUSE || p < s->startAddr || p >= s->limit)
         return NULL;
     return s;
 }
@@ -710,7 +742,7 @@ void gc_paceSweeper(gc_heap *h);
 
 /* mgc.c / mgcmark.c */
 void gc_start(gc_heap *h, int forced);
-void gc_maybe_trigger(gc_heap *h);
+void gc_maybe_trigger(gc_p *p);
 /* The concurrent mark's hooks. gc_mark_poll: at a safepoint, end the mark
  * if the workers are done (gcMarkDone). gc_blackenWindow /
  * gc_unblackenWindow: allocate-black for the window a P starts / stops
@@ -720,6 +752,15 @@ void gc_mark_poll(gc_p *p);
 void gc_blackenWindow(gc_p *p, mspan *s);
 void gc_unblackenWindow(gc_p *p, mspan *s);
 void gc_markLarge(gc_p *p, mspan *s);
+void gc_p_park(gc_p *p);
+/* An allocation slow path is a safepoint: park here, before the P looks
+ * at its mcache (a pause may flush it), while another thread has the
+ * world stopped. The poll stays set for the host's next gc_safepoint. */
+static inline void mcache_pollPark(gc_p *p)
+{
+    if (UNLIKELY(atomic_load_explicit(&p->poll.pending, memory_order_relaxed)))
+        gc_p_park(p);
+}
 static inline void mcache_blacken(gc_p *p, mspan *s)
 {
     if (UNLIKELY(p->heap->gcphase == GC_MARK))
@@ -784,6 +825,39 @@ typedef void (*span_fn)(gc_heap *h, mspan *s, void *ud);
 void gc_forEachInUseSpan(gc_heap *h, span_fn fn, void *ud);
 const char *gc_span_typeName(mspan *s, uintptr_t slot);
 void gc_checkmark_verify_marks(gc_heap *h);
+
+/* mproc.c: the world and the Ps' ownership (Go's proc.go). gc_world_stop
+ * returns once every P not owned by the calling thread is parked or idle
+ * (nested calls by the stopper only count); gc_world_start undoes one
+ * stop. gc_p_park: at a safepoint, park the calling thread's Ps while
+ * another thread has the world stopped. */
+void gc_world_stop(gc_heap *h);
+void gc_world_start(gc_heap *h);
+bool gc_world_stopped_by_me(gc_heap *h);
+/* The allocator's locks guard short critical sections: adaptive mutexes
+ * (glibc's) spin a little before they sleep, as Go's lock2 does. */
+static inline void gc_lock_init(pthread_mutex_t *mu)
+{
+    pthread_mutexattr_t a;
+    pthread_mutexattr_init(&a);
+#ifdef PTHREAD_ADAPTIVE_MUTEX_INITIALIZER_NP
+    pthread_mutexattr_settype(&a, PTHREAD_MUTEX_ADAPTIVE_NP);
+#endif
+    pthread_mutex_init(mu, &a);
+    pthread_mutexattr_destroy(&a);
+}
+static inline void gc_malloc_lock(gc_heap *h) { pthread_mutex_lock(&h->mallocLock); }
+static inline void gc_malloc_unlock(gc_heap *h) { pthread_mutex_unlock(&h->mallocLock); }
+
+/* Go's sweepgen claim: the one thread whose CAS moves a span from "needs
+ * sweeping" (sg-2) to "being swept" (sg-1) sweeps it (acquire: it sees
+ * what the last owner of the span wrote); sweep ends with a release store
+ * of sg. */
+static inline int span_claimSweep(mspan *s, uint32_t sg)
+{
+    uint32_t want = sg - 2;
+    return __atomic_compare_exchange_n(&s->sweepgen, &want, sg - 1, false, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED);
+}
 
 /* mgcpacer.c */
 void gc_pacer_commit(gc_heap *h);

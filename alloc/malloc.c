@@ -180,7 +180,9 @@ static __attribute__((noinline)) void *mallocgcDebug(gc_p *p, size_t size, const
     if (h->opts.debug.gcstress && !h->gc_running)
         gc_collect(h);
     void *x = mallocgc(p, size, t, needzero, 1);
+    gc_malloc_lock(h);
     gc_mcache_uncacheAll(p);
+    gc_malloc_unlock(h);
     if (x)
         gc_asan_allocated(h, x, size, t);
     return x;
@@ -262,6 +264,7 @@ static __attribute__((noinline)) void *mallocgcNoscanSlow(gc_p *p, size_t size, 
     if (size < GC_TINY_SIZE)
         return mallocgcTiny(p, size, 0);
     /* The next window usually has room: the front takes it from there. */
+    mcache_pollPark(p);
     mspan *s = p->alloc[p->sizeSpc[size]];
     if (LIKELY(gc_span_nextWindow(s) != 0)) {
         mcache_blacken(p, s);

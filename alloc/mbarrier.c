@@ -5,7 +5,8 @@
  * preemption flag a goroutine polls in its function prologue (proc.go).
  * The inlines test one flag; this file holds what runs when it is set:
  * the barrier records old and new values in the P's buffer (mwbbuf.c),
- * and a poll ends the concurrent mark when the workers are done (mgc.c).
+ * and a poll parks the P while another thread has the world stopped
+ * (mproc.c) and ends the concurrent mark when the workers are done (mgc.c).
  * Departure: Go's flag is one global (writeBarrier.enabled); here it
  * belongs to the heap, so several heaps live in one process.
  */
@@ -60,5 +61,6 @@ void gc_safepoint_slow(gc_p *p)
      * this fence makes what that worker did before it visible here. */
     atomic_thread_fence(memory_order_acquire);
     atomic_store_explicit(&p->poll.pending, 0, memory_order_relaxed);
+    gc_p_park(p);
     gc_mark_poll(p);
 }

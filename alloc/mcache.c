@@ -7,6 +7,10 @@
  * out, because both pauses run at the caller's safepoint and the new
  * object is not yet reachable from any root. During a mark, every window
  * a P starts allocating from is marked black here (gc_blackenWindow).
+ * The window and the span a P has cached are its own; what reaches
+ * mcentral, mheap, the sweep and the shared counters runs under
+ * mallocLock, with the safepoint work (parking, a trigger) and the
+ * allocate-black charge (which may assist) outside it.
  */
 #include "alloc/internal.h"
 
@@ -41,21 +45,23 @@ mspan *gc_mcache_refill(gc_p *p, uint8_t spc)
     /* Assume the whole span will be used (Go's refill does the same). */
     h->heapLive += (uint64_t)(s->nelems - s->allocCount) * s->elemsize;
     mcache_setSpan(p, spc, s);
-    mcache_blacken(p, s);
     return s;
 }
 
 uintptr_t gc_mcache_nextFree(gc_p *p, uint8_t spc, mspan **sp)
 {
+    mcache_pollPark(p);
     mspan *s = p->alloc[spc];
     uint32_t w = s->freeindex;
     uint32_t idx = gc_span_nextFreeIndex(s);
     if (idx >= s->nelems) {
-        gc_maybe_trigger(p->heap);
+        gc_maybe_trigger(p);
+        gc_malloc_lock(p->heap);
         s = gc_mcache_refill(p, spc);
+        gc_malloc_unlock(p->heap);
         if (!s)
             return 0;
-        w = s->freeindex;
+        w = ~(uint32_t)0; /* a new span: blacken its first window */
         gc_span_nextFreeIndex(s);
     }
     if (s->freeindex != w) /* a new window */
@@ -95,12 +101,15 @@ mspan *gc_mcache_allocLarge(gc_p *p, size_t size, int noscan)
 {
     gc_heap *h = p->heap;
     uintptr_t npages = (size + GC_PAGE_SIZE - 1) >> GC_PAGE_SHIFT;
-    gc_maybe_trigger(h);
+    gc_maybe_trigger(p);
+    gc_malloc_lock(h);
     gc_deductSweepCredit(h, npages * GC_PAGE_SIZE);
     uint8_t spc = spanclass_make(0, noscan);
     mspan *s = gc_mheap_alloc(h, npages, spc);
-    if (!s)
+    if (!s) {
+        gc_malloc_unlock(h);
         return NULL;
+    }
     s->elemsize = npages * GC_PAGE_SIZE;
     s->nelems = 1;
     s->divMul = 0;
@@ -115,6 +124,7 @@ mspan *gc_mcache_allocLarge(gc_p *p, size_t size, int noscan)
     gc_mcentral_lock(c);
     gc_spanList_push(mcentral_fullSwept(c, h->sweepgen), s, 0);
     gc_mcentral_unlock(c);
+    gc_malloc_unlock(h);
     if (UNLIKELY(h->gcphase == GC_MARK))
         gc_markLarge(p, s);
     return s;

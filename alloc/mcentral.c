@@ -4,24 +4,21 @@
  * slot) and full, each as a swept and an unswept set chosen by sweepgen/2%2,
  * so advancing sweepgen by 2 at each cycle turns every swept set into the
  * unswept one without touching a span. Departures: the sets are doubly
- * linked lists of mspans under a small spin lock instead of Go's lock-free
- * spanSet (one mutator per heap is the norm; several are allowed).
+ * linked lists of mspans under a mutex instead of Go's lock-free spanSet;
+ * a span is claimed for sweeping with Go's sweepgen CAS (span_claimSweep),
+ * so a sweeper that holds no mcentral lock can take part.
  */
 #include "alloc/internal.h"
 
 enum { SPAN_BUDGET = 100 }; /* spans cacheSpan may sweep before growing: <= 1% overhead, as Go */
 
-void gc_mcentral_lock(mcentral *c)
-{
-    while (atomic_flag_test_and_set_explicit(&c->lock, memory_order_acquire))
-        ;
-}
-void gc_mcentral_unlock(mcentral *c) { atomic_flag_clear_explicit(&c->lock, memory_order_release); }
+void gc_mcentral_lock(mcentral *c) { pthread_mutex_lock(&c->lock); }
+void gc_mcentral_unlock(mcentral *c) { pthread_mutex_unlock(&c->lock); }
 
 void gc_mcentral_init(mcentral *c, uint8_t spanclass)
 {
     memset(c, 0, sizeof *c);
-    atomic_flag_clear(&c->lock);
+    gc_lock_init(&c->lock);
     c->spanclass = spanclass;
 }
 
@@ -85,16 +82,14 @@ mspan *gc_mcentral_cacheSpan(gc_heap *h, mcentral *c)
         goto havespan;
     /* Sweep partial unswept spans first: sweeping can only free slots. */
     while (budget-- > 0 && (s = gc_spanList_pop(mcentral_partialUnswept(c, sg))) != NULL) {
-        if (s->sweepgen == sg - 2) {
-            s->sweepgen = sg - 1;
+        if (span_claimSweep(s, sg)) {
             gc_mcentral_unlock(c);
             gc_span_sweep(h, s, 1);
             goto havespanUnlocked;
         }
     }
     while (budget-- > 0 && (s = gc_spanList_pop(mcentral_fullUnswept(c, sg))) != NULL) {
-        if (s->sweepgen == sg - 2) {
-            s->sweepgen = sg - 1;
+        if (span_claimSweep(s, sg)) {
             gc_mcentral_unlock(c);
             gc_span_sweep(h, s, 1);
             if (s->allocCount < s->nelems)
@@ -121,12 +116,13 @@ void gc_mcentral_uncacheSpan(gc_heap *h, mcentral *c, mspan *s)
     int stale = s->sweepgen == sg + 1;
     if (stale) {
         /* Cached since before this sweep phase began: sweep it now; sweep
-         * puts it on the right list or frees it. */
-        s->sweepgen = sg - 1;
+         * puts it on the right list or frees it. No one else claims a
+         * cached span (sg+1 is not sg-2). */
+        __atomic_store_n(&s->sweepgen, sg - 1, __ATOMIC_RELAXED);
         gc_span_sweep(h, s, 0);
         return;
     }
-    s->sweepgen = sg;
+    __atomic_store_n(&s->sweepgen, sg, __ATOMIC_RELEASE);
     gc_mcentral_lock(c);
     if (s->allocCount < s->nelems)
         gc_spanList_push(mcentral_partialSwept(c, sg), s, 0);

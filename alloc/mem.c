@@ -20,8 +20,8 @@ static int injectFailure(gc_heap *h)
 {
     if (!h)
         return 0;
-    h->sysRequests++;
-    return h->opts.debug.failmap > 0 && h->sysRequests == (uint64_t)h->opts.debug.failmap;
+    uint64_t n = atomic_fetch_add_explicit(&h->sysRequests, 1, memory_order_relaxed) + 1;
+    return h->opts.debug.failmap > 0 && n == (uint64_t)h->opts.debug.failmap;
 }
 
 void *gc_sys_reserve(gc_heap *h, size_t n, size_t align)

@@ -28,8 +28,12 @@
  *     and so does the pause under gcstoptheworld=2.
  * Neither concurrent pause does work proportional to the heap: flushes and
  * counters per P and span class, and the roots the host reports.
- * Departures: one host thread per heap, so markDone runs on it and the
- * world is stopped by its being there; no background sweeper; no
+ * Every step that touches other Ps runs with the world stopped (mproc.c):
+ * the first pause, each markDone (so Go's ragged barrier, which flushes
+ * every P's buffers, is done by the P that found the workers finished, for
+ * all Ps at once), mark termination, gc_collect.
+ * Departures: markDone's flush is a pause, not a ragged barrier; no
+ * background sweeper; no
  * time-based (2 min) trigger; a child forked while a concurrent mark's
  * workers run cannot finish that mark (it aborts, saying so).
  */
@@ -61,6 +65,9 @@ gc_heap *gc_heap_new(const gc_options *o)
         h->gcprocs = ncpu < 1 ? 1 : ncpu > GC_DEFAULT_MAX_PROCS ? GC_DEFAULT_MAX_PROCS : (unsigned)ncpu;
     gc_work_init(&h->work, h->trace);
     pthread_mutex_init(&h->pslock, NULL);
+    pthread_cond_init(&h->pscond, NULL);
+    gc_lock_init(&h->mallocLock);
+    pthread_mutex_init(&h->rootsLock, NULL);
     gc_mheap_init(h);
     for (unsigned spc = 0; spc < GC_NUM_SPAN_CLASSES; spc++)
         gc_mcentral_init(&h->central[spc], (uint8_t)spc);
@@ -99,59 +106,13 @@ void gc_heap_free(gc_heap *h)
     free(h->roots);
     gc_work_destroy(h);
     pthread_mutex_destroy(&h->pslock);
+    pthread_cond_destroy(&h->pscond);
+    pthread_mutex_destroy(&h->mallocLock);
+    pthread_mutex_destroy(&h->rootsLock);
+    for (unsigned spc = 0; spc < GC_NUM_SPAN_CLASSES; spc++)
+        pthread_mutex_destroy(&h->central[spc].lock);
     gc_mheap_destroy(h);
     gc_sys_free(h, sizeof *h);
-}
-
-gc_p *gc_p_new(gc_heap *h)
-{
-    gc_p *p = gc_sys_alloc(h, sizeof *p);
-    if (!p)
-        return NULL;
-    p->heap = h;
-    for (unsigned spc = 0; spc <= SPC_TINY; spc++)
-        mcache_setSpan(p, spc, &h->emptyspan);
-    p->site = &p->sites[0]; /* type NULL: matches no scan allocation */
-    for (size_t size = 0; size < sizeof p->sizeSpc; size++)
-        p->sizeSpc[size] = size < GC_TINY_SIZE ? SPC_TINY : spanclass_make(size_to_class(size), 1);
-    /* ASan builds take the slow path too: it is where slots get unpoisoned. */
-    p->slow = (uint8_t)(h->opts.debug.gcstress || h->opts.debug.clobberfree || GC_ASAN);
-    if (h->gcphase == GC_MARK)
-        gc_gcw_init(&p->gcw, &h->work);
-    pthread_mutex_lock(&h->pslock);
-    p->next = h->ps;
-    if (h->ps)
-        h->ps->prev = p;
-    h->ps = p;
-    pthread_mutex_unlock(&h->pslock);
-    h->stats.num_mutators++;
-    return p;
-}
-
-void gc_p_free(gc_p *p)
-{
-    if (!p)
-        return;
-    gc_heap *h = p->heap;
-    gc_mcache_releaseAll(p);
-    if (h->gcphase == GC_MARK) {
-        /* Its grey objects and marked bytes go to the collecting thread's. */
-        gc_wbBuf_flush(p);
-        gc_gcw_flush(&p->gcw);
-        h->gcw.bytesMarked += p->gcw.bytesMarked;
-        h->gcw.objsScanned += p->gcw.objsScanned;
-        gc_gcw_dispose(&p->gcw);
-    }
-    pthread_mutex_lock(&h->pslock);
-    if (p->prev)
-        p->prev->next = p->next;
-    else
-        h->ps = p->next;
-    if (p->next)
-        p->next->prev = p->prev;
-    pthread_mutex_unlock(&h->pslock);
-    h->stats.num_mutators--;
-    gc_sys_free(p, sizeof *p);
 }
 
 gc_heap *gc_p_heap(gc_p *p) { return p->heap; }
@@ -162,29 +123,35 @@ int gc_add_roots(gc_heap *h, gc_roots_fn fn, void *ud)
 {
     if (!fn)
         return -1;
+    pthread_mutex_lock(&h->rootsLock);
     if (h->nroots == h->caproots) {
         size_t cap = h->caproots ? h->caproots * 2 : 8;
         rootfn *r = realloc(h->roots, cap * sizeof *r);
-        if (!r)
+        if (!r) {
+            pthread_mutex_unlock(&h->rootsLock);
             return -1;
+        }
         h->roots = r;
         h->caproots = cap;
     }
     h->roots[h->nroots].fn = fn;
     h->roots[h->nroots].ud = ud;
     h->nroots++;
+    pthread_mutex_unlock(&h->rootsLock);
     return 0;
 }
 
 void gc_remove_roots(gc_heap *h, gc_roots_fn fn, void *ud)
 {
+    pthread_mutex_lock(&h->rootsLock);
     for (size_t i = 0; i < h->nroots; i++) {
         if (h->roots[i].fn == fn && h->roots[i].ud == ud) {
             memmove(&h->roots[i], &h->roots[i + 1], (h->nroots - i - 1) * sizeof h->roots[0]);
             h->nroots--;
-            return;
+            break;
         }
     }
+    pthread_mutex_unlock(&h->rootsLock);
 }
 
 gc_handle *gc_handle_new(gc_heap *h, void *obj)
@@ -195,27 +162,34 @@ gc_handle *gc_handle_new(gc_heap *h, void *obj)
     hd->heap = h;
     hd->obj = obj;
     hd->prev = NULL;
+    pthread_mutex_lock(&h->rootsLock);
     hd->next = h->handles;
     if (h->handles)
         h->handles->prev = hd;
     h->handles = hd;
+    pthread_mutex_unlock(&h->rootsLock);
     return hd;
 }
 
-void *gc_handle_get(const gc_handle *hd) { return hd ? hd->obj : NULL; }
-void gc_handle_set(gc_handle *hd, void *obj) { hd->obj = obj; }
+/* Relaxed atomics: a pause's root scan (under rootsLock) may read a handle
+ * that a thread without a P sets; the object itself is published by the
+ * stop's handshake or by the host's own synchronisation. */
+void *gc_handle_get(const gc_handle *hd) { return hd ? __atomic_load_n(&hd->obj, __ATOMIC_RELAXED) : NULL; }
+void gc_handle_set(gc_handle *hd, void *obj) { __atomic_store_n(&hd->obj, obj, __ATOMIC_RELAXED); }
 
 void gc_handle_release(gc_handle *hd)
 {
     if (!hd)
         return;
     gc_heap *h = hd->heap;
+    pthread_mutex_lock(&h->rootsLock);
     if (hd->prev)
         hd->prev->next = hd->next;
     else
         h->handles = hd->next;
     if (hd->next)
         hd->next->prev = hd->prev;
+    pthread_mutex_unlock(&h->rootsLock);
     free(hd);
 }
 
@@ -344,7 +318,9 @@ static void markStartConcurrent(gc_heap *h)
     h->concurrentCycle = 1;
     h->gcphase = GC_MARK;
     atomic_store_explicit(&h->barrier.enabled, 1, memory_order_relaxed);
-    h->blackBytes = h->markBytes = h->markObjs = h->wbEntries = 0;
+    h->blackBytes = 0;
+    h->wbEntries = 0;
+    h->markBytes = h->markObjs = 0;
     h->assistCpuNs = h->bgCpuNs = 0;
     for (gc_p *p = h->ps; p; p = p->next) {
         gc_gcw_init(&p->gcw, &h->work);
@@ -363,6 +339,7 @@ static void markStartConcurrent(gc_heap *h)
             atomic_store_explicit(&p->poll.pending, 1, memory_order_relaxed);
 }
 
+/* With the world stopped (gc_world_stop). */
 void gc_start(gc_heap *h, int forced)
 {
     if (h->gc_running || h->gcphase != GC_OFF)
@@ -415,11 +392,11 @@ static void collectRound(gc_heap *h)
 }
 
 /*
- * Go's gcMarkDone, on the host's thread at a safepoint: once the workers
+ * Go's gcMarkDone, world stopped, by a P at a safepoint: once the workers
  * have run out of work, flush every P's barrier buffer and grey objects
  * into the queue; if that found work, start another round (or, finishing,
  * mark it here) and look again; if not, nothing grey is left anywhere
- * (the only host thread is here, not storing) and the mark is complete.
+ * (every P is stopped, none storing) and the mark is complete.
  * finish: gc_collect and gc_heap_free, which wait for the end and mark
  * beside the workers meanwhile.
  */
@@ -494,44 +471,73 @@ static void markDone(gc_heap *h, int finish)
     h->gc_running = 0;
 }
 
-void gc_mark_poll(gc_p *p)
+/*
+ * A P at a safepoint during a mark: if the round of workers is over (or
+ * there is none), stop the world and run markDone. gcphase, gc_running
+ * and roundActive change only in pauses, which this P's thread is not
+ * in, so reading them first is safe; the stop re-tests them, as another
+ * P may have ended the mark meanwhile.
+ */
+static void markDoneAtSafepoint(gc_heap *h)
 {
-    gc_heap *h = p->heap;
+    if (h->gcphase != GC_MARK || h->gc_running)
+        return;
+    if (h->roundActive && atomic_load_explicit(&h->bgRunning, memory_order_acquire) != 0)
+        return;
+    if (h->opts.debug.gcmarkhold && !h->roundActive)
+        return;
+    gc_world_stop(h);
     if (h->gcphase == GC_MARK && !h->gc_running)
         markDone(h, 0);
+    gc_world_start(h);
 }
 
-void gc_maybe_trigger(gc_heap *h)
+void gc_mark_poll(gc_p *p) { markDoneAtSafepoint(p->heap); }
+
+void gc_maybe_trigger(gc_p *p)
 {
+    gc_heap *h = p->heap;
+    mcache_pollPark(p);
     if (h->gcphase == GC_MARK) {
-        if (!h->gc_running)
-            markDone(h, 0);
+        markDoneAtSafepoint(h);
         return;
     }
-    if (pacer_should_gc(h))
-        gc_start(h, 0);
+    if (pacer_should_gc(h)) {
+        gc_world_stop(h);
+        if (pacer_should_gc(h))
+            gc_start(h, 0);
+        gc_world_start(h);
+    }
 }
 
 int gc_mark_start(gc_heap *h)
 {
-    if (h->gc_running || h->gcphase != GC_OFF)
-        return -1;
-    gc_start(h, 0);
-    return h->gcphase == GC_MARK;
+    int r = -1;
+    gc_world_stop(h);
+    if (!h->gc_running && h->gcphase == GC_OFF) {
+        gc_start(h, 0);
+        r = h->gcphase == GC_MARK;
+    }
+    gc_world_start(h);
+    return r;
 }
 
-bool gc_mark_active(gc_heap *h) { return h->gcphase == GC_MARK; }
+/* The barrier's flag: atomic, and on exactly while gcphase is GC_MARK (both
+ * change together in a pause), so a thread without a P may ask. */
+bool gc_mark_active(gc_heap *h) { return atomic_load_explicit(&h->barrier.enabled, memory_order_relaxed) != 0; }
 
 void gc_collect(gc_heap *h)
 {
-    if (h->gc_running)
-        return;
-    if (h->gcphase == GC_MARK)
-        markDone(h, 1);
-    gc_start(h, 1);
-    h->gc_running = 1;
-    gc_finishsweep(h);
-    if (h->heapmap)
-        gc_heapmap_cycle(h, 1);
-    h->gc_running = 0;
+    gc_world_stop(h);
+    if (!h->gc_running) {
+        if (h->gcphase == GC_MARK)
+            markDone(h, 1);
+        gc_start(h, 1);
+        h->gc_running = 1;
+        gc_finishsweep(h);
+        if (h->heapmap)
+            gc_heapmap_cycle(h, 1);
+        h->gc_running = 0;
+    }
+    gc_world_start(h);
 }

@@ -308,13 +308,19 @@ void gc_mark_block(gc_marker *m, void *const *base, size_t nwords, const uint8_t
     }
 }
 
+/* In a pause; rootsLock keeps threads without a P from changing the lists
+ * meanwhile (a roots callback must not register roots or handles). */
 static void markroots(gc_heap *h, gc_marker *m)
 {
+    pthread_mutex_lock(&h->rootsLock);
     for (size_t i = 0; i < h->nroots; i++)
         h->roots[i].fn(m, h->roots[i].ud);
-    for (gc_handle *hd = h->handles; hd; hd = hd->next)
-        if (hd->obj)
-            greyRoot(m, (uintptr_t)hd->obj, (uintptr_t)&hd->obj);
+    for (gc_handle *hd = h->handles; hd; hd = hd->next) {
+        uintptr_t v = (uintptr_t)__atomic_load_n(&hd->obj, __ATOMIC_RELAXED);
+        if (v)
+            greyRoot(m, v, (uintptr_t)&hd->obj);
+    }
+    pthread_mutex_unlock(&h->rootsLock);
 }
 
 /* Below this many live bytes a mark runs on the collecting thread alone:
@@ -427,9 +433,8 @@ enum { OVER_ASSIST_WORK = 64 << 10 };
  * workers banked (bgScanCredit), then marks for what is left, on its own
  * thread, at the pacer's rate (assistWorkPerByte). Departure: when there
  * is no grey object to take, Go parks the goroutine until credit comes;
- * here the P goes on with its debt (one mutator: it is the one that would
- * publish more work, through its barrier), unless the heap is past the
- * hard goal (below).
+ * here the P goes on with its debt (its own barrier may be what
+ * publishes more work), unless the heap is past the hard goal (below).
  */
 void gc_assistAlloc(gc_p *p)
 {
@@ -437,21 +442,26 @@ void gc_assistAlloc(gc_p *p)
     if (h->opts.debug.gcmarkhold)
         return;
     uint64_t t0 = gc_thread_cputime(), w0 = h->timeline ? gc_nanotime() : 0;
+    /* The rates are shared by every P: revised and read under mallocLock
+     * (an assist is never entered with it held). */
+    gc_malloc_lock(h);
     gc_pacer_revise(h);
+    double workPerByte = h->assistWorkPerByte, bytesPerWork = h->assistBytesPerWork;
+    gc_malloc_unlock(h);
     if (p->gcAssistBytes >= 0)
         goto hard;
-    double want = (double)-p->gcAssistBytes * h->assistWorkPerByte;
+    double want = (double)-p->gcAssistBytes * workPerByte;
     uint64_t work = want < OVER_ASSIST_WORK ? OVER_ASSIST_WORK : (uint64_t)want;
     int64_t credit = atomic_load_explicit(&h->bgScanCredit, memory_order_relaxed);
     if (credit > 0) {
         int64_t take = credit < (int64_t)work ? credit : (int64_t)work;
         atomic_fetch_sub_explicit(&h->bgScanCredit, take, memory_order_relaxed);
-        p->gcAssistBytes += (int64_t)((double)take * h->assistBytesPerWork);
+        p->gcAssistBytes += (int64_t)((double)take * bytesPerWork);
         work -= (uint64_t)take;
     }
     if (p->gcAssistBytes < 0) {
         uint64_t done = gc_mark_drainAssist(h, &p->gcw, work);
-        p->gcAssistBytes += (int64_t)((double)done * h->assistBytesPerWork);
+        p->gcAssistBytes += (int64_t)((double)done * bytesPerWork);
     }
 hard:
     /* Past the hard goal (the goal + 10%) with nothing left to mark here:
@@ -469,8 +479,11 @@ hard:
     }
     uint64_t t1 = gc_thread_cputime();
     h->assistCpuNs += t1 - t0;
-    if (h->timeline)
+    if (h->timeline) {
+        gc_malloc_lock(h);
         gc_timeline_event(h, "assist", 1, w0, gc_nanotime(), "\"debt_after\":%lld", (long long)p->gcAssistBytes);
+        gc_malloc_unlock(h);
+    }
 }
 
 /* The single-threaded walk of gccheckmark and gc_verify. */
@@ -575,7 +588,7 @@ void gc_checkmark_verify_marks(gc_heap *h)
     gc_forEachInUseSpan(h, endCheckmarks, NULL);
 }
 
-size_t gc_verify(gc_heap *h)
+static size_t verifyStopped(gc_heap *h)
 {
     if (h->gc_running || h->gcphase != GC_OFF)
         return 0;
@@ -589,4 +602,13 @@ size_t gc_verify(gc_heap *h)
     gc_forEachInUseSpan(h, endCheckmarks, NULL);
     fflush(h->trace);
     return m.problems;
+}
+
+/* The walk reads every span, the Ps' cached ones too: the world stops. */
+size_t gc_verify(gc_heap *h)
+{
+    gc_world_stop(h);
+    size_t n = verifyStopped(h);
+    gc_world_start(h);
+    return n;
 }

@@ -9,6 +9,8 @@
  * sg-1 being swept, sg swept, sg+1 cached since before this sweep began,
  * sg+3 swept and cached. Sweeping makes gcmarkBits the new allocBits,
  * recounts, and sends an empty span back to the heap.
+ * Spans are claimed with the sweepgen CAS (span_claimSweep); the sweep's
+ * counters (h->sweep, the statistics) are under mallocLock or a pause.
  * Departures: no background sweeper goroutine (allocation and the next
  * cycle's sweep termination do all the sweeping); no specials/finalizers.
  */
@@ -51,7 +53,7 @@ int gc_span_sweep(gc_heap *h, mspan *s, int preserve)
     if (sc == 0) {
         if (s->gcmarkBits[0] & 1) {
             s->gcmarkBits[0] = 0;
-            s->sweepgen = sg;
+            __atomic_store_n(&s->sweepgen, sg, __ATOMIC_RELEASE);
             if (!preserve) {
                 gc_mcentral_lock(c);
                 gc_spanList_push(mcentral_fullSwept(c, sg), s, 0);
@@ -89,7 +91,7 @@ int gc_span_sweep(gc_heap *h, mspan *s, int preserve)
     if (nfreed)
         s->needzero = 1;
     h->stats.nfree[sc] += nfreed;
-    s->sweepgen = sg;
+    __atomic_store_n(&s->sweepgen, sg, __ATOMIC_RELEASE);
     if (preserve)
         return 0;
     if (nalloc == 0) {
@@ -119,9 +121,8 @@ uintptr_t gc_sweepone(gc_heap *h)
             h->sweep.centralIndex++;
             continue;
         }
-        if (s->sweepgen != sg - 2)
+        if (!span_claimSweep(s, sg))
             continue; /* someone else owns it */
-        s->sweepgen = sg - 1;
         uintptr_t npages = s->npages;
         gc_span_sweep(h, s, 0);
         return npages;

@@ -34,12 +34,8 @@
 
 #define PAGE ((uintptr_t)GC_PAGE_SIZE)
 
-static void heap_lock(gc_heap *h)
-{
-    while (atomic_flag_test_and_set_explicit(&h->lock, memory_order_acquire))
-        ;
-}
-static void heap_unlock(gc_heap *h) { atomic_flag_clear_explicit(&h->lock, memory_order_release); }
+static void heap_lock(gc_heap *h) { pthread_mutex_lock(&h->lock); }
+static void heap_unlock(gc_heap *h) { pthread_mutex_unlock(&h->lock); }
 
 /* arenaOf, spanOf, spanOfHeap and findObject are in internal.h: the marker
  * inlines them. */
@@ -206,9 +202,13 @@ mspan *gc_mheap_alloc(gc_heap *h, uintptr_t npages, uint8_t spanclass)
     if (!base && grow(h, npages) == 0)
         base = gc_pageAlloc_alloc(&h->pages, npages, &scav);
     if (!base && !h->gc_running) {
-        /* Out of memory: collect everything and look again. */
+        /* Out of memory: collect everything and look again. Outside a
+         * pause the caller holds mallocLock, which the other Ps must be
+         * able to take on their way to a safepoint. */
         heap_unlock(h);
+        gc_malloc_unlock(h);
         gc_collect(h);
+        gc_malloc_lock(h);
         heap_lock(h);
         base = gc_pageAlloc_alloc(&h->pages, npages, &scav);
     }
@@ -228,7 +228,9 @@ mspan *gc_mheap_alloc(gc_heap *h, uintptr_t npages, uint8_t spanclass)
     s->allocBits = bits;
     s->gcmarkBits = bits + span_bitsWords(s);
     s->limit = base + npages * PAGE;
-    s->state = MSPAN_INUSE;
+    /* Release: whoever finds the span through spans[] and reads its state
+     * with acquire (spanOfHeap) sees it whole. */
+    __atomic_store_n(&s->state, MSPAN_INUSE, __ATOMIC_RELEASE);
     setSpans(h, base, npages, s);
     h->stats.heap_inuse += npages * PAGE;
     h->stats.spans_inuse++;
@@ -360,7 +362,7 @@ int gc_mheap_init(gc_heap *h)
         gc_fixalloc_init(&h->bitsalloc[k], h, 2 * sizeof(uint64_t) << k);
     gc_fixalloc_init(&h->checkmarkalloc, h, SPAN_BITS_WORDS * sizeof(uint64_t));
     gc_pageAlloc_init(&h->pages, h);
-    atomic_flag_clear(&h->lock);
+    gc_lock_init(&h->lock);
     return 0;
 }
 
@@ -389,6 +391,7 @@ void gc_mheap_destroy(gc_heap *h)
     for (unsigned k = 0; k < SPAN_BITS_CLASSES; k++)
         gc_fixalloc_destroy(&h->bitsalloc[k]);
     gc_fixalloc_destroy(&h->checkmarkalloc);
+    pthread_mutex_destroy(&h->lock);
 }
 
 uint64_t gc_mheap_metaSys(const gc_heap *h)

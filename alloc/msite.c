@@ -65,6 +65,7 @@ static void prefillWindow(mspan *s, const gc_site *st)
  * general path, which also serves the sites gc_siteInit could not describe. */
 void *gc_siteRefill(gc_p *p, const gc_site *st)
 {
+    mcache_pollPark(p);
     mspan *s = p->alloc[st->spc];
     uint64_t c = gc_span_nextWindow(s);
     if (LIKELY(c != 0)) {

@@ -17,8 +17,11 @@ uint64_t gc_nanotime(void)
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+/* The world stops (as Go's ReadMemStats): the counts of spans the Ps
+ * have cached are read from the spans. */
 void gc_read_stats(gc_heap *h, gc_stats *s)
 {
+    gc_world_stop(h);
     memset(s, 0, sizeof *s);
     uint64_t nmalloc[GC_NUM_SIZE_CLASSES];
     memcpy(nmalloc, h->stats.nmalloc, sizeof nmalloc);
@@ -81,4 +84,5 @@ void gc_read_stats(gc_heap *h, gc_stats *s)
     s->mark_black_bytes = h->stats.mark_black_bytes;
     s->mark_wb_entries = h->stats.mark_wb_entries;
     s->heap_trigger = h->trigger;
+    gc_world_start(h);
 }

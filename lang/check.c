@@ -17,9 +17,13 @@
  */
 #include "lang/internal.h"
 #include "stdlib/builtins.h"
+#include "vm/bytecode.h"
 
+#include <limits.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 typedef enum sym_kind { S_LOCAL, S_GLOBAL, S_CONST, S_FUNC, S_BUILTIN, S_TYPE } sym_kind;
@@ -216,16 +220,26 @@ static sym *declare(checker *c, const char *name, sym_kind k, int line, int col)
 
 /* ---- growable arrays in the arena ---- */
 
+/* A copy of arr's n elements (of sz bytes) in a new block of the arena
+ * with room for more; *cap is its capacity (vm_grow_cap's rule). */
+static void *arena_grow(checker *c, void *arr, int n, int *cap, size_t sz)
+{
+    size_t ncap = vm_grow_cap((size_t)*cap, INT_MAX, sz);
+    if (!ncap) {
+        fputs("toy: out of memory\n", stderr);
+        abort();
+    }
+    void *nv = lang_arena_alloc(c->a, ncap * sz);
+    if (n)
+        memcpy(nv, arr, (size_t)n * sz);
+    *cap = (int)ncap;
+    return nv;
+}
+
 #define ARENA_GROW(c, arr, n, cap)                                            \
     do {                                                                      \
-        if ((n) == (cap)) {                                                   \
-            int ncap_ = (cap) ? 2 * (cap) : 8;                                \
-            void *nv_ = lang_arena_alloc((c)->a, (size_t)ncap_ * sizeof *(arr)); \
-            if (n)                                                            \
-                memcpy(nv_, (arr), (size_t)(n) * sizeof *(arr));              \
-            (arr) = nv_;                                                      \
-            (cap) = ncap_;                                                    \
-        }                                                                     \
+        if ((n) == (cap))                                                     \
+            (arr) = arena_grow((c), (arr), (n), &(cap), sizeof *(arr));       \
     } while (0)
 
 static lang_local *new_local(checker *c, const char *name, lang_type *t, int line, int col)

@@ -44,8 +44,6 @@
 #define MAX_CAPTURES (VM_MAXARG_A + 1)
 /* NEWSTRUCT's, CLOSURE's and CALL's Bx are 16 bits. */
 #define MAX_INDEX (VM_MAXARG_BX + 1)
-/* Jump lists are threaded through the sJ fields (absolute pcs). */
-#define MAX_CODE (1 << 22)
 
 typedef struct compiler {
     lang_unit *u;
@@ -163,8 +161,8 @@ static vm_opcode store_op(vm_opcode scalar, const lang_type *t)
 static int emit_x(fstate *fs, vm_instr i, int line, unsigned refs, int32_t xuse)
 {
     lv_info *lv = &fs->lv;
-    if (fs->f->ncode >= MAX_CODE) {
-        limit(fs, "too many instructions");
+    if (fs->f->ncode >= VM_MAX_CODE) {
+        limit(fs, "more than 4194304 instructions");
         return (int)fs->f->ncode - 1;
     }
     if (lv->n == lv->cap) {
@@ -844,12 +842,12 @@ static void callb(fstate *fs, int b, lang_expr **args, int nargs, const lang_typ
         nargs = 255;
     }
     int32_t tl = vm_add_typelist(fs->C->p, types, nargs);
-    if (tl < 0) {
-        fs->C->p->oom = true;
-        tl = 0;
-    } else if (tl > VM_MAXARG_AX) {
+    if (tl == VM_TYPELIST_FULL) {
         /* EXTRAARG's Ax: 24 bits */
-        limit(fs, "more than 16777216 argument type lists");
+        limit(fs, "argument type lists pass 16777216 words");
+        tl = 0;
+    } else if (tl < 0) {
+        fs->C->p->oom = true;
         tl = 0;
     }
     emit_x(fs, VM_ABC(OP_CALLB, a, b, nargs), line, 0, x);
@@ -1469,11 +1467,11 @@ static void for_stmt(fstate *fs, lang_stmt *s)
         int top = pc_here(fs);
         int32_t types[2] = {rtype(fs->C, s->u.for_.x->type), vm_add_rtype(fs->C->p, VM_KBOOL, 0, 0)};
         int32_t tl = vm_add_typelist(fs->C->p, types, 2);
-        if (tl < 0) {
-            fs->C->p->oom = true;
+        if (tl == VM_TYPELIST_FULL) {
+            limit(fs, "argument type lists pass 16777216 words");
             tl = 0;
-        } else if (tl > VM_MAXARG_AX) {
-            limit(fs, "more than 16777216 argument type lists");
+        } else if (tl < 0) {
+            fs->C->p->oom = true;
             tl = 0;
         }
         emit_mov(fs, a, c, s->u.for_.x->type, line);

@@ -152,6 +152,26 @@ typedef struct vm_program {
     bool oom; /* a builder call ran out of memory; finish fails */
 } vm_program;
 
+/* Fixed-width fields the builder and vm_program_finish check (the other
+ * limits are the operand widths, VM_MAXARG_*): a function's jump lists are
+ * threaded through sJ as absolute pcs, so it has at most VM_MAX_CODE
+ * instructions; CALLB's EXTRAARG names its argument type list by its
+ * offset in Ax, so no list starts past VM_MAXARG_AX. */
+#define VM_MAX_CODE (1u << 22)
+#define VM_TYPELIST_FULL (-2) /* vm_add_typelist: the next offset passes Ax */
+
+/* The capacity a growable array of cap elements of sz bytes doubles to
+ * (8 when empty), or 0 when that passes max elements or SIZE_MAX bytes.
+ * The one growth rule of the builder's realloc'd arrays and the checker's
+ * arena arrays (lang/check.c). */
+static inline size_t vm_grow_cap(size_t cap, size_t max, size_t sz)
+{
+    size_t c = cap ? cap * 2 : 8;
+    if (cap > max / 2 || c > max || c > SIZE_MAX / sz)
+        return 0;
+    return c;
+}
+
 /* ---- Builder (the compiler and the tests make programs with these). ---- */
 vm_program *vm_program_new(const char *source);
 void vm_program_free(vm_program *p);
@@ -164,7 +184,9 @@ int32_t vm_add_rtype(vm_program *p, vm_kind kind, int32_t a, int32_t b); /* dedu
 int32_t vm_add_struct(vm_program *p, const char *name);
 int vm_add_field(vm_program *p, int32_t s, const char *name, int32_t rtype);
 int32_t vm_add_global(vm_program *p, const char *name, int32_t rtype);
-int32_t vm_add_typelist(vm_program *p, const int32_t *rtypes, int n); /* offset */
+/* The list's offset, -1 out of memory, VM_TYPELIST_FULL when the offset
+ * would pass VM_MAXARG_AX (nothing is added). */
+int32_t vm_add_typelist(vm_program *p, const int32_t *rtypes, int n);
 int32_t vm_add_proto(vm_program *p, const char *name, int nparams, int nregs);
 int32_t vm_add_builtin(vm_program *p, const char *name); /* the next index */
 

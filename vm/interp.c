@@ -576,8 +576,12 @@ int vm_execute(vm_state *V)
     vmcase(CLOSURE) {
         vm_fn *fn = &fns[iBX];
         const vm_proto *f = fn->proto;
-        if (fn->value) {
-            RA.p = fn->value;
+        /* Threads share fn: the cached closure is read with acquire
+         * order (gc_write_pointer publishes it with release). Two threads
+         * may both make one; the last stored stays. */
+        vm_closure *cached = __atomic_load_n(&fn->value, __ATOMIC_ACQUIRE);
+        if (cached) {
+            RA.p = cached;
             vmbreak;
         }
         savepc();

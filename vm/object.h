@@ -132,8 +132,7 @@ uint64_t vm_map_hash(const vm_map *m, vm_value key);
  * a write that finds the bit set is a second thread writing the same map
  * at once. The bit is above every field map.c keeps in flags. Relaxed
  * loads and stores: the check orders nothing, it only has to see the
- * other writer's bit some of the time; with one thread running at a time
- * (thread.c) it never fires. */
+ * other writer's bit some of the time. */
 #define VM_MAP_WRITING ((int64_t)1 << 62)
 static inline bool vm_map_write_begin(vm_map *m)
 {

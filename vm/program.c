@@ -13,22 +13,22 @@
 #include "vm/bytecode.h"
 
 #include <stdio.h>
-
 #include <stdlib.h>
 #include <string.h>
 
 /* Make room for element n of arr (cap elements of size sz): returns the
- * new array, or arr unchanged (and p->oom set) when memory is short. */
+ * new array, or arr unchanged (and p->oom set) when memory is short or
+ * the capacity would pass UINT32_MAX elements. */
 static void *grow_raw(vm_program *p, void *arr, uint32_t *cap, size_t sz)
 {
-    uint32_t c = *cap ? *cap * 2 : 8;
-    void *q = realloc(arr, (size_t)c * sz);
+    size_t c = vm_grow_cap(*cap, UINT32_MAX, sz);
+    void *q = c ? realloc(arr, c * sz) : NULL;
     if (!q) {
         if (p)
             p->oom = true;
         return arr;
     }
-    *cap = c;
+    *cap = (uint32_t)c;
     return q;
 }
 
@@ -186,6 +186,8 @@ int32_t vm_add_typelist(vm_program *p, const int32_t *rtypes, int n)
 {
     if (n == 0)
         return 0;
+    if (p->ntypelists > VM_MAXARG_AX)
+        return VM_TYPELIST_FULL;
     int32_t off = (int32_t)p->ntypelists;
     for (int j = -1; j < n; j++) {
         if (!GROW(p, p->typelists, p->ntypelists, p->captypelists))
@@ -451,6 +453,10 @@ static const char *check_role(const vm_program *p, const vm_proto *f, uint32_t p
 static int verify_proto(const vm_program *p, const vm_proto *f, char *err, size_t errlen)
 {
     const int nr = f->nregs;
+    if (f->ncode > VM_MAX_CODE) {
+        snprintf(err, errlen, "%s: %u instructions (at most %u)", f->name, f->ncode, VM_MAX_CODE);
+        return -1;
+    }
     if (nr < 0 || nr > 256 || f->nparams < 0 || f->nparams > nr || f->ncode == 0) {
         snprintf(err, errlen, "%s: bad frame (nregs %d, nparams %d, %u instructions)", f->name,
                  nr, f->nparams, f->ncode);

@@ -13,14 +13,16 @@
  * hands it straight to the first thread queued for one (FIFO), so a
  * thread that yields cannot take it back ahead of the others.
  *
- * VM_SERIAL_THREADS is the one switch between this and true parallelism:
- * while alloc lets only one thread at a time use a heap, there is one
- * token whatever TOYMAXPROCS says, and the token hand-off orders every
- * heap access of one thread before the next one's. With several tokens
- * the rest already holds: each thread owns its gc_p and releases it
- * before it blocks (pstandin.h's contract), channels and the thread list
+ * Threads run in parallel, up to TOYMAXPROCS at once, on one heap: each
+ * thread owns its gc_p while it runs and releases it before it blocks
+ * (alloc.h's contract: gc_p_release at a safepoint, gc_p_acquire after,
+ * which waits while the world is stopped), channels and the thread list
  * are under the scheduler's lock, and the roots callback reads every
- * thread's stack under that lock (a thread never allocates holding it).
+ * thread's stack under that lock (a thread never allocates, nor waits
+ * for a stopped world, holding it). VM_SERIAL_THREADS = 1 runs one
+ * thread at a time whatever TOYMAXPROCS says (a debugging switch: the
+ * token hand-off then orders every heap access of one thread before the
+ * next one's).
  *
  * Preemption: a thread that waits for a token longer than a time slice
  * pokes the P of every running thread (gc_p_poke) and sets its preempt
@@ -40,7 +42,6 @@
  * done under mu) and channels' contents (chan.c, also under mu).
  */
 #include "vm/vmint.h"
-#include "vm/pstandin.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -48,9 +49,8 @@
 #include <time.h>
 #include <unistd.h>
 
-/* One token, whatever TOYMAXPROCS says: alloc's heap is used by one
- * thread at a time until it supports several mutators. */
-#define VM_SERIAL_THREADS 1
+/* 1: one token whatever TOYMAXPROCS says (see above). */
+#define VM_SERIAL_THREADS 0
 
 /* How long a thread waits for a token before it preempts (Go's sysmon
  * forcePreemptNS is 10 ms). */
@@ -74,6 +74,7 @@ struct vm_thread {
 
 struct vm_sched {
     pthread_mutex_t mu;
+    pthread_mutex_t stdmu; /* vm_std_lock: the library's shared state */
     pthread_cond_t idle; /* a thread exited: vm_sched_finish waits on it */
     vm_thread *first, *last;
     int nthreads, nasleep;
@@ -300,6 +301,25 @@ int vm_chan_wake(vm_state *V, const void *c)
 }
 
 void vm_chan_lock(vm_state *V) { lock(V->sched); }
+
+/* A thread that must wait for the library's lock gives its P back
+ * meanwhile: the holder may allocate, and a pause must not wait on a
+ * thread that waits on it. */
+void vm_std_lock(vm_state *V)
+{
+    vm_sched *S = V->sched;
+    if (!S || pthread_mutex_trylock(&S->stdmu) == 0)
+        return;
+    gc_p_release(V->gcp);
+    pthread_mutex_lock(&S->stdmu);
+    gc_p_acquire(V->gcp);
+}
+
+void vm_std_unlock(vm_state *V)
+{
+    if (V->sched)
+        pthread_mutex_unlock(&V->sched->stdmu);
+}
 void vm_chan_unlock(vm_state *V) { unlock(V->sched); }
 
 /* ---- the scheduler's life ---- */
@@ -333,6 +353,12 @@ int vm_sched_new(vm_state *V, int maxprocs)
         return -1;
     }
     if (pthread_cond_init(&S->idle, NULL) != 0) {
+        pthread_mutex_destroy(&S->mu);
+        free(S);
+        return -1;
+    }
+    if (pthread_mutex_init(&S->stdmu, NULL) != 0) {
+        pthread_cond_destroy(&S->idle);
         pthread_mutex_destroy(&S->mu);
         free(S);
         return -1;
@@ -378,6 +404,7 @@ void vm_sched_free(vm_state *V)
     if (V->thread)
         thread_free(V->thread);
     pthread_cond_destroy(&S->idle);
+    pthread_mutex_destroy(&S->stdmu);
     pthread_mutex_destroy(&S->mu);
     free(S);
     V->sched = NULL;

@@ -126,6 +126,12 @@ typedef struct vm_std_hooks {
     void (*release)(void *state);
 } vm_std_hooks;
 void *vm_std_state(vm_state *V);
+/* The program's threads share the library's state (vm_std_state,
+ * vm_std_words): a built-in holds this lock while it uses it. Waiting
+ * for it gives the thread's P back, so call it at the start of a
+ * built-in (a safepoint), before any heap pointer is held in C. */
+void vm_std_lock(vm_state *V);
+void vm_std_unlock(vm_state *V);
 void vm_set_std_state(vm_state *V, void *state, const vm_std_hooks *hooks);
 
 /* callback.c: calls the function value fn (a vm_closure, not nil) with

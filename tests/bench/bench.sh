@@ -18,6 +18,7 @@
 #   fastpath   instructions per 16-byte allocation (callgrind)
 #   fib nbody word-freq   toy, Lua 5.4 and Go; fib adds callgrind
 #              instructions per call for toy and Lua
+#   threads    allocation from 1 and 2 threads on one heap (tests/bench/threads.c)
 #   frag       large allocations in a heap cut into 1,000..15,000 free
 #              runs: alloc and glibc malloc, per-allocation median and
 #              slowest (tests/bench/frag.c)
@@ -59,6 +60,8 @@ depth=${DEPTH:-21}
 micro_n=${MICRO_N:-20000000}
 micro_variants=${MICRO_VARIANTS:-w10000 w1000000}
 frag_runs=${FRAG_RUNS:-1000 4000 8000 15000}
+threads_n=${THREADS_N:-10000000}
+threads_w=${THREADS_W:-50000}
 fib_n=${FIB_N:-32}
 fib_cg_n=${FIB_CG_N:-25}
 nbody_n=${NBODY_N:-1000000}
@@ -129,7 +132,7 @@ run() {
   fi
   hash=$(printf '%s\n' "$body" | md5sum | cut -c1-12)
   printf '%s\n' "$body" >"$outs/${w//\//_}.$i"
-  for f in ns_per_alloc gcs median_ns max_ns max_cpu_ns; do
+  for f in ns_per_alloc gcs median_ns max_ns max_cpu_ns cpu_ns_per_alloc; do
     v=$(echo "$res" | tr ' ' '\n' | sed -n "s/^$f=//p")
     [ -n "$v" ] && extra="$extra $f=$v"
   done
@@ -294,6 +297,15 @@ micro)
     compare "$w" alloc malloc boehm boehm-typed
   done
   ;;
+threads)
+  w=threads/w$threads_w
+  echo "note $w allocation from 1 and 2 threads on one heap, each with its own P and a window of $threads_w live objects (micro's window step: sizes {16,32,48,64,128,256}, half with two pointer words, each new pointer object stored through gc_write_pointer into an older one of its thread's window), $threads_n allocations per thread, concurrent mark at TOYGC=400 (tests/bench/threads.c). ns_per_alloc is wall time over every thread's allocations (1t÷2t: the throughput gain of the second thread); cpu_ns_per_alloc is the process's CPU time per allocation. The machine may be shared: wall figures then understate the second thread." >>"$raw"
+  echo "== $w: alloc-1t alloc-2t, $reps runs each, alternating"
+  for _ in $(seq "$reps"); do
+    run "$w" alloc-1t out "$dir/threads" 1 "$threads_n" "$threads_w" && record
+    run "$w" alloc-2t out "$dir/threads" 2 "$threads_n" "$threads_w" && record
+  done
+  ;;
 frag)
   for n in $frag_runs; do
     w=frag/$n
@@ -419,7 +431,7 @@ k-nucleotide|reverse-complement)
   ;;
 parallel-trees)
   w=parallel-trees/$depth
-  echo "note $w parallel binary-trees (the Benchmarks Game's): binary-trees/$depth with each depth's trees made on their own thread, lines printed in depth order; toy: examples/parallel_trees.toy with TOYMAXPROCS=$procs, Go: tests/bench/go/parallel_trees.go (goroutines) with GOMAXPROCS=$procs. toy runs one thread at a time until alloc takes several mutators (vm/thread.c, VM_SERIAL_THREADS)." >>"$raw"
+  echo "note $w parallel binary-trees (the Benchmarks Game's): binary-trees/$depth with each depth's trees made on their own thread, lines printed in depth order; toy: examples/parallel_trees.toy with TOYMAXPROCS=$procs, Go: tests/bench/go/parallel_trees.go (goroutines) with GOMAXPROCS=$procs." >>"$raw"
   impls="toy"
   have_go parallel_trees && impls="toy go"
   timed "$w" "$impls" cmd_partrees

@@ -18,21 +18,23 @@ local M = {}
 
 -- The order rows appear in; workloads and implementations not listed come
 -- after, in the order the raw files first name them.
-local WORKLOAD_ORDER = {"binary-trees", "micro", "fastpath", "frag", "fib", "nbody", "word-freq", "k-nucleotide",
-  "reverse-complement", "gc-pause", "parallel-trees", "pingpong"}
+local WORKLOAD_ORDER = {"binary-trees", "micro", "fastpath", "frag", "threads", "fib", "nbody", "word-freq",
+  "k-nucleotide", "reverse-complement", "gc-pause", "parallel-trees", "pingpong"}
 local IMPL_ORDER = {"toy", "lua", "go", "alloc", "alloc-noscan", "alloc-scan", "alloc-site", "alloc-inline", "malloc",
-  "boehm", "boehm-typed"}
+  "boehm", "boehm-typed", "alloc-2t", "alloc-1t"}
 -- Ours, and which of ours each peer is compared with (the first present).
 local OURS = {toy = true, alloc = true, ["alloc-noscan"] = true, ["alloc-scan"] = true, ["alloc-site"] = true,
-  ["alloc-inline"] = true}
+  ["alloc-inline"] = true, ["alloc-2t"] = true}
 local PEER_OF = {
   lua = {"toy"}, go = {"toy"},
+  ["alloc-1t"] = {"alloc-2t"},
   malloc = {"alloc", "alloc-scan"}, boehm = {"alloc", "alloc-scan"}, ["boehm-typed"] = {"alloc", "alloc-scan"},
 }
 local PRIMARY = {"toy", "alloc", "alloc-scan", "alloc-noscan"}
 local COLORS = {
   toy = "#d62728", lua = "#1f77b4", go = "#17becf", alloc = "#ff7f0e", ["alloc-noscan"] = "#ff9f4e",
   ["alloc-scan"] = "#ff7f0e", ["alloc-site"] = "#ffbf7e", ["alloc-inline"] = "#ffd9b0", malloc = "#2ca02c", boehm = "#9467bd", ["boehm-typed"] = "#8c564b",
+  ["alloc-2t"] = "#ff7f0e", ["alloc-1t"] = "#ffbf7e",
 }
 
 local function rank(list)
@@ -384,6 +386,10 @@ local GOALS = {
   {w = "frag", ours = "alloc", metric = "max_ns", max = 50000, text = "alloc's slowest large allocation 50 us or less"},
   {w = "frag", ours = "alloc", peer = "malloc", metric = "median_ns", text = "median beside glibc malloc"},
   {w = "frag", ours = "alloc", peer = "malloc", metric = "max_ns", text = "slowest beside glibc malloc"},
+  {w = "threads", ours = "alloc-2t", peer = "alloc-1t", metric = "ns_per_alloc", min = 1.8,
+    text = "2 threads deliver at least 1.8x the allocations per second of one"},
+  {w = "threads", ours = "alloc-2t", peer = "alloc-1t", metric = "cpu_ns_per_alloc",
+    text = "CPU per allocation, 1 thread beside 2"},
   {w = "fib", ours = "toy", peer = "lua", metric = "time", min = 2, text = "toy at least 2x faster than Lua 5.4"},
   {w = "nbody", ours = "toy", peer = "lua", metric = "time", min = 2, text = "toy at least 2x faster than Lua 5.4"},
   {w = "map", ours = "toy", peer = "lua", metric = "time", min = 1 / 0.7, text = "toy at most 0.7x Lua 5.4's time"},

@@ -11,7 +11,7 @@ LUA_CFLAGS := $(shell pkg-config --cflags lua5.4 2>/dev/null || echo -I/usr/incl
 LUA_LIBS := $(shell pkg-config --libs lua5.4 2>/dev/null || echo -llua5.4)
 PIC_ALLOC_OBJ := $(ALLOC_SRC:%.c=$(BUILD)/pic/%.o)
 PIC_LIBALLOC := $(BUILD)/pic/liballoc.a
-LTOY_OBJ := $(BUILD)/pic/tests/lua/ltoy.o $(BUILD)/pic/tests/lua/lrun.o
+LTOY_OBJ := $(BUILD)/pic/tests/lua/ltoy.o $(BUILD)/pic/tests/lua/lrun.o $(BUILD)/pic/tests/threads/tstress.o
 # The language libraries, in link order (each needs the ones after it).
 PIC_LANG_LIBS :=
 ifneq ($(wildcard lang/lang.h),)

@@ -49,6 +49,7 @@
 
 #include "alloc/alloc.h"
 #include "tests/lua/ltoy.h"
+#include "tests/threads/tstress.h"
 #include "vm/vm.h"
 
 #define HEAP_MT "toy.heap"
@@ -423,7 +424,8 @@ static int l_heap(lua_State *L)
     if (!lua_isnoneornil(L, 1)) {
         luaL_checktype(L, 1, LUA_TTABLE);
         /* unknown keys are mistakes, not extensions */
-        static const char *const known[] = {"gc_percent", "memory_limit", "gcprocs", "debug", "env", "trace", NULL};
+        static const char *const known[] = {"gc_percent", "memory_limit", "gcprocs", "concurrent", "debug", "env",
+                                            "trace", NULL};
         ltoy_check_keys(L, 1, known);
         if (lua_getfield(L, 1, "env") != LUA_TNIL)
             use_env = lua_toboolean(L, -1);
@@ -463,6 +465,13 @@ static int l_heap(lua_State *L)
             if (v < 0 || v > 64)
                 return luaL_argerror(L, t, "option 'gcprocs' out of range (0 = one per CPU .. 64)");
             o.gcprocs = (int)v;
+        }
+        lua_pop(L, 1);
+        if (opt_field(L, t, "concurrent")) {
+            if (lua_type(L, -1) != LUA_TBOOLEAN)
+                return luaL_argerror(L, t, lua_pushfstring(L, "option 'concurrent' must be a boolean, got %s",
+                                                           luaL_typename(L, -1)));
+            o.concurrent = lua_toboolean(L, -1);
         }
         lua_pop(L, 1);
         if (opt_field(L, t, "debug")) {
@@ -953,6 +962,64 @@ static int l_verify(lua_State *L)
     return 1;
 }
 
+/* heap:stress{threads=, cycles=, slots=, release_every=, max_steps=}:
+ * tests/threads/tstress.c on this heap: that many C threads, each with a
+ * P of its own, allocate and relink a shared structure until the heap
+ * has done that many more collections, checked against the model after
+ * each. The script's thread gives its P back meanwhile (it waits for
+ * them). Returns {cycles, nodes, steps}; a model mismatch is an error
+ * naming a collector bug. The stress's objects are its own: the
+ * script's objects and handles are untouched (those that were garbage
+ * are dropped, as after any collection). */
+static int l_stress(lua_State *L)
+{
+    lheap *lh = check_open(L, 1);
+    luaL_checktype(L, 2, LUA_TTABLE);
+    static const char *const known[] = {"threads", "cycles", "slots", "release_every", "max_steps", NULL};
+    ltoy_check_keys(L, 2, known);
+    struct {
+        const char *key;
+        lua_Integer def, min, max;
+    } opt[] = {
+        {"threads", 4, 1, TSTRESS_MAX_THREADS}, {"cycles", 10, 1, 1000000},
+        {"slots", 64, 1, TSTRESS_MAX_SLOTS},    {"release_every", 64, 0, 1000000000},
+        {"max_steps", 0, 0, INT64_C(1) << 40},
+    };
+    lua_Integer v[5];
+    for (int i = 0; i < 5; i++) {
+        v[i] = opt[i].def;
+        if (opt_field(L, 2, opt[i].key)) {
+            v[i] = opt_integer(L, 2, opt[i].key);
+            if (v[i] < opt[i].min || v[i] > opt[i].max)
+                return luaL_argerror(L, 2, lua_pushfstring(L, "option '%s' out of range (%I .. %I)", opt[i].key,
+                                                           opt[i].min, opt[i].max));
+        }
+        lua_pop(L, 1);
+    }
+    lua_createtable(L, 0, 3); /* before the run: no Lua allocation after it until sync_gc */
+    lh = check_open(L, 1);
+    gc_stats st;
+    gc_read_stats(lh->h, &st);
+    tstress_opts so = {(unsigned)v[0], st.num_gc + (uint64_t)v[1], (unsigned)v[2], (unsigned)v[3], (uint64_t)v[4]};
+    tstress_result r;
+    gc_p_release(lh->p);
+    int rc = tstress_run(lh->h, &so, &r);
+    gc_p_acquire(lh->p);
+    sync_gc(L, lh);
+    if (rc != 0)
+        return luaL_error(L, "heap:stress: %s", r.first);
+    if (r.problems)
+        return luaL_error(L, "heap:stress: collector bug: %I problems, the first: %s", (lua_Integer)r.problems,
+                          r.first);
+    lua_pushinteger(L, (lua_Integer)(r.cycles - st.num_gc));
+    lua_setfield(L, -2, "cycles");
+    lua_pushinteger(L, (lua_Integer)r.nodes);
+    lua_setfield(L, -2, "nodes");
+    lua_pushinteger(L, (lua_Integer)r.steps);
+    lua_setfield(L, -2, "steps");
+    return 1;
+}
+
 static int l_stats(lua_State *L)
 {
     lheap *lh = check_open(L, 1);
@@ -1026,7 +1093,8 @@ int luaopen_toy(lua_State *L)
         {"set", l_set},       {"handle", l_handle}, {"collect", l_collect},
         {"stats", l_stats},   {"verify", l_verify}, {"close", l_heap_close},
         {"id", l_id},         {"words", l_words},   {"isptr", l_isptr},
-        {"valid", l_valid},   {"trace", l_trace},   {"pointers", l_pointers},   {NULL, NULL}};
+        {"valid", l_valid},   {"trace", l_trace},   {"pointers", l_pointers},   {"stress", l_stress},
+        {NULL, NULL}};
     static const luaL_Reg heap_meta[] = {
         {"__gc", l_heap_close}, {"__close", l_heap_close},
         {"__tostring", l_heap_tostring}, {NULL, NULL}};

@@ -197,7 +197,10 @@ static void test_deep_list(void)
             r->slot[0] = c;
         tail = c;
     }
-    /* Mark on a 256 KiB stack: recursion over the list would overflow it. */
+    /* Mark on a 256 KiB stack: recursion over the list would overflow it.
+     * This thread blocks in the join: it gives its P back meanwhile, or
+     * the other thread's pause would wait for it. */
+    gc_p_release(p);
     pthread_attr_t attr;
     pthread_attr_init(&attr);
     pthread_attr_setstacksize(&attr, 256 * 1024);
@@ -206,6 +209,7 @@ static void test_deep_list(void)
     CU_ASSERT_EQUAL_FATAL(pthread_create(&th, &attr, collectThread, &a), 0);
     pthread_join(th, NULL);
     pthread_attr_destroy(&attr);
+    gc_p_acquire(p);
     CU_ASSERT_EQUAL(listCheck(r->slot[0], 0), n);
     CU_ASSERT_EQUAL(liveObjects(h), n);
     r->slot[0] = NULL;

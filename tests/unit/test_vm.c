@@ -1014,6 +1014,75 @@ static void test_verifier(void)
     vm_program_free(p);
 }
 
+/* A main of n instructions: n - 1 zero words (MOV R0 R0) and RETURN0.
+ * The code is calloc'd rather than emitted one by one: its pages are only
+ * read, so a function at the instruction limit stays cheap. */
+static vm_program *long_main(uint32_t n)
+{
+    vm_program *p = tvm_program();
+    vm_proto *m = tvm_main(p, 1);
+    m->code = calloc(n, sizeof *m->code);
+    m->lines = calloc(n, sizeof *m->lines);
+    CU_ASSERT_FATAL(m->code && m->lines);
+    m->capcode = n;
+    m->ncode = n - 1;
+    CU_ASSERT_EQUAL(tvm_abc(m, 1, OP_RETURN0, 0, 0, 0), (int)(n - 1));
+    return p;
+}
+
+static void test_instruction_limit(void)
+{
+    char err[256];
+    vm_program *p = long_main(VM_MAX_CODE);
+    CU_ASSERT_EQUAL(vm_program_finish(p, err, sizeof err), 0);
+    tvm_run r = tvm_exec(p, false, 0, 0);
+    EXPECT_RUN(r, 0, "", "");
+    tvm_run_free(&r);
+    vm_program_free(p);
+
+    p = long_main(VM_MAX_CODE + 1);
+    CU_ASSERT_EQUAL(vm_program_finish(p, err, sizeof err), -1);
+    CU_ASSERT_STRING_EQUAL(err, "main: 4194305 instructions (at most 4194304)");
+    vm_program_free(p);
+}
+
+/* The type lists are filled up to EXTRAARG's largest Ax with empty lists
+ * (zero words, calloc'd and never touched) instead of 2^24 calls. */
+static void test_typelist_limit(void)
+{
+    char err[256];
+    vm_program *p = tvm_program();
+    free(p->typelists);
+    p->captypelists = VM_MAXARG_AX + 16;
+    p->typelists = calloc(p->captypelists, sizeof *p->typelists);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(p->typelists);
+    p->ntypelists = VM_MAXARG_AX;
+    vm_proto *m = tvm_main(p, 1);
+    tvm_abx(m, 1, OP_LOADI, 0, 7);
+    int pc = tvm_callb(p, m, 1, B_PRINT, 0, 1, INTS);
+    CU_ASSERT_EQUAL(VM_AX(m->code[pc + 1]), VM_MAXARG_AX);
+    CU_ASSERT_EQUAL(p->ntypelists, VM_MAXARG_AX + 2);
+    /* One past: refused, nothing added. */
+    CU_ASSERT_EQUAL(vm_add_typelist(p, INTS, 1), VM_TYPELIST_FULL);
+    CU_ASSERT_EQUAL(p->ntypelists, VM_MAXARG_AX + 2);
+    CU_ASSERT_FALSE(p->oom);
+    tvm_abc(m, 1, OP_RETURN0, 0, 0, 0);
+    CU_ASSERT_EQUAL_FATAL(vm_program_finish(p, err, sizeof err), 0);
+    expect_both(p, 0, "7\n", "");
+    vm_program_free(p);
+}
+
+static void test_grow_cap(void)
+{
+    CU_ASSERT_EQUAL(vm_grow_cap(0, UINT32_MAX, 4), 8);
+    CU_ASSERT_EQUAL(vm_grow_cap(8, UINT32_MAX, 4), 16);
+    CU_ASSERT_EQUAL(vm_grow_cap((size_t)1 << 31, UINT32_MAX, 1), 0);
+    CU_ASSERT_EQUAL(vm_grow_cap((size_t)1 << 30, INT32_MAX, 1), 0);
+    CU_ASSERT_EQUAL(vm_grow_cap((size_t)1 << 29, INT32_MAX, 1), (size_t)1 << 30);
+    CU_ASSERT_EQUAL(vm_grow_cap(SIZE_MAX / 16 + 1, SIZE_MAX, 8), 0);
+    CU_ASSERT_EQUAL(vm_grow_cap(4, 6, 1), 0);
+}
+
 static void test_stackmap_dedup_and_lookup(void)
 {
     vm_program *p = tvm_program();
@@ -1092,6 +1161,9 @@ static CU_TestInfo vm_tests[] = {
     {"deep_frames_and_stack_growth", test_deep_frames_and_stack_growth},
     {"globals_are_roots", test_globals_are_roots},
     {"verifier", test_verifier},
+    {"instruction_limit", test_instruction_limit},
+    {"typelist_limit", test_typelist_limit},
+    {"grow_cap", test_grow_cap},
     {"stackmap_dedup_and_lookup", test_stackmap_dedup_and_lookup},
     {"disasm", test_disasm},
     {"movestack", test_movestack},

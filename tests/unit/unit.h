@@ -10,6 +10,18 @@
 
 #include <CUnit/CUnit.h>
 
+/* UNIT_TSAN: 1 in a ThreadSanitizer build (a suite scales its work down). */
+#if defined(__SANITIZE_THREAD__)
+#define UNIT_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define UNIT_TSAN 1
+#endif
+#endif
+#ifndef UNIT_TSAN
+#define UNIT_TSAN 0
+#endif
+
 /* Registers suites (a CU_SUITE_INFO_NULL-terminated array), runs them
  * (only the test named by argv[1] when given), prints the totals and
  * returns the process status. */
