@@ -811,6 +811,22 @@ static void closure(fstate *fs, lang_expr *e, int dst)
     emit_x(fs, VM_ABX(OP_CLOSURE, dst, g->index), e->line, 0, x);
 }
 
+/* The offset of a CALLB's argument type list (its EXTRAARG's Ax). */
+static int32_t typelist(fstate *fs, const int32_t *types, int n)
+{
+    int32_t tl = vm_add_typelist(fs->C->p, types, n);
+    if (tl == VM_TYPELIST_FULL) {
+        /* EXTRAARG's Ax: 24 bits */
+        limit(fs, "argument type lists pass 16777216 words");
+        return 0;
+    }
+    if (tl < 0) {
+        fs->C->p->oom = true;
+        return 0;
+    }
+    return tl;
+}
+
 /* CALLB of built-in b on the values of args, the result (of type rt)
  * into dst (< 0: dropped). The type list has the arguments' types, or
  * types_of's when given (make passes the channel type it makes). */
@@ -841,15 +857,7 @@ static void callb(fstate *fs, int b, lang_expr **args, int nargs, const lang_typ
         cerror(fs->C, line, col, "too many arguments to %s (at most 255)", std_builtin_table[b].name);
         nargs = 255;
     }
-    int32_t tl = vm_add_typelist(fs->C->p, types, nargs);
-    if (tl == VM_TYPELIST_FULL) {
-        /* EXTRAARG's Ax: 24 bits */
-        limit(fs, "argument type lists pass 16777216 words");
-        tl = 0;
-    } else if (tl < 0) {
-        fs->C->p->oom = true;
-        tl = 0;
-    }
+    int32_t tl = typelist(fs, types, nargs);
     emit_x(fs, VM_ABC(OP_CALLB, a, b, nargs), line, 0, x);
     emit(fs, VM_AX_(OP_EXTRAARG, tl), line, 0);
     if (dst >= 0)
@@ -1415,6 +1423,18 @@ static void shrink_limit(fstate *fs, loop *l, int t, int x, int body, int line)
     fs->freereg--;
 }
 
+/* The rest of a loop that tests at its top (for over a map or a
+ * channel): the body, continue and the back edge to top, and exit, the
+ * jump that leaves. */
+static void toploop_body(fstate *fs, loop *l, lang_stmt *s, int top, int exit, int line)
+{
+    fs->nactive = fs->freereg;
+    block(fs, s->u.for_.body);
+    patch(fs, l->continues, top);
+    jump_to(fs, top, line);
+    jconcat(fs, &l->breaks, exit);
+}
+
 static void for_stmt(fstate *fs, lang_stmt *s)
 {
     loop l;
@@ -1466,14 +1486,7 @@ static void for_stmt(fstate *fs, lang_stmt *s)
         int a = reserve(fs, 2);
         int top = pc_here(fs);
         int32_t types[2] = {rtype(fs->C, s->u.for_.x->type), vm_add_rtype(fs->C->p, VM_KBOOL, 0, 0)};
-        int32_t tl = vm_add_typelist(fs->C->p, types, 2);
-        if (tl == VM_TYPELIST_FULL) {
-            limit(fs, "argument type lists pass 16777216 words");
-            tl = 0;
-        } else if (tl < 0) {
-            fs->C->p->oom = true;
-            tl = 0;
-        }
+        int32_t tl = typelist(fs, types, 2);
         emit_mov(fs, a, c, s->u.for_.x->type, line);
         emit(fs, VM_ABC(OP_LOADFALSE, a + 1, 0, 0), line, 0);
         int32_t xs = new_xset(fs);
@@ -1484,11 +1497,7 @@ static void for_stmt(fstate *fs, lang_stmt *s)
         emit(fs, VM_ABC(OP_TEST, a + 1, 0, 0), line, 0);
         int exit = emit_jump(fs, line);
         declare_loopvar(fs, v1, a, line);
-        fs->nactive = fs->freereg;
-        block(fs, s->u.for_.body);
-        patch(fs, l.continues, top);
-        jump_to(fs, top, line);
-        jconcat(fs, &l.breaks, exit);
+        toploop_body(fs, &l, s, top, exit, line);
         break;
     }
     case FOR_MAP: {
@@ -1501,11 +1510,7 @@ static void for_stmt(fstate *fs, lang_stmt *s)
         int exit = emit_jump(fs, line);
         declare_loopvar(fs, v1, x + 1, line);
         declare_loopvar(fs, v2, x + 2, line);
-        fs->nactive = fs->freereg;
-        block(fs, s->u.for_.body);
-        patch(fs, l.continues, top);
-        jump_to(fs, top, line);
-        jconcat(fs, &l.breaks, exit);
+        toploop_body(fs, &l, s, top, exit, line);
         break;
     }
     default:
