@@ -130,6 +130,18 @@ tsan:
 	TSAN_OPTIONS="halt_on_error=1 exitcode=66" build/tsan/tests/test-parmark
 	TSAN_OPTIONS="halt_on_error=1 exitcode=66" build/tsan/tests/test-concurrent
 	TSAN_OPTIONS="halt_on_error=1 exitcode=66" build/tsan/tests/test-threads
+	@$(MAKE) --no-print-directory $(TSAN_FLAGS) tsan-toy-thread
+
+# The threaded toy programs on a TSan build of toy (the VM's threads,
+# channels and scheduler; alloc's mark workers), plainly and under the
+# concurrent collector's stress switch.
+.PHONY: tsan-toy-thread
+tsan-toy-thread: $(BUILD)/toy
+	TSAN_OPTIONS="halt_on_error=1 exitcode=66" lua5.4 tests/toy/run.lua --name toy-thread-tsan \
+	  --cmd "$(BUILD)/toy run" $(wildcard tests/toy/thread/*.toy)
+	TSAN_OPTIONS="halt_on_error=1 exitcode=66" TOYDEBUG=gcconcurrentstress=1,gccheckmark=1 \
+	  lua5.4 tests/toy/run.lua --name toy-thread-tsan-concstress \
+	  --cmd "$(BUILD)/toy run" $(wildcard tests/toy/thread/*.toy)
 
 # --- the concurrent collector: barrier, allocate-black,
 # assists, phases and debug switches; also run under TSan by `make tsan`.

@@ -113,6 +113,7 @@ typedef enum lang_type_kind {
     TY_MAP,
     TY_STRUCT,
     TY_FN,
+    TY_CHAN,  /* elem */
 } lang_type_kind;
 
 struct lang_type {
@@ -131,7 +132,7 @@ struct lang_type {
 static inline bool lang_type_is_ref(const lang_type *t)
 {
     return t->kind == TY_STRING || t->kind == TY_ARRAY || t->kind == TY_MAP ||
-           t->kind == TY_STRUCT || t->kind == TY_FN;
+           t->kind == TY_STRUCT || t->kind == TY_FN || t->kind == TY_CHAN;
 }
 
 typedef struct lang_field {
@@ -165,12 +166,12 @@ typedef struct lang_const {
 } lang_const;
 
 /* Type expressions as written in the source. */
-typedef enum lang_texpr_kind { TX_NAME, TX_ARRAY, TX_MAP, TX_FN } lang_texpr_kind;
+typedef enum lang_texpr_kind { TX_NAME, TX_ARRAY, TX_MAP, TX_FN, TX_CHAN } lang_texpr_kind;
 struct lang_texpr {
     lang_texpr_kind kind;
     int line, col;
     const char *name;         /* TX_NAME */
-    lang_texpr *elem, *key;   /* TX_ARRAY elem; TX_MAP key, elem (value) */
+    lang_texpr *elem, *key;   /* TX_ARRAY, TX_CHAN elem; TX_MAP key, elem (value) */
     lang_texpr **params;      /* TX_FN */
     int nparams;
     lang_texpr *result;       /* TX_FN, NULL when none */
@@ -243,7 +244,7 @@ struct lang_expr {
 
 typedef enum lang_stmt_kind {
     ST_BLOCK, ST_VAR, ST_CONST, ST_ASSIGN, ST_EXPR, ST_IF, ST_WHILE,
-    ST_FOR, ST_RETURN, ST_BREAK, ST_CONTINUE, ST_MASSIGN, ST_MVAR,
+    ST_FOR, ST_RETURN, ST_BREAK, ST_CONTINUE, ST_MASSIGN, ST_MVAR, ST_GO,
 } lang_stmt_kind;
 
 /* A name being declared, where it is written. */
@@ -252,7 +253,7 @@ typedef struct lang_name {
     int line, col;
 } lang_name;
 
-typedef enum lang_for_kind { FOR_NONE, FOR_RANGE, FOR_ARRAY, FOR_MAP } lang_for_kind;
+typedef enum lang_for_kind { FOR_NONE, FOR_RANGE, FOR_ARRAY, FOR_MAP, FOR_CHAN } lang_for_kind;
 
 struct lang_stmt {
     lang_stmt_kind kind;
@@ -286,6 +287,7 @@ struct lang_stmt {
             lang_local *var1, *var2; /* checker */
         } for_;
         struct { lang_expr *x; } ret; /* x NULL: no value */
+        struct { lang_expr *call; } go; /* ST_GO: an EX_CALL (CALL_DIRECT or CALL_VALUE) */
         struct {
             lang_expr **targets, **values; /* n targets, nvalues values */
             int n, nvalues;

@@ -75,6 +75,7 @@ static void texpr(out *o, const lang_texpr *t)
     switch (t->kind) {
     case TX_NAME: puts_(o, t->name ? t->name : "?"); break;
     case TX_ARRAY: puts_(o, "["); texpr(o, t->elem); puts_(o, "]"); break;
+    case TX_CHAN: puts_(o, "chan["); texpr(o, t->elem); puts_(o, "]"); break;
     case TX_MAP:
         puts_(o, "map[");
         texpr(o, t->key);
@@ -317,6 +318,10 @@ static void stmt(out *o, const lang_stmt *s, int indent)
         break;
     case ST_BREAK: puts_(o, "break"); break;
     case ST_CONTINUE: puts_(o, "continue"); break;
+    case ST_GO:
+        puts_(o, "go ");
+        expr(o, s->u.go.call);
+        break;
     }
     puts_(o, "\n");
 }

@@ -120,6 +120,13 @@ fuzz-lang: $(FUZZ_DIR)/lang_fuzz
 #                      host marking a few objects at each allocation and
 #                      poll, so marks overlap the programs' stores; output
 #                      must not change
+#   toy-thread, toy-thread-gcstress, toy-thread-concstress
+#                      tests/toy/thread/*.toy: go, channels, deadlock and the
+#                      threads' runtime errors; the same collecting at every
+#                      allocation with the mark checked, and under the
+#                      concurrent collector's stress switch (the mark
+#                      interleaved with every store); `make tsan` runs them
+#                      on a ThreadSanitizer build of toy
 #   compile-gc         tests/unit/test_compile.c: dead registers free their
 #                      objects, live ones (across calls, in temporaries,
 #                      through cells) keep them, judged by the collector
@@ -129,13 +136,19 @@ TOY_GC_TESTS := $(wildcard tests/toy/gc/*.toy)
 TOY_BARRIER_TESTS := $(wildcard tests/toy/barrier/*.toy)
 TOY_CONCSTRESS := TOYDEBUG=gcconcurrentstress=2,gccheckmark=1
 TOY_BARRIER_STRESS ?= $(TOY_CONCSTRESS)
+TOY_THREAD_TESTS := $(wildcard tests/toy/thread/*.toy)
+# Threads run under the switch's first level, whose background workers mark
+# beside every running thread (the second level marks only at the hosts').
+TOY_CONC_STRESS := TOYDEBUG=gcconcurrentstress=1,gccheckmark=1
 TOY_EXAMPLES := $(wildcard examples/*.toy)
 TOY_EXAMPLES_STRESS := $(filter-out examples/gc_graph.toy,$(TOY_EXAMPLES))
 SUITES += toy-cli toy-run toy-run-gcstress toy-run-valgrind examples examples-gcstress toy-gc \
-    toy-gc-gcstress toy-barrier toy-barrier-stress toy-concstress compile-gc
+    toy-gc-gcstress toy-barrier toy-barrier-stress toy-concstress compile-gc \
+    toy-thread toy-thread-gcstress toy-thread-concstress
 .PHONY: test-toy-cli test-toy-run test-toy-run-gcstress test-toy-run-valgrind test-examples \
     test-examples-gcstress test-toy-gc test-toy-gc-gcstress test-toy-barrier \
-    test-toy-barrier-stress test-toy-concstress test-compile-gc barrier-ablation
+    test-toy-barrier-stress test-toy-concstress test-compile-gc barrier-ablation \
+    test-toy-thread test-toy-thread-gcstress test-toy-thread-concstress
 test-toy-cli: $(BUILD)/toy
 	lua5.4 tests/toy/run/cli.lua $(BUILD)/toy
 test-toy-run: $(BUILD)/toy
@@ -187,6 +200,13 @@ test-toy-concstress: $(BUILD)/toy $(TOY_BODIES_PROBE)
 # program run under TOY_CONCSTRESS (tests/toy/barrier/ablate.sh).
 barrier-ablation:
 	tests/toy/barrier/ablate.sh
+
+test-toy-thread: $(BUILD)/toy
+	lua5.4 tests/toy/run.lua --name toy-thread --cmd "$(BUILD)/toy run" $(TOY_THREAD_TESTS)
+test-toy-thread-gcstress: $(BUILD)/toy
+	$(TOY_STRESS) lua5.4 tests/toy/run.lua --name toy-thread-gcstress --cmd "$(BUILD)/toy run" $(TOY_THREAD_TESTS)
+test-toy-thread-concstress: $(BUILD)/toy
+	$(TOY_CONC_STRESS) lua5.4 tests/toy/run.lua --name toy-thread-concstress --cmd "$(BUILD)/toy run" $(TOY_THREAD_TESTS)
 
 $(BUILD)/tests/test_compile: $(BUILD)/tests/unit/test_compile.o $(BUILD)/tests/unit/unit.o \
     $(BUILD)/liblang.a $(BUILD)/libstdlib.a $(BUILD)/libvm.a $(BUILD)/liballoc.a

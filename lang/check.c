@@ -331,6 +331,10 @@ static lang_type *resolve_type(checker *c, lang_texpr *t)
             return c->t_error;
         return ck_map_of(c->a, c->prog, k, v);
     }
+    case TX_CHAN: {
+        lang_type *e = resolve_type(c, t->elem);
+        return is_err(e) ? e : ck_chan_of(c->a, c->prog, e);
+    }
     case TX_FN: {
         lang_type **ps = lang_arena_alloc(c->a, (size_t)(t->nparams + 1) * sizeof *ps);
         bool bad = false;
@@ -705,7 +709,7 @@ static lang_type *container_arg(checker *c, lang_expr *e, int i, lang_type_kind 
         return t;
     if (t->kind != k) {
         error(c, a->line, a->col, "%s needs %s, not %s", name,
-              k == TY_ARRAY ? "an array" : "a map", tn(c, t));
+              k == TY_ARRAY ? "an array" : k == TY_MAP ? "a map" : "a channel", tn(c, t));
         return c->t_error;
     }
     return t;
@@ -751,7 +755,8 @@ static lang_type *check_builtin(checker *c, lang_expr *e, int bi)
         lang_type *t = check_value(c, args[0], NULL, CTX("as an argument"));
         if (is_err(t))
             return set(e, c->t_int);
-        if (t->kind != TY_STRING && t->kind != TY_ARRAY && t->kind != TY_MAP) {
+        if (t->kind != TY_STRING && t->kind != TY_ARRAY && t->kind != TY_MAP &&
+            t->kind != TY_CHAN) {
             error(c, args[0]->line, args[0]->col, "invalid argument: len of %s", tn(c, t));
             return set(e, c->t_int);
         }
@@ -845,6 +850,28 @@ static lang_type *check_builtin(checker *c, lang_expr *e, int bi)
         }
         return set(e, t);
     }
+    case STD_SEND: {
+        if (!nargs_ok(c, e, name, 2))
+            break;
+        lang_type *t = container_arg(c, e, 0, TY_CHAN, name);
+        if (is_err(t)) {
+            check_expr(c, args[1], NULL);
+            return set(e, c->t_void);
+        }
+        check_as(c, args[1], t->elem, CTX("in argument to send"));
+        return set(e, c->t_void);
+    }
+    case STD_RECV:
+    case STD_CLOSE: {
+        if (!nargs_ok(c, e, name, 1))
+            break;
+        lang_type *t = container_arg(c, e, 0, TY_CHAN, name);
+        if (b->generic == STD_CLOSE)
+            return set(e, c->t_void);
+        return is_err(t) ? fail(c, e) : set(e, t->elem);
+    }
+    case STD_GO:
+        break;
     case STD_MAKE: {
         if (e->u.call.nargs < 1 || e->u.call.nargs > 2) {
             error(c, e->line, e->col,
@@ -882,8 +909,30 @@ static lang_type *check_builtin(checker *c, lang_expr *e, int bi)
             }
             return set(e, t);
         }
-        error(c, args[0]->line, args[0]->col, "cannot make %s; make makes arrays and maps",
-              tn(c, t));
+        if (t->kind == TY_CHAN) {
+            if (e->u.call.nargs == 2) {
+                check_as(c, args[1], c->t_int, CTX("as the capacity in make"));
+                return set(e, t);
+            }
+            /* make(chan[T]) is make(chan[T], 0): the compiler always
+             * finds the capacity argument. */
+            lang_expr **two = lang_arena_alloc(c->a, 2 * sizeof *two);
+            lang_expr *zero = lang_arena_alloc(c->a, sizeof *zero);
+            memset(zero, 0, sizeof *zero);
+            zero->kind = EX_INT;
+            zero->line = e->line;
+            zero->col = e->col;
+            zero->type = c->t_int;
+            zero->is_const = true;
+            zero->cv.kind = TY_INT;
+            two[0] = args[0];
+            two[1] = zero;
+            e->u.call.args = two;
+            e->u.call.nargs = 2;
+            return set(e, t);
+        }
+        error(c, args[0]->line, args[0]->col,
+              "cannot make %s; make makes arrays, maps and channels", tn(c, t));
         check_args_loosely(c, e, 1);
         return fail(c, e);
     }
@@ -1474,9 +1523,15 @@ static void check_for(checker *c, lang_stmt *s)
             s->u.for_.kind = FOR_MAP;
             t1 = t->key;
             t2 = s->u.for_.name2 ? t->elem : NULL;
+        } else if (t->kind == TY_CHAN) {
+            s->u.for_.kind = FOR_CHAN;
+            t1 = t->elem;
+            if (s->u.for_.name2)
+                error(c, s->u.for_.line2, s->u.for_.col2,
+                      "a range over a channel gives one variable, not two");
         } else if (!is_err(t)) {
-            error(c, x->line, x->col, "cannot range over %s (want a..b, an array or a map)",
-                  tn(c, t));
+            error(c, x->line, x->col,
+                  "cannot range over %s (want a..b, an array, a map or a channel)", tn(c, t));
         }
     }
     /* The hidden state of the loop (bound, index, container) is the
@@ -1489,6 +1544,26 @@ static void check_for(checker *c, lang_stmt *s)
     check_block(c, s->u.for_.body);
     c->loops--;
     pop_scope(c);
+}
+
+/* go f(args): a call of a function or closure value, whose result (if
+ * any) is dropped; not a built-in or a conversion, which have no
+ * function value to run on a thread. */
+static void check_go(checker *c, lang_stmt *s)
+{
+    lang_expr *x = s->u.go.call;
+    if (x->kind != EX_CALL) {
+        check_expr(c, x, NULL);
+        if (!is_err(x->type))
+            error(c, x->line, x->col, "expression in go must be a function call");
+        return;
+    }
+    check_expr(c, x, NULL);
+    if (x->u.call.kind == CALL_BUILTIN)
+        error(c, x->line, x->col, "go of the built-in %s: go runs a call of a function",
+              std_builtin_table[x->u.call.builtin].name);
+    else if (x->u.call.kind == CALL_CONV)
+        error(c, x->line, x->col, "go of a conversion: go runs a call of a function");
 }
 
 static void check_stmt(checker *c, lang_stmt *s)
@@ -1548,6 +1623,9 @@ static void check_stmt(checker *c, lang_stmt *s)
         }
         break;
     }
+    case ST_GO:
+        check_go(c, s);
+        break;
     case ST_BREAK:
     case ST_CONTINUE:
         if (c->loops == 0)

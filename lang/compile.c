@@ -131,6 +131,7 @@ static int32_t rtype(compiler *C, const lang_type *t)
     }
     case TY_STRUCT: r = vm_add_rtype(p, VM_KSTRUCT, t->st->index, 0); break;
     case TY_FN: r = vm_add_rtype(p, VM_KFUNC, 0, 0); break;
+    case TY_CHAN: r = vm_add_rtype(p, VM_KCHAN, rtype(C, t->elem), 0); break;
     case TY_NIL: r = vm_add_rtype(p, VM_KNIL, 0, 0); break;
     default: r = vm_add_rtype(p, VM_KVOID, 0, 0); break;
     }
@@ -810,13 +811,67 @@ static void closure(fstate *fs, lang_expr *e, int dst)
     emit_x(fs, VM_ABX(OP_CLOSURE, dst, g->index), e->line, 0, x);
 }
 
+/* The offset of a CALLB's argument type list (its EXTRAARG's Ax). */
+static int32_t typelist(fstate *fs, const int32_t *types, int n)
+{
+    int32_t tl = vm_add_typelist(fs->C->p, types, n);
+    if (tl == VM_TYPELIST_FULL) {
+        /* EXTRAARG's Ax: 24 bits */
+        limit(fs, "argument type lists pass 16777216 words");
+        return 0;
+    }
+    if (tl < 0) {
+        fs->C->p->oom = true;
+        return 0;
+    }
+    return tl;
+}
+
+/* CALLB of built-in b on the values of args, the result (of type rt)
+ * into dst (< 0: dropped). The type list has the arguments' types, or
+ * types_of's when given (make passes the channel type it makes). */
+static void callb(fstate *fs, int b, lang_expr **args, int nargs, const lang_type *const *types_of,
+                  const lang_type *rt, int dst, int line, int col)
+{
+    int save = fs->freereg;
+    int a;
+    if (dst >= 0 && dst == fs->freereg - 1 && is_temp(fs, dst)) {
+        a = dst;
+        fs->freereg = dst;
+    } else {
+        a = fs->freereg;
+    }
+    int32_t types[256];
+    int32_t x = new_xset(fs);
+    for (int j = 0; j < nargs; j++) {
+        int r = reserve(fs, 1);
+        expr(fs, args[j], r);
+        const lang_type *t = types_of ? types_of[j] : args[j]->type;
+        if (j < 256)
+            types[j] = rtype(fs->C, t);
+        if (x >= 0 && isref(args[j]->type))
+            lv_add(&fs->lv.xsets[x], r);
+    }
+    touch(fs, a + 1);
+    if (nargs > 255) {
+        cerror(fs->C, line, col, "too many arguments to %s (at most 255)", std_builtin_table[b].name);
+        nargs = 255;
+    }
+    int32_t tl = typelist(fs, types, nargs);
+    emit_x(fs, VM_ABC(OP_CALLB, a, b, nargs), line, 0, x);
+    emit(fs, VM_AX_(OP_EXTRAARG, tl), line, 0);
+    if (dst >= 0)
+        emit_mov(fs, dst, a, rt, line);
+    fs->freereg = save;
+}
+
 static void builtin_call(fstate *fs, lang_expr *e, int dst)
 {
     int b = e->u.call.builtin;
     lang_expr **args = e->u.call.args;
     int nargs = e->u.call.nargs, line = e->line;
     int save = fs->freereg;
-    if (b == STD_B_len) {
+    if (b == STD_B_len && args[0]->type->kind != TY_CHAN) {
         int rx = anyreg(fs, args[0]);
         if (dst >= 0)
             emit(fs, VM_ABC(args[0]->type->kind == TY_STRING ? OP_LENS : OP_LEN, dst, rx, 0),
@@ -836,6 +891,13 @@ static void builtin_call(fstate *fs, lang_expr *e, int dst)
         int d = dst >= 0 ? dst : reserve(fs, 1);
         if (t->kind == TY_MAP) {
             emit(fs, VM_ABC(OP_NEWMAP, d, keykind(t->key), isref(t->elem)), line, 0);
+        } else if (t->kind == TY_CHAN) {
+            /* CALLB make with the capacity (0 when omitted) as its one
+             * argument, and the channel's type as that argument's type:
+             * the body reads the element type from it. */
+            const lang_type *ct[1] = {t};
+            fs->freereg = save;
+            callb(fs, b, args + 1, 1, ct, t, dst >= 0 ? dst : d, line, e->col);
         } else {
             int rn = anyreg(fs, args[1]);
             emit(fs, VM_ABC(OP_NEWARRAY, d, rn, isref(t->elem)), line, 0);
@@ -851,41 +913,7 @@ static void builtin_call(fstate *fs, lang_expr *e, int dst)
         fs->freereg = save;
         return;
     }
-    int a;
-    if (dst >= 0 && dst == fs->freereg - 1 && is_temp(fs, dst)) {
-        a = dst;
-        fs->freereg = dst;
-    } else {
-        a = fs->freereg;
-    }
-    int32_t types[256];
-    int32_t x = new_xset(fs);
-    for (int j = 0; j < nargs; j++) {
-        int r = reserve(fs, 1);
-        expr(fs, args[j], r);
-        if (j < 256)
-            types[j] = rtype(fs->C, args[j]->type);
-        if (x >= 0 && isref(args[j]->type))
-            lv_add(&fs->lv.xsets[x], r);
-    }
-    touch(fs, a + 1);
-    if (nargs > 255) {
-        cerror(fs->C, e->line, e->col, "too many arguments to %s (at most 255)", std_builtin_table[b].name);
-        nargs = 255;
-    }
-    int32_t tl = vm_add_typelist(fs->C->p, types, nargs);
-    if (tl == VM_TYPELIST_FULL) {
-        /* EXTRAARG's Ax: 24 bits */
-        limit(fs, "argument type lists pass 16777216 words");
-        tl = 0;
-    } else if (tl < 0) {
-        fs->C->p->oom = true;
-        tl = 0;
-    }
-    emit_x(fs, VM_ABC(OP_CALLB, a, b, nargs), line, 0, x);
-    emit(fs, VM_AX_(OP_EXTRAARG, tl), line, 0);
-    if (dst >= 0)
-        emit_mov(fs, dst, a, e->type, line);
+    callb(fs, b, args, nargs, NULL, e->type, dst, line, e->col);
     fs->freereg = save;
 }
 
@@ -1395,6 +1423,18 @@ static void shrink_limit(fstate *fs, loop *l, int t, int x, int body, int line)
     fs->freereg--;
 }
 
+/* The rest of a loop that tests at its top (for over a map or a
+ * channel): the body, continue and the back edge to top, and exit, the
+ * jump that leaves. */
+static void toploop_body(fstate *fs, loop *l, lang_stmt *s, int top, int exit, int line)
+{
+    fs->nactive = fs->freereg;
+    block(fs, s->u.for_.body);
+    patch(fs, l->continues, top);
+    jump_to(fs, top, line);
+    jconcat(fs, &l->breaks, exit);
+}
+
 static void for_stmt(fstate *fs, lang_stmt *s)
 {
     loop l;
@@ -1438,6 +1478,28 @@ static void for_stmt(fstate *fs, lang_stmt *s)
         close_forloop(fs, &l, x, prep, body, line, false);
         break;
     }
+    case FOR_CHAN: {
+        /* recv with a second argument: it writes the value to R[a] and
+         * whether one came (not closed and empty) to R[a+1]. */
+        int c = reserve(fs, 1);
+        expr(fs, s->u.for_.x, c);
+        int a = reserve(fs, 2);
+        int top = pc_here(fs);
+        int32_t types[2] = {rtype(fs->C, s->u.for_.x->type), vm_add_rtype(fs->C->p, VM_KBOOL, 0, 0)};
+        int32_t tl = typelist(fs, types, 2);
+        emit_mov(fs, a, c, s->u.for_.x->type, line);
+        emit(fs, VM_ABC(OP_LOADFALSE, a + 1, 0, 0), line, 0);
+        int32_t xs = new_xset(fs);
+        if (xs >= 0)
+            lv_add(&fs->lv.xsets[xs], a);
+        emit_x(fs, VM_ABC(OP_CALLB, a, STD_B_recv, 2), line, 0, xs);
+        emit(fs, VM_AX_(OP_EXTRAARG, tl), line, 0);
+        emit(fs, VM_ABC(OP_TEST, a + 1, 0, 0), line, 0);
+        int exit = emit_jump(fs, line);
+        declare_loopvar(fs, v1, a, line);
+        toploop_body(fs, &l, s, top, exit, line);
+        break;
+    }
     case FOR_MAP: {
         int m = reserve(fs, 1);
         int x = reserve(fs, 3);
@@ -1448,11 +1510,7 @@ static void for_stmt(fstate *fs, lang_stmt *s)
         int exit = emit_jump(fs, line);
         declare_loopvar(fs, v1, x + 1, line);
         declare_loopvar(fs, v2, x + 2, line);
-        fs->nactive = fs->freereg;
-        block(fs, s->u.for_.body);
-        patch(fs, l.continues, top);
-        jump_to(fs, top, line);
-        jconcat(fs, &l.breaks, exit);
+        toploop_body(fs, &l, s, top, exit, line);
         break;
     }
     default:
@@ -1471,6 +1529,24 @@ static void while_stmt(fstate *fs, lang_stmt *s)
     patch(fs, l.continues, top);
     jump_to(fs, top, s->line);
     leave_loop(fs, &l);
+}
+
+/* go f(args): CALLB go on the function value and the arguments; the
+ * built-in starts the thread with them (stdlib/thread.c). */
+static void go_stmt(fstate *fs, lang_stmt *s)
+{
+    lang_expr *e = s->u.go.call;
+    int n = e->u.call.nargs + 1;
+    lang_expr **vals = malloc((size_t)n * sizeof *vals);
+    if (!vals) {
+        out_of_memory(fs);
+        return;
+    }
+    vals[0] = e->u.call.fn;
+    for (int j = 1; j < n; j++)
+        vals[j] = e->u.call.args[j - 1];
+    callb(fs, STD_B_go, vals, n, NULL, NULL, -1, e->line, e->col);
+    free(vals);
 }
 
 static void if_stmt(fstate *fs, lang_stmt *s)
@@ -1507,6 +1583,7 @@ static void stmt(fstate *fs, lang_stmt *s)
     case ST_IF: if_stmt(fs, s); break;
     case ST_WHILE: while_stmt(fs, s); break;
     case ST_FOR: for_stmt(fs, s); break;
+    case ST_GO: go_stmt(fs, s); break;
     case ST_RETURN: {
         lang_expr *x = s->u.ret.x;
         int64_t imm;

@@ -17,6 +17,7 @@ lang_texpr *ps_parse_type_text(lang_arena *a, lang_diags *d, const char *text, s
 lang_type *ck_type_new(lang_arena *a, lang_program *p, lang_type_kind k);
 lang_type *ck_array_of(lang_arena *a, lang_program *p, lang_type *elem);
 lang_type *ck_map_of(lang_arena *a, lang_program *p, lang_type *key, lang_type *val);
+lang_type *ck_chan_of(lang_arena *a, lang_program *p, lang_type *elem);
 lang_type *ck_fn_of(lang_arena *a, lang_program *p, lang_type **params, int n,
                     lang_type *result);
 /* Index of the first field of st named name, or -1; builds st's

@@ -91,7 +91,7 @@ void lang_diags_print(const lang_diags *d, const char *file, const char *src,
     X(TK_WHILE, "while") X(TK_FOR, "for") X(TK_IN, "in")                    \
     X(TK_RETURN, "return") X(TK_BREAK, "break") X(TK_CONTINUE, "continue")  \
     X(TK_TRUE, "true") X(TK_FALSE, "false") X(TK_NIL, "nil")                \
-    X(TK_MAP, "map") X(TK_BY, "by")                                         \
+    X(TK_MAP, "map") X(TK_BY, "by") X(TK_GO, "go") X(TK_CHAN, "chan")       \
     X(TK_PLUS, "+") X(TK_MINUS, "-") X(TK_STAR, "*") X(TK_SLASH, "/")       \
     X(TK_PERCENT, "%") X(TK_AMP, "&") X(TK_PIPE, "|") X(TK_CARET, "^")      \
     X(TK_SHL, "<<") X(TK_SHR, ">>") X(TK_TILDE, "~")                        \

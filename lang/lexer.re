@@ -407,6 +407,8 @@ lx_token lx_next(lx_lexer *lx)
         "nil"      { return make(lx, TK_NIL, tok, cur); }
         "map"      { return make(lx, TK_MAP, tok, cur); }
         "by"       { return make(lx, TK_BY, tok, cur); }
+        "go"       { return make(lx, TK_GO, tok, cur); }
+        "chan"     { return make(lx, TK_CHAN, tok, cur); }
         id         { return make(lx, TK_IDENT, tok, cur); }
 
         dec  { lx_token t = make(lx, TK_INT, tok, cur); t.v.i = int_value(lx, tok, cur, 10); return t; }

@@ -254,6 +254,13 @@ static lang_texpr *parse_type(parser *p)
         advance(p);
         parse_fn_type_rest(p, t);
         break;
+    case TK_CHAN:
+        t = new_texpr(p, TX_CHAN);
+        advance(p);
+        expect(p, TK_LBRACKET);
+        t->elem = parse_type(p);
+        expect(p, TK_RBRACKET);
+        break;
     default:
         expected(p, "type");
         t = new_texpr(p, TX_NAME);
@@ -533,7 +540,8 @@ static lang_expr *parse_primary(parser *p)
         return parse_array_lit(p);
     case TK_LBRACE:
         return parse_map_lit(p);
-    case TK_MAP: {
+    case TK_MAP:
+    case TK_CHAN: {
         lang_texpr *tx = parse_type(p);
         e = new_expr(p, EX_TYPE, t.line, t.col);
         e->u.texpr.t = tx;
@@ -649,7 +657,7 @@ static bool stmt_start(lx_kind k)
     switch (k) {
     case TK_VAR: case TK_CONST: case TK_IF: case TK_WHILE: case TK_FOR:
     case TK_RETURN: case TK_BREAK: case TK_CONTINUE: case TK_FN:
-    case TK_STRUCT:
+    case TK_STRUCT: case TK_GO:
         return true;
     default:
         return false;
@@ -854,6 +862,11 @@ static lang_stmt *parse_stmt(parser *p)
         return s;
     case TK_FOR:
         return parse_for(p);
+    case TK_GO:
+        s = new_stmt(p, ST_GO, t.line, t.col);
+        advance(p);
+        s->u.go.call = parse_expr(p);
+        return s;
     case TK_RETURN:
         s = new_stmt(p, ST_RETURN, t.line, t.col);
         advance(p);

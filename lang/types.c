@@ -119,6 +119,11 @@ lang_type *ck_map_of(lang_arena *a, lang_program *p, lang_type *key, lang_type *
     return intern(a, p, TY_MAP, key, val, NULL, 0, NULL);
 }
 
+lang_type *ck_chan_of(lang_arena *a, lang_program *p, lang_type *elem)
+{
+    return intern(a, p, TY_CHAN, NULL, elem, NULL, 0, NULL);
+}
+
 lang_type *ck_fn_of(lang_arena *a, lang_program *p, lang_type **params, int n,
                     lang_type *result)
 {
@@ -202,6 +207,11 @@ static void write_type(wbuf *b, const lang_type *t, int depth)
         write_type(b, t->key, depth + 1);
         put(b, "]");
         write_type(b, t->elem, depth + 1);
+        break;
+    case TY_CHAN:
+        put(b, "chan[");
+        write_type(b, t->elem, depth + 1);
+        put(b, "]");
         break;
     case TY_FN:
         put(b, "fn(");

@@ -12,18 +12,23 @@
 typedef enum std_generic {
     STD_FIXED,  /* sig is a function type: fn(A, B) -> R */
     STD_PRINT,  /* print(args...): any number of values of any type */
-    STD_LEN,    /* len(x): string, [T] or map[K]V -> int */
+    STD_LEN,    /* len(x): string, [T], map[K]V or chan[T] -> int */
     STD_PUSH,   /* push(a: [T], x: T) */
     STD_POP,    /* pop(a: [T]) -> T */
     STD_HAS,    /* has(m: map[K]V, k: K) -> bool */
     STD_DELETE, /* delete(m: map[K]V, k: K) */
     STD_KEYS,   /* keys(m: map[K]V) -> [K] */
     STD_STR,    /* str(x): any value -> string */
-    STD_MAKE,   /* make([T], n: int) -> [T]; make(map[K]V) -> map[K]V */
+    STD_MAKE,   /* make([T], n: int) -> [T]; make(map[K]V) -> map[K]V;
+                   make(chan[T], n: int) -> chan[T] (n optional: 0) */
     STD_ABS,    /* abs(x: N) -> N, N int or float */
     STD_MINMAX, /* min(a: N, b: N) -> N, N int or float */
     STD_SORT,   /* sort(a: [int] | [float] | [string]) */
     STD_SORT_BY, /* sort_by(a: [T], less: fn(T, T) -> bool) */
+    STD_SEND,   /* send(c: chan[T], v: T) */
+    STD_RECV,   /* recv(c: chan[T]) -> T */
+    STD_CLOSE,  /* close(c: chan[T]) */
+    STD_GO,     /* the go statement's body: never a name in a program ("go" is a keyword) */
 } std_generic;
 
 /* Every built-in, in table order (append new ones at the end: the index
@@ -63,14 +68,18 @@ typedef enum std_generic {
     X(exit, STD_FIXED, "fn(int)", std_exit)                                          \
     X(gc, STD_FIXED, "fn()", std_gc)                                                 \
     X(gc_stats, STD_FIXED, "fn() -> GCStats", std_gc_stats)                          \
-    X(make, STD_MAKE, "make([T], int) | make(map[K]V)", std_make)                   \
+    X(make, STD_MAKE, "make([T], int) | make(map[K]V) | make(chan[T], int)", std_make) \
     X(read_line, STD_FIXED, "fn() -> string", std_read_line)                         \
     X(eof, STD_FIXED, "fn() -> bool", std_eof)                                       \
     X(read_all, STD_FIXED, "fn() -> string", std_read_all)                           \
     X(read_file, STD_FIXED, "fn(string) -> string", std_read_file)                   \
     X(write, STD_PRINT, "write(args...)", std_write)                                 \
     X(sort, STD_SORT, "sort([int] | [float] | [string])", std_sort)                  \
-    X(sort_by, STD_SORT_BY, "sort_by([T], fn(T, T) -> bool)", std_sort_by)
+    X(sort_by, STD_SORT_BY, "sort_by([T], fn(T, T) -> bool)", std_sort_by)           \
+    X(send, STD_SEND, "send(chan[T], T)", std_send)                                  \
+    X(recv, STD_RECV, "recv(chan[T]) -> T", std_recv)                                \
+    X(close, STD_CLOSE, "close(chan[T])", std_close)                                 \
+    X(go, STD_GO, "go f(args...)", std_go)
 
 /* Table indexes: STD_B_print, STD_B_len, ... */
 enum {

@@ -15,6 +15,8 @@ int std_len(vm_state *V, vm_value *args, int nargs, const int32_t *types)
         return std_untyped(V, "len");
     if (t->kind == VM_KSTRING)
         args[0].i = vm_string_len(args[0].p);
+    else if (t->kind == VM_KCHAN)
+        args[0].i = vm_chan_len(args[0].p);
     else /* arrays and maps both keep their count in the first word */
         args[0].i = args[0].p ? *(const int64_t *)args[0].p : 0;
     return 0;
@@ -58,7 +60,13 @@ int std_has(vm_state *V, vm_value *args, int nargs, const int32_t *types)
 int std_delete(vm_state *V, vm_value *args, int nargs, const int32_t *types)
 {
     (void)nargs, (void)types;
-    vm_map_delete(V, args[0].p, args[1]); /* a missing key or a nil map: nothing */
+    vm_map *m = args[0].p;
+    if (!m) /* a nil map: nothing */
+        return 0;
+    if (!vm_map_write_begin(m))
+        return vm_error(V, "concurrent map writes");
+    vm_map_delete(V, m, args[1]); /* a missing key: nothing */
+    vm_map_write_end(m);
     return 0;
 }
 
@@ -105,8 +113,19 @@ int std_make(vm_state *V, vm_value *args, int nargs, const int32_t *types)
 {
     const vm_program *p = vm_get_program(V);
     const vm_rtype *t = std_argtype(V, types, 0);
-    if (!t || (t->kind != VM_KARRAY && t->kind != VM_KMAP))
+    if (!t || (t->kind != VM_KARRAY && t->kind != VM_KMAP && t->kind != VM_KCHAN))
         return std_untyped(V, "make");
+    if (t->kind == VM_KCHAN) {
+        /* make(chan[T], n): one argument, n, typed as the channel. */
+        const vm_rtype *elem = rtype_at(p, t->a);
+        if (!elem || nargs < 1)
+            return std_untyped(V, "make");
+        void *c = vm_chan_new(V, args[nargs - 1].i, VM_KIND_IS_REF(elem->kind));
+        if (!c)
+            return -1;
+        args[0].p = c;
+        return 0;
+    }
     if (t->kind == VM_KMAP) {
         const vm_rtype *k = rtype_at(p, t->a), *v = rtype_at(p, t->b);
         int kk = k ? map_keykind(k->kind) : -1;

@@ -23,4 +23,15 @@ vm_string *std_string_alloc(vm_state *V, int64_t len);
  * readable length. Returns vm_error's result. */
 int std_error_text(vm_state *V, const char *fn, const char *what, const vm_string *text);
 
+/* A built-in that uses the program's shared library state (streams,
+ * random generator): NAME's body is NAME_locked, run under vm_std_lock. */
+#define STD_LOCKED(name)                                                         \
+    int name(vm_state *V, vm_value *args, int nargs, const int32_t *types)       \
+    {                                                                            \
+        vm_std_lock(V);                                                          \
+        int r = name##_locked(V, args, nargs, types);                            \
+        vm_std_unlock(V);                                                        \
+        return r;                                                                \
+    }
+
 #endif

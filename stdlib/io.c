@@ -108,7 +108,7 @@ static int out_done(vm_state *V, std_io *io)
     return 0;
 }
 
-int std_print(vm_state *V, vm_value *args, int nargs, const int32_t *types)
+static int std_print_locked(vm_state *V, vm_value *args, int nargs, const int32_t *types)
 {
     static const int32_t none[1] = {0};
     std_io *io = get_io(V);
@@ -118,7 +118,7 @@ int std_print(vm_state *V, vm_value *args, int nargs, const int32_t *types)
     return out_done(V, io);
 }
 
-int std_write(vm_state *V, vm_value *args, int nargs, const int32_t *types)
+static int std_write_locked(vm_state *V, vm_value *args, int nargs, const int32_t *types)
 {
     std_io *io = get_io(V);
     if (!io)
@@ -213,7 +213,7 @@ static int take(vm_state *V, std_io *io, size_t n, size_t skip, vm_value *res)
     return 0;
 }
 
-int std_read_line(vm_state *V, vm_value *args, int nargs, const int32_t *types)
+static int std_read_line_locked(vm_state *V, vm_value *args, int nargs, const int32_t *types)
 {
     (void)nargs, (void)types;
     std_io *io = get_io(V);
@@ -239,7 +239,7 @@ int std_read_line(vm_state *V, vm_value *args, int nargs, const int32_t *types)
     }
 }
 
-int std_eof(vm_state *V, vm_value *args, int nargs, const int32_t *types)
+static int std_eof_locked(vm_state *V, vm_value *args, int nargs, const int32_t *types)
 {
     (void)nargs, (void)types;
     std_io *io = get_io(V);
@@ -252,7 +252,7 @@ int std_eof(vm_state *V, vm_value *args, int nargs, const int32_t *types)
     return 0;
 }
 
-int std_read_all(vm_state *V, vm_value *args, int nargs, const int32_t *types)
+static int std_read_all_locked(vm_state *V, vm_value *args, int nargs, const int32_t *types)
 {
     (void)nargs, (void)types;
     std_io *io = get_io(V);
@@ -328,3 +328,10 @@ int std_read_file(vm_state *V, vm_value *args, int nargs, const int32_t *types)
     args[0].p = s;
     return 0;
 }
+
+/* The bodies share the program's streams: under the library's lock. */
+STD_LOCKED(std_print)
+STD_LOCKED(std_write)
+STD_LOCKED(std_read_line)
+STD_LOCKED(std_eof)
+STD_LOCKED(std_read_all)

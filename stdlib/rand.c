@@ -48,14 +48,14 @@ static uint64_t *state(vm_state *V)
     return s;
 }
 
-int std_rand_seed(vm_state *V, vm_value *args, int nargs, const int32_t *types)
+static int std_rand_seed_locked(vm_state *V, vm_value *args, int nargs, const int32_t *types)
 {
     (void)nargs, (void)types;
     std_rand_seed_state(vm_std_words(V), (uint64_t)args[0].i);
     return 0;
 }
 
-int std_rand_int(vm_state *V, vm_value *args, int nargs, const int32_t *types)
+static int std_rand_int_locked(vm_state *V, vm_value *args, int nargs, const int32_t *types)
 {
     (void)nargs, (void)types;
     int64_t n = args[0].i;
@@ -72,3 +72,7 @@ int std_rand_int(vm_state *V, vm_value *args, int nargs, const int32_t *types)
     args[0].i = (int64_t)(x % un);
     return 0;
 }
+
+/* The generator is the program's, shared by its threads. */
+STD_LOCKED(std_rand_seed)
+STD_LOCKED(std_rand_int)

@@ -79,7 +79,7 @@ bench-vm: $(BUILD)/bench/vmbench
 	$(BUILD)/bench/vmbench $(VM_BENCH_ARGS)
 
 # toy-movestack: every .toy program that runs (tests/toy/run, stdlib, gc,
-# movestack, the examples but gc_graph, as examples-gcstress) under
+# movestack, thread, the examples but gc_graph, as examples-gcstress) under
 # TOYDEBUG=movestack=1,gcstress=1: the value stack moves at every call
 # and the heap is collected at every allocation, with the same output.
 # The variables are the other folders' (expanded when the recipe runs).
@@ -88,4 +88,5 @@ SUITES += toy-movestack
 .PHONY: test-toy-movestack
 test-toy-movestack: $(BUILD)/toy
 	$(TOY_MOVESTACK_ENV) lua5.4 tests/toy/run.lua --name toy-movestack --cmd "$(BUILD)/toy run" \
-	    $(TOY_RUN_TESTS) $(STDLIB_TOY) $(TOY_GC_TESTS) $(wildcard tests/toy/movestack/*.toy) $(TOY_EXAMPLES_STRESS)
+	    $(TOY_RUN_TESTS) $(STDLIB_TOY) $(TOY_GC_TESTS) $(wildcard tests/toy/movestack/*.toy) $(TOY_EXAMPLES_STRESS) \
+	    $(TOY_THREAD_TESTS)

@@ -68,6 +68,7 @@ typedef enum vm_kind {
     VM_KMAP,    /* a = key rtype, b = value rtype */
     VM_KSTRUCT, /* a = struct index */
     VM_KFUNC,   /* a closure */
+    VM_KCHAN,   /* a = element rtype */
     VM_KNIL     /* the type of a bare nil literal */
 } vm_kind;
 

@@ -305,6 +305,9 @@ static void format(vm_buf *b, const vm_program *p, vm_value v, int32_t t, bool q
         vm_buf_addc(b, '}');
         return;
     }
+    case VM_KCHAN:
+        vm_chan_format(b, p, v.p, rt->a);
+        return;
     case VM_KFUNC: {
         const vm_closure *c = v.p;
         vm_buf_addf(b, "<fn %s>", c->fn->proto->name);

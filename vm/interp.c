@@ -157,7 +157,15 @@ int vm_execute(vm_state *V)
         if (GC_UNLIKELY(atomic_load_explicit(&poll->pending, memory_order_relaxed))) {   \
             savepc();                                                                     \
             gc_safepoint(V->gcp, poll);                                                   \
+            threadpoll();                                                                 \
         }                                                                                 \
+    } while (0)
+/* After alloc's slow path: a thread asked to yield or to stop pokes the
+ * poll word (thread.c), so the check costs nothing on the fast path. */
+#define threadpoll()                                      \
+    do {                                                  \
+        if (vm_thread_flagged(V) && vm_thread_poll(V))    \
+            goto error;                                   \
     } while (0)
 /* A loop's back edge (JMPBACK, FORLOOP): a step, and a poll, so that a
  * collection never waits on a loop that neither calls nor allocates. */
@@ -523,7 +531,11 @@ int vm_execute(vm_state *V)
         if (GC_UNLIKELY(!m))
             rterror("nil dereference");
         savepc();
-        checkoom(vm_map_set(V, m, RB, RC) == 0);
+        if (GC_UNLIKELY(!vm_map_write_begin(m)))
+            rterror("concurrent map writes");
+        int rs = vm_map_set(V, m, RB, RC);
+        vm_map_write_end(m);
+        checkoom(rs == 0);
         vmbreak;
     }
     vmcase(MAPNEXT) {
@@ -564,8 +576,12 @@ int vm_execute(vm_state *V)
     vmcase(CLOSURE) {
         vm_fn *fn = &fns[iBX];
         const vm_proto *f = fn->proto;
-        if (fn->value) {
-            RA.p = fn->value;
+        /* Threads share fn: the cached closure is read with acquire
+         * order (gc_write_pointer publishes it with release). Two threads
+         * may both make one; the last stored stays. */
+        vm_closure *cached = __atomic_load_n(&fn->value, __ATOMIC_ACQUIRE);
+        if (cached) {
+            RA.p = cached;
             vmbreak;
         }
         savepc();
@@ -628,6 +644,7 @@ int vm_execute(vm_state *V)
          * while the arguments are still in this frame's stack map. */
         V->top = fr;
         gc_safepoint(V->gcp, V->poll);
+        threadpoll();
         if (nb + callee->nregs > V->stack_last) {
             size_t off = (size_t)(nb - V->stack);
             if (vm_grow_stack(V, off + (size_t)callee->nregs) != 0)

@@ -12,6 +12,7 @@
  *   struct   one word per field, gc_type derived from the field kinds
  *   closure  {fn, cells[n]}: fn is a non-heap pointer (not in the map)
  *   cell     one word; vm_gct_refcell when it holds a reference, else noscan
+ *   chan     see chan.c: a header and a ring buffer typed as an array's store
  *   map      see map.c: a header, a noscan index of uint32 slots, entries
  *            {key, val} typed from K and V (four static gc_types) in
  *            chunks of VM_MAP_CHUNK under a scanned directory, and, once
@@ -128,12 +129,45 @@ bool vm_map_has(const vm_map *m, vm_value key);
 bool vm_map_delete(vm_state *V, vm_map *m, vm_value key);
 /* The hash m files key under (its VM's seed applied): for tests. */
 uint64_t vm_map_hash(const vm_map *m, vm_value key);
+/* Concurrent map writes, detected as Go's hashWriting is (best effort): a
+ * write (set, delete) sets a bit of the map's flags for its duration, and
+ * a write that finds the bit set is a second thread writing the same map
+ * at once. The bit is above every field map.c keeps in flags. Relaxed
+ * loads and stores: the check orders nothing, it only has to see the
+ * other writer's bit some of the time. */
+#define VM_MAP_WRITING ((int64_t)1 << 62)
+static inline bool vm_map_write_begin(vm_map *m)
+{
+    int64_t f = __atomic_load_n(&m->flags, __ATOMIC_RELAXED);
+    if (f & VM_MAP_WRITING)
+        return false;
+    __atomic_store_n(&m->flags, f | VM_MAP_WRITING, __ATOMIC_RELAXED);
+    return true;
+}
+static inline void vm_map_write_end(vm_map *m)
+{
+    __atomic_store_n(&m->flags, __atomic_load_n(&m->flags, __ATOMIC_RELAXED) & ~VM_MAP_WRITING,
+                     __ATOMIC_RELAXED);
+}
+
 /* Iteration in insertion order: start with *cursor = 0; returns false at
  * the end. The cursor is an insertion number, not a position, so inserts
  * and deletes between calls (and the compactions they cause) are safe:
  * every entry present at the start and not deleted before it is reached
  * comes exactly once, and entries inserted meanwhile come too (at the end). */
 bool vm_map_next(const vm_map *m, int64_t *cursor, vm_value *key, vm_value *val);
+
+/* chan.c: channels. Each returns 0, -1 after vm_error, or 1 when the
+ * program stops while it waits (V is exiting): a builtin returns it. The
+ * caller has saved its pc (a wait is a safepoint). */
+void *vm_chan_new(vm_state *V, int64_t cap, bool elemref); /* NULL after vm_error */
+int vm_chan_send(vm_state *V, void *c, vm_value v);
+int vm_chan_recv(vm_state *V, void *c, vm_value *out, bool *ok);
+int vm_chan_close(vm_state *V, void *c);
+int64_t vm_chan_len(const void *c); /* buffered values; 0 for nil */
+
+/* thread.c: go (see there). */
+int vm_go(vm_state *V, vm_value *args, int nargs, const int32_t *types);
 
 /* format.c: values as print shows them. */
 typedef struct vm_buf {

@@ -113,7 +113,7 @@ static void put_rule(FILE *out, const char *kind, const char *name, const gc_typ
 }
 
 /* An rtype's name as the source spells it. */
-static void rtype_name(const vm_program *p, int32_t t, char *buf, size_t len)
+void vm_rtype_name(const vm_program *p, int32_t t, char *buf, size_t len)
 {
     if (t < 0 || (uint32_t)t >= p->nrtypes) {
         snprintf(buf, len, "?");
@@ -127,12 +127,12 @@ static void rtype_name(const vm_program *p, int32_t t, char *buf, size_t len)
     case VM_KBOOL: snprintf(buf, len, "bool"); break;
     case VM_KSTRING: snprintf(buf, len, "string"); break;
     case VM_KARRAY:
-        rtype_name(p, r->a, a, sizeof a);
+        vm_rtype_name(p, r->a, a, sizeof a);
         snprintf(buf, len, "[%s]", a);
         break;
     case VM_KMAP:
-        rtype_name(p, r->a, a, sizeof a);
-        rtype_name(p, r->b, b, sizeof b);
+        vm_rtype_name(p, r->a, a, sizeof a);
+        vm_rtype_name(p, r->b, b, sizeof b);
         snprintf(buf, len, "map[%s]%s", a, b);
         break;
     case VM_KSTRUCT:
@@ -140,6 +140,10 @@ static void rtype_name(const vm_program *p, int32_t t, char *buf, size_t len)
                  r->a >= 0 && (uint32_t)r->a < p->nstructs ? p->structs[r->a].name : "?");
         break;
     case VM_KFUNC: snprintf(buf, len, "fn"); break;
+    case VM_KCHAN:
+        vm_rtype_name(p, r->a, a, sizeof a);
+        snprintf(buf, len, "chan[%s]", a);
+        break;
     default: snprintf(buf, len, "void"); break;
     }
 }
@@ -171,7 +175,7 @@ void vm_print_types(FILE *out, const vm_program *p)
         const vm_structdesc *s = &p->structs[j];
         put_fixed(out, "struct", s->name, &structs[j].type, structs[j].type.size);
         for (int32_t f = 0; f < s->nfields; f++) {
-            rtype_name(p, s->field_types[f], name, sizeof name);
+            vm_rtype_name(p, s->field_types[f], name, sizeof name);
             fprintf(out, "         word %d: %s %s%s\n", f, s->field_names[f], name,
                     ref(p, s->field_types[f]) ? " (pointer)" : "");
         }

@@ -170,9 +170,32 @@ static void add_known_keys(char *err, size_t errlen)
     memcpy(err + n - 1 + sizeof mine - 1, ")", 2);
 }
 
+/* TOYMAXPROCS=n, 1 <= n <= 256. */
+static int maxprocs_from_env(vm_options *o, char *err, size_t errlen)
+{
+    const char *s = getenv("TOYMAXPROCS");
+    if (!s || !*s)
+        return 0;
+    long n = 0;
+    bool ok = strlen(s) <= 3;
+    for (const char *c = s; ok && *c; c++) {
+        ok = *c >= '0' && *c <= '9';
+        n = n * 10 + (*c - '0');
+    }
+    if (!ok || n < 1 || n > 256) {
+        if (err && errlen)
+            snprintf(err, errlen, "TOYMAXPROCS: expected a number of threads from 1 to 256");
+        return -1;
+    }
+    o->maxprocs = (int)n;
+    return 0;
+}
+
 int vm_options_from_env(vm_options *o, char *err, size_t errlen)
 {
     vm_options tmp = *o;
+    if (maxprocs_from_env(&tmp, err, errlen) != 0)
+        return -1;
     const char *dbg = getenv("TOYDEBUG");
     char *rest = NULL;
     if (dbg && take_debug(dbg, &tmp, &rest, err, errlen) != 0)
@@ -218,18 +241,9 @@ static uint64_t new_hashseed(const vm_state *V)
     return seed ^ seed >> 29;
 }
 
-static void vm_roots(gc_marker *m, void *ud)
+/* One thread's roots: its temporary roots and its frames. */
+void vm_frames_roots(gc_marker *m, vm_state *V)
 {
-    vm_state *V = ud;
-    const vm_program *p = V->prog;
-    if (p->nglobals)
-        gc_mark_block(m, (void *const *)V->globals, p->nglobals, p->global_ptrmask);
-    for (uint32_t j = 0; j < p->nprotos; j++) {
-        if (V->kmasks[j])
-            gc_mark_block(m, (void *const *)V->fns[j].k, p->protos[j]->nk, V->kmasks[j]);
-        if (V->fns[j].value)
-            gc_mark_slot(m, (void *const *)&V->fns[j].value);
-    }
     if (V->nroots)
         gc_mark_block(m, (void *const *)V->roots, (size_t)V->nroots, NULL);
     const int nframes = vm_nframes(V);
@@ -251,6 +265,21 @@ static void vm_roots(gc_marker *m, void *ud)
         if (proto->nupvals && fr->cl)
             gc_mark_slot(m, (void *const *)&fr->cl);
     }
+}
+
+static void vm_roots(gc_marker *m, void *ud)
+{
+    vm_state *V = ud;
+    const vm_program *p = V->prog;
+    if (p->nglobals)
+        gc_mark_block(m, (void *const *)V->globals, p->nglobals, p->global_ptrmask);
+    for (uint32_t j = 0; j < p->nprotos; j++) {
+        if (V->kmasks[j])
+            gc_mark_block(m, (void *const *)V->fns[j].k, p->protos[j]->nk, V->kmasks[j]);
+        if (V->fns[j].value)
+            gc_mark_slot(m, (void *const *)&V->fns[j].value);
+    }
+    vm_threads_roots(m, V);
 }
 
 /* Every built-in the code calls has a body of its index and name in
@@ -333,7 +362,7 @@ vm_state *vm_new(vm_program *p, const vm_options *o, char *err, size_t errlen)
             goto oom;
     }
     V->gcp = gc_p_new(V->heap);
-    if (!V->gcp || gc_add_roots(V->heap, vm_roots, V) != 0)
+    if (!V->gcp || vm_sched_new(V, o->maxprocs) != 0 || gc_add_roots(V->heap, vm_roots, V) != 0)
         goto oom;
     V->gcwin = gc_p_windows(V->gcp);
     V->barrier = gc_heap_barrier(V->heap);
@@ -376,7 +405,8 @@ void vm_free(vm_state *V)
     if (V->stdhooks && V->stdhooks->release)
         V->stdhooks->release(V->stdstate);
     if (V->heap) {
-        gc_remove_roots(V->heap, vm_roots, V);
+        if (V->sched)
+            gc_remove_roots(V->heap, vm_roots, V);
         if (V->gcp)
             gc_p_free(V->gcp);
         if (V->ownheap)
@@ -393,6 +423,13 @@ void vm_free(vm_state *V)
     free(V->closurelayouts);
     free(V->kmasks);
     free(V->globals);
+    vm_stack_free(V);
+    vm_sched_free(V);
+    free(V);
+}
+
+void vm_stack_free(vm_state *V)
+{
     if (V->movestack) {
         free(V->stackblock);
         for (int q = 0; q < V->nquarantine; q++) {
@@ -405,7 +442,6 @@ void vm_free(vm_state *V)
     if (V->frames)
         free(V->frames - 1);
     free(V->roots);
-    free(V);
 }
 
 /* movestack: the old block is poisoned (ASan's interface where there is
@@ -535,12 +571,10 @@ int vm_exit(vm_state *V, int code)
     return 1;
 }
 
-/* "error: message" and one "  file:line in function" per frame, innermost
- * first; long traces keep their first and last frames, as Lua's do. */
-static void report(vm_state *V)
+/* One "  file:line in function" per frame, innermost first; long traces
+ * keep their first and last frames, as Lua's do. */
+void vm_trace(vm_state *V, FILE *e)
 {
-    FILE *e = V->err;
-    fprintf(e, "error: %s\n", V->errmsg);
     const int head = 10, tail = 11;
     const int nframes = vm_nframes(V);
     for (int f = nframes - 1; f >= 0; f--) {
@@ -558,7 +592,6 @@ static void report(vm_state *V)
         int line = proto->ncode ? proto->lines[pcidx > 0 ? pcidx - 1 : 0] : 0;
         fprintf(e, "  %s:%d in %s\n", V->prog->source, line, proto->name);
     }
-    fflush(e);
 }
 
 /* Runs proto j as the bottom frame; 0, 1 (exit) or -1 (error reported). */
@@ -580,7 +613,7 @@ static int call_bottom(vm_state *V, int32_t j)
     fr->base = V->stack;
     int r = vm_execute(V);
     if (r < 0)
-        report(V);
+        vm_thread_error(V); /* "error: message" and the trace */
     V->top = NULL;
     V->nroots = 0;
     return r;
@@ -619,17 +652,27 @@ int vm_run(vm_state *V, int argc, char **argv)
     V->argc = argc;
     V->argv = argv;
     V->exiting = false;
+    vm_sched_start(V);
     int32_t entries[2] = {V->prog->init_proto, V->prog->main_proto};
+    int status = VM_STATUS_OK;
+    bool failed = false;
     for (int e = 0; e < 2; e++) {
         if (entries[e] < 0)
             continue;
         int r = call_bottom(V, entries[e]);
-        if (r < 0)
-            return finish_out(V, VM_STATUS_ERROR, true);
-        if (r > 0)
+        if (r < 0) {
+            status = VM_STATUS_ERROR;
+            failed = true;
             break;
+        }
+        if (r > 0) {
+            status = V->exit_code;
+            break;
+        }
     }
-    return finish_out(V, V->exiting ? V->exit_code : VM_STATUS_OK, false);
+    /* The program ends here: the other threads stop and are joined. */
+    status = vm_sched_finish(V, status, failed);
+    return finish_out(V, status, failed || status == VM_STATUS_ERROR);
 }
 
 FILE *vm_in(vm_state *V) { return V->in; }
@@ -647,11 +690,15 @@ void vm_write_pointer(vm_state *V, void **slot, void *val)
 const vm_program *vm_get_program(vm_state *V) { return V->prog; }
 int64_t vm_steps_left(vm_state *V) { return V->steps; }
 void *vm_userdata(vm_state *V) { return V->ud; }
-uint64_t *vm_std_words(vm_state *V) { return V->stdwords; }
-void *vm_std_state(vm_state *V) { return V->stdstate; }
+/* One generator and one library state for the program, main's: threads
+ * take turns on them. */
+uint64_t *vm_std_words(vm_state *V) { return V->main ? V->main->stdwords : V->stdwords; }
+void *vm_std_state(vm_state *V) { return V->main ? V->main->stdstate : V->stdstate; }
 
 void vm_set_std_state(vm_state *V, void *state, const vm_std_hooks *hooks)
 {
+    if (V->main)
+        V = V->main;
     V->stdstate = state;
     V->stdhooks = hooks;
 }

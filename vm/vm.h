@@ -51,6 +51,9 @@ typedef struct vm_options {
     const vm_builtin *builtins;
     int nbuiltins;
     bool movestack;     /* TOYDEBUG=movestack=1: move the value stack at every call */
+    /* TOYMAXPROCS: how many threads run toy code at once (Go's
+     * GOMAXPROCS); 0 = the number of CPUs. */
+    int maxprocs;
     /* TOYDEBUG=allocprof=FILE,allocprofrate=N: the host (toy run) starts
      * the profile (vm_allocprof_start) and writes it to FILE at exit.
      * Empty = off; rate in bytes, 1 = every allocation. */
@@ -123,6 +126,12 @@ typedef struct vm_std_hooks {
     void (*release)(void *state);
 } vm_std_hooks;
 void *vm_std_state(vm_state *V);
+/* The program's threads share the library's state (vm_std_state,
+ * vm_std_words): a built-in holds this lock while it uses it. Waiting
+ * for it gives the thread's P back, so call it at the start of a
+ * built-in (a safepoint), before any heap pointer is held in C. */
+void vm_std_lock(vm_state *V);
+void vm_std_unlock(vm_state *V);
 void vm_set_std_state(vm_state *V, void *state, const vm_std_hooks *hooks);
 
 /* callback.c: calls the function value fn (a vm_closure, not nil) with

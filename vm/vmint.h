@@ -7,6 +7,11 @@
 
 #include "vm/object.h"
 
+#include <pthread.h>
+
+typedef struct vm_thread vm_thread;
+typedef struct vm_sched vm_sched;
+
 /* layout.c: the gc_type and allocation site of a struct (count = its
  * fields) or of a closure shape (count = its captures). A struct has at
  * most 255 fields and a closure at most 255 captures (the verifier
@@ -134,7 +139,43 @@ struct vm_state {
      * to INT64_MAX, so a calloc'd VM needs no set-up. */
     int64_t prof_next;
     struct vm_allocprof *prof;
+    /* thread.c: the toy thread this state runs (each has its own value
+     * stack, frames, temporary roots and gc_p; the rest is shared with
+     * the program's first state, main), and the scheduler they share. */
+    vm_thread *thread;
+    vm_sched *sched;
+    vm_state *main;
 };
+
+/* thread.c. The poll of a thread at a safepoint, after alloc's: when
+ * its flags say so it lets another thread run (preemption) or stops
+ * (the program is ending). 0 go on, 1 stop (V->exiting is set). */
+int vm_thread_poll(vm_state *V);
+static inline bool vm_thread_flagged(const vm_state *V);
+/* vm_new / vm_run / vm_free's part: the scheduler and the main thread;
+ * running the program's threads; joining them. */
+int vm_sched_new(vm_state *V, int maxprocs);
+void vm_sched_free(vm_state *V);
+void vm_sched_start(vm_state *V);
+/* Main has returned (status) or stopped: stop the others, wait for them,
+ * and return the program's status. */
+int vm_sched_finish(vm_state *V, int status, bool reported);
+/* A runtime error in V's thread: reported with its trace unless another
+ * thread stopped the program first; the program stops. */
+void vm_thread_error(vm_state *V);
+/* vm.c: V's stack trace, one line per frame, innermost first. */
+void vm_trace(vm_state *V, FILE *e);
+/* Roots of every thread (vm.c's callback calls it). */
+void vm_threads_roots(gc_marker *m, vm_state *V);
+void vm_frames_roots(gc_marker *m, vm_state *V);
+/* chan.c: a channel's print form "chan[T](len/cap)". */
+void vm_chan_format(vm_buf *b, const vm_program *p, const void *c, int32_t rtype);
+/* types.c: the name of rtype r as toy writes it. */
+void vm_rtype_name(const vm_program *p, int32_t r, char *buf, size_t len);
+
+/* The flags word a poll reads (thread.c). */
+uint32_t vm_thread_flags(const vm_thread *t);
+static inline bool vm_thread_flagged(const vm_state *V) { return vm_thread_flags(V->thread) != 0; }
 
 /* allocprof.c: record a sampled allocation (obj may be NULL: out of memory). */
 void vm_allocprof_sample(vm_state *V, void *obj, size_t size, const gc_type *t, const char *what);
@@ -197,5 +238,7 @@ int vm_execute(vm_state *V);            /* interp.c: 0, -1 error, 1 exit */
 int vm_grow_stack(vm_state *V, size_t need);
 int vm_grow_frames(vm_state *V);        /* 0 or -1 (stack overflow / OOM) */
 void vm_callstub_init(vm_state *V);     /* callback.c: V->stub, at vm_new */
+/* The value stack (movestack's blocks too), frames and temporary roots. */
+void vm_stack_free(vm_state *V);
 
 #endif

@@ -32,6 +32,10 @@
 #              from standard input: the fasta program's output
 #              (tests/bench/lua/fasta.lua, run once per size into
 #              $BENCH_DIR/fasta-N.fa)
+#   parallel-trees  binary-trees with each depth's trees on their own
+#              thread: toy (TOYMAXPROCS=$procs) and Go (GOMAXPROCS=$procs)
+#   pingpong   an int passed back and forth between two threads over
+#              unbuffered channels: toy and Go, round trips per second
 #
 # Raw format (tests/bench/report.lua reads it; `#` starts a comment):
 #   WORKLOAD IMPL SECONDS RSS_KB [KEY=VALUE...]   one run ("-": not measured)
@@ -44,8 +48,8 @@
 # Environment (tests/bench/build.mk sets it from the make knobs): BENCH_DIR,
 # TOY, REPS, DEPTH, MICRO_N, MICRO_VARIANTS, FRAG_RUNS, FIB_N, FIB_CG_N, NBODY_N,
 # WF_PASSES, GCPAUSE_TREES, GCPAUSE_ROUNDS, MAP_N, COLLATZ_N, WC_N, WC_W,
-# KNUC_N, REVCOMP_N, BENCH_CMD (the command line the report names),
-# BENCH_ALL (set by tests/bench/all.sh).
+# KNUC_N, REVCOMP_N, PROCS, PINGPONG_N, BENCH_CMD (the command line the
+# report names), BENCH_ALL (set by tests/bench/all.sh).
 set -u
 area=$1
 shift
@@ -70,6 +74,8 @@ wc_n=${WC_N:-4000000}
 wc_w=${WC_W:-200000}
 knuc_n=${KNUC_N:-250000}
 revcomp_n=${REVCOMP_N:-1000000}
+procs=${PROCS:-2}
+pp_n=${PINGPONG_N:-200000}
 here=$(dirname "$0")
 # shellcheck source=tests/bench/meta.sh
 . "$here/meta.sh"
@@ -252,6 +258,12 @@ cmd_revcomp() {
   go) echo "$dir/go/reverse_complement" ;;
   esac
 }
+cmd_partrees() {
+  case $1 in
+  toy) echo "TOYMAXPROCS=$procs $toy run examples/parallel_trees.toy $depth" ;;
+  go) echo "GOMAXPROCS=$procs $dir/go/parallel_trees $depth" ;;
+  esac
+}
 peers() { # peers PROG: toy lua, and go when its binary is built
   if have_go "$1"; then echo "toy lua go"; else echo "toy lua"; fi
 }
@@ -420,6 +432,34 @@ k-nucleotide|reverse-complement)
     timed "$w" "$(peers reverse_complement)" cmd_revcomp
   fi
   unset RUN_STDIN
+  ;;
+parallel-trees)
+  w=parallel-trees/$depth
+  echo "note $w parallel binary-trees (the Benchmarks Game's): binary-trees/$depth with each depth's trees made on their own thread, lines printed in depth order; toy: examples/parallel_trees.toy with TOYMAXPROCS=$procs, Go: tests/bench/go/parallel_trees.go (goroutines) with GOMAXPROCS=$procs." >>"$raw"
+  impls="toy"
+  have_go parallel_trees && impls="toy go"
+  timed "$w" "$impls" cmd_partrees
+  ;;
+pingpong)
+  w=pingpong/$pp_n
+  echo "note $w channel ping-pong: two threads pass an int back and forth $pp_n times over two unbuffered channels (tests/bench/toy/pingpong.toy, tests/bench/go/pingpong.go); round_trips_per_s is $pp_n over the wall time." >>"$raw"
+  impls="toy"
+  have_go pingpong && impls="toy go"
+  echo "== $w: $impls, $reps runs each, alternating"
+  for i in $impls; do rm -f "$outs/${w//\//_}.$i"; done
+  for _ in $(seq "$reps"); do
+    for i in $impls; do
+      case $i in
+      toy) c=("$toy" run tests/bench/toy/pingpong.toy) ;;
+      go) c=("$dir/go/pingpong") ;;
+      esac
+      if run "$w" "$i" out "${c[@]}" "$pp_n"; then
+        record "round_trips_per_s=$(awk -v n="$pp_n" -v s="$LAST_WALL" 'BEGIN { printf "%.0f", (s > 0 ? n / s : 0) }')"
+      fi
+    done
+  done
+  # shellcheck disable=SC2086
+  compare "$w" $impls
   ;;
 gc-pause)
   w=gc-pause/$gp_trees

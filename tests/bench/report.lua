@@ -19,7 +19,7 @@ local M = {}
 -- The order rows appear in; workloads and implementations not listed come
 -- after, in the order the raw files first name them.
 local WORKLOAD_ORDER = {"binary-trees", "micro", "fastpath", "frag", "threads", "fib", "nbody", "word-freq",
-  "k-nucleotide", "reverse-complement", "gc-pause"}
+  "k-nucleotide", "reverse-complement", "gc-pause", "parallel-trees", "pingpong"}
 local IMPL_ORDER = {"toy", "lua", "go", "alloc", "alloc-noscan", "alloc-scan", "alloc-site", "alloc-inline", "malloc",
   "boehm", "boehm-typed", "alloc-2t", "alloc-1t"}
 -- Ours, and which of ours each peer is compared with (the first present).
@@ -398,6 +398,9 @@ local GOALS = {
     text = "toy at most 0.6x Lua 5.4's time"},
   {w = "reverse-complement", ours = "toy", peer = "lua", metric = "time", min = 1 / 0.6,
     text = "toy at most 0.6x Lua 5.4's time"},
+  {w = "parallel-trees", ours = "toy", peer = "go", metric = "time", min = 1,
+    text = "toy's time at most Go's (TOYMAXPROCS = GOMAXPROCS = 2)"},
+  {w = "pingpong", ours = "toy", peer = "go", metric = "time", text = "round trips: time beside Go's"},
 }
 
 local function metric(i, m)

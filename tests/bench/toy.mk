@@ -14,17 +14,21 @@
 #                       memoised (examples/collatz.toy), word counting
 #                       (examples/word_count.toy)
 #   bench-maps-int, bench-maps-collatz, bench-maps-wordcount  one of them
+#   bench-threads       examples/parallel_trees.toy (TOYMAXPROCS=BENCH_PROCS)
+#                       beside its Go version (GOMAXPROCS the same), and a
+#                       channel ping-pong between two threads beside Go's
 # Knobs: BENCH_FIB (32), BENCH_FIB_CG (25: the fib callgrind counts per
 # call), BENCH_NBODY (1000000), BENCH_WF_PASSES (20000: times
 # word_freq reads its text), BENCH_GCPAUSE_TREES (280000: about 200 MB live),
 # BENCH_GCPAUSE_ROUNDS (4), BENCH_MAP_N (4000000 keys), BENCH_COLLATZ
-# (2000000), BENCH_WC_N (4000000 words), BENCH_WC_W (200000 distinct), and
+# (2000000), BENCH_WC_N (4000000 words), BENCH_WC_W (200000 distinct),
+# BENCH_PROCS (2), BENCH_PINGPONG (200000 round trips), and
 # BENCH_REPS, BENCH_DEPTH (build.mk).
 #   bench-fasta         k-nucleotide and reverse-complement, reading the
 #                       fasta program's output from standard input
 #                       (BENCH_KNUC, BENCH_REVCOMP: its N for each, 250000
 #                       and 1000000)
-BENCHES += toy gcpause maps fasta
+BENCHES += toy gcpause maps fasta threads
 BENCH_KNUC ?= 250000
 BENCH_REVCOMP ?= 1000000
 BENCH_FIB ?= 32
@@ -37,12 +41,14 @@ BENCH_MAP_N ?= 4000000
 BENCH_COLLATZ ?= 2000000
 BENCH_WC_N ?= 4000000
 BENCH_WC_W ?= 200000
+BENCH_PROCS ?= 2
+BENCH_PINGPONG ?= 200000
 BENCH_GO := $(shell command -v go 2>/dev/null)
 BENCH_GO_PROGS := $(if $(BENCH_GO),$(addprefix $(BENCH_DIR)/go/,binary_trees fib nbody word_freq gc_pause \
-    map_ops collatz word_count k_nucleotide reverse_complement))
+    map_ops collatz word_count k_nucleotide reverse_complement parallel_trees pingpong))
 BENCH_TOY_PREREQ := $(BUILD)/toy $(BENCH_DIR)/runrss $(BENCH_GO_PROGS)
 .PHONY: bench-toy bench-toy-trees bench-toy-fib bench-toy-nbody bench-toy-wordfreq bench-gcpause \
-    bench-maps bench-maps-int bench-maps-collatz bench-maps-wordcount bench-fasta
+    bench-maps bench-maps-int bench-maps-collatz bench-maps-wordcount bench-fasta bench-threads
 
 # No modules and no network: GOPATH mode, caches under $(BUILD).
 $(BENCH_DIR)/go/%: tests/bench/go/%.go
@@ -72,3 +78,5 @@ bench-maps-wordcount: $(BENCH_TOY_PREREQ)
 	$(BENCH_SH) maps-wordcount word-count
 bench-fasta: $(BENCH_TOY_PREREQ)
 	$(BENCH_SH) fasta k-nucleotide reverse-complement
+bench-threads: $(BENCH_TOY_PREREQ)
+	PROCS=$(BENCH_PROCS) PINGPONG_N=$(BENCH_PINGPONG) $(BENCH_SH) threads parallel-trees pingpong

@@ -174,7 +174,8 @@ static lua_Integer run_opt_int(lua_State *L, const char *k, lua_Integer lo, lua_
 }
 
 /* toy.run(source [, {args=, debug=, name=, step_limit=, memory_limit=,
- * gc_percent=, max_depth=, env=}]): status, stdout, stderr. */
+ * gc_percent=, max_depth=, env=, maxprocs=}]): status, stdout, stderr; maxprocs is
+ * TOYMAXPROCS. A threaded program runs whole: every thread is joined. */
 static int l_run(lua_State *L)
 {
     size_t len;
@@ -191,7 +192,8 @@ static int l_run(lua_State *L)
     if (!lua_isnoneornil(L, 2)) {
         luaL_checktype(L, 2, LUA_TTABLE);
         static const char *const known[] = {"args", "debug", "name", "step_limit", "memory_limit",
-                                            "gc_percent", "max_depth", "env", "input", NULL};
+                                            "gc_percent", "max_depth", "env", "input",
+                                            "maxprocs", NULL};
         ltoy_check_keys(L, 2, known);
         if (lua_getfield(L, 2, "env") != LUA_TNIL)
             use_env = lua_toboolean(L, -1);
@@ -235,6 +237,9 @@ static int l_run(lua_State *L)
         vo.max_depth = (int)run_opt_int(L, "max_depth", 1, VM_DEFAULT_MAX_DEPTH);
         if (vo.max_depth != VM_DEFAULT_MAX_DEPTH && vo.max_depth > 100000000)
             return luaL_argerror(L, 2, "option 'max_depth' must be <= 100000000");
+        vo.maxprocs = (int)run_opt_int(L, "maxprocs", 1, vo.maxprocs);
+        if (vo.maxprocs > 256)
+            return luaL_argerror(L, 2, "option 'maxprocs' must be <= 256 (TOYMAXPROCS)");
         if (lua_getfield(L, 2, "gc_percent") == LUA_TSTRING && strcmp(lua_tostring(L, -1), "off") == 0) {
             vo.gc.gc_percent = -1;
             lua_pop(L, 1);

@@ -190,4 +190,36 @@ do
   T:ok(#err > 0, "no main: a message")
 end
 
+-- ---- threads -------------------------------------------------------------
+do
+  local src = [[
+fn stage(src: chan[int], out: chan[int]) {
+    for v in src { send(out, v * 2) }
+    close(out)
+}
+fn main() {
+    var a = make(chan[int])
+    var b = make(chan[int], 2)
+    go stage(a, b)
+    go fn () { for i in 0..10 { send(a, i) }; close(a) }()
+    var s = 0
+    for v in b { s += v }
+    print(s, a)
+}
+]]
+  for _, procs in ipairs({1, 2}) do
+    local st, out, err = toy.run(src, {maxprocs = procs})
+    T:eq(st, 0, "threads: status 0 with maxprocs " .. procs)
+    T:eq(out, "90 chan[int](0/0)\n", "threads: a pipeline's output")
+    T:eq(err, "", "threads: no stderr")
+  end
+  local st, _, err = toy.run("fn main() { var c = make(chan[int])\n recv(c) }", {name = "dl.toy"})
+  T:eq(st, 2, "deadlock: status 2")
+  T:eq(err, "error: all threads are asleep - deadlock!\nthread 1 (waiting on a channel):\n  dl.toy:2 in main\n",
+       "deadlock: the waiting thread's trace")
+  st = toy.run("fn f() { exit(4) }\nfn main() { go f()\n while true { } }")
+  T:eq(st, 4, "exit from a thread")
+  T:raises("maxprocs", toy.run, "fn main() {}", {maxprocs = 1000})
+end
+
 T:done()

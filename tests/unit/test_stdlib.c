@@ -897,6 +897,31 @@ static vm_string *probe_key(int64_t k)
 /* map[string]int grown through many resizes, with deletes and re-inserts
  * in between: nothing is lost, order is insertion order, tombstones are
  * compacted, and has/keys/len agree with a model. */
+/* A map write that finds another write's flag set is a concurrent map
+ * write (Go's hashWriting): delete reports it and leaves the map alone;
+ * the flag is the write's own and gone after it. */
+static void test_map_concurrent_write(void)
+{
+    ctx c;
+    ctx_open(&c);
+    vm_value mk[1] = {{0}};
+    CALL_OK(&c, STD_B_make, mk, 0, T1(R_MIS));
+    vm_map *m = mk[0].p;
+    vm_map_set(c.V, m, I(1), S(&c, "one"));
+    CU_ASSERT_TRUE(vm_map_write_begin(m));
+    vm_value d[2] = {mk[0], I(1)};
+    CALL_ERR(&c, STD_B_delete, d, 2, NULL, "concurrent map writes");
+    CU_ASSERT_EQUAL(m->count, 1);
+    vm_map_write_end(m);
+    vm_value d2[2] = {mk[0], I(1)};
+    CALL_OK(&c, STD_B_delete, d2, 2, NULL);
+    CU_ASSERT_EQUAL(m->count, 0);
+    CU_ASSERT_TRUE(vm_map_write_begin(m));
+    vm_map_write_end(m);
+    CU_ASSERT_EQUAL(m->flags & VM_MAP_WRITING, 0);
+    ctx_close(&c);
+}
+
 static void test_map_growth_and_deletes(void)
 {
     enum { N = 4000 };
@@ -1458,6 +1483,7 @@ static CU_TestInfo stdlib_tests[] = {
     {"arrays", test_arrays},
     {"pop_releases", test_pop_releases},
     {"maps_basic", test_maps_basic},
+    {"map_concurrent_write", test_map_concurrent_write},
     {"map_growth_and_deletes", test_map_growth_and_deletes},
     {"map_storage_pointer_maps", test_map_storage_pointer_maps},
     {"math", test_math},

@@ -46,6 +46,18 @@ rc, out = sh(toy .. " disasm " .. good)
 check("disasm lists main", rc == 0 and out:find("fn main:", 1, true), out)
 check("disasm shows stack maps", out:find("NEWSTRUCT[^\n]*; live {[%d, ]*}") ~= nil, out)
 
+-- TOYMAXPROCS: a number of threads from 1 to 256, else a usage error
+-- naming the variable; a threaded program runs the same with 1 or 2.
+local threaded = write("fn f(c: chan[int]) { send(c, 42) }\nfn main() {\n    var c = make(chan[int])\n    go f(c)\n    print(recv(c))\n}\n")
+for _, n in ipairs({"1", "2", "256"}) do
+  rc, out = sh("TOYMAXPROCS=" .. n .. " " .. toy .. " run " .. threaded)
+  check("TOYMAXPROCS=" .. n, rc == 0 and out == "42\n", out)
+end
+for _, bad in ipairs({"0", "257", "x", "-1", "1000"}) do
+  rc, out = sh("TOYMAXPROCS=" .. bad .. " " .. toy .. " run " .. threaded)
+  check("TOYMAXPROCS=" .. bad .. " is refused", rc ~= 0 and out:find("TOYMAXPROCS", 1, true) ~= nil, out)
+end
+
 -- The fused instructions the compiler picks (vm/README.md's lowering
 -- recipes) show in disasm, each in the test program written for it.
 local fused = {
