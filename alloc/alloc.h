@@ -508,6 +508,20 @@ typedef struct gc_stats {
     uint64_t mark_black_bytes;   /* bytes the last mark allocated black */
     uint64_t mark_wb_entries;    /* barrier records (old and new values) the last mark shaded */
     uint64_t heap_trigger;       /* heap_alloc at which the next cycle starts */
+    /* The GC CPU limiter (alloc/mgclimit.c; under a memory limit only):
+     * the collector's time and the host's as it counts them, how long it
+     * was on and how often it turned on. */
+    uint64_t limiter_gc_ns;
+    uint64_t limiter_mutator_ns;
+    uint64_t limiter_on_ns;
+    uint64_t limiter_on_count;
+    /* The mark queue (alloc/mgcwork.c): pieces of large objects queued
+     * (oblets, every mark), its 64 KiB buffers now, at most, and given
+     * back to the OS. */
+    uint64_t mark_oblets;
+    uint64_t work_bufs;
+    uint64_t work_bufs_peak;
+    uint64_t work_bufs_freed;
 } gc_stats;
 
 void gc_read_stats(gc_heap *h, gc_stats *s);

@@ -119,15 +119,17 @@ $(BUILD)/tests/test-parmark: $(BUILD)/tests/unit/test_parmark.o $(ALLOC_UNIT_MAI
 test-parmark: $(BUILD)/tests/test-parmark
 	$(BUILD)/tests/test-parmark
 
-# ThreadSanitizer: alloc and the parmark and concurrent suites built with clang
+# ThreadSanitizer: alloc and the parmark, concurrent and scale suites built with clang
 # -fsanitize=thread into build/tsan (TSan cannot share a binary with ASan,
 # so `make sanitize` runs this as a second build).
 TSAN_FLAGS := CC=clang BUILD=build/tsan OPT=-O1 \
   EXTRA_CFLAGS="-fsanitize=thread -fno-omit-frame-pointer" LDFLAGS="-fsanitize=thread"
 tsan:
-	@$(MAKE) --no-print-directory $(TSAN_FLAGS) build/tsan/tests/test-parmark build/tsan/tests/test-concurrent
+	@$(MAKE) --no-print-directory $(TSAN_FLAGS) build/tsan/tests/test-parmark build/tsan/tests/test-concurrent \
+	  build/tsan/tests/test-scale
 	TSAN_OPTIONS="halt_on_error=1 exitcode=66" build/tsan/tests/test-parmark
 	TSAN_OPTIONS="halt_on_error=1 exitcode=66" build/tsan/tests/test-concurrent
+	TSAN_OPTIONS="halt_on_error=1 exitcode=66" build/tsan/tests/test-scale
 
 # --- the concurrent collector: barrier, allocate-black,
 # assists, phases and debug switches; also run under TSan by `make tsan`.
@@ -163,3 +165,16 @@ $(BUILD)/tests/test-pagealloc: $(BUILD)/tests/unit/test_pagealloc.o $(ALLOC_UNIT
 
 test-pagealloc: $(BUILD)/tests/test-pagealloc
 	$(BUILD)/tests/test-pagealloc
+
+# --- the heap at scale and under a memory limit: the GC CPU limiter, the
+# background sweeper and scavenger, reclaim by bitmap, oblets; also run
+# under TSan by `make tsan`.
+SUITES += scale
+.PHONY: test-scale
+
+$(BUILD)/tests/test-scale: $(BUILD)/tests/unit/test_scale.o $(ALLOC_UNIT_MAIN) $(BUILD)/liballoc.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -pthread -o $@ $^ $(CUNIT_LIBS) $(LDLIBS)
+
+test-scale: $(BUILD)/tests/test-scale
+	$(BUILD)/tests/test-scale

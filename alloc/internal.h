@@ -330,6 +330,10 @@ typedef struct gcWorkQueue {
     workbuf *_Atomic full;
     workbuf *empty;
     size_t nbufs;            /* buffers obtained from the OS (under lock) */
+    size_t nempty;           /* of them, on the empty list (under lock) */
+    size_t nbufsPeak;        /* the most nbufs has been (under lock) */
+    uint64_t nbufsFreed;     /* buffers given back to the OS (under lock) */
+    _Atomic uint64_t oblets; /* oblets queued, every mark (relaxed: a count) */
     atomic_uint nwait;       /* workers looking for work */
     unsigned nproc;          /* workers in this mark */
     pthread_cond_t more;     /* a buffer was published, or the mark is over */
@@ -387,6 +391,18 @@ typedef struct sweepState {
     uint64_t heapLiveBasis;
     uint64_t pagesToSweep;     /* in-use pages at the start of the sweep */
 } sweepState;
+
+/* The GC CPU limiter's bucket (mgclimit.c), in ns of CPU time. */
+typedef struct gcLimiter {
+    uint64_t fill;          /* the bucket: collector time less host time, >= 0 */
+    int enabled;            /* fill reached the capacity: assists and cycle starts wait */
+    uint64_t lastNs, lastGc, lastOnHost; /* the readings at the last update */
+    uint64_t assistNs;      /* wall time of every assist so far (host threads) */
+    uint64_t bgDoneNs;      /* background workers' CPU of finished cycles */
+    uint64_t gcNs, mutatorNs, limitedNs, overflowNs; /* totals since the heap was made */
+    uint64_t enabledCount;  /* times the limiter turned on */
+    uint64_t cycleNs0, cycleGc0, cycleMut0, cycleLimited0; /* gctrace's window */
+} gcLimiter;
 
 struct gc_p {
     /* mcache: alloc[spc] is the span each class allocates from. */
@@ -493,6 +509,8 @@ struct gc_heap {
     int roundActive;             /* a round of background workers was started and not collected */
     uint64_t assistCpuNs, bgCpuNs; /* this mark */
     double consMark;             /* pacer: allocation per unit of marking, as Go's */
+
+    gcLimiter limiter;   /* mgclimit.c; the host thread's */
 
     /* pacer (mgcpacer.c) */
     uint64_t heapLive;     /* bytes marked at the last cycle + allocated since (spans counted when cached) */
@@ -647,9 +665,13 @@ typedef struct typePointers {
     uint64_t mask;
     const gc_type *typ; /* NULL: mask is everything there is */
     uintptr_t limit;
+    uint64_t tiled;   /* nonzero: elements divide 64 words and this is 64 words of them */
 } typePointers;
 /* Pointer slots of the object at slot base x (the header skipped). */
 typePointers gc_typePointersOf(const mspan *s, uintptr_t x);
+/* Those of a large object x (the span's one slot) in [from, to) only: an
+ * oblet (mgcmark.c). */
+typePointers gc_typePointersRange(const mspan *s, uintptr_t from, uintptr_t to);
 uintptr_t gc_typePointers_next(typePointers *tp); /* address of the next pointer slot, 0 at the end */
 
 /* mcentral.c */
@@ -750,6 +772,8 @@ uintptr_t gc_gcw_tryGet(gcWork *w);             /* local buffers, then the share
 uintptr_t gc_gcw_get(gcWork *w);                /* ... then wait for work or for the end */
 void gc_gcw_balance(gcWork *w);
 void gc_gcw_flush(gcWork *w);                   /* publish what it holds (Go's dispose, keeping buffers) */
+/* Go's freeSomeWbufs: at most max spare buffers back to the OS, keeping keep. */
+void gc_work_freeSome(gcWorkQueue *q, size_t keep, size_t max);
 static inline void gcw_put(gcWork *w, uintptr_t obj)
 {
     workbuf *b = w->wbuf1;
@@ -796,6 +820,14 @@ static inline int pacer_should_gc(const gc_heap *h)
 {
     return h->heapLive >= h->trigger && !h->gc_running && h->gcphase == GC_OFF;
 }
+
+/* mgclimit.c */
+void gc_limiter_init(gc_heap *h);
+void gc_limiter_update(gc_heap *h);
+int gc_limiter_limiting(gc_heap *h); /* updates, then: is the limiter on? */
+void gc_limiter_assist(gc_heap *h, uint64_t ns); /* an assist's wall time, added as it goes */
+void gc_limiter_endCycle(gc_heap *h, uint64_t bgNs);
+void gc_limiter_cycleShare(gc_heap *h, unsigned *gcPct, unsigned *limitedPct);
 
 /* mstats.c */
 uint64_t gc_nanotime(void);

@@ -40,6 +40,10 @@
 
 static void markDone(gc_heap *h, int finish);
 
+/* Spare mark buffers freed at a mark's end, at most (Go frees 64 spans
+ * of them per step of its background freeing). */
+enum { WBUF_FREE_MAX = 64 };
+
 gc_heap *gc_heap_new(const gc_options *o)
 {
     gc_heap *h = gc_sys_alloc(NULL, sizeof *h);
@@ -69,6 +73,7 @@ gc_heap *gc_heap_new(const gc_options *o)
     h->emptyspan.gcmarkBits = &h->emptyBits[1];
     h->sweep.centralIndex = 2 * GC_NUM_SPAN_CLASSES; /* nothing to sweep */
     h->stats.start_ns = gc_nanotime();
+    gc_limiter_init(h);
     gc_pacer_commit(h);
     if (h->opts.debug.heapmap[0])
         gc_heapmap_open(h);
@@ -239,7 +244,12 @@ static void fmtMs(char *buf, size_t n, uint64_t ns)
 static void gctrace(gc_heap *h, uint64_t t0, uint64_t t1, uint64_t t2, uint64_t t3, uint64_t heap0,
                     uint64_t heap1, int forced)
 {
-    char a[32], b[32], c[32], d[32], e[32], f[32], g[32];
+    char a[32], b[32], c[32], d[32], e[32], f[32], g[32], lim[64] = "";
+    if (h->opts.memory_limit > 0) {
+        unsigned gcPct, limitedPct;
+        gc_limiter_cycleShare(h, &gcPct, &limitedPct);
+        snprintf(lim, sizeof lim, " (limiter: gc %u%% cpu, on %u%%)", gcPct, limitedPct);
+    }
     uint64_t procs = h->stats.num_mutators ? h->stats.num_mutators : 1;
     uint64_t since = t3 - h->stats.start_ns;
     unsigned pct = since ? (unsigned)(h->stats.gc_cpu_ns * 100 / since) : 0;
@@ -254,12 +264,12 @@ static void gctrace(gc_heap *h, uint64_t t0, uint64_t t1, uint64_t t2, uint64_t 
     fmtMs(g, sizeof g, h->stats.mark_assist_cpu_ns);
     fprintf(h->trace,
             "gc %llu @%.3fs %u%%: %s+%s+%s ms clock, %s+%s/%s/0+%s ms cpu, %llu->%llu->%llu MB, %llu MB goal, "
-            "0 MB stacks, 0 MB globals, %llu P%s\n",
+            "0 MB stacks, 0 MB globals, %llu P%s%s\n",
             (unsigned long long)h->stats.num_gc, (double)(t0 - h->stats.start_ns) / 1e9, pct, a, b, c, d, g, f,
             e, (unsigned long long)(heap0 >> 20), (unsigned long long)(heap1 >> 20),
             (unsigned long long)(h->heapMarked >> 20),
             (unsigned long long)(h->heapGoal == UINT64_MAX ? 0 : h->heapGoal >> 20), (unsigned long long)procs,
-            forced ? " (forced)" : "");
+            forced ? " (forced)" : "", lim);
     fflush(h->trace);
 }
 
@@ -317,6 +327,9 @@ static void markTermination(gc_heap *h, int forced, uint64_t t0, uint64_t t1, ui
     if (h->opts.debug.gcstoptheworld == 2)
         gc_finishsweep(h);
     gc_mheap_scavenge(h, gc_pacer_overLimit(h));
+    /* Spare mark buffers back to the OS, a few at a time (Go's
+     * freeSomeWbufs): two per worker and host thread stay. */
+    gc_work_freeSome(&h->work, 2 * (h->gcprocs + h->stats.num_mutators), WBUF_FREE_MAX);
     uint64_t t3 = gc_nanotime();
 
     uint64_t pause = h->concurrentCycle ? (t1 - t0) + (t3 - t2) : t3 - t0;
@@ -325,6 +338,7 @@ static void markTermination(gc_heap *h, int forced, uint64_t t0, uint64_t t1, ui
     h->stats.pause_total_ns += pause;
     h->stats.gc_cpu_ns += pause + (h->concurrentCycle ? h->stats.mark_bg_cpu_ns + h->stats.mark_assist_cpu_ns : 0);
     h->stats.last_gc_ns = t3;
+    gc_limiter_endCycle(h, h->concurrentCycle ? h->stats.mark_bg_cpu_ns : 0);
     if (h->opts.debug.gctrace)
         gctrace(h, t0, t1, t2, t3, h->cycleHeap0, heap1, forced);
     if (h->timeline)
@@ -508,7 +522,7 @@ void gc_maybe_trigger(gc_heap *h)
             markDone(h, 0);
         return;
     }
-    if (pacer_should_gc(h))
+    if (pacer_should_gc(h) && !gc_limiter_limiting(h))
         gc_start(h, 0);
 }
 

@@ -76,6 +76,16 @@ void gc_read_stats(gc_heap *h, gc_stats *s)
     s->meta_sys = gc_mheap_metaSys(h);
     s->num_concurrent_gc = h->stats.num_concurrent_gc;
     s->pause_max_ns = h->stats.pause_max_ns;
+    s->limiter_gc_ns = h->limiter.gcNs;
+    s->limiter_mutator_ns = h->limiter.mutatorNs;
+    s->limiter_on_ns = h->limiter.limitedNs;
+    s->limiter_on_count = h->limiter.enabledCount;
+    pthread_mutex_lock(&h->work.lock);
+    s->work_bufs = h->work.nbufs;
+    s->work_bufs_peak = h->work.nbufsPeak;
+    s->work_bufs_freed = h->work.nbufsFreed;
+    pthread_mutex_unlock(&h->work.lock);
+    s->mark_oblets = atomic_load_explicit(&h->work.oblets, memory_order_relaxed);
     s->mark_assist_cpu_ns = h->stats.mark_assist_cpu_ns;
     s->mark_bg_cpu_ns = h->stats.mark_bg_cpu_ns;
     s->mark_black_bytes = h->stats.mark_black_bytes;

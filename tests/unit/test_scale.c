@@ -1,0 +1,259 @@
+/*
+ * test_scale.c: the heap at scale and under a memory limit: the GC CPU
+ * limiter (alloc/mgclimit.c), the background sweeper and scavenger
+ * (alloc/mgcsweep.c, mgcscavenge.c), reclaim by bitmap, and oblets with
+ * work buffers given back (alloc/mgcmark.c, mgcwork.c). Assertions are on
+ * the collector's counters (gc_stats), never on wall time. `make tsan`
+ * runs this suite under ThreadSanitizer: the background sweeper races the
+ * host for spans there.
+ */
+#include <CUnit/CUnit.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "alloc/alloc.h"
+#include "tests/unit/unit.h"
+
+#if defined(__SANITIZE_THREAD__) || defined(__SANITIZE_ADDRESS__)
+#define TEST_SLOW 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer) || __has_feature(address_sanitizer)
+#define TEST_SLOW 1
+#endif
+#endif
+#ifdef TEST_SLOW
+enum { SLOW = 4 };
+#else
+enum { SLOW = 1 };
+#endif
+
+typedef struct node {
+    uint64_t id;
+    struct node *next;
+} node;
+static const uint8_t nodeMask[] = {0x2};
+static const gc_type nodeType = {sizeof(node), sizeof(node), nodeMask, "node"};
+static const uint8_t ptrMask[] = {0x1};
+static const gc_type ptrType = {8, 8, ptrMask, "ptr"};
+
+enum { NROOTS = 8 };
+typedef struct world {
+    gc_heap *h;
+    gc_p *p;
+    const gc_barrier *bar;
+    void *roots[NROOTS];
+} world;
+
+static void markRoots(gc_marker *m, void *ud)
+{
+    world *w = ud;
+    gc_mark_block(m, (void *const *)w->roots, NROOTS, NULL);
+}
+
+static void worldInit(world *w, int concurrent, int64_t limit, const char *debug)
+{
+    memset(w, 0, sizeof *w);
+    gc_options o;
+    gc_options_default(&o);
+    o.concurrent = concurrent;
+    o.memory_limit = limit;
+    o.gcprocs = 2;
+    char err[200];
+    CU_ASSERT_EQUAL_FATAL(gc_parse_debug(&o.debug, debug, err, sizeof err), 0);
+    w->h = gc_heap_new(&o);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(w->h);
+    w->p = gc_p_new(w->h);
+    w->bar = gc_heap_barrier(w->h);
+    gc_add_roots(w->h, markRoots, w);
+}
+
+static void worldFree(world *w)
+{
+    gc_remove_roots(w->h, markRoots, w);
+    gc_p_free(w->p);
+    gc_heap_free(w->h);
+}
+
+/* Stores through the barrier, as the concurrent collector asks. */
+static void store(world *w, void *obj, void **slot, void *val) { gc_write_pointer(w->p, w->bar, slot, val); (void)obj; }
+
+/* A list of n nodes in roots[i]. */
+static node *buildList(world *w, int i, size_t n)
+{
+    for (size_t k = 0; k < n; k++) {
+        node *x = gc_mallocgc(w->p, sizeof(node), &nodeType, true);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(x);
+        x->id = k;
+        store(w, x, (void **)&x->next, w->roots[i]);
+        store(w, NULL, &w->roots[i], x);
+    }
+    return w->roots[i];
+}
+
+static size_t listLen(const node *n)
+{
+    size_t k = 0;
+    for (; n; n = n->next)
+        k++;
+    return k;
+}
+
+/* ---- the GC CPU limiter ---- */
+
+/* A live heap of 8 MB under a 4 MiB limit, and garbage: the program
+ * finishes (the heap runs over the limit instead of collecting at every
+ * refill), the limiter turned on, and the collector's time stayed near
+ * half: at most the host's plus two bucket capacities. */
+static void limiterRun(int concurrent)
+{
+    world w;
+    worldInit(&w, concurrent, 4 << 20, "");
+    size_t live = (8u << 20) / 16 / SLOW;
+    buildList(&w, 0, live);
+    size_t garbage = (size_t)(400u << 20) / 16 / SLOW;
+    for (size_t k = 0; k < garbage; k++) {
+        node *x = gc_mallocgc(w.p, sizeof(node), &nodeType, true);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(x);
+        x->id = k;
+        gc_safepoint(w.p, gc_p_poll(w.p));
+    }
+    gc_stats s;
+    gc_read_stats(w.h, &s);
+    CU_ASSERT_EQUAL(listLen(w.roots[0]), live);
+    CU_ASSERT(s.num_gc > 2);
+    CU_ASSERT(s.limiter_on_count > 0);
+    CU_ASSERT(s.limiter_on_ns > 0);
+    /* Once on, the limiter waits until the host has run as long as the
+     * collector: the collector is ahead by at most the capacity (10 ms per
+     * host thread) and the last cycle. */
+    CU_ASSERT(s.limiter_gc_ns <= s.limiter_mutator_ns + 10 * 1000 * 1000 + 2 * s.pause_max_ns +
+                                     s.mark_bg_cpu_ns + s.mark_assist_cpu_ns);
+    /* Fewer cycles than one per span refill: each one let the host run. */
+    CU_ASSERT(s.num_gc < garbage / 512 / 4);
+    if (getenv("TEST_SCALE_VERBOSE"))
+        printf("\n  limiter: %llu gcs, gc %.1f ms, mutator %.1f ms, on %.1f ms (%llu times)\n",
+               (unsigned long long)s.num_gc, s.limiter_gc_ns / 1e6, s.limiter_mutator_ns / 1e6,
+               s.limiter_on_ns / 1e6, (unsigned long long)s.limiter_on_count);
+    worldFree(&w);
+}
+
+static void test_limiter_stw(void) { limiterRun(0); }
+static void test_limiter_concurrent(void) { limiterRun(1); }
+
+/* Without a memory limit the limiter never acts. */
+static void test_limiter_off_without_limit(void)
+{
+    world w;
+    worldInit(&w, 0, 0, "");
+    buildList(&w, 0, 1000);
+    for (size_t k = 0; k < (size_t)(64u << 20) / 16 / SLOW; k++)
+        CU_ASSERT_PTR_NOT_NULL_FATAL(gc_mallocgc(w.p, sizeof(node), &nodeType, true));
+    gc_stats s;
+    gc_read_stats(w.h, &s);
+    CU_ASSERT(s.num_gc > 0);
+    CU_ASSERT_EQUAL(s.limiter_on_count, 0);
+    CU_ASSERT_EQUAL(s.limiter_on_ns, 0);
+    worldFree(&w);
+}
+
+/* ---- oblets and the mark queue ---- */
+
+/* A large array of n pointers, each to its own node, in roots[i]. */
+static void **buildArray(world *w, int i, size_t n)
+{
+    void **a = gc_mallocgc(w->p, n * sizeof(void *), &ptrType, true);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(a);
+    store(w, NULL, &w->roots[i], a);
+    for (size_t k = 0; k < n; k++) {
+        node *x = gc_mallocgc(w->p, sizeof(node), &nodeType, true);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(x);
+        x->id = k;
+        store(w, a, &a[k], x);
+    }
+    return a;
+}
+
+/* A 2-million-element pointer array (16 MB) is marked in 128 KiB oblets:
+ * each queues at most 16,384 pointers, so the queue stays within a few of
+ * its 64 KiB buffers where a whole-object scan would hold 2 million
+ * entries (245 buffers); every node survives; the spare buffers of a mark
+ * that did need many go back to the OS afterwards. */
+static void obletsRun(int concurrent)
+{
+    world w;
+    worldInit(&w, concurrent, 0, "gccheckmark=1");
+    size_t n = (size_t)2000000 / SLOW;
+    void **a = buildArray(&w, 0, n);
+    gc_stats s0, s;
+    gc_read_stats(w.h, &s0);
+    gc_collect(w.h);
+    gc_read_stats(w.h, &s);
+    CU_ASSERT(s.mark_oblets - s0.mark_oblets >= n * 8 / (128 << 10));
+    CU_ASSERT(s.work_bufs_peak <= 24);
+    size_t alive = 0;
+    for (size_t k = 0; k < n; k++)
+        alive += gc_is_live(w.h, a[k]) && ((node *)a[k])->id == k;
+    CU_ASSERT_EQUAL(alive, n);
+    if (getenv("TEST_SCALE_VERBOSE"))
+        printf("\n  oblets: %llu, bufs peak %llu (before %llu) now %llu freed %llu\n",
+               (unsigned long long)(s.mark_oblets - s0.mark_oblets), (unsigned long long)s.work_bufs_peak,
+               (unsigned long long)s0.work_bufs_peak, (unsigned long long)s.work_bufs, (unsigned long long)s.work_bufs_freed);
+    worldFree(&w);
+}
+
+static void test_oblets_stw(void) { obletsRun(0); }
+static void test_oblets_concurrent(void) { obletsRun(1); }
+
+/* A mark that needs many queue buffers (an array of arrays of nodes: the
+ * drain's prefetch ring takes 16 inner arrays at a time, each queueing its
+ * 4,000 nodes) gives the spare ones back at its end, keeping two per
+ * worker and host thread. */
+static void test_wbufs_freed(void)
+{
+    world w;
+    worldInit(&w, 0, 0, "");
+    enum { INNER = 4000 };
+    size_t outer = 64 / (size_t)SLOW;
+    void **a = gc_mallocgc(w.p, outer * sizeof(void *), &ptrType, true);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(a);
+    store(&w, NULL, &w.roots[0], a);
+    for (size_t i = 0; i < outer; i++) {
+        void **b = gc_mallocgc(w.p, INNER * sizeof(void *), &ptrType, true);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(b);
+        store(&w, a, &a[i], b);
+        for (size_t k = 0; k < INNER; k++) {
+            node *x = gc_mallocgc(w.p, sizeof(node), &nodeType, true);
+            CU_ASSERT_PTR_NOT_NULL_FATAL(x);
+            store(&w, b, &b[k], x);
+        }
+    }
+    gc_collect(w.h);
+    gc_stats s;
+    gc_read_stats(w.h, &s);
+    CU_ASSERT(s.work_bufs_peak > 2 * (2 + s.num_mutators));
+    CU_ASSERT(s.work_bufs <= 2 * (2 + s.num_mutators));
+    CU_ASSERT(s.work_bufs_freed >= s.work_bufs_peak - 2 * (2 + s.num_mutators));
+    if (getenv("TEST_SCALE_VERBOSE"))
+        printf("\n  wbufs: peak %llu now %llu freed %llu\n", (unsigned long long)s.work_bufs_peak,
+               (unsigned long long)s.work_bufs, (unsigned long long)s.work_bufs_freed);
+    worldFree(&w);
+}
+
+static CU_TestInfo tests[] = {
+    {"oblets_stw", test_oblets_stw},
+    {"oblets_concurrent", test_oblets_concurrent},
+    {"wbufs_freed", test_wbufs_freed},
+    {"limiter_stw", test_limiter_stw},
+    {"limiter_concurrent", test_limiter_concurrent},
+    {"limiter_off_without_limit", test_limiter_off_without_limit},
+    CU_TEST_INFO_NULL,
+};
+
+static CU_SuiteInfo suites[] = {
+    {"scale", NULL, NULL, NULL, NULL, tests},
+    CU_SUITE_INFO_NULL,
+};
+
+int main(int argc, char **argv) { return unit_main("scale", suites, argc, argv); }
