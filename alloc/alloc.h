@@ -522,6 +522,10 @@ typedef struct gc_stats {
     uint64_t work_bufs;
     uint64_t work_bufs_peak;
     uint64_t work_bufs_freed;
+    /* The background scavenger (alloc/mgcscavenge.c): bytes it released
+     * and passes it finished. */
+    uint64_t scav_released;
+    uint64_t scav_passes;
 } gc_stats;
 
 void gc_read_stats(gc_heap *h, gc_stats *s);

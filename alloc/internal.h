@@ -392,6 +392,27 @@ typedef struct sweepState {
     uint64_t pagesToSweep;     /* in-use pages at the start of the sweep */
 } sweepState;
 
+/* One pass of the scavenger (mgcscavenge.c): what it may release. */
+typedef struct gcScavPass {
+    int all;            /* every free page, unpaced */
+    uint64_t keep;      /* stop when heap_sys - heap_released is at most this */
+    uint64_t genLimit;  /* only chunks whose last free came before this cycle */
+    int huge;           /* 1: whole 2 MiB pieces first, then 0: any run */
+    uintptr_t cursor;   /* pages below it are still to look at */
+} gcScavPass;
+
+/* The background scavenger's thread and what it shares with the host,
+ * under mu. */
+typedef struct gcScavenger {
+    pthread_t thread;
+    pthread_mutex_t mu;
+    pthread_cond_t cv, done; /* a pass to run or stop; a pass is over */
+    gcScavPass pass;         /* the next pass */
+    int pending, running, stop, started;
+    pid_t pid;               /* the process that made the thread */
+    uint64_t released, passes;
+} gcScavenger;
+
 /* The GC CPU limiter's bucket (mgclimit.c), in ns of CPU time. */
 typedef struct gcLimiter {
     uint64_t fill;          /* the bucket: collector time less host time, >= 0 */
@@ -511,6 +532,7 @@ struct gc_heap {
     double consMark;             /* pacer: allocation per unit of marking, as Go's */
 
     gcLimiter limiter;   /* mgclimit.c; the host thread's */
+    gcScavenger *scavenger; /* mgcscavenge.c, made at the first cycle's end */
 
     /* pacer (mgcpacer.c) */
     uint64_t heapLive;     /* bytes marked at the last cycle + allocated since (spans counted when cached) */
@@ -525,7 +547,10 @@ struct gc_heap {
         uint64_t nfree[GC_NUM_SIZE_CLASSES];
         uint64_t largeAlloc, largeAllocCount, largeFree, largeFreeCount;
         uint64_t tinyAllocs;
-        uint64_t heap_sys, heap_inuse, heap_released, spans_inuse;
+        uint64_t heap_sys, heap_inuse, spans_inuse;
+        /* Under the heap lock when written (the background scavenger);
+         * atomic so the host reads it without. */
+        _Atomic uint64_t heap_released;
         uint64_t num_gc, num_forced_gc, pause_total_ns, last_gc_ns;
         uint64_t pause_ns[GC_MAX_PAUSES];
         uint64_t num_mutators;
@@ -605,7 +630,18 @@ static inline uintptr_t findObject(const gc_heap *h, uintptr_t p, mspan **sp, ui
         *idx = i;
     return s->startAddr + i * s->elemsize;
 }
-size_t gc_mheap_scavenge(gc_heap *h, int all);
+void gc_mheap_lock(gc_heap *h);
+void gc_mheap_unlock(gc_heap *h);
+
+/* mgcscavenge.c: the background scavenger. kick: a cycle's end hands it
+ * the new goal (starting its thread the first time); wait: until its pass
+ * is done; onGrow: heap lock held, release what a growth past the memory
+ * limit added. */
+void gc_scavenger_kick(gc_heap *h);
+void gc_scavenger_wait(gc_heap *h);
+void gc_scavenger_destroy(gc_heap *h);
+void gc_scavenger_stats(gc_heap *h, uint64_t *released, uint64_t *passes);
+size_t gc_scavenge_onGrow(gc_heap *h, size_t grown);
 
 /* mspan.c */
 void gc_span_initSmall(gc_heap *h, mspan *s, uint8_t spanclass);

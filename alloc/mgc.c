@@ -22,7 +22,7 @@
  *     is flushed again (unmarking the free slots of its windows), the
  *     barrier goes off, optional checkmark walk, sweepgen += 2 (every span
  *     becomes "needs sweeping"), heapLive := marked bytes, pacer goal and
- *     trigger, sweep pacing, scavenging;
+ *     trigger, sweep pacing, the background scavenger's new goal;
  *  4. sweeping then happens lazily: allocation sweeps what it needs
  *     (cacheSpan, reclaim, gc_deductSweepCredit); gc_collect sweeps it all,
  *     and so does the pause under gcstoptheworld=2.
@@ -91,6 +91,7 @@ void gc_heap_free(gc_heap *h)
     gc_heapmap_close(h);
     gc_timeline_close(h);
     gc_markpool_destroy(h);
+    gc_scavenger_destroy(h);
     while (h->ps) {
         gc_p *p = h->ps;
         h->ps = p->next;
@@ -326,7 +327,7 @@ static void markTermination(gc_heap *h, int forced, uint64_t t0, uint64_t t1, ui
     gc_paceSweeper(h);
     if (h->opts.debug.gcstoptheworld == 2)
         gc_finishsweep(h);
-    gc_mheap_scavenge(h, gc_pacer_overLimit(h));
+    gc_scavenger_kick(h);
     /* Spare mark buffers back to the OS, a few at a time (Go's
      * freeSomeWbufs): two per worker and host thread stay. */
     gc_work_freeSome(&h->work, 2 * (h->gcprocs + h->stats.num_mutators), WBUF_FREE_MAX);
@@ -545,6 +546,7 @@ void gc_collect(gc_heap *h)
     gc_start(h, 1);
     h->gc_running = 1;
     gc_finishsweep(h);
+    gc_scavenger_wait(h);
     if (h->heapmap)
         gc_heapmap_cycle(h, 1);
     h->gc_running = 0;

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "alloc/alloc.h"
 #include "tests/unit/unit.h"
@@ -241,7 +242,59 @@ static void test_wbufs_freed(void)
     worldFree(&w);
 }
 
+/* ---- the background scavenger ---- */
+
+/* 64 MiB of large objects die; cycles go on from allocation alone (no
+ * gc_collect, which would wait for the scavenger): the background thread
+ * releases the idle pages down to 110% of the goal by itself. */
+static void test_scavenger_background(void)
+{
+    world w;
+    worldInit(&w, 0, 0, "");
+    void **keep = gc_mallocgc(w.p, 64 * sizeof(void *), &ptrType, true);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(keep);
+    store(&w, NULL, &w.roots[0], keep);
+    for (int i = 0; i < 64; i++) {
+        uint8_t *b = gc_mallocgc(w.p, 1 << 20, NULL, true);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(b);
+        memset(b, 1, 1 << 20);
+        store(&w, keep, &keep[i], b);
+    }
+    store(&w, NULL, &w.roots[0], NULL);
+    gc_stats s;
+    gc_read_stats(w.h, &s);
+    uint64_t cycles0 = s.num_gc;
+    /* Small garbage until two more cycles have passed: the large pages are
+     * idle for a whole cycle. */
+    while (s.num_gc < cycles0 + 3) {
+        for (int k = 0; k < 10000; k++)
+            CU_ASSERT_PTR_NOT_NULL_FATAL(gc_mallocgc(w.p, sizeof(node), &nodeType, true));
+        gc_read_stats(w.h, &s);
+    }
+    /* Wait (not time) for the thread: at most about ten seconds. Chunks
+     * that the small garbage keeps freeing into are not idle and stay. */
+    for (int i = 0; i < 10000 && s.scav_released < (48u << 20); i++) {
+        struct timespec ts = {0, 1000000};
+        nanosleep(&ts, NULL);
+        gc_read_stats(w.h, &s);
+    }
+    CU_ASSERT(s.heap_released >= 48u << 20);
+    if (getenv("TEST_SCALE_VERBOSE"))
+        printf("\n  scavenger: sys %llu released %llu goal %llu by the thread %llu in %llu passes\n", (unsigned long long)s.heap_sys, (unsigned long long)s.heap_released, (unsigned long long)s.heap_goal, (unsigned long long)s.scav_released, (unsigned long long)s.scav_passes);
+    CU_ASSERT(s.scav_released >= 48u << 20);
+    CU_ASSERT(s.scav_passes >= 1);
+    /* Released pages come back zeroed. */
+    for (int i = 0; i < 16; i++) {
+        uint64_t *z = gc_mallocgc(w.p, 1 << 20, &ptrType, true);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(z);
+        CU_ASSERT_EQUAL(z[0], 0);
+        CU_ASSERT_EQUAL(z[(1 << 17) - 1], 0);
+    }
+    worldFree(&w);
+}
+
 static CU_TestInfo tests[] = {
+    {"scavenger_background", test_scavenger_background},
     {"oblets_stw", test_oblets_stw},
     {"oblets_concurrent", test_oblets_concurrent},
     {"wbufs_freed", test_wbufs_freed},
