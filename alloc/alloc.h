@@ -526,6 +526,7 @@ typedef struct gc_stats {
      * and passes it finished. */
     uint64_t scav_released;
     uint64_t scav_passes;
+    uint64_t sweep_bg_spans;     /* spans the background sweeper swept (alloc/mgcsweep.c) */
 } gc_stats;
 
 void gc_read_stats(gc_heap *h, gc_stats *s);

@@ -384,13 +384,30 @@ struct gc_marker {
 
 /* Per-cycle sweep pacing (Go's sweepdata + mheap.sweepPagesPerByte). */
 typedef struct sweepState {
-    unsigned centralIndex;     /* next mcentral gc_sweepone looks at */
+    /* The host and the background sweeper both sweep: these two are
+     * atomic (sequentially consistent; counters and a cursor, no data
+     * hangs on them: a span is had through its list's lock and the
+     * sweepgen claim). */
+    atomic_uint centralIndex;  /* next mcentral list gc_sweepone looks at */
     double pagesPerByte;
-    uint64_t pagesSwept;       /* pages swept this cycle */
+    _Atomic uint64_t pagesSwept; /* pages swept this cycle */
     uint64_t pagesSweptBasis;
     uint64_t heapLiveBasis;
     uint64_t pagesToSweep;     /* in-use pages at the start of the sweep */
 } sweepState;
+
+/* The background sweeper (mgcsweep.c, Go's bgsweep): a thread per heap
+ * that sweeps from mark termination until everything is swept, beside the
+ * host's proportional and lazy sweeping; under mu. */
+typedef struct gcBgSweep {
+    pthread_t thread;
+    pthread_mutex_t mu;
+    pthread_cond_t cv, done; /* a sweep to run or stop; it is idle */
+    int pending, running, started;
+    atomic_int stop;         /* gc_heap_free: leave between spans */
+    pid_t pid;               /* the process that made the thread */
+    uint64_t spans;          /* spans it swept */
+} gcBgSweep;
 
 /* One pass of the scavenger (mgcscavenge.c): what it may release. */
 typedef struct gcScavPass {
@@ -533,6 +550,7 @@ struct gc_heap {
 
     gcLimiter limiter;   /* mgclimit.c; the host thread's */
     gcScavenger *scavenger; /* mgcscavenge.c, made at the first cycle's end */
+    gcBgSweep *bgsweep;     /* mgcsweep.c, made at the first cycle's end */
 
     /* pacer (mgcpacer.c) */
     uint64_t heapLive;     /* bytes marked at the last cycle + allocated since (spans counted when cached) */
@@ -544,10 +562,13 @@ struct gc_heap {
     /* statistics (mstats.c); cached spans are added when read */
     struct {
         uint64_t nmalloc[GC_NUM_SIZE_CLASSES];
-        uint64_t nfree[GC_NUM_SIZE_CLASSES];
-        uint64_t largeAlloc, largeAllocCount, largeFree, largeFreeCount;
+        /* Sweeping writes these from the background sweeper too: atomic. */
+        _Atomic uint64_t nfree[GC_NUM_SIZE_CLASSES];
+        uint64_t largeAlloc, largeAllocCount;
+        _Atomic uint64_t largeFree, largeFreeCount;
         uint64_t tinyAllocs;
-        uint64_t heap_sys, heap_inuse, spans_inuse;
+        uint64_t heap_sys;
+        _Atomic uint64_t heap_inuse, spans_inuse; /* the background sweeper frees spans */
         /* Under the heap lock when written (the background scavenger);
          * atomic so the host reads it without. */
         _Atomic uint64_t heap_released;
@@ -765,6 +786,20 @@ void gc_deductSweepCredit(gc_heap *h, uintptr_t spanBytes);
 void gc_mheap_reclaim(gc_heap *h, uintptr_t npages);
 static inline int isSweepDone(const gc_heap *h) { return h->sweep.centralIndex >= 2 * GC_NUM_SPAN_CLASSES; }
 void gc_paceSweeper(gc_heap *h);
+/* Go's sweepgen claim: sg-2 (needs sweeping) to sg-1 (being swept), one
+ * winner; acquire, so the winner sees the span as the last owner left it. */
+static inline int gc_span_claim(mspan *s, uint32_t sg)
+{
+    uint32_t want = sg - 2;
+    return __atomic_compare_exchange_n(&s->sweepgen, &want, sg - 1, 0, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED);
+}
+/* The background sweeper: kick at mark termination; wait until it is idle
+ * (sweep termination, and whoever reads spans the sweep rewrites);
+ * destroy at gc_heap_free. */
+void gc_bgsweep_kick(gc_heap *h);
+void gc_bgsweep_wait(gc_heap *h);
+void gc_bgsweep_destroy(gc_heap *h);
+uint64_t gc_bgsweep_spans(gc_heap *h);
 
 /* mgc.c / mgcmark.c */
 void gc_start(gc_heap *h, int forced);

@@ -3,7 +3,9 @@
  * mcentral.go. An mcentral holds spans, never objects: partial (some free
  * slot) and full, each as a swept and an unswept set chosen by sweepgen/2%2,
  * so advancing sweepgen by 2 at each cycle turns every swept set into the
- * unswept one without touching a span. Departures: the sets are doubly
+ * unswept one without touching a span. A span taken off an unswept list is
+ * swept by whoever wins its sweepgen claim (gc_span_claim): the host here,
+ * or the background sweeper (mgcsweep.c). Departures: the sets are doubly
  * linked lists of mspans under a small spin lock instead of Go's lock-free
  * spanSet (one mutator per heap is the norm; several are allowed).
  */
@@ -85,16 +87,14 @@ mspan *gc_mcentral_cacheSpan(gc_heap *h, mcentral *c)
         goto havespan;
     /* Sweep partial unswept spans first: sweeping can only free slots. */
     while (budget-- > 0 && (s = gc_spanList_pop(mcentral_partialUnswept(c, sg))) != NULL) {
-        if (s->sweepgen == sg - 2) {
-            s->sweepgen = sg - 1;
+        if (gc_span_claim(s, sg)) {
             gc_mcentral_unlock(c);
             gc_span_sweep(h, s, 1);
             goto havespanUnlocked;
         }
     }
     while (budget-- > 0 && (s = gc_spanList_pop(mcentral_fullUnswept(c, sg))) != NULL) {
-        if (s->sweepgen == sg - 2) {
-            s->sweepgen = sg - 1;
+        if (gc_span_claim(s, sg)) {
             gc_mcentral_unlock(c);
             gc_span_sweep(h, s, 1);
             if (s->allocCount < s->nelems)

@@ -23,14 +23,14 @@
  *     barrier goes off, optional checkmark walk, sweepgen += 2 (every span
  *     becomes "needs sweeping"), heapLive := marked bytes, pacer goal and
  *     trigger, sweep pacing, the background scavenger's new goal;
- *  4. sweeping then happens lazily: allocation sweeps what it needs
- *     (cacheSpan, reclaim, gc_deductSweepCredit); gc_collect sweeps it all,
- *     and so does the pause under gcstoptheworld=2.
+ *  4. sweeping then happens in the background (mgcsweep.c's sweeper
+ *     thread) and lazily: allocation sweeps what it needs (cacheSpan,
+ *     reclaim, gc_deductSweepCredit); gc_collect sweeps it all, and so
+ *     does the pause under gcstoptheworld=2.
  * Neither concurrent pause does work proportional to the heap: flushes and
  * counters per P and span class, and the roots the host reports.
  * Departures: one host thread per heap, so markDone runs on it and the
- * world is stopped by its being there; no background sweeper; no
- * time-based (2 min) trigger; a child forked while a concurrent mark's
+ * world is stopped by its being there; no time-based (2 min) trigger; a child forked while a concurrent mark's
  * workers run cannot finish that mark (it aborts, saying so).
  */
 #include <stdlib.h>
@@ -91,6 +91,7 @@ void gc_heap_free(gc_heap *h)
     gc_heapmap_close(h);
     gc_timeline_close(h);
     gc_markpool_destroy(h);
+    gc_bgsweep_destroy(h);
     gc_scavenger_destroy(h);
     while (h->ps) {
         gc_p *p = h->ps;
@@ -327,6 +328,8 @@ static void markTermination(gc_heap *h, int forced, uint64_t t0, uint64_t t1, ui
     gc_paceSweeper(h);
     if (h->opts.debug.gcstoptheworld == 2)
         gc_finishsweep(h);
+    else if (!forced) /* gc_collect sweeps it all itself */
+        gc_bgsweep_kick(h);
     gc_scavenger_kick(h);
     /* Spare mark buffers back to the OS, a few at a time (Go's
      * freeSomeWbufs): two per worker and host thread stay. */
@@ -387,10 +390,12 @@ void gc_start(gc_heap *h, int forced)
     h->cycleStartNs = t0;
     h->cycleHeap0 = h->heapLive;
 
-    /* Sweep termination. */
+    /* Sweep termination: the host sweeps what is left beside the
+     * background sweeper, then waits for it to be idle. */
     for (gc_p *p = h->ps; p; p = p->next)
         gc_mcache_releaseAll(p);
     gc_finishsweep(h);
+    gc_bgsweep_wait(h);
 
     if (h->opts.concurrent && !h->opts.debug.gcstoptheworld && !forced) {
         markStartConcurrent(h);

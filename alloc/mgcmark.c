@@ -625,6 +625,7 @@ void gc_checkmark_verify_marks(gc_heap *h)
 
 size_t gc_verify(gc_heap *h)
 {
+    gc_bgsweep_wait(h); /* it moves spans between lists */
     if (h->gc_running || h->gcphase != GC_OFF)
         return 0;
     if (checkmarksBegin(h) != 0) {

@@ -9,11 +9,27 @@
  * sg-1 being swept, sg swept, sg+1 cached since before this sweep began,
  * sg+3 swept and cached. Sweeping makes gcmarkBits the new allocBits,
  * recounts, and sends an empty span back to the heap.
- * Departures: no background sweeper goroutine (allocation and the next
- * cycle's sweep termination do all the sweeping); no specials/finalizers.
+ *
+ * Three sweep: the host's allocation (cacheSpan, reclaim, proportional
+ * sweep), sweep termination at the next cycle's start, and the background
+ * sweeper (Go's bgsweep), a thread per heap woken at mark termination
+ * that sweeps span after span until none is left, while the host runs.
+ * A span is had by taking it off its mcentral list under the list's lock
+ * and then claiming it with Go's sweepgen CAS (sg-2 to sg-1, acquire):
+ * whoever wins sweeps it, and its release store of sg publishes the
+ * result. The heap's counters the sweep touches are atomic (internal.h).
+ * The sweeper only runs between mark termination and the next sweep
+ * termination, which waits for it (gc_bgsweep_wait), so every cycle-wide
+ * value it reads (sweepgen, num_gc, the options) stays still meanwhile;
+ * readers of what the sweep rewrites (gc_span_walk, gc_find_object,
+ * gc_is_live, gc_verify) wait for it too.
+ * Departures: no specials/finalizers; a process forked while the sweeper
+ * runs has no sweeper (its host sweeps), and a span the parent's sweeper
+ * held at the fork stays unswept, off every list, in the child.
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "alloc/internal.h"
 
@@ -51,7 +67,7 @@ int gc_span_sweep(gc_heap *h, mspan *s, int preserve)
     if (sc == 0) {
         if (s->gcmarkBits[0] & 1) {
             s->gcmarkBits[0] = 0;
-            s->sweepgen = sg;
+            __atomic_store_n(&s->sweepgen, sg, __ATOMIC_RELEASE);
             if (!preserve) {
                 gc_mcentral_lock(c);
                 gc_spanList_push(mcentral_fullSwept(c, sg), s, 0);
@@ -89,7 +105,7 @@ int gc_span_sweep(gc_heap *h, mspan *s, int preserve)
     if (nfreed)
         s->needzero = 1;
     h->stats.nfree[sc] += nfreed;
-    s->sweepgen = sg;
+    __atomic_store_n(&s->sweepgen, sg, __ATOMIC_RELEASE);
     if (preserve)
         return 0;
     if (nalloc == 0) {
@@ -109,19 +125,21 @@ uintptr_t gc_sweepone(gc_heap *h)
 {
     uint32_t sg = h->sweepgen;
     while (!isSweepDone(h)) {
-        unsigned i = h->sweep.centralIndex;
+        unsigned i = atomic_load(&h->sweep.centralIndex);
         mcentral *c = &h->central[i / 2];
         spanList *l = i % 2 == 0 ? mcentral_partialUnswept(c, sg) : mcentral_fullUnswept(c, sg);
         gc_mcentral_lock(c);
         mspan *s = gc_spanList_pop(l);
         gc_mcentral_unlock(c);
         if (!s) {
-            h->sweep.centralIndex++;
+            /* This list is empty for good this cycle (sweeping only puts
+             * spans on swept lists): on to the next, unless another
+             * sweeper moved on already. */
+            atomic_compare_exchange_strong(&h->sweep.centralIndex, &i, i + 1);
             continue;
         }
-        if (s->sweepgen != sg - 2)
+        if (!gc_span_claim(s, sg))
             continue; /* someone else owns it */
-        s->sweepgen = sg - 1;
         uintptr_t npages = s->npages;
         gc_span_sweep(h, s, 0);
         return npages;
@@ -181,6 +199,7 @@ void gc_paceSweeper(gc_heap *h)
 
 bool gc_is_live(gc_heap *h, const void *p)
 {
+    gc_bgsweep_wait(h);
     mspan *s = NULL;
     uintptr_t idx = 0;
     if (!gc_find_object(h, p) || !findObject(h, (uintptr_t)p, &s, &idx))
@@ -191,4 +210,97 @@ bool gc_is_live(gc_heap *h, const void *p)
     if (s->sweepgen == sg - 2 || s->sweepgen == sg - 1)
         return bit_get(s->gcmarkBits, idx) != 0;
     return true;
+}
+
+/* ---- the background sweeper ---- */
+
+static void *bgsweepMain(void *arg)
+{
+    gc_heap *h = arg;
+    gcBgSweep *bs = h->bgsweep;
+    pthread_mutex_lock(&bs->mu);
+    for (;;) {
+        while (!bs->pending && !atomic_load(&bs->stop))
+            pthread_cond_wait(&bs->cv, &bs->mu);
+        if (atomic_load(&bs->stop))
+            break;
+        bs->pending = 0;
+        bs->running = 1;
+        pthread_mutex_unlock(&bs->mu);
+        uint64_t n = 0;
+        while (!atomic_load_explicit(&bs->stop, memory_order_relaxed) && gc_sweepone(h) != ~(uintptr_t)0)
+            n++;
+        pthread_mutex_lock(&bs->mu);
+        bs->spans += n;
+        bs->running = 0;
+        pthread_cond_broadcast(&bs->done);
+    }
+    bs->running = 0;
+    pthread_cond_broadcast(&bs->done);
+    pthread_mutex_unlock(&bs->mu);
+    return NULL;
+}
+
+void gc_bgsweep_kick(gc_heap *h)
+{
+    gcBgSweep *bs = h->bgsweep;
+    if (!bs) {
+        bs = calloc(1, sizeof *bs);
+        if (!bs)
+            return; /* the host sweeps it all */
+        pthread_mutex_init(&bs->mu, NULL);
+        pthread_cond_init(&bs->cv, NULL);
+        pthread_cond_init(&bs->done, NULL);
+        atomic_init(&bs->stop, 0);
+        bs->pid = getpid();
+        h->bgsweep = bs;
+        bs->started = pthread_create(&bs->thread, NULL, bgsweepMain, h) == 0;
+    }
+    if (!bs->started || bs->pid != getpid())
+        return;
+    pthread_mutex_lock(&bs->mu);
+    bs->pending = 1;
+    pthread_cond_signal(&bs->cv);
+    pthread_mutex_unlock(&bs->mu);
+}
+
+void gc_bgsweep_wait(gc_heap *h)
+{
+    gcBgSweep *bs = h->bgsweep;
+    if (!bs || !bs->started || bs->pid != getpid())
+        return;
+    pthread_mutex_lock(&bs->mu);
+    while (bs->pending || bs->running)
+        pthread_cond_wait(&bs->done, &bs->mu);
+    pthread_mutex_unlock(&bs->mu);
+}
+
+uint64_t gc_bgsweep_spans(gc_heap *h)
+{
+    gcBgSweep *bs = h->bgsweep;
+    if (!bs)
+        return 0;
+    pthread_mutex_lock(&bs->mu);
+    uint64_t n = bs->spans;
+    pthread_mutex_unlock(&bs->mu);
+    return n;
+}
+
+void gc_bgsweep_destroy(gc_heap *h)
+{
+    gcBgSweep *bs = h->bgsweep;
+    if (!bs)
+        return;
+    if (bs->started && bs->pid == getpid()) {
+        pthread_mutex_lock(&bs->mu);
+        atomic_store(&bs->stop, 1);
+        pthread_cond_signal(&bs->cv);
+        pthread_mutex_unlock(&bs->mu);
+        pthread_join(bs->thread, NULL);
+    }
+    pthread_cond_destroy(&bs->done);
+    pthread_cond_destroy(&bs->cv);
+    pthread_mutex_destroy(&bs->mu);
+    free(bs);
+    h->bgsweep = NULL;
 }

@@ -267,7 +267,9 @@ void gc_mheap_freeSpan(gc_heap *h, mspan *s)
 
 void gc_span_walk(gc_heap *h, gc_span_fn fn, void *ud)
 {
-    /* Under the heap lock: the background scavenger changes scavenged bits. */
+    /* With the background sweeper idle (it rewrites spans) and under the
+     * heap lock (the background scavenger changes scavenged bits). */
+    gc_bgsweep_wait(h);
     heap_lock(h);
     for (arenaRegion *r = h->regions; r; r = r->next) {
         uintptr_t p = r->base, end = r->base + r->committed;

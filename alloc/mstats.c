@@ -87,6 +87,7 @@ void gc_read_stats(gc_heap *h, gc_stats *s)
     pthread_mutex_unlock(&h->work.lock);
     s->mark_oblets = atomic_load_explicit(&h->work.oblets, memory_order_relaxed);
     gc_scavenger_stats(h, &s->scav_released, &s->scav_passes);
+    s->sweep_bg_spans = gc_bgsweep_spans(h);
     s->mark_assist_cpu_ns = h->stats.mark_assist_cpu_ns;
     s->mark_bg_cpu_ns = h->stats.mark_bg_cpu_ns;
     s->mark_black_bytes = h->stats.mark_black_bytes;
