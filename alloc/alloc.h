@@ -82,6 +82,8 @@ typedef struct gc_debug {
     int gcmarkhold;  /* concurrent mode, for tests: a mark does no marking (no
                         background worker, no assist, no end at a poll) until
                         gc_collect finishes it, so a test can store during it */
+    int gcnobgsweep; /* 1, for tests: no background sweeper (sweeping is the host's:
+                        lazy, proportional and reclaim) */
     int failmap;     /* N > 0: the heap's N-th OS memory request (reserve,
                         commit, metadata mapping) fails, once (gc_stats.sys_requests counts them) */
     /* heapmap=DIR: an SVG picture of the heap in DIR after every cycle and
@@ -527,6 +529,11 @@ typedef struct gc_stats {
     uint64_t scav_released;
     uint64_t scav_passes;
     uint64_t sweep_bg_spans;     /* spans the background sweeper swept (alloc/mgcsweep.c) */
+    /* Reclaim (alloc/mgcsweep.c): spans it swept, of them freed whole,
+     * and the pages they gave back. */
+    uint64_t reclaim_spans;
+    uint64_t reclaim_freed;
+    uint64_t reclaim_pages;
 } gc_stats;
 
 void gc_read_stats(gc_heap *h, gc_stats *s);

@@ -126,6 +126,7 @@ struct mspan {
     uint8_t state;          /* MSPAN_* */
     uint8_t list;           /* LIST_* */
     uint8_t listidx;        /* which mcentral set */
+    struct spanList *onList; /* the mcentral list holding it (under that mcentral's lock), or NULL */
     uint8_t bitsClass;      /* allocBits and gcmarkBits are 1 << bitsClass words each */
     const gc_type *largeType;
     uint64_t *heapBits;     /* the pointer bitmap at the span's end, or NULL */
@@ -299,6 +300,13 @@ struct arenaRegion {
 typedef struct heapArena {
     mspan *spans[PAGES_PER_ARENA]; /* page -> span (every page of an in-use span; stale on free pages) */
     arenaRegion *region;
+    /* Go's pageInUse and pageMarks, a bit per page, set on an in-use
+     * span's first page: in use (under the heap lock), and holds an object
+     * the current or last mark marked (atomic OR by the markers, cleared
+     * at each mark's start). Reclaim reads inUse &^ marks: spans that
+     * sweeping will free whole (mgcsweep.c). */
+    uint64_t pageInUse[PAGES_PER_ARENA / 64];
+    uint64_t pageMarks[PAGES_PER_ARENA / 64];
 } heapArena;
 
 typedef struct mcentral {
@@ -551,6 +559,8 @@ struct gc_heap {
     gcLimiter limiter;   /* mgclimit.c; the host thread's */
     gcScavenger *scavenger; /* mgcscavenge.c, made at the first cycle's end */
     gcBgSweep *bgsweep;     /* mgcsweep.c, made at the first cycle's end */
+    arenaRegion *reclaimRegion; /* reclaim's cursor: this region (NULL: done) */
+    uintptr_t reclaimOff;       /* and this page of it (host thread) */
 
     /* pacer (mgcpacer.c) */
     uint64_t heapLive;     /* bytes marked at the last cycle + allocated since (spans counted when cached) */
@@ -580,6 +590,7 @@ struct gc_heap {
         uint64_t mark_total_ns, mark_cpu_total_ns, mark_bytes_total;
         uint64_t num_concurrent_gc, pause_max_ns, mark_assist_cpu_ns, mark_bg_cpu_ns;
         uint64_t mark_black_bytes, mark_wb_entries;
+        uint64_t reclaimSpans, reclaimFreed, reclaimPages; /* reclaim's sweeps (host thread) */
     } stats;
 
     struct gc_heapmap *heapmap; /* TOYDEBUG=heapmap=DIR (heapmap.c), or NULL */
@@ -653,6 +664,17 @@ static inline uintptr_t findObject(const gc_heap *h, uintptr_t p, mspan **sp, ui
 }
 void gc_mheap_lock(gc_heap *h);
 void gc_mheap_unlock(gc_heap *h);
+
+/* Go's pageMarks: the span holds a marked object (any thread, during a mark). */
+static inline void gc_pageMarks_set(const gc_heap *h, const mspan *s)
+{
+    heapArena *ha = arenaOf(h, s->startAddr);
+    uintptr_t pg = (s->startAddr >> GC_PAGE_SHIFT) & (PAGES_PER_ARENA - 1);
+    uint64_t bit = (uint64_t)1 << (pg % 64), *w = &ha->pageMarks[pg / 64];
+    if (!(__atomic_load_n(w, __ATOMIC_RELAXED) & bit))
+        __atomic_fetch_or(w, bit, __ATOMIC_RELAXED);
+}
+void gc_mheap_clearPageMarks(gc_heap *h);
 
 /* mgcscavenge.c: the background scavenger. kick: a cycle's end hands it
  * the new goal (starting its thread the first time); wait: until its pass

@@ -31,6 +31,7 @@ void gc_spanList_push(spanList *l, mspan *s, uint8_t idx)
 {
     s->list = LIST_CENTRAL;
     s->listidx = idx;
+    s->onList = l;
     s->prev = NULL;
     s->next = l->first;
     if (l->first)
@@ -49,6 +50,7 @@ void gc_spanList_remove(spanList *l, mspan *s)
         s->next->prev = s->prev;
     s->next = s->prev = NULL;
     s->list = LIST_NONE;
+    s->onList = NULL;
     l->n--;
 }
 

@@ -316,6 +316,8 @@ static void markTermination(gc_heap *h, int forced, uint64_t t0, uint64_t t1, ui
     h->heapMarked = h->markedBytes;
     h->sweepgen += 2;
     h->sweep.centralIndex = 0;
+    h->reclaimRegion = h->regions;
+    h->reclaimOff = 0;
     h->stats.num_gc++;
     if (forced)
         h->stats.num_forced_gc++;
@@ -328,7 +330,7 @@ static void markTermination(gc_heap *h, int forced, uint64_t t0, uint64_t t1, ui
     gc_paceSweeper(h);
     if (h->opts.debug.gcstoptheworld == 2)
         gc_finishsweep(h);
-    else if (!forced) /* gc_collect sweeps it all itself */
+    else if (!forced && !h->opts.debug.gcnobgsweep) /* gc_collect sweeps it all itself */
         gc_bgsweep_kick(h);
     gc_scavenger_kick(h);
     /* Spare mark buffers back to the OS, a few at a time (Go's
@@ -396,6 +398,7 @@ void gc_start(gc_heap *h, int forced)
         gc_mcache_releaseAll(p);
     gc_finishsweep(h);
     gc_bgsweep_wait(h);
+    gc_mheap_clearPageMarks(h);
 
     if (h->opts.concurrent && !h->opts.debug.gcstoptheworld && !forced) {
         markStartConcurrent(h);

@@ -32,7 +32,7 @@
 #include "alloc/internal.h"
 
 enum {
-    LIMITER_CAPACITY = 10 * 1000 * 1000, /* ns per host thread: the limiter turns on */
+    LIMITER_CAPACITY = 50 * 1000 * 1000, /* ns per host thread: the limiter turns on */
     LIMITER_MAX = 1000 * 1000 * 1000,    /* ns per host thread the bucket keeps (Go's capacity) */
 };
 

@@ -100,8 +100,10 @@ static ALWAYS_INLINE void greyobject_(gc_heap *h, gc_marker *m, gcWork *w, uintp
         fflush(h->trace);
         abort();
     }
-    if (!checkmark)
+    if (!checkmark) {
         w->bytesMarked += s->elemsize;
+        gc_pageMarks_set(h, s);
+    }
     if (!spanclass_noscan(s->spanclass))
         gcw_put(w, x);
 }
@@ -416,6 +418,7 @@ void gc_blackenWindow(gc_p *p, mspan *s)
     uint64_t free = s->allocCache;
     uint64_t old = __atomic_fetch_or(&s->gcmarkBits[s->freeindex / 64], free, __ATOMIC_RELAXED);
     uint64_t bytes = (uint64_t)__builtin_popcountll(free & ~old) * s->elemsize;
+    gc_pageMarks_set(h, s);
     h->blackBytes += bytes;
     p->gcAssistBytes -= (int64_t)bytes;
     if (p->gcAssistBytes < 0 || h->heapLive > h->hardGoal)
@@ -438,6 +441,7 @@ void gc_markLarge(gc_p *p, mspan *s)
 {
     gc_heap *h = p->heap;
     __atomic_fetch_or(&s->gcmarkBits[0], 1, __ATOMIC_RELAXED);
+    gc_pageMarks_set(h, s);
     h->blackBytes += s->elemsize;
     p->gcAssistBytes -= (int64_t)s->elemsize;
     if (p->gcAssistBytes < 0 || h->heapLive > h->hardGoal)

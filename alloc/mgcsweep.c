@@ -154,12 +154,70 @@ void gc_finishsweep(gc_heap *h)
     h->sweep.pagesPerByte = 0;
 }
 
+/*
+ * Go's mheap.reclaim: before the heap takes npages more, free at least as
+ * many by sweeping spans the last mark found nothing in. Their first pages
+ * are the bits of pageInUse &^ pageMarks (alloc/internal.h's heapArena),
+ * read 64 pages at a time from a cursor that goes once over the heap per
+ * cycle, so an allocation never walks the span lists in list order. A span
+ * found is taken off its unswept list and claimed under its mcentral's
+ * lock, with the heap lock held so the record is not being recycled (the
+ * locks nest heap, then mcentral; nothing takes them the other way), and
+ * swept after both are let go. pageMarks is a hint only: sweeping reads
+ * the mark bits, so a span with a marked object is swept, not freed.
+ */
+static mspan *reclaimNext(gc_heap *h, uint32_t sg)
+{
+    while (h->reclaimRegion) {
+        arenaRegion *r = h->reclaimRegion;
+        uintptr_t npages = r->committed / GC_PAGE_SIZE;
+        while (h->reclaimOff < npages) {
+            uintptr_t p = r->base + h->reclaimOff * GC_PAGE_SIZE;
+            heapArena *ha = arenaOf(h, p);
+            uintptr_t pg = (p >> GC_PAGE_SHIFT) & (PAGES_PER_ARENA - 1);
+            uint64_t m = ha->pageInUse[pg / 64] & ~__atomic_load_n(&ha->pageMarks[pg / 64], __ATOMIC_RELAXED);
+            m &= ~(uint64_t)0 << (pg % 64);
+            if (!m) {
+                h->reclaimOff += 64 - pg % 64;
+                continue;
+            }
+            unsigned b = (unsigned)__builtin_ctzll(m);
+            h->reclaimOff += b - pg % 64 + 1;
+            mspan *s = ha->spans[pg - pg % 64 + b];
+            mcentral *c = &h->central[s->spanclass];
+            gc_mcentral_lock(c);
+            int take = (s->onList == mcentral_partialUnswept(c, sg) || s->onList == mcentral_fullUnswept(c, sg)) &&
+                       gc_span_claim(s, sg);
+            if (take)
+                gc_spanList_remove(s->onList, s);
+            gc_mcentral_unlock(c);
+            if (take)
+                return s;
+        }
+        h->reclaimRegion = r->next;
+        h->reclaimOff = 0;
+    }
+    return NULL;
+}
+
 void gc_mheap_reclaim(gc_heap *h, uintptr_t npages)
 {
-    uint64_t before = h->stats.heap_inuse;
-    while (before - h->stats.heap_inuse < npages * GC_PAGE_SIZE)
-        if (gc_sweepone(h) == ~(uintptr_t)0)
-            break;
+    uint32_t sg = h->sweepgen;
+    uintptr_t freed = 0;
+    while (freed < npages) {
+        gc_mheap_lock(h);
+        mspan *s = reclaimNext(h, sg);
+        gc_mheap_unlock(h);
+        if (!s)
+            return;
+        uintptr_t n = s->npages;
+        h->stats.reclaimSpans++;
+        if (gc_span_sweep(h, s, 0)) {
+            freed += n;
+            h->stats.reclaimFreed++;
+            h->stats.reclaimPages += n;
+        }
+    }
 }
 
 /* Allocation of spanBytes must first sweep its share of the pages left, so

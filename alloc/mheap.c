@@ -60,6 +60,27 @@ static void setSpans(gc_heap *h, uintptr_t base, uintptr_t npages, mspan *s)
     }
 }
 
+/* Go's pageInUse: the bit of the span starting at base (heap lock held). */
+static void pageBit(gc_heap *h, uintptr_t base, int on)
+{
+    heapArena *ha = arenaOf(h, base);
+    uintptr_t pg = (base >> GC_PAGE_SHIFT) & (PAGES_PER_ARENA - 1);
+    uint64_t bit = (uint64_t)1 << (pg % 64);
+    if (on)
+        ha->pageInUse[pg / 64] |= bit;
+    else
+        ha->pageInUse[pg / 64] &= ~bit;
+}
+
+/* At a mark's start (no marker runs): every arena's pageMarks cleared,
+ * a bit per page (Go's gcResetMarkState). */
+void gc_mheap_clearPageMarks(gc_heap *h)
+{
+    for (arenaRegion *r = h->regions; r; r = r->next)
+        for (uintptr_t a = r->base; a < r->base + r->size; a += ARENA_BYTES)
+            memset(arenaOf(h, a)->pageMarks, 0, sizeof arenaOf(h, a)->pageMarks);
+}
+
 /* ---- growing ---- */
 
 static arenaRegion *newRegion(gc_heap *h, size_t bytes)
@@ -242,6 +263,7 @@ mspan *gc_mheap_alloc(gc_heap *h, uintptr_t npages, uint8_t spanclass)
     s->limit = base + npages * PAGE;
     s->state = MSPAN_INUSE;
     setSpans(h, base, npages, s);
+    pageBit(h, base, 1);
     h->stats.heap_inuse += npages * PAGE;
     h->stats.spans_inuse++;
     asan_unpoison(base, npages * PAGE);
@@ -255,6 +277,7 @@ void gc_mheap_freeSpan(gc_heap *h, mspan *s)
     h->stats.heap_inuse -= s->npages * PAGE;
     h->stats.spans_inuse--;
     uintptr_t base = s->startAddr, npages = s->npages;
+    pageBit(h, base, 0);
     asan_poison(base, npages * PAGE);
     gc_fixalloc_free(&h->bitsalloc[s->bitsClass], s->allocBits < s->gcmarkBits ? s->allocBits : s->gcmarkBits);
     /* The record is recycled: spans[] still names it on these pages, and

@@ -88,6 +88,9 @@ void gc_read_stats(gc_heap *h, gc_stats *s)
     s->mark_oblets = atomic_load_explicit(&h->work.oblets, memory_order_relaxed);
     gc_scavenger_stats(h, &s->scav_released, &s->scav_passes);
     s->sweep_bg_spans = gc_bgsweep_spans(h);
+    s->reclaim_spans = h->stats.reclaimSpans;
+    s->reclaim_freed = h->stats.reclaimFreed;
+    s->reclaim_pages = h->stats.reclaimPages;
     s->mark_assist_cpu_ns = h->stats.mark_assist_cpu_ns;
     s->mark_bg_cpu_ns = h->stats.mark_bg_cpu_ns;
     s->mark_black_bytes = h->stats.mark_black_bytes;

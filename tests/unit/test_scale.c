@@ -127,9 +127,9 @@ static void limiterRun(int concurrent)
     CU_ASSERT(s.limiter_on_count > 0);
     CU_ASSERT(s.limiter_on_ns > 0);
     /* Once on, the limiter waits until the host has run as long as the
-     * collector: the collector is ahead by at most the capacity (10 ms per
+     * collector: the collector is ahead by at most the capacity (50 ms per
      * host thread) and the last cycle. */
-    CU_ASSERT(s.limiter_gc_ns <= s.limiter_mutator_ns + 10 * 1000 * 1000 + 2 * s.pause_max_ns +
+    CU_ASSERT(s.limiter_gc_ns <= s.limiter_mutator_ns + 50 * 1000 * 1000 + 2 * s.pause_max_ns +
                                      s.mark_bg_cpu_ns + s.mark_assist_cpu_ns);
     /* Fewer cycles than one per span refill: each one let the host run. */
     CU_ASSERT(s.num_gc < garbage / 512 / 4);
@@ -356,7 +356,52 @@ static void sweepRace(int concurrent)
 static void test_bgsweep_race_stw(void) { sweepRace(0); }
 static void test_bgsweep_race_concurrent(void) { sweepRace(1); }
 
+/* ---- reclaim by bitmap ---- */
+
+/* Every other span of nodes is live after a cycle (no background sweeper,
+ * so nothing is swept yet). A large allocation first reclaims pages: it
+ * sweeps only spans the mark found nothing in (pageInUse &^ pageMarks),
+ * each of them freed whole, never a live one. */
+static void reclaimRun(int concurrent)
+{
+    world w;
+    worldInit(&w, concurrent, 0, "gcnobgsweep=1");
+    size_t n = 400000 / SLOW, kept = 0;
+    for (size_t k = 0; k < n; k++) {
+        node *x = gc_mallocgc(w.p, sizeof(node), &nodeType, true);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(x);
+        int i = ((uintptr_t)x >> 13) % 2; /* the page's parity */
+        store(&w, x, (void **)&x->next, w.roots[i]);
+        store(&w, NULL, &w.roots[i], x);
+        kept += i == 0;
+    }
+    gc_collect(w.h); /* everything swept */
+    store(&w, NULL, &w.roots[1], NULL); /* the odd pages die; one cycle left unswept */
+    CU_ASSERT_EQUAL(gc_mark_start(w.h), concurrent ? 1 : 0);
+    while (gc_mark_active(w.h))
+        gc_safepoint(w.p, gc_p_poll(w.p));
+    gc_stats s0, s;
+    gc_read_stats(w.h, &s0);
+    void *big = gc_mallocgc(w.p, 256 << 10, NULL, false); /* small beside the heap: proportional sweep does little */
+    CU_ASSERT_PTR_NOT_NULL_FATAL(big);
+    gc_read_stats(w.h, &s);
+    uint64_t spans = s.reclaim_spans - s0.reclaim_spans, freed = s.reclaim_freed - s0.reclaim_freed;
+    CU_ASSERT(s.reclaim_pages - s0.reclaim_pages >= (256u << 10) / 8192);
+    CU_ASSERT(spans > 0);
+    CU_ASSERT_EQUAL(freed, spans);
+    CU_ASSERT_EQUAL(listLen(w.roots[0]), kept);
+    if (getenv("TEST_SCALE_VERBOSE"))
+        printf("\n  reclaim: %llu spans swept, %llu freed, %llu pages\n", (unsigned long long)spans,
+               (unsigned long long)freed, (unsigned long long)(s.reclaim_pages - s0.reclaim_pages));
+    worldFree(&w);
+}
+
+static void test_reclaim_stw(void) { reclaimRun(0); }
+static void test_reclaim_concurrent(void) { reclaimRun(1); }
+
 static CU_TestInfo tests[] = {
+    {"reclaim_stw", test_reclaim_stw},
+    {"reclaim_concurrent", test_reclaim_concurrent},
     {"bgsweep_sweeps_all", test_bgsweep_sweeps_all},
     {"bgsweep_race_stw", test_bgsweep_race_stw},
     {"bgsweep_race_concurrent", test_bgsweep_race_concurrent},
