@@ -13,8 +13,13 @@
  * There is no global mutable state: everything hangs off a gc_heap, and each
  * mutator allocates through its own gc_p (Go's P with its mcache), so several
  * heaps and several mutators can live in one process. A heap and its Ps are
- * used by one thread at a time; the heap's own mark worker threads are
- * parked between marks and joined by gc_heap_free.
+ * used by one thread at a time; the heap's own threads (mark workers,
+ * parked between marks; the background sweeper and scavenger, woken at
+ * each cycle's end) are joined by gc_heap_free.
+ *
+ * Under a memory limit (gc_options.memory_limit) the GC CPU limiter caps
+ * collection at about half the CPU: past that the heap runs over the limit
+ * rather than collecting at every refill (gctrace shows its share).
  *
  * Two ways to collect, chosen by gc_options.concurrent:
  *  - 0 (the default): stop-the-world. A cycle runs whole at the safepoint

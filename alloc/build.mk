@@ -178,3 +178,17 @@ $(BUILD)/tests/test-scale: $(BUILD)/tests/unit/test_scale.o $(ALLOC_UNIT_MAIN) $
 
 test-scale: $(BUILD)/tests/test-scale
 	$(BUILD)/tests/test-scale
+
+# A C workload with a large live heap (3 GiB by default, about 9 GiB of
+# memory) under the concurrent collector: a histogram of allocation times
+# outside pauses, metadata over the heap, peak RSS over the heap goal
+# (tests/bench/scale.c). Slow; never part of make test:
+# `make bench-scale [SCALE_MB=N] [SCALE_ROUNDS=N]`.
+ALL += $(BUILD)/alloc-scale
+SCALE_MB ?= 3072
+SCALE_ROUNDS ?= 100
+.PHONY: bench-scale
+$(BUILD)/alloc-scale: $(BUILD)/tests/bench/scale.o $(BUILD)/liballoc.a
+	$(CC) $(LDFLAGS) -pthread -o $@ $^ $(LDLIBS)
+bench-scale: $(BUILD)/alloc-scale
+	$(BUILD)/alloc-scale $(SCALE_MB) $(SCALE_ROUNDS)

@@ -7,11 +7,14 @@
 #                       one of them
 #   bench-gcpause       examples/gc_pause.toy beside tests/bench/go/gc_pause.go:
 #                       pauses and mark rate from their gctrace lines
+#   bench-memlimit      under a memory limit below the live heap: gc_pause
+#                       140000 at 100 MiB beside Go's GOMEMLIMIT, and
+#                       examples/short_strings.toy at 4 MiB against no limit
 # Knobs: BENCH_FIB (32), BENCH_FIB_CG (25: the fib callgrind counts per
 # call), BENCH_NBODY (1000000), BENCH_WF_PASSES (20000: times
 # word_freq reads its text), BENCH_GCPAUSE_TREES (280000: about 200 MB live),
 # BENCH_GCPAUSE_ROUNDS (4), and BENCH_REPS, BENCH_DEPTH (build.mk).
-BENCHES += toy gcpause
+BENCHES += toy gcpause memlimit
 BENCH_FIB ?= 32
 BENCH_FIB_CG ?= 25
 BENCH_NBODY ?= 1000000
@@ -21,7 +24,7 @@ BENCH_GCPAUSE_ROUNDS ?= 4
 BENCH_GO := $(shell command -v go 2>/dev/null)
 BENCH_GO_PROGS := $(if $(BENCH_GO),$(addprefix $(BENCH_DIR)/go/,binary_trees fib nbody word_freq gc_pause))
 BENCH_TOY_PREREQ := $(BUILD)/toy $(BENCH_DIR)/runrss $(BENCH_GO_PROGS)
-.PHONY: bench-toy bench-toy-trees bench-toy-fib bench-toy-nbody bench-toy-wordfreq bench-gcpause
+.PHONY: bench-toy bench-toy-trees bench-toy-fib bench-toy-nbody bench-toy-wordfreq bench-gcpause bench-memlimit
 
 # No modules and no network: GOPATH mode, caches under $(BUILD).
 $(BENCH_DIR)/go/%: tests/bench/go/%.go
@@ -41,3 +44,5 @@ bench-toy-wordfreq: $(BENCH_TOY_PREREQ)
 	$(BENCH_SH) toy-wordfreq word-freq
 bench-gcpause: $(BENCH_TOY_PREREQ)
 	$(BENCH_SH) gcpause gc-pause
+bench-memlimit: $(BENCH_TOY_PREREQ)
+	$(BENCH_SH) memlimit memlimit
