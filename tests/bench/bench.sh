@@ -196,6 +196,18 @@ cmd_nbody() {
   go) echo "$dir/go/nbody $nbody_n" ;;
   esac
 }
+cmd_memlimit_gcpause() {
+  case $1 in
+  toy) echo "TOYMEMLIMIT=100MiB $toy run examples/gc_pause.toy $ml_trees" ;;
+  go) echo "GOMEMLIMIT=100MiB $dir/go/gc_pause $ml_trees" ;;
+  esac
+}
+cmd_memlimit_strings() {
+  case $1 in
+  toy) echo "TOYMEMLIMIT=4MiB $toy run examples/short_strings.toy $ml_strings_live $ml_strings_rounds" ;;
+  toy-nolimit) echo "$toy run examples/short_strings.toy $ml_strings_live $ml_strings_rounds" ;;
+  esac
+}
 # ratio WORKLOAD A B LABEL: prints the median wall seconds of A over B's
 # (from this run's raw lines).
 ratio() {
@@ -355,36 +367,11 @@ memlimit)
   echo "note $w gc_pause under a 100 MiB memory limit: examples/gc_pause.toy $ml_trees (about $((ml_trees * 31 * 24 / 1000000)) MB live, above the limit) with TOYMEMLIMIT=100MiB, Go's peer with GOMEMLIMIT=100MiB. toy must finish in at most Go's time." >>"$raw"
   impls="toy"
   have_go gc_pause && impls="toy go"
-  echo "== $w: $impls, $reps runs each, alternating"
-  for i in $impls; do rm -f "$outs/${w//\//_}.$i"; done
-  for _ in $(seq "$reps"); do
-    for i in $impls; do
-      case $i in
-      toy) c=(TOYMEMLIMIT=100MiB "$toy" run examples/gc_pause.toy) ;;
-      go) c=(GOMEMLIMIT=100MiB "$dir/go/gc_pause") ;;
-      esac
-      run "$w" "$i" out "${c[@]}" "$ml_trees" && record
-    done
-  done
-  # shellcheck disable=SC2086
-  compare "$w" $impls
+  timed "$w" "$impls" cmd_memlimit_gcpause
   ratio "$w" toy go "toy/go (at most 1)"
   w=memlimit-strings/$ml_strings_live
   echo "note $w short-lived strings beside 5 MB of live ones: examples/short_strings.toy $ml_strings_live $ml_strings_rounds under TOYMEMLIMIT=4MiB (toy) and without a limit (toy-nolimit). The limited run must finish within 2.5 times the unlimited one." >>"$raw"
-  impls="toy toy-nolimit"
-  echo "== $w: $impls, $reps runs each, alternating"
-  for i in $impls; do rm -f "$outs/${w//\//_}.$i"; done
-  for _ in $(seq "$reps"); do
-    for i in $impls; do
-      case $i in
-      toy) c=(TOYMEMLIMIT=4MiB "$toy" run examples/short_strings.toy) ;;
-      toy-nolimit) c=("$toy" run examples/short_strings.toy) ;;
-      esac
-      run "$w" "$i" out "${c[@]}" "$ml_strings_live" "$ml_strings_rounds" && record
-    done
-  done
-  # shellcheck disable=SC2086
-  compare "$w" $impls
+  timed "$w" "toy toy-nolimit" cmd_memlimit_strings
   ratio "$w" toy toy-nolimit "limited/unlimited (at most 2.5)"
   ;;
 *)
