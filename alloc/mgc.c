@@ -330,7 +330,9 @@ static void markTermination(gc_heap *h, int forced, uint64_t t0, uint64_t t1, ui
     gc_paceSweeper(h);
     if (h->opts.debug.gcstoptheworld == 2)
         gc_finishsweep(h);
-    else if (!forced && !h->opts.debug.gcnobgsweep) /* gc_collect sweeps it all itself */
+    else if (!forced && !h->opts.debug.gcnobgsweep && !h->heapmap)
+        /* gc_collect sweeps it all itself; heapmap pictures show what an
+         * automatic cycle leaves to the host's lazy sweep. */
         gc_bgsweep_kick(h);
     gc_scavenger_kick(h);
     /* Spare mark buffers back to the OS, a few at a time (Go's

@@ -29,7 +29,8 @@
  * gc_collect waits for the thread's pass (gc_scavenger_wait), so what an
  * explicit collection leaves is settled when it returns.
  * Departure: a child forked from the process has no scavenger thread; it
- * scavenges on the kicking thread instead.
+ * scavenges on the kicking thread instead, as does a heap drawing heapmap
+ * pictures.
  */
 #include <stdlib.h>
 #include <time.h>
@@ -168,7 +169,9 @@ void gc_scavenger_kick(gc_heap *h)
         if (pthread_create(&sc->thread, NULL, scavengerMain, h) == 0)
             sc->started = 1;
     }
-    if (!sc->started || sc->pid != getpid()) {
+    /* No thread, a forked child, or heapmap pictures (which must come out
+     * the same run after run): the pass runs here, now. */
+    if (!sc->started || sc->pid != getpid() || h->heapmap) {
         size_t n = runPass(h, passFor(h), 0, NULL);
         pthread_mutex_lock(&sc->mu);
         sc->released += n;
