@@ -12,8 +12,14 @@
  *
  * There is no global mutable state: everything hangs off a gc_heap, and each
  * mutator allocates through its own gc_p (Go's P with its mcache), so several
- * heaps and several mutators can live in one process. The heap's own mark
- * worker threads are parked between marks and joined by gc_heap_free.
+ * heaps and several mutators can live in one process. The heap's own
+ * threads (mark workers, parked between marks; the background sweeper and
+ * scavenger, woken at each cycle's end and parked while the world is
+ * stopped) are joined by gc_heap_free.
+ *
+ * Under a memory limit (gc_options.memory_limit) the GC CPU limiter caps
+ * collection at about half the CPU: past that the heap runs over the limit
+ * rather than collecting at every refill (gctrace shows its share).
  *
  * Threads (Go's Ms and Ps). Any number of threads may use one heap at
  * once, each through a P it owns: a thread touches heap objects, and
@@ -125,6 +131,8 @@ typedef struct gc_debug {
      * Perfetto and chrome://tracing open), written to FILE from the
      * heap's making to gc_heap_free (alloc/gctimeline.c). "" = off. */
     char gctimeline[GC_HEAPMAP_DIR_MAX];
+    int gcnobgsweep; /* 1, for tests: no background sweeper (sweeping is the
+                        Ps': lazy, proportional and reclaim) */
 } gc_debug;
 
 typedef struct gc_options {
@@ -558,6 +566,30 @@ typedef struct gc_stats {
     uint64_t mark_black_bytes;   /* bytes the last mark allocated black */
     uint64_t mark_wb_entries;    /* barrier records (old and new values) the last mark shaded */
     uint64_t heap_trigger;       /* heap_alloc at which the next cycle starts */
+    /* The GC CPU limiter (alloc/mgclimit.c; under a memory limit only):
+     * the collector's time and the host's as it counts them, how long it
+     * was on and how often it turned on. */
+    uint64_t limiter_gc_ns;
+    uint64_t limiter_mutator_ns;
+    uint64_t limiter_on_ns;
+    uint64_t limiter_on_count;
+    /* The mark queue (alloc/mgcwork.c): pieces of large objects queued
+     * (oblets, every mark), its 64 KiB buffers now, at most, and given
+     * back to the OS. */
+    uint64_t mark_oblets;
+    uint64_t work_bufs;
+    uint64_t work_bufs_peak;
+    uint64_t work_bufs_freed;
+    /* The background scavenger (alloc/mgcscavenge.c): bytes it released
+     * and passes it finished. */
+    uint64_t scav_released;
+    uint64_t scav_passes;
+    uint64_t sweep_bg_spans;     /* spans the background sweeper swept (alloc/mgcsweep.c) */
+    /* Reclaim (alloc/mgcsweep.c): spans it swept, of them freed whole,
+     * and the pages they gave back. */
+    uint64_t reclaim_spans;
+    uint64_t reclaim_freed;
+    uint64_t reclaim_pages;
 } gc_stats;
 
 void gc_read_stats(gc_heap *h, gc_stats *s);

@@ -119,17 +119,18 @@ $(BUILD)/tests/test-parmark: $(BUILD)/tests/unit/test_parmark.o $(ALLOC_UNIT_MAI
 test-parmark: $(BUILD)/tests/test-parmark
 	$(BUILD)/tests/test-parmark
 
-# ThreadSanitizer: alloc and the parmark, concurrent and threads suites built with clang
+# ThreadSanitizer: alloc and the parmark, concurrent, threads and scale suites built with clang
 # -fsanitize=thread into build/tsan (TSan cannot share a binary with ASan,
 # so `make sanitize` runs this as a second build).
 TSAN_FLAGS := CC=clang BUILD=build/tsan OPT=-O1 \
   EXTRA_CFLAGS="-fsanitize=thread -fno-omit-frame-pointer" LDFLAGS="-fsanitize=thread"
 tsan:
 	@$(MAKE) --no-print-directory $(TSAN_FLAGS) build/tsan/tests/test-parmark build/tsan/tests/test-concurrent \
-	  build/tsan/tests/test-threads
+	  build/tsan/tests/test-threads build/tsan/tests/test-scale
 	TSAN_OPTIONS="halt_on_error=1 exitcode=66" build/tsan/tests/test-parmark
 	TSAN_OPTIONS="halt_on_error=1 exitcode=66" build/tsan/tests/test-concurrent
 	TSAN_OPTIONS="halt_on_error=1 exitcode=66" build/tsan/tests/test-threads
+	TSAN_OPTIONS="halt_on_error=1 exitcode=66" build/tsan/tests/test-scale
 	@$(MAKE) --no-print-directory $(TSAN_FLAGS) tsan-toy-thread
 
 # The threaded toy programs on a TSan build of toy (the VM's threads,
@@ -192,3 +193,30 @@ $(BUILD)/tests/test-pagealloc: $(BUILD)/tests/unit/test_pagealloc.o $(ALLOC_UNIT
 
 test-pagealloc: $(BUILD)/tests/test-pagealloc
 	$(BUILD)/tests/test-pagealloc
+
+# --- the heap at scale and under a memory limit: the GC CPU limiter, the
+# background sweeper and scavenger, reclaim by bitmap, oblets; also run
+# under TSan by `make tsan`.
+SUITES += scale
+.PHONY: test-scale
+
+$(BUILD)/tests/test-scale: $(BUILD)/tests/unit/test_scale.o $(ALLOC_UNIT_MAIN) $(BUILD)/liballoc.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -pthread -o $@ $^ $(CUNIT_LIBS) $(LDLIBS)
+
+test-scale: $(BUILD)/tests/test-scale
+	$(BUILD)/tests/test-scale
+
+# A C workload with a large live heap (3 GiB by default, about 9 GiB of
+# memory) under the concurrent collector: a histogram of allocation times
+# outside pauses, metadata over the heap, peak RSS over the heap goal
+# (tests/bench/scale.c). Slow; never part of make test:
+# `make bench-scale [SCALE_MB=N] [SCALE_ROUNDS=N]`.
+ALL += $(BUILD)/alloc-scale
+SCALE_MB ?= 3072
+SCALE_ROUNDS ?= 100
+.PHONY: bench-scale
+$(BUILD)/alloc-scale: $(BUILD)/tests/bench/scale.o $(BUILD)/liballoc.a
+	$(CC) $(LDFLAGS) -pthread -o $@ $^ $(LDLIBS)
+bench-scale: $(BUILD)/alloc-scale
+	$(BUILD)/alloc-scale $(SCALE_MB) $(SCALE_ROUNDS)

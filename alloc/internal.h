@@ -131,6 +131,7 @@ struct mspan {
     uint8_t state;          /* MSPAN_* */
     uint8_t list;           /* LIST_* */
     uint8_t listidx;        /* which mcentral set */
+    struct spanList *onList; /* the mcentral list holding it (under that mcentral's lock), or NULL */
     uint8_t bitsClass;      /* allocBits and gcmarkBits are 1 << bitsClass words each */
     const gc_type *largeType;
     uint64_t *heapBits;     /* the pointer bitmap at the span's end, or NULL */
@@ -304,6 +305,13 @@ struct arenaRegion {
 typedef struct heapArena {
     mspan *spans[PAGES_PER_ARENA]; /* page -> span (every page of an in-use span; stale on free pages) */
     arenaRegion *region;
+    /* Go's pageInUse and pageMarks, a bit per page, set on an in-use
+     * span's first page: in use (under the heap lock), and holds an object
+     * the current or last mark marked (atomic OR by the markers, cleared
+     * at each mark's start). Reclaim reads inUse &^ marks: spans that
+     * sweeping will free whole (mgcsweep.c). */
+    uint64_t pageInUse[PAGES_PER_ARENA / 64];
+    uint64_t pageMarks[PAGES_PER_ARENA / 64];
 } heapArena;
 
 typedef struct mcentral {
@@ -335,6 +343,10 @@ typedef struct gcWorkQueue {
     workbuf *_Atomic full;
     workbuf *empty;
     size_t nbufs;            /* buffers obtained from the OS (under lock) */
+    size_t nempty;           /* of them, on the empty list (under lock) */
+    size_t nbufsPeak;        /* the most nbufs has been (under lock) */
+    uint64_t nbufsFreed;     /* buffers given back to the OS (under lock) */
+    _Atomic uint64_t oblets; /* oblets queued, every mark (relaxed: a count) */
     atomic_uint nwait;       /* workers looking for work */
     unsigned nproc;          /* workers in this mark */
     pthread_cond_t more;     /* a buffer was published, or the mark is over */
@@ -385,13 +397,64 @@ struct gc_marker {
 
 /* Per-cycle sweep pacing (Go's sweepdata + mheap.sweepPagesPerByte). */
 typedef struct sweepState {
-    unsigned centralIndex;     /* next mcentral gc_sweepone looks at */
+    /* The host and the background sweeper both sweep: these two are
+     * atomic (sequentially consistent; counters and a cursor, no data
+     * hangs on them: a span is had through its list's lock and the
+     * sweepgen claim). */
+    atomic_uint centralIndex;  /* next mcentral list gc_sweepone looks at */
     double pagesPerByte;
-    uint64_t pagesSwept;       /* pages swept this cycle */
+    _Atomic uint64_t pagesSwept; /* pages swept this cycle */
     uint64_t pagesSweptBasis;
     uint64_t heapLiveBasis;
     uint64_t pagesToSweep;     /* in-use pages at the start of the sweep */
 } sweepState;
+
+/* The background sweeper (mgcsweep.c, Go's bgsweep): a thread per heap
+ * that sweeps from mark termination until everything is swept, beside the
+ * host's proportional and lazy sweeping; under mu. */
+typedef struct gcBgSweep {
+    pthread_t thread;
+    pthread_mutex_t mu;
+    pthread_cond_t cv, done; /* a sweep to run or stop; it is idle */
+    int pending, running, started;
+    int parked, inSpan;      /* the world is stopped; a span is being swept */
+    atomic_int stop;         /* gc_heap_free: leave between spans */
+    pid_t pid;               /* the process that made the thread */
+    uint64_t spans;          /* spans it swept */
+} gcBgSweep;
+
+/* One pass of the scavenger (mgcscavenge.c): what it may release. */
+typedef struct gcScavPass {
+    int all;            /* every free page, unpaced */
+    uint64_t keep;      /* stop when heap_sys - heap_released is at most this */
+    uint64_t genLimit;  /* only chunks whose last free came before this cycle */
+    int huge;           /* 1: whole 2 MiB pieces first, then 0: any run */
+    uintptr_t cursor;   /* pages below it are still to look at */
+} gcScavPass;
+
+/* The background scavenger's thread and what it shares with the host,
+ * under mu. */
+typedef struct gcScavenger {
+    pthread_t thread;
+    pthread_mutex_t mu;
+    pthread_cond_t cv, done; /* a pass to run or stop; a pass is over */
+    gcScavPass pass;         /* the next pass */
+    int pending, running, stop, started;
+    pid_t pid;               /* the process that made the thread */
+    uint64_t released, passes;
+} gcScavenger;
+
+/* The GC CPU limiter's bucket (mgclimit.c), in ns of CPU time. */
+typedef struct gcLimiter {
+    uint64_t fill;          /* the bucket: collector time less host time, >= 0 */
+    int enabled;            /* fill reached the capacity: assists and cycle starts wait */
+    uint64_t lastNs, lastGc, lastOnHost; /* the readings at the last update */
+    uint64_t assistNs;      /* wall time of every assist so far (host threads) */
+    uint64_t bgDoneNs;      /* background workers' CPU of finished cycles */
+    uint64_t gcNs, mutatorNs, limitedNs, overflowNs; /* totals since the heap was made */
+    uint64_t enabledCount;  /* times the limiter turned on */
+    uint64_t cycleNs0, cycleGc0, cycleMut0, cycleLimited0; /* gctrace's window */
+} gcLimiter;
 
 struct gc_p {
     /* mcache: alloc[spc] is the span each class allocates from. */
@@ -523,6 +586,12 @@ struct gc_heap {
     uint64_t bgCpuNs;            /* this mark */
     double consMark;             /* pacer: allocation per unit of marking, as Go's */
 
+    gcLimiter limiter;   /* mgclimit.c; under mallocLock or in a pause */
+    gcScavenger *scavenger; /* mgcscavenge.c, made at the first cycle's end */
+    gcBgSweep *bgsweep;     /* mgcsweep.c, made at the first cycle's end */
+    arenaRegion *reclaimRegion; /* reclaim's cursor: this region (NULL: done) */
+    uintptr_t reclaimOff;       /* and this page of it (under mallocLock or in a pause) */
+
     /* pacer (mgcpacer.c) */
     /* bytes marked at the last cycle + allocated since (spans counted when
      * cached): written under mallocLock or in a pause, read by any P */
@@ -535,10 +604,16 @@ struct gc_heap {
     /* statistics (mstats.c); cached spans are added when read */
     struct {
         uint64_t nmalloc[GC_NUM_SIZE_CLASSES];
-        uint64_t nfree[GC_NUM_SIZE_CLASSES];
-        uint64_t largeAlloc, largeAllocCount, largeFree, largeFreeCount;
+        /* Sweeping writes these from the background sweeper too: atomic. */
+        _Atomic uint64_t nfree[GC_NUM_SIZE_CLASSES];
+        uint64_t largeAlloc, largeAllocCount;
+        _Atomic uint64_t largeFree, largeFreeCount;
         uint64_t tinyAllocs;
-        uint64_t heap_sys, heap_inuse, heap_released, spans_inuse;
+        uint64_t heap_sys;
+        _Atomic uint64_t heap_inuse, spans_inuse; /* the background sweeper frees spans */
+        /* Under the heap lock when written (the background scavenger);
+         * atomic so the host reads it without. */
+        _Atomic uint64_t heap_released;
         uint64_t num_gc, num_forced_gc, pause_total_ns, last_gc_ns;
         uint64_t pause_ns[GC_MAX_PAUSES];
         uint64_t num_mutators;
@@ -547,6 +622,7 @@ struct gc_heap {
         uint64_t mark_total_ns, mark_cpu_total_ns, mark_bytes_total;
         uint64_t num_concurrent_gc, pause_max_ns, mark_assist_cpu_ns, mark_bg_cpu_ns;
         uint64_t mark_black_bytes, mark_wb_entries;
+        uint64_t reclaimSpans, reclaimFreed, reclaimPages; /* reclaim's sweeps (host thread) */
     } stats;
 
     struct gc_heapmap *heapmap; /* TOYDEBUG=heapmap=DIR (heapmap.c), or NULL */
@@ -621,7 +697,29 @@ static inline uintptr_t findObject(const gc_heap *h, uintptr_t p, mspan **sp, ui
         *idx = i;
     return s->startAddr + i * s->elemsize;
 }
-size_t gc_mheap_scavenge(gc_heap *h, int all);
+void gc_mheap_lock(gc_heap *h);
+void gc_mheap_unlock(gc_heap *h);
+
+/* Go's pageMarks: the span holds a marked object (any thread, during a mark). */
+static inline void gc_pageMarks_set(const gc_heap *h, const mspan *s)
+{
+    heapArena *ha = arenaOf(h, s->startAddr);
+    uintptr_t pg = (s->startAddr >> GC_PAGE_SHIFT) & (PAGES_PER_ARENA - 1);
+    uint64_t bit = (uint64_t)1 << (pg % 64), *w = &ha->pageMarks[pg / 64];
+    if (!(__atomic_load_n(w, __ATOMIC_RELAXED) & bit))
+        __atomic_fetch_or(w, bit, __ATOMIC_RELAXED);
+}
+void gc_mheap_clearPageMarks(gc_heap *h);
+
+/* mgcscavenge.c: the background scavenger. kick: a cycle's end hands it
+ * the new goal (starting its thread the first time); wait: until its pass
+ * is done; onGrow: heap lock held, release what a growth past the memory
+ * limit added. */
+void gc_scavenger_kick(gc_heap *h);
+void gc_scavenger_wait(gc_heap *h);
+void gc_scavenger_destroy(gc_heap *h);
+void gc_scavenger_stats(gc_heap *h, uint64_t *released, uint64_t *passes);
+size_t gc_scavenge_onGrow(gc_heap *h, size_t grown);
 
 /* mspan.c */
 void gc_span_initSmall(gc_heap *h, mspan *s, uint8_t spanclass);
@@ -681,9 +779,13 @@ typedef struct typePointers {
     uint64_t mask;
     const gc_type *typ; /* NULL: mask is everything there is */
     uintptr_t limit;
+    uint64_t tiled;   /* nonzero: elements divide 64 words and this is 64 words of them */
 } typePointers;
 /* Pointer slots of the object at slot base x (the header skipped). */
 typePointers gc_typePointersOf(const mspan *s, uintptr_t x);
+/* Those of a large object x (the span's one slot) in [from, to) only: an
+ * oblet (mgcmark.c). */
+typePointers gc_typePointersRange(const mspan *s, uintptr_t from, uintptr_t to);
 uintptr_t gc_typePointers_next(typePointers *tp); /* address of the next pointer slot, 0 at the end */
 
 /* mcentral.c */
@@ -741,6 +843,17 @@ void gc_deductSweepCredit(gc_heap *h, uintptr_t spanBytes);
 void gc_mheap_reclaim(gc_heap *h, uintptr_t npages);
 static inline int isSweepDone(const gc_heap *h) { return h->sweep.centralIndex >= 2 * GC_NUM_SPAN_CLASSES; }
 void gc_paceSweeper(gc_heap *h);
+/* The background sweeper: kick at mark termination; wait until it is idle
+ * (sweep termination, and whoever reads spans the sweep rewrites);
+ * destroy at gc_heap_free. */
+void gc_bgsweep_kick(gc_heap *h);
+void gc_bgsweep_wait(gc_heap *h);
+/* mproc.c's stop and start of the world: the sweeper is no P and stays
+ * out of a pause. */
+void gc_bgsweep_park(gc_heap *h);
+void gc_bgsweep_unpark(gc_heap *h);
+void gc_bgsweep_destroy(gc_heap *h);
+uint64_t gc_bgsweep_spans(gc_heap *h);
 
 /* mgc.c / mgcmark.c */
 void gc_start(gc_heap *h, int forced);
@@ -797,6 +910,8 @@ uintptr_t gc_gcw_tryGet(gcWork *w);             /* local buffers, then the share
 uintptr_t gc_gcw_get(gcWork *w);                /* ... then wait for work or for the end */
 void gc_gcw_balance(gcWork *w);
 void gc_gcw_flush(gcWork *w);                   /* publish what it holds (Go's dispose, keeping buffers) */
+/* Go's freeSomeWbufs: at most max spare buffers back to the OS, keeping keep. */
+void gc_work_freeSome(gcWorkQueue *q, size_t keep, size_t max);
 static inline void gcw_put(gcWork *w, uintptr_t obj)
 {
     workbuf *b = w->wbuf1;
@@ -876,6 +991,14 @@ static inline int pacer_should_gc(const gc_heap *h)
 {
     return h->heapLive >= h->trigger && !h->gc_running && h->gcphase == GC_OFF;
 }
+
+/* mgclimit.c */
+void gc_limiter_init(gc_heap *h);
+void gc_limiter_update(gc_heap *h);
+int gc_limiter_limiting(gc_heap *h); /* updates, then: is the limiter on? */
+void gc_limiter_assist(gc_heap *h, uint64_t ns); /* an assist's wall time, added as it goes */
+void gc_limiter_endCycle(gc_heap *h, uint64_t bgNs);
+void gc_limiter_cycleShare(gc_heap *h, unsigned *gcPct, unsigned *limitedPct);
 
 /* mstats.c */
 uint64_t gc_nanotime(void);

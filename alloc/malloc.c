@@ -338,6 +338,7 @@ int gc_alloc_path_of(size_t size, const gc_type *t, gc_alloc_info *out)
 
 void *gc_find_object(gc_heap *h, const void *p)
 {
+    gc_bgsweep_wait(h); /* it rewrites allocBits */
     mspan *s;
     uintptr_t idx;
     uintptr_t x = findObject(h, (uintptr_t)p, &s, &idx);

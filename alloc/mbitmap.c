@@ -52,9 +52,23 @@ static uint64_t heapBitsSmallForAddr(const mspan *s, uintptr_t x)
     return m & lowBits(elemWords);
 }
 
+/* A type whose elements divide 64 words: its mask tiled over 64 words, so
+ * that an array of it is read 64 words at a time (0: not such a type, or
+ * no pointers). */
+static uint64_t tiledMask(const gc_type *t)
+{
+    size_t ew = t->size / 8;
+    if (ew == 0 || ew > 64 || 64 % ew != 0 || t->size % 8 != 0)
+        return 0;
+    uint64_t m = gc_type_maskWord(t, 0) & lowBits(ew), tiled = 0;
+    for (size_t k = 0; k < 64; k += ew)
+        tiled |= m << k;
+    return tiled;
+}
+
 typePointers gc_typePointersOf(const mspan *s, uintptr_t x)
 {
-    typePointers tp = {0, 0, 0, NULL, 0};
+    typePointers tp = {0, 0, 0, NULL, 0, 0};
     if (spanclass_noscan(s->spanclass))
         return tp;
     if (s->heapBits) {
@@ -86,6 +100,33 @@ typePointers gc_typePointersOf(const mspan *s, uintptr_t x)
     tp.typ = t;
     tp.addr = tp.elem = x;
     tp.mask = gc_type_maskWord(t, 0);
+    tp.tiled = tiledMask(t);
+    if (tp.tiled)
+        tp.mask = tp.tiled;
+    return tp;
+}
+
+typePointers gc_typePointersRange(const mspan *s, uintptr_t from, uintptr_t to)
+{
+    typePointers tp = gc_typePointersOf(s, s->startAddr);
+    const gc_type *t = tp.typ;
+    if (!t)
+        return tp;
+    if (to < tp.limit)
+        tp.limit = to;
+    /* The element holding from, and its 64-word block holding from. */
+    uintptr_t x = s->startAddr;
+    tp.elem = x + (from - x) / t->size * t->size;
+    uintptr_t off = (from - tp.elem) / 8;
+    if (tp.tiled) {
+        tp.addr = tp.elem;
+        tp.mask = tp.tiled;
+    } else {
+        tp.addr = tp.elem + (off & ~(uintptr_t)63) * 8;
+        off &= 63;
+        tp.mask = gc_type_maskWord(t, (tp.addr - tp.elem) / 8);
+    }
+    tp.mask &= ~lowBits(off);
     return tp;
 }
 
@@ -105,6 +146,16 @@ uintptr_t gc_typePointers_next(typePointers *tp)
         const gc_type *t = tp->typ;
         if (!t)
             return 0;
+        if (tp->tiled) {
+            tp->addr += 64 * 8;
+            tp->elem = tp->addr;
+            if (tp->addr >= tp->limit) {
+                tp->typ = NULL;
+                return 0;
+            }
+            tp->mask = tp->tiled;
+            continue;
+        }
         tp->addr += 64 * 8;
         if (tp->addr - tp->elem >= ((t->ptrdata + 7) & ~(size_t)7)) {
             tp->elem += t->size;

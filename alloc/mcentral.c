@@ -3,10 +3,11 @@
  * mcentral.go. An mcentral holds spans, never objects: partial (some free
  * slot) and full, each as a swept and an unswept set chosen by sweepgen/2%2,
  * so advancing sweepgen by 2 at each cycle turns every swept set into the
- * unswept one without touching a span. Departures: the sets are doubly
- * linked lists of mspans under a mutex instead of Go's lock-free spanSet;
- * a span is claimed for sweeping with Go's sweepgen CAS (span_claimSweep),
- * so a sweeper that holds no mcentral lock can take part.
+ * unswept one without touching a span. A span taken off an unswept list is
+ * swept by whoever wins its sweepgen claim (span_claimSweep): the host
+ * here, or the background sweeper (mgcsweep.c). Departures: the sets are
+ * doubly linked lists of mspans under a mutex instead of Go's lock-free
+ * spanSet.
  */
 #include "alloc/internal.h"
 
@@ -26,6 +27,7 @@ void gc_spanList_push(spanList *l, mspan *s, uint8_t idx)
 {
     s->list = LIST_CENTRAL;
     s->listidx = idx;
+    s->onList = l;
     s->prev = NULL;
     s->next = l->first;
     if (l->first)
@@ -44,6 +46,7 @@ void gc_spanList_remove(spanList *l, mspan *s)
         s->next->prev = s->prev;
     s->next = s->prev = NULL;
     s->list = LIST_NONE;
+    s->onList = NULL;
     l->n--;
 }
 

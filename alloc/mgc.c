@@ -22,18 +22,19 @@
  *     is flushed again (unmarking the free slots of its windows), the
  *     barrier goes off, optional checkmark walk, sweepgen += 2 (every span
  *     becomes "needs sweeping"), heapLive := marked bytes, pacer goal and
- *     trigger, sweep pacing, scavenging;
- *  4. sweeping then happens lazily: allocation sweeps what it needs
- *     (cacheSpan, reclaim, gc_deductSweepCredit); gc_collect sweeps it all,
- *     and so does the pause under gcstoptheworld=2.
+ *     trigger, sweep pacing, the background scavenger's new goal;
+ *  4. sweeping then happens in the background (mgcsweep.c's sweeper
+ *     thread) and lazily: allocation sweeps what it needs (cacheSpan,
+ *     reclaim, gc_deductSweepCredit); gc_collect sweeps it all, and so
+ *     does the pause under gcstoptheworld=2.
  * Neither concurrent pause does work proportional to the heap: flushes and
  * counters per P and span class, and the roots the host reports.
  * Every step that touches other Ps runs with the world stopped (mproc.c):
  * the first pause, each markDone (so Go's ragged barrier, which flushes
  * every P's buffers, is done by the P that found the workers finished, for
- * all Ps at once), mark termination, gc_collect.
+ * all Ps at once), mark termination, gc_collect. The background sweeper
+ * parks while the world is stopped.
  * Departures: markDone's flush is a pause, not a ragged barrier; no
- * background sweeper; no
  * time-based (2 min) trigger; a child forked while a concurrent mark's
  * workers run cannot finish that mark (it aborts, saying so).
  */
@@ -43,6 +44,10 @@
 #include "alloc/internal.h"
 
 static void markDone(gc_heap *h, int finish);
+
+/* Spare mark buffers freed at a mark's end, at most (Go frees 64 spans
+ * of them per step of its background freeing). */
+enum { WBUF_FREE_MAX = 64 };
 
 gc_heap *gc_heap_new(const gc_options *o)
 {
@@ -76,6 +81,7 @@ gc_heap *gc_heap_new(const gc_options *o)
     h->emptyspan.gcmarkBits = &h->emptyBits[1];
     h->sweep.centralIndex = 2 * GC_NUM_SPAN_CLASSES; /* nothing to sweep */
     h->stats.start_ns = gc_nanotime();
+    gc_limiter_init(h);
     gc_pacer_commit(h);
     if (h->opts.debug.heapmap[0])
         gc_heapmap_open(h);
@@ -93,6 +99,8 @@ void gc_heap_free(gc_heap *h)
     gc_heapmap_close(h);
     gc_timeline_close(h);
     gc_markpool_destroy(h);
+    gc_bgsweep_destroy(h);
+    gc_scavenger_destroy(h);
     while (h->ps) {
         gc_p *p = h->ps;
         h->ps = p->next;
@@ -213,7 +221,12 @@ static void fmtMs(char *buf, size_t n, uint64_t ns)
 static void gctrace(gc_heap *h, uint64_t t0, uint64_t t1, uint64_t t2, uint64_t t3, uint64_t heap0,
                     uint64_t heap1, int forced)
 {
-    char a[32], b[32], c[32], d[32], e[32], f[32], g[32];
+    char a[32], b[32], c[32], d[32], e[32], f[32], g[32], lim[64] = "";
+    if (h->opts.memory_limit > 0) {
+        unsigned gcPct, limitedPct;
+        gc_limiter_cycleShare(h, &gcPct, &limitedPct);
+        snprintf(lim, sizeof lim, " (limiter: gc %u%% cpu, on %u%%)", gcPct, limitedPct);
+    }
     uint64_t procs = h->stats.num_mutators ? h->stats.num_mutators : 1;
     uint64_t since = t3 - h->stats.start_ns;
     unsigned pct = since ? (unsigned)(h->stats.gc_cpu_ns * 100 / since) : 0;
@@ -228,12 +241,12 @@ static void gctrace(gc_heap *h, uint64_t t0, uint64_t t1, uint64_t t2, uint64_t 
     fmtMs(g, sizeof g, h->stats.mark_assist_cpu_ns);
     fprintf(h->trace,
             "gc %llu @%.3fs %u%%: %s+%s+%s ms clock, %s+%s/%s/0+%s ms cpu, %llu->%llu->%llu MB, %llu MB goal, "
-            "0 MB stacks, 0 MB globals, %llu P%s\n",
+            "0 MB stacks, 0 MB globals, %llu P%s%s\n",
             (unsigned long long)h->stats.num_gc, (double)(t0 - h->stats.start_ns) / 1e9, pct, a, b, c, d, g, f,
             e, (unsigned long long)(heap0 >> 20), (unsigned long long)(heap1 >> 20),
             (unsigned long long)(h->heapMarked >> 20),
             (unsigned long long)(h->heapGoal == UINT64_MAX ? 0 : h->heapGoal >> 20), (unsigned long long)procs,
-            forced ? " (forced)" : "");
+            forced ? " (forced)" : "", lim);
     fflush(h->trace);
 }
 
@@ -278,6 +291,8 @@ static void markTermination(gc_heap *h, int forced, uint64_t t0, uint64_t t1, ui
     h->heapMarked = h->markedBytes;
     h->sweepgen += 2;
     h->sweep.centralIndex = 0;
+    h->reclaimRegion = h->regions;
+    h->reclaimOff = 0;
     h->stats.num_gc++;
     if (forced)
         h->stats.num_forced_gc++;
@@ -290,7 +305,14 @@ static void markTermination(gc_heap *h, int forced, uint64_t t0, uint64_t t1, ui
     gc_paceSweeper(h);
     if (h->opts.debug.gcstoptheworld == 2)
         gc_finishsweep(h);
-    gc_mheap_scavenge(h, gc_pacer_overLimit(h));
+    else if (!forced && !h->opts.debug.gcnobgsweep && !h->heapmap)
+        /* gc_collect sweeps it all itself; heapmap pictures show what an
+         * automatic cycle leaves to the host's lazy sweep. */
+        gc_bgsweep_kick(h);
+    gc_scavenger_kick(h);
+    /* Spare mark buffers back to the OS, a few at a time (Go's
+     * freeSomeWbufs): two per worker and host thread stay. */
+    gc_work_freeSome(&h->work, 2 * (h->gcprocs + h->stats.num_mutators), WBUF_FREE_MAX);
     uint64_t t3 = gc_nanotime();
 
     uint64_t pause = h->concurrentCycle ? (t1 - t0) + (t3 - t2) : t3 - t0;
@@ -299,6 +321,7 @@ static void markTermination(gc_heap *h, int forced, uint64_t t0, uint64_t t1, ui
     h->stats.pause_total_ns += pause;
     h->stats.gc_cpu_ns += pause + (h->concurrentCycle ? h->stats.mark_bg_cpu_ns + h->stats.mark_assist_cpu_ns : 0);
     h->stats.last_gc_ns = t3;
+    gc_limiter_endCycle(h, h->concurrentCycle ? h->stats.mark_bg_cpu_ns : 0);
     if (h->opts.debug.gctrace)
         gctrace(h, t0, t1, t2, t3, h->cycleHeap0, heap1, forced);
     if (h->timeline)
@@ -349,10 +372,13 @@ void gc_start(gc_heap *h, int forced)
     h->cycleStartNs = t0;
     h->cycleHeap0 = h->heapLive;
 
-    /* Sweep termination. */
+    /* Sweep termination: the host sweeps what is left beside the
+     * background sweeper, then waits for it to be idle. */
     for (gc_p *p = h->ps; p; p = p->next)
         gc_mcache_releaseAll(p);
     gc_finishsweep(h);
+    gc_bgsweep_wait(h);
+    gc_mheap_clearPageMarks(h);
 
     if (h->opts.concurrent && !h->opts.debug.gcstoptheworld && !forced) {
         markStartConcurrent(h);
@@ -512,7 +538,7 @@ void gc_maybe_trigger(gc_p *p)
         markDoneAtSafepoint(h);
         return;
     }
-    if (pacer_should_gc(h)) {
+    if (pacer_should_gc(h) && !gc_limiter_limiting(h)) {
         gc_world_stop(h);
         if (pacer_should_gc(h))
             gc_start(h, 0);
@@ -550,4 +576,7 @@ void gc_collect(gc_heap *h)
         h->gc_running = 0;
     }
     gc_world_start(h);
+    /* Outside the pause: the scavenger is no P and its pass may take the
+     * heap lock a P holds. */
+    gc_scavenger_wait(h);
 }

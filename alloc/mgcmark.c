@@ -14,8 +14,9 @@
  * it does not check that a slot is allocated (a pointer the host holds
  * always is). The checkmark and verify walks stay single threaded and run
  * with the world stopped, so gccheckmark checks every mark against an
- * independent sequential one. No oblets (a large object is scanned by one
- * worker), no Green Tea span queue. Interior pointers are resolved by
+ * independent sequential one. A large object is scanned in oblets of
+ * OBLET_BYTES (Go's scanobject), so its pieces spread over the workers and
+ * the queue holds one piece's pointers at a time. No Green Tea span queue. Interior pointers are resolved by
  * findObject, so a pointer anywhere into an object (or a tiny block) keeps
  * the whole slot alive. A pointer to a free slot marks nothing.
  */
@@ -99,8 +100,10 @@ static ALWAYS_INLINE void greyobject_(gc_heap *h, gc_marker *m, gcWork *w, uintp
         fflush(h->trace);
         abort();
     }
-    if (!checkmark)
+    if (!checkmark) {
         w->bytesMarked += s->elemsize;
+        gc_pageMarks_set(h, s);
+    }
     if (!spanclass_noscan(s->spanclass))
         gcw_put(w, x);
 }
@@ -113,6 +116,9 @@ static ALWAYS_INLINE uintptr_t loadSlot(uintptr_t a, const int conc)
         return __atomic_load_n((const uintptr_t *)a, __ATOMIC_ACQUIRE);
     return *(const uintptr_t *)a;
 }
+
+/* Go's maxObletBytes: large objects are scanned in pieces of this size. */
+enum { OBLET_BYTES = 128 << 10 };
 
 static ALWAYS_INLINE void scanobject_(gc_heap *h, gc_marker *m, gcWork *w, uintptr_t b, const int checkmark,
                                       const int par, const int conc)
@@ -137,11 +143,33 @@ static ALWAYS_INLINE void scanobject_(gc_heap *h, gc_marker *m, gcWork *w, uintp
         }
         return;
     }
-    typePointers tp = gc_typePointersOf(s, b);
+    typePointers tp;
+    uintptr_t x = b;
+    if (spanclass_sizeclass(s->spanclass) == 0 && size > OBLET_BYTES) {
+        /* Go's oblets: a large object is scanned OBLET_BYTES at a time,
+         * each piece queued by its start address, inside the object.
+         * Departure: Go's first scan queues every other piece at once;
+         * here each piece queues the next one, before its own pointers.
+         * The drain's prefetch ring takes the top 16 entries of the queue
+         * together, so a run of queued pieces would be scanned back to
+         * back, each adding its 16,384 pointers before any is followed;
+         * chained, the queue holds one piece's pointers per object (the
+         * next piece, under them, can still be handed to another worker). */
+        x = s->startAddr;
+        if (b + OBLET_BYTES < s->limit) {
+            gcw_put(w, b + OBLET_BYTES);
+            if (!checkmark)
+                atomic_fetch_add_explicit(&h->work.oblets, 1, memory_order_relaxed);
+        }
+        uintptr_t end = b + OBLET_BYTES < s->limit ? b + OBLET_BYTES : s->limit;
+        tp = gc_typePointersRange(s, b, end);
+    } else {
+        tp = gc_typePointersOf(s, b);
+    }
     uintptr_t a;
     while ((a = gc_typePointers_next(&tp)) != 0) {
         uintptr_t v = loadSlot(a, conc);
-        if (v && (v - b >= size || checkmark == 2))
+        if (v && (v - x >= size || checkmark == 2))
             greyobject_(h, m, w, v, a, checkmark, par, conc);
     }
 }
@@ -392,6 +420,7 @@ void gc_blackenWindow(gc_p *p, mspan *s)
     uint64_t free = s->allocCache;
     uint64_t old = __atomic_fetch_or(&s->gcmarkBits[s->freeindex / 64], free, __ATOMIC_RELAXED);
     uint64_t bytes = (uint64_t)__builtin_popcountll(free & ~old) * s->elemsize;
+    gc_pageMarks_set(h, s);
     h->blackBytes += bytes;
     p->gcAssistBytes -= (int64_t)bytes;
     if (p->gcAssistBytes < 0 || h->heapLive > h->hardGoal)
@@ -414,6 +443,7 @@ void gc_markLarge(gc_p *p, mspan *s)
 {
     gc_heap *h = p->heap;
     __atomic_fetch_or(&s->gcmarkBits[0], 1, __ATOMIC_RELAXED);
+    gc_pageMarks_set(h, s);
     h->blackBytes += s->elemsize;
     p->gcAssistBytes -= (int64_t)s->elemsize;
     if (p->gcAssistBytes < 0 || h->heapLive > h->hardGoal)
@@ -423,6 +453,17 @@ void gc_markLarge(gc_p *p, mspan *s)
 /* Go's gcOverAssistWork: an assist does at least this much, so that a P
  * in debt does not come back after every window. */
 enum { OVER_ASSIST_WORK = 64 << 10 };
+
+/* Gives the limiter the assist's wall time so far (from *w on) and asks it. */
+static int assistLimited(gc_heap *h, uint64_t *w)
+{
+    if (h->opts.memory_limit <= 0)
+        return 0;
+    uint64_t t = gc_nanotime();
+    gc_limiter_assist(h, t - *w);
+    *w = t;
+    return gc_limiter_limiting(h);
+}
 
 /*
  * Go's gcAssistAlloc: a P in debt first takes credit the background
@@ -435,10 +476,11 @@ enum { OVER_ASSIST_WORK = 64 << 10 };
 void gc_assistAlloc(gc_p *p)
 {
     gc_heap *h = p->heap;
-    /* gcconcurrentstress=2 marks in markDone's steps alone. */
-    if (h->opts.debug.gcmarkhold || h->opts.debug.gcconcurrentstress >= 2)
+    /* gcconcurrentstress=2 marks in markDone's steps alone; the limiter
+     * is on: the collector has had its half of the CPU. */
+    if (h->opts.debug.gcmarkhold || h->opts.debug.gcconcurrentstress >= 2 || gc_limiter_limiting(h))
         return;
-    uint64_t t0 = gc_thread_cputime(), w0 = h->timeline ? gc_nanotime() : 0;
+    uint64_t t0 = gc_thread_cputime(), w0 = gc_nanotime(), wl = w0;
     /* The rates are shared by every P: revised and read under mallocLock
      * (an assist is never entered with it held). */
     gc_malloc_lock(h);
@@ -456,29 +498,39 @@ void gc_assistAlloc(gc_p *p)
         p->gcAssistBytes += (int64_t)((double)take * bytesPerWork);
         work -= (uint64_t)take;
     }
-    if (p->gcAssistBytes < 0) {
-        uint64_t done = gc_mark_drainAssist(h, &p->gcw, work);
+    /* In pieces, with the limiter asked between them: an assist ends as
+     * soon as the collector has had its share. */
+    while (p->gcAssistBytes < 0 && work > 0) {
+        uint64_t piece = work < OVER_ASSIST_WORK ? work : OVER_ASSIST_WORK;
+        uint64_t done = gc_mark_drainAssist(h, &p->gcw, piece);
         p->gcAssistBytes += (int64_t)((double)done * bytesPerWork);
+        work -= piece;
+        if (done < piece || assistLimited(h, &wl))
+            goto out;
     }
 hard:
     /* Past the hard goal (the goal + 10%) with nothing left to mark here:
      * Go parks the assist until the workers are done. The P waits here
      * (marking whatever they publish) until their round ends, so that its
      * next safepoint ends the mark, rather than letting the heap run on
-     * while the workers wait for a CPU. */
+     * while the workers wait for a CPU; unless the limiter turns on. */
     if (h->heapLive > h->hardGoal) {
         while (h->roundActive && atomic_load_explicit(&h->bgRunning, memory_order_acquire) != 0) {
             if (gc_mark_drainAssist(h, &p->gcw, OVER_ASSIST_WORK) == 0) {
                 struct timespec ts = {0, 20000};
                 nanosleep(&ts, NULL);
             }
+            if (assistLimited(h, &wl))
+                break;
         }
     }
-    uint64_t t1 = gc_thread_cputime();
+out:;
+    uint64_t t1 = gc_thread_cputime(), w1 = gc_nanotime();
     h->assistCpuNs += t1 - t0;
+    gc_limiter_assist(h, w1 - wl);
     if (h->timeline) {
         gc_malloc_lock(h);
-        gc_timeline_event(h, "assist", 1, w0, gc_nanotime(), "\"debt_after\":%lld", (long long)p->gcAssistBytes);
+        gc_timeline_event(h, "assist", 1, w0, w1, "\"debt_after\":%lld", (long long)p->gcAssistBytes);
         gc_malloc_unlock(h);
     }
 }
@@ -587,6 +639,7 @@ void gc_checkmark_verify_marks(gc_heap *h)
 
 static size_t verifyStopped(gc_heap *h)
 {
+    gc_bgsweep_wait(h); /* it moves spans between lists */
     if (h->gc_running || h->gcphase != GC_OFF)
         return 0;
     if (checkmarksBegin(h) != 0) {

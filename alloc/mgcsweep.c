@@ -9,13 +9,30 @@
  * sg-1 being swept, sg swept, sg+1 cached since before this sweep began,
  * sg+3 swept and cached. Sweeping makes gcmarkBits the new allocBits,
  * recounts, and sends an empty span back to the heap.
- * Spans are claimed with the sweepgen CAS (span_claimSweep); the sweep's
- * counters (h->sweep, the statistics) are under mallocLock or a pause.
- * Departures: no background sweeper goroutine (allocation and the next
- * cycle's sweep termination do all the sweeping); no specials/finalizers.
+ *
+ * Three sweep: the host's allocation (cacheSpan, reclaim, proportional
+ * sweep), sweep termination at the next cycle's start, and the background
+ * sweeper (Go's bgsweep), a thread per heap woken at mark termination
+ * that sweeps span after span until none is left, while the Ps run.
+ * A span is had by taking it off its mcentral list under the list's lock
+ * and then claiming it with Go's sweepgen CAS (span_claimSweep, sg-2 to
+ * sg-1, acquire): whoever wins sweeps it, and its release store of sg
+ * publishes the result. The sweep's counters (h->sweep, the statistics)
+ * are under mallocLock or a pause: the background sweeper takes
+ * mallocLock around each span, as a P's slow path does. It is no P, so
+ * it parks while the world is stopped (gc_bgsweep_park from mproc.c's
+ * stop, between two spans, as Go's bgsweep is stopped with the world):
+ * a pause sees no span being swept and sweeps what is left itself
+ * (sweep termination's gc_finishsweep). Outside a pause the readers of
+ * what the sweep rewrites (gc_span_walk, gc_find_object, gc_is_live)
+ * wait until it is idle (gc_bgsweep_wait).
+ * Departures: no specials/finalizers; a process forked while the sweeper
+ * runs has no sweeper (its host sweeps), and a span the parent's sweeper
+ * held at the fork stays unswept, off every list, in the child.
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "alloc/internal.h"
 
@@ -111,14 +128,17 @@ uintptr_t gc_sweepone(gc_heap *h)
 {
     uint32_t sg = h->sweepgen;
     while (!isSweepDone(h)) {
-        unsigned i = h->sweep.centralIndex;
+        unsigned i = atomic_load(&h->sweep.centralIndex);
         mcentral *c = &h->central[i / 2];
         spanList *l = i % 2 == 0 ? mcentral_partialUnswept(c, sg) : mcentral_fullUnswept(c, sg);
         gc_mcentral_lock(c);
         mspan *s = gc_spanList_pop(l);
         gc_mcentral_unlock(c);
         if (!s) {
-            h->sweep.centralIndex++;
+            /* This list is empty for good this cycle (sweeping only puts
+             * spans on swept lists): on to the next, unless another
+             * sweeper moved on already. */
+            atomic_compare_exchange_strong(&h->sweep.centralIndex, &i, i + 1);
             continue;
         }
         if (!span_claimSweep(s, sg))
@@ -137,12 +157,70 @@ void gc_finishsweep(gc_heap *h)
     h->sweep.pagesPerByte = 0;
 }
 
+/*
+ * Go's mheap.reclaim: before the heap takes npages more, free at least as
+ * many by sweeping spans the last mark found nothing in. Their first pages
+ * are the bits of pageInUse &^ pageMarks (alloc/internal.h's heapArena),
+ * read 64 pages at a time from a cursor that goes once over the heap per
+ * cycle, so an allocation never walks the span lists in list order. A span
+ * found is taken off its unswept list and claimed under its mcentral's
+ * lock, with the heap lock held so the record is not being recycled (the
+ * locks nest heap, then mcentral; nothing takes them the other way), and
+ * swept after both are let go. pageMarks is a hint only: sweeping reads
+ * the mark bits, so a span with a marked object is swept, not freed.
+ */
+static mspan *reclaimNext(gc_heap *h, uint32_t sg)
+{
+    while (h->reclaimRegion) {
+        arenaRegion *r = h->reclaimRegion;
+        uintptr_t npages = r->committed / GC_PAGE_SIZE;
+        while (h->reclaimOff < npages) {
+            uintptr_t p = r->base + h->reclaimOff * GC_PAGE_SIZE;
+            heapArena *ha = arenaOf(h, p);
+            uintptr_t pg = (p >> GC_PAGE_SHIFT) & (PAGES_PER_ARENA - 1);
+            uint64_t m = ha->pageInUse[pg / 64] & ~__atomic_load_n(&ha->pageMarks[pg / 64], __ATOMIC_RELAXED);
+            m &= ~(uint64_t)0 << (pg % 64);
+            if (!m) {
+                h->reclaimOff += 64 - pg % 64;
+                continue;
+            }
+            unsigned b = (unsigned)__builtin_ctzll(m);
+            h->reclaimOff += b - pg % 64 + 1;
+            mspan *s = ha->spans[pg - pg % 64 + b];
+            mcentral *c = &h->central[s->spanclass];
+            gc_mcentral_lock(c);
+            int take = (s->onList == mcentral_partialUnswept(c, sg) || s->onList == mcentral_fullUnswept(c, sg)) &&
+                       span_claimSweep(s, sg);
+            if (take)
+                gc_spanList_remove(s->onList, s);
+            gc_mcentral_unlock(c);
+            if (take)
+                return s;
+        }
+        h->reclaimRegion = r->next;
+        h->reclaimOff = 0;
+    }
+    return NULL;
+}
+
 void gc_mheap_reclaim(gc_heap *h, uintptr_t npages)
 {
-    uint64_t before = h->stats.heap_inuse;
-    while (before - h->stats.heap_inuse < npages * GC_PAGE_SIZE)
-        if (gc_sweepone(h) == ~(uintptr_t)0)
-            break;
+    uint32_t sg = h->sweepgen;
+    uintptr_t freed = 0;
+    while (freed < npages) {
+        gc_mheap_lock(h);
+        mspan *s = reclaimNext(h, sg);
+        gc_mheap_unlock(h);
+        if (!s)
+            return;
+        uintptr_t n = s->npages;
+        h->stats.reclaimSpans++;
+        if (gc_span_sweep(h, s, 0)) {
+            freed += n;
+            h->stats.reclaimFreed++;
+            h->stats.reclaimPages += n;
+        }
+    }
 }
 
 /* Allocation of spanBytes must first sweep its share of the pages left, so
@@ -182,6 +260,7 @@ void gc_paceSweeper(gc_heap *h)
 
 bool gc_is_live(gc_heap *h, const void *p)
 {
+    gc_bgsweep_wait(h);
     mspan *s = NULL;
     uintptr_t idx = 0;
     if (!gc_find_object(h, p) || !findObject(h, (uintptr_t)p, &s, &idx))
@@ -192,4 +271,137 @@ bool gc_is_live(gc_heap *h, const void *p)
     if (s->sweepgen == sg - 2 || s->sweepgen == sg - 1)
         return bit_get(s->gcmarkBits, idx) != 0;
     return true;
+}
+
+/* ---- the background sweeper ---- */
+
+/* Span after span, each under mallocLock (the sweep's counters), until
+ * sweepone finds nothing; never while parked (a stopped world). */
+static void *bgsweepMain(void *arg)
+{
+    gc_heap *h = arg;
+    gcBgSweep *bs = h->bgsweep;
+    pthread_mutex_lock(&bs->mu);
+    for (;;) {
+        while (!atomic_load(&bs->stop) && (bs->parked || !(bs->pending || bs->running)))
+            pthread_cond_wait(&bs->cv, &bs->mu);
+        if (atomic_load(&bs->stop))
+            break;
+        if (bs->pending) {
+            bs->pending = 0;
+            bs->running = 1;
+        }
+        bs->inSpan = 1;
+        pthread_mutex_unlock(&bs->mu);
+        gc_malloc_lock(h);
+        uintptr_t r = gc_sweepone(h);
+        gc_malloc_unlock(h);
+        pthread_mutex_lock(&bs->mu);
+        bs->inSpan = 0;
+        if (r == ~(uintptr_t)0)
+            bs->running = 0;
+        else
+            bs->spans++;
+        pthread_cond_broadcast(&bs->done);
+    }
+    bs->running = 0;
+    pthread_cond_broadcast(&bs->done);
+    pthread_mutex_unlock(&bs->mu);
+    return NULL;
+}
+
+static int bgsweepHere(const gcBgSweep *bs) { return bs && bs->started && bs->pid == getpid(); }
+
+/* The world stops (mproc.c, under pslock, once every P is parked): the
+ * sweeper finishes the span it holds and takes no other until
+ * gc_bgsweep_unpark, so the pause sees every span swept or unswept. */
+void gc_bgsweep_park(gc_heap *h)
+{
+    gcBgSweep *bs = h->bgsweep;
+    if (!bgsweepHere(bs))
+        return;
+    pthread_mutex_lock(&bs->mu);
+    bs->parked = 1;
+    while (bs->inSpan)
+        pthread_cond_wait(&bs->done, &bs->mu);
+    pthread_mutex_unlock(&bs->mu);
+}
+
+void gc_bgsweep_unpark(gc_heap *h)
+{
+    gcBgSweep *bs = h->bgsweep;
+    if (!bgsweepHere(bs))
+        return;
+    pthread_mutex_lock(&bs->mu);
+    bs->parked = 0;
+    pthread_cond_signal(&bs->cv);
+    pthread_mutex_unlock(&bs->mu);
+}
+
+void gc_bgsweep_kick(gc_heap *h)
+{
+    gcBgSweep *bs = h->bgsweep;
+    if (!bs) {
+        bs = calloc(1, sizeof *bs);
+        if (!bs)
+            return; /* the host sweeps it all */
+        pthread_mutex_init(&bs->mu, NULL);
+        pthread_cond_init(&bs->cv, NULL);
+        pthread_cond_init(&bs->done, NULL);
+        atomic_init(&bs->stop, 0);
+        /* Made by mark termination, inside a pause: it starts parked, and
+         * the world's start lets it go. */
+        bs->parked = atomic_load(&h->stopping);
+        bs->pid = getpid();
+        h->bgsweep = bs;
+        bs->started = pthread_create(&bs->thread, NULL, bgsweepMain, h) == 0;
+    }
+    if (!bs->started || bs->pid != getpid())
+        return;
+    pthread_mutex_lock(&bs->mu);
+    bs->pending = 1;
+    pthread_cond_signal(&bs->cv);
+    pthread_mutex_unlock(&bs->mu);
+}
+
+void gc_bgsweep_wait(gc_heap *h)
+{
+    gcBgSweep *bs = h->bgsweep;
+    if (!bgsweepHere(bs))
+        return;
+    /* Parked (in a pause): it holds no span and takes none. */
+    pthread_mutex_lock(&bs->mu);
+    while ((bs->pending || bs->running) && !bs->parked)
+        pthread_cond_wait(&bs->done, &bs->mu);
+    pthread_mutex_unlock(&bs->mu);
+}
+
+uint64_t gc_bgsweep_spans(gc_heap *h)
+{
+    gcBgSweep *bs = h->bgsweep;
+    if (!bs)
+        return 0;
+    pthread_mutex_lock(&bs->mu);
+    uint64_t n = bs->spans;
+    pthread_mutex_unlock(&bs->mu);
+    return n;
+}
+
+void gc_bgsweep_destroy(gc_heap *h)
+{
+    gcBgSweep *bs = h->bgsweep;
+    if (!bs)
+        return;
+    if (bs->started && bs->pid == getpid()) {
+        pthread_mutex_lock(&bs->mu);
+        atomic_store(&bs->stop, 1);
+        pthread_cond_signal(&bs->cv);
+        pthread_mutex_unlock(&bs->mu);
+        pthread_join(bs->thread, NULL);
+    }
+    pthread_cond_destroy(&bs->done);
+    pthread_cond_destroy(&bs->cv);
+    pthread_mutex_destroy(&bs->mu);
+    free(bs);
+    h->bgsweep = NULL;
 }

@@ -17,10 +17,12 @@
  * publish work without waiting for any, and the end of a round is only a
  * candidate end of the mark (mgc.c's markDone flushes the Ps and looks
  * again).
+ * Spare buffers go back to the OS after each mark (gc_work_freeSome, Go's
+ * freeSomeWbufs), a bounded number at a time, so a mark that once needed a
+ * large queue does not keep it.
  * Departures: the shared lists are a mutex-guarded stack, not lock-free
  * lfstacks (a buffer moves about once per 8,000 objects, so the lock is
- * cold); buffers are never freed during a heap's life (Go frees spare ones
- * in the background), only at gc_heap_free.
+ * cold).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,7 +45,9 @@ void gc_work_init(gcWorkQueue *q, FILE *trace)
     atomic_init(&q->full, NULL);
     atomic_init(&q->nwait, 0);
     q->empty = NULL;
-    q->nbufs = 0;
+    q->nbufs = q->nempty = q->nbufsPeak = 0;
+    q->nbufsFreed = 0;
+    atomic_init(&q->oblets, 0);
     q->nproc = 1;
 }
 
@@ -53,6 +57,7 @@ static workbuf *getempty(gcWorkQueue *q)
     workbuf *b = q->empty;
     if (b) {
         q->empty = b->next;
+        q->nempty--;
     } else {
         /* Not a failure-injection point (NULL heap): marking cannot back
          * out half way, and Go throws here too. */
@@ -62,6 +67,8 @@ static workbuf *getempty(gcWorkQueue *q)
             abort();
         }
         q->nbufs++;
+        if (q->nbufs > q->nbufsPeak)
+            q->nbufsPeak = q->nbufs;
     }
     pthread_mutex_unlock(&q->lock);
     b->nobj = 0;
@@ -74,6 +81,21 @@ static void putempty(gcWorkQueue *q, workbuf *b)
     pthread_mutex_lock(&q->lock);
     b->next = q->empty;
     q->empty = b;
+    q->nempty++;
+    pthread_mutex_unlock(&q->lock);
+}
+
+void gc_work_freeSome(gcWorkQueue *q, size_t keep, size_t max)
+{
+    pthread_mutex_lock(&q->lock);
+    while (q->nempty > keep && max-- > 0) {
+        workbuf *b = q->empty;
+        q->empty = b->next;
+        q->nempty--;
+        q->nbufs--;
+        q->nbufsFreed++;
+        gc_sys_free(b, sizeof(workbuf));
+    }
     pthread_mutex_unlock(&q->lock);
 }
 
@@ -255,7 +277,7 @@ void gc_work_destroy(gc_heap *h)
     }
     atomic_store(&q->full, NULL);
     q->empty = NULL;
-    q->nbufs = 0;
+    q->nbufs = q->nempty = 0;
     pthread_cond_destroy(&q->more);
     pthread_mutex_destroy(&q->lock);
 }

@@ -1,6 +1,6 @@
 /*
  * mheap.c: the page heap, as Go's mheap.go (arenas, span lookup, allocSpan,
- * freeSpan, grow) and the scavenger's policy from mgcscavenge.go.
+ * freeSpan, grow). The scavenger is mgcscavenge.c.
  *
  * Address space comes in regions of whole 64 MiB arenas, reserved PROT_NONE
  * and made ready (committed) 4 MiB at a time as the heap grows. Each arena
@@ -30,12 +30,19 @@
  * (bitsClassOf), taken with the span and given back when it is freed; Go
  * allocates them from gcBits arenas and frees whole arenas two cycles on.
  */
+#include <sched.h>
+
 #include "alloc/internal.h"
 
 #define PAGE ((uintptr_t)GC_PAGE_SIZE)
 
-static void heap_lock(gc_heap *h) { pthread_mutex_lock(&h->lock); }
-static void heap_unlock(gc_heap *h) { pthread_mutex_unlock(&h->lock); }
+/* The heap lock: the page allocator, heap_sys and heap_released, and the
+ * span records. Taken under mallocLock by a P's slow path, in a pause by
+ * the collector, and alone by the background scavenger (mgcscavenge.c). */
+void gc_mheap_lock(gc_heap *h) { pthread_mutex_lock(&h->lock); }
+void gc_mheap_unlock(gc_heap *h) { pthread_mutex_unlock(&h->lock); }
+#define heap_lock gc_mheap_lock
+#define heap_unlock gc_mheap_unlock
 
 /* arenaOf, spanOf, spanOfHeap and findObject are in internal.h: the marker
  * inlines them. */
@@ -47,6 +54,27 @@ static void setSpans(gc_heap *h, uintptr_t base, uintptr_t npages, mspan *s)
         heapArena *ha = arenaOf(h, p);
         ha->spans[(p >> GC_PAGE_SHIFT) & (PAGES_PER_ARENA - 1)] = s;
     }
+}
+
+/* Go's pageInUse: the bit of the span starting at base (heap lock held). */
+static void pageBit(gc_heap *h, uintptr_t base, int on)
+{
+    heapArena *ha = arenaOf(h, base);
+    uintptr_t pg = (base >> GC_PAGE_SHIFT) & (PAGES_PER_ARENA - 1);
+    uint64_t bit = (uint64_t)1 << (pg % 64);
+    if (on)
+        ha->pageInUse[pg / 64] |= bit;
+    else
+        ha->pageInUse[pg / 64] &= ~bit;
+}
+
+/* At a mark's start (no marker runs): every arena's pageMarks cleared,
+ * a bit per page (Go's gcResetMarkState). */
+void gc_mheap_clearPageMarks(gc_heap *h)
+{
+    for (arenaRegion *r = h->regions; r; r = r->next)
+        for (uintptr_t a = r->base; a < r->base + r->size; a += ARENA_BYTES)
+            memset(arenaOf(h, a)->pageMarks, 0, sizeof arenaOf(h, a)->pageMarks);
 }
 
 /* ---- growing ---- */
@@ -199,8 +227,13 @@ mspan *gc_mheap_alloc(gc_heap *h, uintptr_t npages, uint8_t spanclass)
     }
     uintptr_t scav;
     uintptr_t base = gc_pageAlloc_alloc(&h->pages, npages, &scav);
-    if (!base && grow(h, npages) == 0)
-        base = gc_pageAlloc_alloc(&h->pages, npages, &scav);
+    if (!base) {
+        uint64_t sys0 = h->stats.heap_sys;
+        if (grow(h, npages) == 0) {
+            base = gc_pageAlloc_alloc(&h->pages, npages, &scav);
+            gc_scavenge_onGrow(h, h->stats.heap_sys - sys0);
+        }
+    }
     if (!base && !h->gc_running) {
         /* Out of memory: collect everything and look again. Outside a
          * pause the caller holds mallocLock, which the other Ps must be
@@ -232,6 +265,7 @@ mspan *gc_mheap_alloc(gc_heap *h, uintptr_t npages, uint8_t spanclass)
      * with acquire (spanOfHeap) sees it whole. */
     __atomic_store_n(&s->state, MSPAN_INUSE, __ATOMIC_RELEASE);
     setSpans(h, base, npages, s);
+    pageBit(h, base, 1);
     h->stats.heap_inuse += npages * PAGE;
     h->stats.spans_inuse++;
     asan_unpoison(base, npages * PAGE);
@@ -245,6 +279,7 @@ void gc_mheap_freeSpan(gc_heap *h, mspan *s)
     h->stats.heap_inuse -= s->npages * PAGE;
     h->stats.spans_inuse--;
     uintptr_t base = s->startAddr, npages = s->npages;
+    pageBit(h, base, 0);
     asan_poison(base, npages * PAGE);
     gc_fixalloc_free(&h->bitsalloc[s->bitsClass], s->allocBits < s->gcmarkBits ? s->allocBits : s->gcmarkBits);
     /* The record is recycled: spans[] still names it on these pages, and
@@ -255,64 +290,12 @@ void gc_mheap_freeSpan(gc_heap *h, mspan *s)
     heap_unlock(h);
 }
 
-/*
- * The scavenger (Go's mgcscavenge.go, run at the end of each cycle instead
- * of by a background goroutine). Idle free pages (in chunks where nothing
- * was freed since before the previous cycle) go back to the OS:
- *  - all (past 95% of the memory limit): every free page, now;
- *  - no heap goal (gc_percent < 0, no limit): every idle page (Go would
- *    keep them all; a heap with no goal is one whose size nobody steers);
- *  - otherwise as Go's background scavenger: only while the retained heap
- *    (heap_sys - heap_released) is above 110% of the heap goal
- *    (gcPercentGoal, retainExtraPercent = 10), so memory the next cycle
- *    fills again stays mapped and is not faulted in twice; and within
- *    Go's CPU budget (scavengePercent = 1: 1% of the time since the last
- *    cycle, at least one piece). Whole aligned 2 MiB pieces of free pages
- *    go first, as Go 1.21's huge-page-aware scavenger prefers:
- *    MADV_DONTNEED of part of a transparent huge page splits it, which
- *    costs far more per byte than releasing whole ones. Smaller runs of
- *    idle pages go after, highest address first, if the budget allows.
- * Returns the bytes released.
- */
-static size_t release(gc_heap *h, uintptr_t base, uintptr_t npages)
-{
-    gc_sys_unused((void *)base, npages * PAGE);
-    size_t n = gc_pageAlloc_markScavenged(&h->pages, base, npages) * PAGE;
-    h->stats.heap_released += n;
-    return n;
-}
-
-size_t gc_mheap_scavenge(gc_heap *h, int all)
-{
-    size_t released = 0;
-    uintptr_t base, n, cursor = UINTPTR_MAX;
-    /* Idle: the chunk's last free came before the previous cycle. */
-    uint64_t idle = h->stats.num_gc >= 1 ? h->stats.num_gc - 1 : 0;
-    heap_lock(h);
-    if (all || h->heapGoal == UINT64_MAX) {
-        while ((base = gc_pageAlloc_scavengeCandidate(&h->pages, &cursor, all ? UINT64_MAX : idle, 0, &n)))
-            released += release(h, base, n);
-        heap_unlock(h);
-        return released;
-    }
-    uint64_t keep = h->heapGoal + h->heapGoal / 10;
-    uint64_t t0 = gc_nanotime();
-    uint64_t since = t0 - (h->stats.last_gc_ns ? h->stats.last_gc_ns : h->stats.start_ns);
-    uint64_t budget = since / 100;
-#define SCAVENGE_MORE()                                                                                \
-    (h->stats.heap_sys - h->stats.heap_released > keep && (!released || gc_nanotime() - t0 < budget))
-    for (int huge = 1; huge >= 0; huge--) {
-        cursor = UINTPTR_MAX;
-        while (SCAVENGE_MORE() && (base = gc_pageAlloc_scavengeCandidate(&h->pages, &cursor, idle, huge, &n)))
-            released += release(h, base, n);
-    }
-#undef SCAVENGE_MORE
-    heap_unlock(h);
-    return released;
-}
-
 void gc_span_walk(gc_heap *h, gc_span_fn fn, void *ud)
 {
+    /* With the background sweeper idle (it rewrites spans) and under the
+     * heap lock (the background scavenger changes scavenged bits). */
+    gc_bgsweep_wait(h);
+    heap_lock(h);
     for (arenaRegion *r = h->regions; r; r = r->next) {
         uintptr_t p = r->base, end = r->base + r->committed;
         while (p < end) {
@@ -352,6 +335,7 @@ void gc_span_walk(gc_heap *h, gc_span_fn fn, void *ud)
             p = s->startAddr + s->npages * PAGE;
         }
     }
+    heap_unlock(h);
 }
 
 int gc_mheap_init(gc_heap *h)

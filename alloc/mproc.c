@@ -79,6 +79,8 @@ void gc_world_stop(gc_heap *h)
             atomic_store_explicit(&p->poll.pending, 1, memory_order_release);
     while (othersRunning(h, self))
         pthread_cond_wait(&h->pscond, &h->pslock);
+    /* The background sweeper too (it takes no pslock: no cycle). */
+    gc_bgsweep_park(h);
     pthread_mutex_unlock(&h->pslock);
 }
 
@@ -86,6 +88,7 @@ void gc_world_start(gc_heap *h)
 {
     pthread_mutex_lock(&h->pslock);
     if (--h->stopDepth == 0) {
+        gc_bgsweep_unpark(h);
         h->stopping = 0;
         pthread_cond_broadcast(&h->pscond);
     }

@@ -44,6 +44,7 @@ static const struct {
     {"gcstoptheworld", offsetof(gc_debug, gcstoptheworld)},
     {"gcconcurrentstress", offsetof(gc_debug, gcconcurrentstress)},
     {"gcmarkhold", offsetof(gc_debug, gcmarkhold)},
+    {"gcnobgsweep", offsetof(gc_debug, gcnobgsweep)},
     {"failmap", offsetof(gc_debug, failmap)},
 };
 
@@ -107,7 +108,7 @@ int gc_parse_debug(gc_debug *d, const char *s, char *err, size_t errlen)
             }
             if (!found)
                 return fail(err, errlen,
-                            "TOYDEBUG: unknown setting '%.*s' (known: gctrace, gccheckmark, clobberfree, gcstress, gcstoptheworld, gcconcurrentstress, gcmarkhold, failmap, heapmap, gctimeline)",
+                            "TOYDEBUG: unknown setting '%.*s' (known: gctrace, gccheckmark, clobberfree, gcstress, gcstoptheworld, gcconcurrentstress, gcmarkhold, gcnobgsweep, failmap, heapmap, gctimeline)",
                             (int)klen, p);
         }
         p += len;

@@ -36,6 +36,9 @@
 #              thread: toy (TOYMAXPROCS=$procs) and Go (GOMAXPROCS=$procs)
 #   pingpong   an int passed back and forth between two threads over
 #              unbuffered channels: toy and Go, round trips per second
+#   memlimit   under a memory limit below the live heap: gc_pause with
+#              100 MiB (toy and Go), short-lived strings with 4 MiB against
+#              no limit; prints the ratios of the medians
 #
 # Raw format (tests/bench/report.lua reads it; `#` starts a comment):
 #   WORKLOAD IMPL SECONDS RSS_KB [KEY=VALUE...]   one run ("-": not measured)
@@ -48,8 +51,9 @@
 # Environment (tests/bench/build.mk sets it from the make knobs): BENCH_DIR,
 # TOY, REPS, DEPTH, MICRO_N, MICRO_VARIANTS, FRAG_RUNS, FIB_N, FIB_CG_N, NBODY_N,
 # WF_PASSES, GCPAUSE_TREES, GCPAUSE_ROUNDS, MAP_N, COLLATZ_N, WC_N, WC_W,
-# KNUC_N, REVCOMP_N, PROCS, PINGPONG_N, BENCH_CMD (the command line the
-# report names), BENCH_ALL (set by tests/bench/all.sh).
+# KNUC_N, REVCOMP_N, PROCS, PINGPONG_N,
+# MEMLIMIT_TREES, MEMLIMIT_STRINGS_LIVE, MEMLIMIT_STRINGS_ROUNDS, BENCH_CMD
+# (the command line the report names), BENCH_ALL (set by tests/bench/all.sh).
 set -u
 area=$1
 shift
@@ -76,6 +80,9 @@ knuc_n=${KNUC_N:-250000}
 revcomp_n=${REVCOMP_N:-1000000}
 procs=${PROCS:-2}
 pp_n=${PINGPONG_N:-200000}
+ml_trees=${MEMLIMIT_TREES:-140000}
+ml_strings_live=${MEMLIMIT_STRINGS_LIVE:-60000}
+ml_strings_rounds=${MEMLIMIT_STRINGS_ROUNDS:-2000000}
 here=$(dirname "$0")
 # shellcheck source=tests/bench/meta.sh
 . "$here/meta.sh"
@@ -263,6 +270,31 @@ cmd_partrees() {
   toy) echo "TOYMAXPROCS=$procs $toy run examples/parallel_trees.toy $depth" ;;
   go) echo "GOMAXPROCS=$procs $dir/go/parallel_trees $depth" ;;
   esac
+}
+cmd_memlimit_gcpause() {
+  case $1 in
+  toy) echo "TOYMEMLIMIT=100MiB $toy run examples/gc_pause.toy $ml_trees" ;;
+  go) echo "GOMEMLIMIT=100MiB $dir/go/gc_pause $ml_trees" ;;
+  esac
+}
+cmd_memlimit_strings() {
+  case $1 in
+  toy) echo "TOYMEMLIMIT=4MiB $toy run examples/short_strings.toy $ml_strings_live $ml_strings_rounds" ;;
+  toy-nolimit) echo "$toy run examples/short_strings.toy $ml_strings_live $ml_strings_rounds" ;;
+  esac
+}
+# ratio WORKLOAD A B LABEL: prints the median wall seconds of A over B's
+# (from this run's raw lines).
+ratio() {
+  awk -v w="$1" -v a="$2" -v b="$3" -v label="$4" '
+    function median(arr, n,   i, j, t) {
+      for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (arr[j] < arr[i]) { t = arr[i]; arr[i] = arr[j]; arr[j] = t }
+      return n % 2 ? arr[(n + 1) / 2] : (arr[n / 2] + arr[n / 2 + 1]) / 2
+    }
+    $1 == w && $2 == a && $3 != "-" { xa[++na] = $3 }
+    $1 == w && $2 == b && $3 != "-" { xb[++nb] = $3 }
+    END { if (na && nb) { ma = median(xa, na); mb = median(xb, nb); printf "  %s: median %s %.2f s, %s %.2f s: %s %.2f\n", w, a, ma, b, mb, label, ma / mb } }
+  ' "$raw"
 }
 peers() { # peers PROG: toy lua, and go when its binary is built
   if have_go "$1"; then echo "toy lua go"; else echo "toy lua"; fi
@@ -482,6 +514,20 @@ gc-pause)
   done
   # shellcheck disable=SC2086
   compare "$w" $impls
+  ;;
+memlimit)
+  # Under a memory limit below the live heap: the GC CPU limiter lets the
+  # heap run over the limit instead of collecting at every refill.
+  w=memlimit-gcpause/$ml_trees
+  echo "note $w gc_pause under a 100 MiB memory limit: examples/gc_pause.toy $ml_trees (about $((ml_trees * 31 * 24 / 1000000)) MB live, above the limit) with TOYMEMLIMIT=100MiB, Go's peer with GOMEMLIMIT=100MiB. toy must finish in at most Go's time." >>"$raw"
+  impls="toy"
+  have_go gc_pause && impls="toy go"
+  timed "$w" "$impls" cmd_memlimit_gcpause
+  ratio "$w" toy go "toy/go (at most 1)"
+  w=memlimit-strings/$ml_strings_live
+  echo "note $w short-lived strings beside 5 MB of live ones: examples/short_strings.toy $ml_strings_live $ml_strings_rounds under TOYMEMLIMIT=4MiB (toy) and without a limit (toy-nolimit). The limited run must finish within 2.5 times the unlimited one." >>"$raw"
+  timed "$w" "toy toy-nolimit" cmd_memlimit_strings
+  ratio "$w" toy toy-nolimit "limited/unlimited (at most 2.5)"
   ;;
 *)
   echo "bench.sh: unknown workload $wl" >&2

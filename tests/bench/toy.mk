@@ -17,6 +17,9 @@
 #   bench-threads       examples/parallel_trees.toy (TOYMAXPROCS=BENCH_PROCS)
 #                       beside its Go version (GOMAXPROCS the same), and a
 #                       channel ping-pong between two threads beside Go's
+#   bench-memlimit      under a memory limit below the live heap: gc_pause
+#                       140000 at 100 MiB beside Go's GOMEMLIMIT, and
+#                       examples/short_strings.toy at 4 MiB against no limit
 # Knobs: BENCH_FIB (32), BENCH_FIB_CG (25: the fib callgrind counts per
 # call), BENCH_NBODY (1000000), BENCH_WF_PASSES (20000: times
 # word_freq reads its text), BENCH_GCPAUSE_TREES (280000: about 200 MB live),
@@ -28,7 +31,7 @@
 #                       fasta program's output from standard input
 #                       (BENCH_KNUC, BENCH_REVCOMP: its N for each, 250000
 #                       and 1000000)
-BENCHES += toy gcpause maps fasta threads
+BENCHES += toy gcpause maps fasta threads memlimit
 BENCH_KNUC ?= 250000
 BENCH_REVCOMP ?= 1000000
 BENCH_FIB ?= 32
@@ -48,7 +51,7 @@ BENCH_GO_PROGS := $(if $(BENCH_GO),$(addprefix $(BENCH_DIR)/go/,binary_trees fib
     map_ops collatz word_count k_nucleotide reverse_complement parallel_trees pingpong))
 BENCH_TOY_PREREQ := $(BUILD)/toy $(BENCH_DIR)/runrss $(BENCH_GO_PROGS)
 .PHONY: bench-toy bench-toy-trees bench-toy-fib bench-toy-nbody bench-toy-wordfreq bench-gcpause \
-    bench-maps bench-maps-int bench-maps-collatz bench-maps-wordcount bench-fasta bench-threads
+    bench-maps bench-maps-int bench-maps-collatz bench-maps-wordcount bench-fasta bench-threads bench-memlimit
 
 # No modules and no network: GOPATH mode, caches under $(BUILD).
 $(BENCH_DIR)/go/%: tests/bench/go/%.go
@@ -80,3 +83,5 @@ bench-fasta: $(BENCH_TOY_PREREQ)
 	$(BENCH_SH) fasta k-nucleotide reverse-complement
 bench-threads: $(BENCH_TOY_PREREQ)
 	PROCS=$(BENCH_PROCS) PINGPONG_N=$(BENCH_PINGPONG) $(BENCH_SH) threads parallel-trees pingpong
+bench-memlimit: $(BENCH_TOY_PREREQ)
+	$(BENCH_SH) memlimit memlimit

@@ -393,6 +393,7 @@ static void test_is_live(void)
         void *slot[N];
     } keep;
     memset(&keep, 0, sizeof keep);
+    opt.debug.gcnobgsweep = 1; /* the dead stay unswept until the host sweeps */
     gc_heap *h = gc_heap_new(&opt);
     gc_p *p = gc_p_new(h);
     roots r = {NULL, NULL};
