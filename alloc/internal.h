@@ -342,7 +342,10 @@ typedef struct gcWorkQueue {
     pthread_mutex_t lock;
     workbuf *_Atomic full;
     workbuf *empty;
-    size_t nbufs;            /* buffers obtained from the OS (under lock) */
+    /* Buffers obtained from the OS: written under lock (relaxed atomic
+     * stores), read without it by any P's memory-limit arithmetic
+     * (gc_heap_mappedReady) while the mark's workers take buffers. */
+    size_t nbufs;
     size_t nempty;           /* of them, on the empty list (under lock) */
     size_t nbufsPeak;        /* the most nbufs has been (under lock) */
     uint64_t nbufsFreed;     /* buffers given back to the OS (under lock) */

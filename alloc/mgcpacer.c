@@ -33,7 +33,7 @@ enum { HEAP_MINIMUM = 4 << 20 };
 uint64_t gc_heap_mappedReady(const gc_heap *h)
 {
     return h->stats.heap_sys - h->stats.heap_released + gc_mheap_metaSys(h) +
-           h->work.nbufs * sizeof(workbuf);
+           __atomic_load_n(&h->work.nbufs, __ATOMIC_RELAXED) * sizeof(workbuf);
 }
 
 static uint64_t memoryLimitHeapGoal(const gc_heap *h)

@@ -66,7 +66,7 @@ static workbuf *getempty(gcWorkQueue *q)
             fprintf(q->trace, "alloc: out of memory for the mark queue\n");
             abort();
         }
-        q->nbufs++;
+        __atomic_store_n(&q->nbufs, q->nbufs + 1, __ATOMIC_RELAXED);
         if (q->nbufs > q->nbufsPeak)
             q->nbufsPeak = q->nbufs;
     }
@@ -92,7 +92,7 @@ void gc_work_freeSome(gcWorkQueue *q, size_t keep, size_t max)
         workbuf *b = q->empty;
         q->empty = b->next;
         q->nempty--;
-        q->nbufs--;
+        __atomic_store_n(&q->nbufs, q->nbufs - 1, __ATOMIC_RELAXED);
         q->nbufsFreed++;
         gc_sys_free(b, sizeof(workbuf));
     }
