@@ -149,14 +149,15 @@ int vm_execute(vm_state *V)
             pc += (int32_t)*pc >> 8; /* the JMP's sJ */      \
         pc++;                                                \
     } while (0)
-/* The collector's poll (alloc.h's gc_safepoint): one load and one
- * predictable branch; the pc is saved only when the collector asks, so
- * the roots callback finds this frame at this instruction's stack map. */
+/* The collector's poll: alloc.h's gc_safepoint with its test written
+ * out, so that the pc is saved (only when the collector asks) before the
+ * slow path and the roots callback finds this frame at this
+ * instruction's stack map. One load and one predictable branch. */
 #define pollhere()                                                                        \
     do {                                                                                  \
         if (GC_UNLIKELY(atomic_load_explicit(&poll->pending, memory_order_relaxed))) {   \
             savepc();                                                                     \
-            gc_safepoint(V->gcp, poll);                                                   \
+            gc_safepoint_slow(V->gcp);                                                    \
             threadpoll();                                                                 \
         }                                                                                 \
     } while (0)
