@@ -18,8 +18,8 @@
  * and then claiming it with Go's sweepgen CAS (span_claimSweep, sg-2 to
  * sg-1, acquire): whoever wins sweeps it, and its release store of sg
  * publishes the result. The sweep's counters (h->sweep, the statistics)
- * are under mallocLock or a pause: the background sweeper takes
- * mallocLock around each span, as a P's slow path does. It is no P, so
+ * are atomic or written in a pause, so sweepers need no lock of their own
+ * beyond the lists' and the heap's. The background sweeper is no P, so
  * it parks while the world is stopped (gc_bgsweep_park from mproc.c's
  * stop, between two spans, as Go's bgsweep is stopped with the world):
  * a pause sees no span being swept and sweeps what is left itself
@@ -154,7 +154,7 @@ void gc_finishsweep(gc_heap *h)
 {
     while (gc_sweepone(h) != ~(uintptr_t)0)
         ;
-    h->sweep.pagesPerByte = 0;
+    atomic_store_explicit(&h->sweep.pagesPerByte, 0, memory_order_relaxed);
 }
 
 /*
@@ -214,11 +214,11 @@ void gc_mheap_reclaim(gc_heap *h, uintptr_t npages)
         if (!s)
             return;
         uintptr_t n = s->npages;
-        h->stats.reclaimSpans++;
+        atomic_fetch_add_explicit(&h->stats.reclaimSpans, 1, memory_order_relaxed);
         if (gc_span_sweep(h, s, 0)) {
             freed += n;
-            h->stats.reclaimFreed++;
-            h->stats.reclaimPages += n;
+            atomic_fetch_add_explicit(&h->stats.reclaimFreed, 1, memory_order_relaxed);
+            atomic_fetch_add_explicit(&h->stats.reclaimPages, n, memory_order_relaxed);
         }
     }
 }
@@ -227,13 +227,15 @@ void gc_mheap_reclaim(gc_heap *h, uintptr_t npages)
  * that sweeping ends before the next trigger (Go's deductSweepCredit). */
 void gc_deductSweepCredit(gc_heap *h, uintptr_t spanBytes)
 {
-    if (h->sweep.pagesPerByte == 0 || isSweepDone(h))
+    double rate = atomic_load_explicit(&h->sweep.pagesPerByte, memory_order_relaxed);
+    if (rate == 0 || isSweepDone(h))
         return;
-    uint64_t live = h->heapLive > h->sweep.heapLiveBasis ? h->heapLive - h->sweep.heapLiveBasis : 0;
-    double target = h->sweep.pagesPerByte * (double)(live + spanBytes);
+    uint64_t heapLive = atomic_load_explicit(&h->heapLive, memory_order_relaxed);
+    uint64_t live = heapLive > h->sweep.heapLiveBasis ? heapLive - h->sweep.heapLiveBasis : 0;
+    double target = rate * (double)(live + spanBytes);
     while (target > (double)(h->sweep.pagesSwept - h->sweep.pagesSweptBasis)) {
         if (gc_sweepone(h) == ~(uintptr_t)0) {
-            h->sweep.pagesPerByte = 0;
+            atomic_store_explicit(&h->sweep.pagesPerByte, 0, memory_order_relaxed);
             break;
         }
     }
@@ -249,13 +251,13 @@ void gc_paceSweeper(gc_heap *h)
     uint64_t pages = h->stats.heap_inuse / GC_PAGE_SIZE;
     h->sweep.pagesToSweep = pages;
     if (h->trigger == UINT64_MAX) {
-        h->sweep.pagesPerByte = 0; /* no next cycle planned: sweep lazily */
+        atomic_store_explicit(&h->sweep.pagesPerByte, 0, memory_order_relaxed); /* no next cycle planned: sweep lazily */
         return;
     }
     int64_t distance = (int64_t)h->trigger - (int64_t)h->heapLive - (1 << 20);
     if (distance < GC_PAGE_SIZE)
         distance = GC_PAGE_SIZE;
-    h->sweep.pagesPerByte = (double)pages / (double)distance;
+    atomic_store_explicit(&h->sweep.pagesPerByte, (double)pages / (double)distance, memory_order_relaxed);
 }
 
 bool gc_is_live(gc_heap *h, const void *p)
@@ -275,8 +277,8 @@ bool gc_is_live(gc_heap *h, const void *p)
 
 /* ---- the background sweeper ---- */
 
-/* Span after span, each under mallocLock (the sweep's counters), until
- * sweepone finds nothing; never while parked (a stopped world). */
+/* Span after span until sweepone finds nothing; never while parked (a
+ * stopped world). */
 static void *bgsweepMain(void *arg)
 {
     gc_heap *h = arg;
@@ -293,9 +295,7 @@ static void *bgsweepMain(void *arg)
         }
         bs->inSpan = 1;
         pthread_mutex_unlock(&bs->mu);
-        gc_malloc_lock(h);
         uintptr_t r = gc_sweepone(h);
-        gc_malloc_unlock(h);
         pthread_mutex_lock(&bs->mu);
         bs->inSpan = 0;
         if (r == ~(uintptr_t)0)
