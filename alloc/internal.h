@@ -426,6 +426,8 @@ typedef struct gcBgSweep {
     atomic_int stop;         /* gc_heap_free: leave between spans */
     pid_t pid;               /* the process that made the thread */
     uint64_t spans;          /* spans it swept */
+    unsigned waiters;        /* threads in gc_bgsweep_wait: no yielding to the Ps then */
+    unsigned ncpu;           /* online CPUs: as many running Ps leave none idle */
 } gcBgSweep;
 
 /* One pass of the scavenger (mgcscavenge.c): what it may release. */
@@ -578,6 +580,9 @@ struct gc_heap {
     pthread_mutex_t pslock;
     pthread_cond_t pscond;
     _Atomic int stopping;        /* written under pslock; read without it by gc_p_park's first test */
+    /* Ps whose status is P_RUNNING: written under pslock, read without it
+     * (relaxed: a hint) by the background sweeper's gc_ps_busy. */
+    atomic_uint runningPs;
     unsigned stopDepth;
     pthread_t stopper;
     _Atomic uint64_t blackBytes; /* bytes allocated black this mark (every P adds) */
@@ -971,6 +976,9 @@ void gc_checkmark_verify_marks(gc_heap *h);
 void gc_world_stop(gc_heap *h);
 void gc_world_start(gc_heap *h);
 bool gc_world_stopped_by_me(gc_heap *h);
+/* Go's "no idle P": at least ncpu Ps are running (a hint, read without
+ * pslock). */
+bool gc_ps_busy(gc_heap *h, unsigned ncpu);
 /* The allocator's locks guard short critical sections: adaptive mutexes
  * (glibc's) spin a little before they sleep, as Go's lock2 does. */
 static inline void gc_lock_init(pthread_mutex_t *mu)

@@ -13,7 +13,8 @@
  * Three sweep: the host's allocation (cacheSpan, reclaim, proportional
  * sweep), sweep termination at the next cycle's start, and the background
  * sweeper (Go's bgsweep), a thread per heap woken at mark termination
- * that sweeps span after span until none is left, while the Ps run.
+ * that sweeps span after span until none is left, while the Ps run, and
+ * stands aside while every CPU runs a P (Go's goschedIfBusy).
  * A span is had by taking it off its mcentral list under the list's lock
  * and then claiming it with Go's sweepgen CAS (span_claimSweep, sg-2 to
  * sg-1, acquire): whoever wins sweeps it, and its release store of sg
@@ -30,6 +31,7 @@
  * runs has no sweeper (its host sweeps), and a span the parent's sweeper
  * held at the fork stays unswept, off every list, in the child.
  */
+#include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -278,7 +280,12 @@ bool gc_is_live(gc_heap *h, const void *p)
 /* ---- the background sweeper ---- */
 
 /* Span after span until sweepone finds nothing; never while parked (a
- * stopped world). */
+ * stopped world). As Go's bgsweep yields when no P is idle
+ * (goschedIfBusy), it stands aside while every CPU runs a P: those Ps
+ * then sweep what they allocate from (cacheSpan, the proportional sweep),
+ * with the span hot in their own cache, instead of sharing their CPUs with
+ * a sweeper whose spans and locks would move between CPUs. It looks again
+ * every millisecond, and never stands aside while a thread waits for it. */
 static void *bgsweepMain(void *arg)
 {
     gc_heap *h = arg;
@@ -292,6 +299,17 @@ static void *bgsweepMain(void *arg)
         if (bs->pending) {
             bs->pending = 0;
             bs->running = 1;
+        }
+        if (bs->waiters == 0 && gc_ps_busy(h, bs->ncpu)) {
+            struct timespec ts;
+            clock_gettime(CLOCK_REALTIME, &ts);
+            ts.tv_nsec += 1000000;
+            if (ts.tv_nsec >= 1000000000) {
+                ts.tv_sec++;
+                ts.tv_nsec -= 1000000000;
+            }
+            pthread_cond_timedwait(&bs->cv, &bs->mu, &ts);
+            continue;
         }
         bs->inSpan = 1;
         pthread_mutex_unlock(&bs->mu);
@@ -353,6 +371,8 @@ void gc_bgsweep_kick(gc_heap *h)
          * the world's start lets it go. */
         bs->parked = atomic_load(&h->stopping);
         bs->pid = getpid();
+        long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+        bs->ncpu = ncpu > 0 ? (unsigned)ncpu : 1;
         h->bgsweep = bs;
         bs->started = pthread_create(&bs->thread, NULL, bgsweepMain, h) == 0;
     }
@@ -371,8 +391,11 @@ void gc_bgsweep_wait(gc_heap *h)
         return;
     /* Parked (in a pause): it holds no span and takes none. */
     pthread_mutex_lock(&bs->mu);
+    bs->waiters++;
+    pthread_cond_signal(&bs->cv); /* out of a yield */
     while ((bs->pending || bs->running) && !bs->parked)
         pthread_cond_wait(&bs->done, &bs->mu);
+    bs->waiters--;
     pthread_mutex_unlock(&bs->mu);
 }
 
