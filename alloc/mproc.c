@@ -10,7 +10,9 @@
  * heap's pslock, and pscond is broadcast at every change; the pause's work
  * is done by the stopper with pslock released, while the others wait on
  * pscond, so each P's mcache, buffers and the heap's cycle state are
- * handed between threads by that mutex.
+ * handed between threads by that mutex. The count of running Ps is kept
+ * beside the statuses, atomic, for the background sweeper, which stands
+ * aside while there are as many as CPUs (Go's "no idle P").
  * Departures: Go stops Ps, not threads; here a thread that owns several Ps
  * (a host with one thread and several contexts) parks them all together,
  * and the stopper's own Ps count as stopped, so that code holding every P
