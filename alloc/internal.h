@@ -21,11 +21,9 @@
  *  - allocate-black marks a whole allocCache window when a P starts
  *    allocating from it (and unmarks what is left free when the P leaves
  *    it), not each object, so the fast paths are the same during a mark;
- *  - the allocator's shared slow-path state (mcentral's sets and the
- *    sweep, mheap, heapLive's writers, the statistics) is serialised by
- *    one sleeping lock, mallocLock, instead of Go's per-class locks,
- *    lock-free spanSets and atomic counters: a P's mcache needs none, and
- *    a P takes it once per span (mproc.c);
+ *  - mcentral's span sets are lists under a sleeping lock per span
+ *    class instead of Go's lock-free spanSets; the page heap is under
+ *    its own lock; a P's mcache needs none (lock order: alloc/README.md);
  *  - stopping the world is a handshake under pslock (mproc.c): a thread
  *    that owns several Ps stops them all together.
  */
@@ -314,8 +312,10 @@ typedef struct heapArena {
     uint64_t pageMarks[PAGES_PER_ARENA / 64];
 } heapArena;
 
+/* Each on its own cache lines: two Ps refilling different classes do not
+ * share a lock's line (Go pads mcentral the same way). */
 typedef struct mcentral {
-    pthread_mutex_t lock;
+    _Alignas(64) pthread_mutex_t lock;
     uint8_t spanclass;
     /* partial[sweepgen/2%2] = swept spans with free slots, [1-..] = unswept. */
     spanList partial[2];
@@ -405,7 +405,9 @@ typedef struct sweepState {
      * hangs on them: a span is had through its list's lock and the
      * sweepgen claim). */
     atomic_uint centralIndex;  /* next mcentral list gc_sweepone looks at */
-    double pagesPerByte;
+    /* Set in a pause, zeroed by whichever P finds the sweep done: relaxed
+     * loads and stores (a rate, nothing hangs on it). */
+    _Atomic double pagesPerByte;
     _Atomic uint64_t pagesSwept; /* pages swept this cycle */
     uint64_t pagesSweptBasis;
     uint64_t heapLiveBasis;
@@ -424,6 +426,8 @@ typedef struct gcBgSweep {
     atomic_int stop;         /* gc_heap_free: leave between spans */
     pid_t pid;               /* the process that made the thread */
     uint64_t spans;          /* spans it swept */
+    unsigned waiters;        /* threads in gc_bgsweep_wait: no yielding to the Ps then */
+    unsigned ncpu;           /* online CPUs: as many running Ps leave none idle */
 } gcBgSweep;
 
 /* One pass of the scavenger (mgcscavenge.c): what it may release. */
@@ -474,6 +478,12 @@ struct gc_p {
     uintptr_t tiny;
     uintptr_t tinyoffset;
     uint64_t tinyAllocs;
+    /* Go's per-P heapStatsDelta: what this P's refills and large
+     * allocations counted, its thread's alone (no shared cache line on the
+     * slow path); summed by gc_read_stats and folded into the heap's when
+     * the P is freed, both with the world stopped. */
+    uint64_t nmalloc[GC_NUM_SIZE_CLASSES];
+    uint64_t largeAlloc, largeAllocCount;
     /* Small scan (type, size) pairs described as sites, the last one per
      * size class (index sizeSpc[size] >> 1; sizes below 16 share the
      * extra last entry), and site, the last one allocated: allocation
@@ -515,11 +525,12 @@ struct gc_heap {
     gc_barrier barrier;          /* gc_heap_barrier: on while a concurrent mark runs */
     FILE *trace;
     pthread_mutex_t lock;        /* mheap: the page allocator, spans, arenas */
-    /* The allocator's slow paths (mcache refill, large objects, sweeping
-     * at allocation, mcentral, the pacer's revise and the statistics):
-     * taken by a running P outside a pause, never held across a park or a
-     * stop of the world, never taken by the collector in a pause (every
-     * other P is parked then, none holds it). */
+    /* The pacer's assist rates (gc_pacer_revise), the CPU limiter's
+     * bucket and timeline events: taken by a running P outside a pause,
+     * never held across a park or a stop of the world, never taken by the
+     * collector in a pause (every other P is parked then, none holds it).
+     * A leaf: nothing else is locked under it. The refill path does not
+     * take it (see "Locks" in alloc/README.md). */
     pthread_mutex_t mallocLock;
     pthread_mutex_t rootsLock;   /* roots and handles lists */
     uint32_t sweepgen;
@@ -569,6 +580,9 @@ struct gc_heap {
     pthread_mutex_t pslock;
     pthread_cond_t pscond;
     _Atomic int stopping;        /* written under pslock; read without it by gc_p_park's first test */
+    /* Ps whose status is P_RUNNING: written under pslock, read without it
+     * (relaxed: a hint) by the background sweeper's gc_ps_busy. */
+    atomic_uint runningPs;
     unsigned stopDepth;
     pthread_t stopper;
     _Atomic uint64_t blackBytes; /* bytes allocated black this mark (every P adds) */
@@ -593,11 +607,12 @@ struct gc_heap {
     gcScavenger *scavenger; /* mgcscavenge.c, made at the first cycle's end */
     gcBgSweep *bgsweep;     /* mgcsweep.c, made at the first cycle's end */
     arenaRegion *reclaimRegion; /* reclaim's cursor: this region (NULL: done) */
-    uintptr_t reclaimOff;       /* and this page of it (under mallocLock or in a pause) */
+    uintptr_t reclaimOff;       /* and this page of it (under the heap lock, or in a pause) */
 
     /* pacer (mgcpacer.c) */
     /* bytes marked at the last cycle + allocated since (spans counted when
-     * cached): written under mallocLock or in a pause, read by any P */
+     * cached): stored in a pause; any P adds and subtracts with relaxed
+     * atomic RMWs (a count: nothing is published through it) */
     _Atomic uint64_t heapLive;
     uint64_t heapMarked;
     uint64_t markedBytes;  /* bytes marked by the last mark (summed over its workers) */
@@ -606,6 +621,8 @@ struct gc_heap {
 
     /* statistics (mstats.c); cached spans are added when read */
     struct {
+        /* Folded in from each P's counts (gc_p.nmalloc...) when it is
+         * freed, with the world stopped. */
         uint64_t nmalloc[GC_NUM_SIZE_CLASSES];
         /* Sweeping writes these from the background sweeper too: atomic. */
         _Atomic uint64_t nfree[GC_NUM_SIZE_CLASSES];
@@ -625,7 +642,8 @@ struct gc_heap {
         uint64_t mark_total_ns, mark_cpu_total_ns, mark_bytes_total;
         uint64_t num_concurrent_gc, pause_max_ns, mark_assist_cpu_ns, mark_bg_cpu_ns;
         uint64_t mark_black_bytes, mark_wb_entries;
-        uint64_t reclaimSpans, reclaimFreed, reclaimPages; /* reclaim's sweeps (host thread) */
+        /* reclaim's sweeps, by any P: relaxed atomic adds */
+        _Atomic uint64_t reclaimSpans, reclaimFreed, reclaimPages;
     } stats;
 
     struct gc_heapmap *heapmap; /* TOYDEBUG=heapmap=DIR (heapmap.c), or NULL */
@@ -834,7 +852,7 @@ static inline __attribute__((always_inline)) void *gc_siteAlloc(gc_p *p, const g
 /* mcache.c */
 mspan *gc_mcache_refill(gc_p *p, uint8_t spc);
 uintptr_t gc_mcache_nextFree(gc_p *p, uint8_t spc, mspan **sp);
-void gc_mcache_releaseAll(gc_p *p);
+void gc_mcache_releaseAll(gc_p *p); /* world stopped: also folds the P's counts into the heap's */
 void gc_mcache_uncacheAll(gc_p *p); /* releaseAll without dropping the tiny block */
 mspan *gc_mcache_allocLarge(gc_p *p, size_t size, int noscan);
 
@@ -958,6 +976,9 @@ void gc_checkmark_verify_marks(gc_heap *h);
 void gc_world_stop(gc_heap *h);
 void gc_world_start(gc_heap *h);
 bool gc_world_stopped_by_me(gc_heap *h);
+/* Go's "no idle P": at least ncpu Ps are running (a hint, read without
+ * pslock). */
+bool gc_ps_busy(gc_heap *h, unsigned ncpu);
 /* The allocator's locks guard short critical sections: adaptive mutexes
  * (glibc's) spin a little before they sleep, as Go's lock2 does. */
 static inline void gc_lock_init(pthread_mutex_t *mu)

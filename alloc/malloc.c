@@ -180,9 +180,7 @@ static __attribute__((noinline)) void *mallocgcDebug(gc_p *p, size_t size, const
     if (h->opts.debug.gcstress && !h->gc_running)
         gc_collect(h);
     void *x = mallocgc(p, size, t, needzero, 1);
-    gc_malloc_lock(h);
     gc_mcache_uncacheAll(p);
-    gc_malloc_unlock(h);
     if (x)
         gc_asan_allocated(h, x, size, t);
     return x;

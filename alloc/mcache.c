@@ -7,10 +7,13 @@
  * out, because both pauses run at the caller's safepoint and the new
  * object is not yet reachable from any root. During a mark, every window
  * a P starts allocating from is marked black here (gc_blackenWindow).
- * The window and the span a P has cached are its own; what reaches
- * mcentral, mheap, the sweep and the shared counters runs under
- * mallocLock, with the safepoint work (parking, a trigger) and the
- * allocate-black charge (which may assist) outside it.
+ * The window and the span a P has cached are its own, and so are its
+ * counts of what it allocated (gc_p.nmalloc, Go's per-P heapStatsDelta).
+ * A refill takes no heap-wide lock: its span class's mcentral lock to
+ * trade spans, the heap lock inside gc_mheap_alloc when it grows, and
+ * relaxed atomic adds to heapLive; the safepoint work (parking, a
+ * trigger) and the allocate-black charge (which may assist) come before
+ * or after, with no lock held.
  */
 #include "alloc/internal.h"
 
@@ -23,8 +26,9 @@ static void uncacheAccount(gc_p *p, gc_heap *h, mspan *s)
         gc_unblackenWindow(p, s);
     gc_span_commitCache(s);
     s->allocCount = (uint16_t)gc_span_countAlloc(s);
-    h->stats.nmalloc[spanclass_sizeclass(s->spanclass)] += s->allocCount - s->allocCountBeforeCache;
-    h->heapLive -= (uint64_t)(s->nelems - s->allocCount) * s->elemsize;
+    p->nmalloc[spanclass_sizeclass(s->spanclass)] += s->allocCount - s->allocCountBeforeCache;
+    atomic_fetch_sub_explicit(&h->heapLive, (uint64_t)(s->nelems - s->allocCount) * s->elemsize,
+                              memory_order_relaxed);
 }
 
 mspan *gc_mcache_refill(gc_p *p, uint8_t spc)
@@ -43,7 +47,8 @@ mspan *gc_mcache_refill(gc_p *p, uint8_t spc)
      * the sweep phase began" (see gc_mcentral_uncacheSpan). */
     s->sweepgen = h->sweepgen + 3;
     /* Assume the whole span will be used (Go's refill does the same). */
-    h->heapLive += (uint64_t)(s->nelems - s->allocCount) * s->elemsize;
+    atomic_fetch_add_explicit(&h->heapLive, (uint64_t)(s->nelems - s->allocCount) * s->elemsize,
+                              memory_order_relaxed);
     mcache_setSpan(p, spc, s);
     return s;
 }
@@ -56,9 +61,7 @@ uintptr_t gc_mcache_nextFree(gc_p *p, uint8_t spc, mspan **sp)
     uint32_t idx = gc_span_nextFreeIndex(s);
     if (idx >= s->nelems) {
         gc_maybe_trigger(p);
-        gc_malloc_lock(p->heap);
         s = gc_mcache_refill(p, spc);
-        gc_malloc_unlock(p->heap);
         if (!s)
             return 0;
         w = ~(uint32_t)0; /* a new span: blacken its first window */
@@ -95,6 +98,12 @@ void gc_mcache_releaseAll(gc_p *p)
     p->tinyoffset = 0;
     h->stats.tinyAllocs += p->tinyAllocs;
     p->tinyAllocs = 0;
+    for (unsigned c = 0; c < GC_NUM_SIZE_CLASSES; c++)
+        h->stats.nmalloc[c] += p->nmalloc[c];
+    memset(p->nmalloc, 0, sizeof p->nmalloc);
+    h->stats.largeAlloc += p->largeAlloc;
+    h->stats.largeAllocCount += p->largeAllocCount;
+    p->largeAlloc = p->largeAllocCount = 0;
 }
 
 mspan *gc_mcache_allocLarge(gc_p *p, size_t size, int noscan)
@@ -102,14 +111,11 @@ mspan *gc_mcache_allocLarge(gc_p *p, size_t size, int noscan)
     gc_heap *h = p->heap;
     uintptr_t npages = (size + GC_PAGE_SIZE - 1) >> GC_PAGE_SHIFT;
     gc_maybe_trigger(p);
-    gc_malloc_lock(h);
     gc_deductSweepCredit(h, npages * GC_PAGE_SIZE);
     uint8_t spc = spanclass_make(0, noscan);
     mspan *s = gc_mheap_alloc(h, npages, spc);
-    if (!s) {
-        gc_malloc_unlock(h);
+    if (!s)
         return NULL;
-    }
     s->elemsize = npages * GC_PAGE_SIZE;
     s->nelems = 1;
     s->divMul = 0;
@@ -117,14 +123,13 @@ mspan *gc_mcache_allocLarge(gc_p *p, size_t size, int noscan)
     s->freeindex = 1; /* slot 0 taken: "allocated" is freeindex-based */
     s->allocCount = 1;
     s->allocCache = 0;
-    h->stats.largeAlloc += s->elemsize;
-    h->stats.largeAllocCount++;
-    h->heapLive += s->elemsize;
+    p->largeAlloc += s->elemsize;
+    p->largeAllocCount++;
+    atomic_fetch_add_explicit(&h->heapLive, s->elemsize, memory_order_relaxed);
     mcentral *c = &h->central[spc];
     gc_mcentral_lock(c);
     gc_spanList_push(mcentral_fullSwept(c, h->sweepgen), s, 0);
     gc_mcentral_unlock(c);
-    gc_malloc_unlock(h);
     if (UNLIKELY(h->gcphase == GC_MARK))
         gc_markLarge(p, s);
     return s;

@@ -94,6 +94,9 @@ void gc_heap_free(gc_heap *h)
 {
     if (!h)
         return;
+    /* The last mark's termination rewrites what the background sweeper
+     * reads, with no stop of the world to park it: park it here. */
+    gc_bgsweep_park(h);
     if (h->gcphase == GC_MARK)
         markDone(h, 1);
     gc_heapmap_close(h);

@@ -13,13 +13,14 @@
  * Three sweep: the host's allocation (cacheSpan, reclaim, proportional
  * sweep), sweep termination at the next cycle's start, and the background
  * sweeper (Go's bgsweep), a thread per heap woken at mark termination
- * that sweeps span after span until none is left, while the Ps run.
+ * that sweeps span after span until none is left, while the Ps run, and
+ * stands aside while every CPU runs a P (Go's goschedIfBusy).
  * A span is had by taking it off its mcentral list under the list's lock
  * and then claiming it with Go's sweepgen CAS (span_claimSweep, sg-2 to
  * sg-1, acquire): whoever wins sweeps it, and its release store of sg
  * publishes the result. The sweep's counters (h->sweep, the statistics)
- * are under mallocLock or a pause: the background sweeper takes
- * mallocLock around each span, as a P's slow path does. It is no P, so
+ * are atomic or written in a pause, so sweepers need no lock of their own
+ * beyond the lists' and the heap's. The background sweeper is no P, so
  * it parks while the world is stopped (gc_bgsweep_park from mproc.c's
  * stop, between two spans, as Go's bgsweep is stopped with the world):
  * a pause sees no span being swept and sweeps what is left itself
@@ -30,6 +31,7 @@
  * runs has no sweeper (its host sweeps), and a span the parent's sweeper
  * held at the fork stays unswept, off every list, in the child.
  */
+#include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -154,7 +156,7 @@ void gc_finishsweep(gc_heap *h)
 {
     while (gc_sweepone(h) != ~(uintptr_t)0)
         ;
-    h->sweep.pagesPerByte = 0;
+    atomic_store_explicit(&h->sweep.pagesPerByte, 0, memory_order_relaxed);
 }
 
 /*
@@ -214,11 +216,11 @@ void gc_mheap_reclaim(gc_heap *h, uintptr_t npages)
         if (!s)
             return;
         uintptr_t n = s->npages;
-        h->stats.reclaimSpans++;
+        atomic_fetch_add_explicit(&h->stats.reclaimSpans, 1, memory_order_relaxed);
         if (gc_span_sweep(h, s, 0)) {
             freed += n;
-            h->stats.reclaimFreed++;
-            h->stats.reclaimPages += n;
+            atomic_fetch_add_explicit(&h->stats.reclaimFreed, 1, memory_order_relaxed);
+            atomic_fetch_add_explicit(&h->stats.reclaimPages, n, memory_order_relaxed);
         }
     }
 }
@@ -227,13 +229,15 @@ void gc_mheap_reclaim(gc_heap *h, uintptr_t npages)
  * that sweeping ends before the next trigger (Go's deductSweepCredit). */
 void gc_deductSweepCredit(gc_heap *h, uintptr_t spanBytes)
 {
-    if (h->sweep.pagesPerByte == 0 || isSweepDone(h))
+    double rate = atomic_load_explicit(&h->sweep.pagesPerByte, memory_order_relaxed);
+    if (rate == 0 || isSweepDone(h))
         return;
-    uint64_t live = h->heapLive > h->sweep.heapLiveBasis ? h->heapLive - h->sweep.heapLiveBasis : 0;
-    double target = h->sweep.pagesPerByte * (double)(live + spanBytes);
+    uint64_t heapLive = atomic_load_explicit(&h->heapLive, memory_order_relaxed);
+    uint64_t live = heapLive > h->sweep.heapLiveBasis ? heapLive - h->sweep.heapLiveBasis : 0;
+    double target = rate * (double)(live + spanBytes);
     while (target > (double)(h->sweep.pagesSwept - h->sweep.pagesSweptBasis)) {
         if (gc_sweepone(h) == ~(uintptr_t)0) {
-            h->sweep.pagesPerByte = 0;
+            atomic_store_explicit(&h->sweep.pagesPerByte, 0, memory_order_relaxed);
             break;
         }
     }
@@ -249,13 +253,13 @@ void gc_paceSweeper(gc_heap *h)
     uint64_t pages = h->stats.heap_inuse / GC_PAGE_SIZE;
     h->sweep.pagesToSweep = pages;
     if (h->trigger == UINT64_MAX) {
-        h->sweep.pagesPerByte = 0; /* no next cycle planned: sweep lazily */
+        atomic_store_explicit(&h->sweep.pagesPerByte, 0, memory_order_relaxed); /* no next cycle planned: sweep lazily */
         return;
     }
     int64_t distance = (int64_t)h->trigger - (int64_t)h->heapLive - (1 << 20);
     if (distance < GC_PAGE_SIZE)
         distance = GC_PAGE_SIZE;
-    h->sweep.pagesPerByte = (double)pages / (double)distance;
+    atomic_store_explicit(&h->sweep.pagesPerByte, (double)pages / (double)distance, memory_order_relaxed);
 }
 
 bool gc_is_live(gc_heap *h, const void *p)
@@ -275,8 +279,13 @@ bool gc_is_live(gc_heap *h, const void *p)
 
 /* ---- the background sweeper ---- */
 
-/* Span after span, each under mallocLock (the sweep's counters), until
- * sweepone finds nothing; never while parked (a stopped world). */
+/* Span after span until sweepone finds nothing; never while parked (a
+ * stopped world). As Go's bgsweep yields when no P is idle
+ * (goschedIfBusy), it stands aside while every CPU runs a P: those Ps
+ * then sweep what they allocate from (cacheSpan, the proportional sweep),
+ * with the span hot in their own cache, instead of sharing their CPUs with
+ * a sweeper whose spans and locks would move between CPUs. It looks again
+ * every millisecond, and never stands aside while a thread waits for it. */
 static void *bgsweepMain(void *arg)
 {
     gc_heap *h = arg;
@@ -291,11 +300,20 @@ static void *bgsweepMain(void *arg)
             bs->pending = 0;
             bs->running = 1;
         }
+        if (bs->waiters == 0 && gc_ps_busy(h, bs->ncpu)) {
+            struct timespec ts;
+            clock_gettime(CLOCK_REALTIME, &ts);
+            ts.tv_nsec += 1000000;
+            if (ts.tv_nsec >= 1000000000) {
+                ts.tv_sec++;
+                ts.tv_nsec -= 1000000000;
+            }
+            pthread_cond_timedwait(&bs->cv, &bs->mu, &ts);
+            continue;
+        }
         bs->inSpan = 1;
         pthread_mutex_unlock(&bs->mu);
-        gc_malloc_lock(h);
         uintptr_t r = gc_sweepone(h);
-        gc_malloc_unlock(h);
         pthread_mutex_lock(&bs->mu);
         bs->inSpan = 0;
         if (r == ~(uintptr_t)0)
@@ -353,6 +371,8 @@ void gc_bgsweep_kick(gc_heap *h)
          * the world's start lets it go. */
         bs->parked = atomic_load(&h->stopping);
         bs->pid = getpid();
+        long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+        bs->ncpu = ncpu > 0 ? (unsigned)ncpu : 1;
         h->bgsweep = bs;
         bs->started = pthread_create(&bs->thread, NULL, bgsweepMain, h) == 0;
     }
@@ -371,8 +391,11 @@ void gc_bgsweep_wait(gc_heap *h)
         return;
     /* Parked (in a pause): it holds no span and takes none. */
     pthread_mutex_lock(&bs->mu);
+    bs->waiters++;
+    pthread_cond_signal(&bs->cv); /* out of a yield */
     while ((bs->pending || bs->running) && !bs->parked)
         pthread_cond_wait(&bs->done, &bs->mu);
+    bs->waiters--;
     pthread_mutex_unlock(&bs->mu);
 }
 

@@ -36,9 +36,11 @@
 
 #define PAGE ((uintptr_t)GC_PAGE_SIZE)
 
-/* The heap lock: the page allocator, heap_sys and heap_released, and the
- * span records. Taken under mallocLock by a P's slow path, in a pause by
- * the collector, and alone by the background scavenger (mgcscavenge.c). */
+/* The heap lock: the page allocator, heap_sys and heap_released, the
+ * span records and reclaim's cursor. Taken by a P's slow path, by the
+ * sweepers, in a pause by the collector, and by the background scavenger
+ * (mgcscavenge.c); an mcentral lock may be taken under it, never the
+ * other way round. */
 void gc_mheap_lock(gc_heap *h) { pthread_mutex_lock(&h->lock); }
 void gc_mheap_unlock(gc_heap *h) { pthread_mutex_unlock(&h->lock); }
 #define heap_lock gc_mheap_lock
@@ -235,13 +237,10 @@ mspan *gc_mheap_alloc(gc_heap *h, uintptr_t npages, uint8_t spanclass)
         }
     }
     if (!base && !h->gc_running) {
-        /* Out of memory: collect everything and look again. Outside a
-         * pause the caller holds mallocLock, which the other Ps must be
-         * able to take on their way to a safepoint. */
+        /* Out of memory: collect everything and look again. The caller
+         * holds no other lock: the other Ps must reach a safepoint. */
         heap_unlock(h);
-        gc_malloc_unlock(h);
         gc_collect(h);
-        gc_malloc_lock(h);
         heap_lock(h);
         base = gc_pageAlloc_alloc(&h->pages, npages, &scav);
     }

@@ -10,7 +10,9 @@
  * heap's pslock, and pscond is broadcast at every change; the pause's work
  * is done by the stopper with pslock released, while the others wait on
  * pscond, so each P's mcache, buffers and the heap's cycle state are
- * handed between threads by that mutex.
+ * handed between threads by that mutex. The count of running Ps is kept
+ * beside the statuses, atomic, for the background sweeper, which stands
+ * aside while there are as many as CPUs (Go's "no idle P").
  * Departures: Go stops Ps, not threads; here a thread that owns several Ps
  * (a host with one thread and several contexts) parks them all together,
  * and the stopper's own Ps count as stopped, so that code holding every P
@@ -20,6 +22,22 @@
 #include "alloc/internal.h"
 
 static int ownedBySelf(const gc_p *p, pthread_t self) { return pthread_equal(p->owner, self); }
+
+/* Every change of a P's status goes through here (pslock held), so that
+ * runningPs counts the P_RUNNING ones. */
+static void setStatus(gc_heap *h, gc_p *p, int status)
+{
+    if (p->status == P_RUNNING && status != P_RUNNING)
+        atomic_fetch_sub_explicit(&h->runningPs, 1, memory_order_relaxed);
+    else if (p->status != P_RUNNING && status == P_RUNNING)
+        atomic_fetch_add_explicit(&h->runningPs, 1, memory_order_relaxed);
+    p->status = status;
+}
+
+bool gc_ps_busy(gc_heap *h, unsigned ncpu)
+{
+    return atomic_load_explicit(&h->runningPs, memory_order_relaxed) >= ncpu;
+}
 
 /* Any P that another thread still runs? (pslock held) */
 static int othersRunning(gc_heap *h, pthread_t self)
@@ -36,13 +54,13 @@ static void parkSelf(gc_heap *h, pthread_t self)
 {
     for (gc_p *p = h->ps; p; p = p->next)
         if (p->status == P_RUNNING && ownedBySelf(p, self))
-            p->status = P_PARKED;
+            setStatus(h, p, P_PARKED);
     pthread_cond_broadcast(&h->pscond);
     while (h->stopping)
         pthread_cond_wait(&h->pscond, &h->pslock);
     for (gc_p *p = h->ps; p; p = p->next)
         if (p->status == P_PARKED && ownedBySelf(p, self))
-            p->status = P_RUNNING;
+            setStatus(h, p, P_RUNNING);
 }
 
 static int stoppedBySelf(gc_heap *h, pthread_t self)
@@ -132,7 +150,8 @@ gc_p *gc_p_new(gc_heap *h)
         parkSelf(h, self);
     if (h->gcphase == GC_MARK)
         gc_gcw_init(&p->gcw, &h->work);
-    p->status = P_RUNNING;
+    p->status = P_IDLE; /* not yet counted */
+    setStatus(h, p, P_RUNNING);
     p->owner = self;
     p->next = h->ps;
     if (h->ps)
@@ -167,6 +186,7 @@ void gc_p_free(gc_p *p)
         h->ps = p->next;
     if (p->next)
         p->next->prev = p->prev;
+    setStatus(h, p, P_IDLE);
     h->stats.num_mutators--;
     pthread_mutex_unlock(&h->pslock);
     gc_world_start(h);
@@ -177,7 +197,7 @@ void gc_p_release(gc_p *p)
 {
     gc_heap *h = p->heap;
     pthread_mutex_lock(&h->pslock);
-    p->status = P_IDLE;
+    setStatus(h, p, P_IDLE);
     pthread_cond_broadcast(&h->pscond);
     pthread_mutex_unlock(&h->pslock);
 }
@@ -196,7 +216,7 @@ void gc_p_acquire(gc_p *p)
             break;
         pthread_cond_wait(&h->pscond, &h->pslock);
     }
-    p->status = P_RUNNING;
+    setStatus(h, p, P_RUNNING);
     p->owner = self;
     pthread_mutex_unlock(&h->pslock);
 }

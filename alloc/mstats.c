@@ -1,7 +1,8 @@
 /*
  * mstats.c: gc_read_stats, as Go's mstats.go (ReadMemStats). Counts are kept
- * where they are cheap (per span while it is cached, in the heap otherwise)
- * and added up on reading, so the allocation fast path updates nothing.
+ * where they are cheap (per span while it is cached, then per P, as Go's
+ * heapStatsDelta, until a pause folds the P's into the heap's) and added
+ * up on reading, so the allocation fast path updates nothing.
  * As in Go, tiny sub-allocations count both as mallocs and as frees; the
  * 16-byte blocks that hold them are ordinary class-2 objects.
  * by_size[0] (size 0) counts large objects.
@@ -26,8 +27,13 @@ void gc_read_stats(gc_heap *h, gc_stats *s)
     uint64_t nmalloc[GC_NUM_SIZE_CLASSES];
     memcpy(nmalloc, h->stats.nmalloc, sizeof nmalloc);
     uint64_t tiny = h->stats.tinyAllocs;
+    uint64_t largeAlloc = h->stats.largeAlloc, largeCount = h->stats.largeAllocCount;
     for (gc_p *p = h->ps; p; p = p->next) {
         tiny += p->tinyAllocs;
+        largeAlloc += p->largeAlloc;
+        largeCount += p->largeAllocCount;
+        for (unsigned c = 0; c < GC_NUM_SIZE_CLASSES; c++)
+            nmalloc[c] += p->nmalloc[c];
         for (unsigned spc = 0; spc < GC_NUM_SPAN_CLASSES; spc++) {
             mspan *sp = p->alloc[spc];
             if (sp == &h->emptyspan)
@@ -46,11 +52,11 @@ void gc_read_stats(gc_heap *h, gc_stats *s)
         allocBytes += nmalloc[c] * gc_class_to_size[c];
         freeBytes += h->stats.nfree[c] * gc_class_to_size[c];
     }
-    s->by_size[0].mallocs = h->stats.largeAllocCount;
+    s->by_size[0].mallocs = largeCount;
     s->by_size[0].frees = h->stats.largeFreeCount;
     s->num_gc = h->stats.num_gc;
     s->num_forced_gc = h->stats.num_forced_gc;
-    s->total_alloc = allocBytes + h->stats.largeAlloc;
+    s->total_alloc = allocBytes + largeAlloc;
     s->heap_alloc = s->total_alloc - freeBytes - h->stats.largeFree;
     s->heap_live = h->heapMarked;
     s->heap_goal = h->heapGoal;
@@ -60,8 +66,8 @@ void gc_read_stats(gc_heap *h, gc_stats *s)
     s->heap_released = h->stats.heap_released;
     s->spans_inuse = h->stats.spans_inuse;
     s->tiny_allocs = tiny;
-    s->large_allocs = h->stats.largeAllocCount;
-    s->mallocs = objs + h->stats.largeAllocCount + tiny;
+    s->large_allocs = largeCount;
+    s->mallocs = objs + largeCount + tiny;
     s->frees = frees + h->stats.largeFreeCount + tiny;
     s->heap_objects = s->mallocs - s->frees;
     s->pause_total_ns = h->stats.pause_total_ns;

@@ -8,7 +8,8 @@
  * gcstoptheworld=1, with gcconcurrentstress=1 and with the stop-the-world
  * collector, for a fixed number of cycles.
  * Smaller tests: a P handed from thread to thread, a pause that a
- * released P does not hold up, gc_p_poke. `make tsan` runs this suite
+ * released P does not hold up, gc_p_poke, every thread's allocations in
+ * the heap's statistics. `make tsan` runs this suite
  * under ThreadSanitizer.
  */
 #include <CUnit/CUnit.h>
@@ -174,6 +175,85 @@ static void test_pause_skips_idle(void)
     gc_heap_free(b.h);
 }
 
+/* ---- every thread's allocations counted ---- */
+
+/* Each P counts what it allocates itself (per-P statistics): the heap's
+ * figures must add up every P's, while the Ps exist and after they are
+ * freed. */
+enum { COUNT_SMALL = 30000, COUNT_LARGE = 40, COUNT_THREADS = 2 };
+
+typedef struct counting {
+    gc_heap *h;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int done, proceed, failed;
+} counting;
+
+static void *allocateCounted(void *arg)
+{
+    counting *c = arg;
+    static const size_t sizes[] = {16, 48, 256};
+    gc_p *p = gc_p_new(c->h);
+    int failed = p == NULL;
+    for (int i = 0; p && i < COUNT_SMALL; i++)
+        failed |= gc_mallocgc(p, sizes[i % 3], NULL, true) == NULL;
+    for (int i = 0; p && i < COUNT_LARGE; i++)
+        failed |= gc_mallocgc(p, 64 << 10, NULL, true) == NULL;
+    if (p)
+        gc_p_release(p);
+    pthread_mutex_lock(&c->mu);
+    c->failed |= failed;
+    c->done++;
+    pthread_cond_broadcast(&c->cv);
+    while (!c->proceed)
+        pthread_cond_wait(&c->cv, &c->mu);
+    pthread_mutex_unlock(&c->mu);
+    if (p) {
+        gc_p_acquire(p);
+        gc_p_free(p);
+    }
+    return NULL;
+}
+
+static void test_stats_every_thread(void)
+{
+    gc_options o;
+    gc_options_default(&o);
+    o.concurrent = 1;
+    o.gc_percent = -1; /* no cycle: nothing folds the Ps' counts until gc_p_free */
+    counting c = {.h = gc_heap_new(&o)};
+    CU_ASSERT_PTR_NOT_NULL_FATAL(c.h);
+    pthread_mutex_init(&c.mu, NULL);
+    pthread_cond_init(&c.cv, NULL);
+    pthread_t th[COUNT_THREADS];
+    for (int i = 0; i < COUNT_THREADS; i++)
+        CU_ASSERT_EQUAL_FATAL(pthread_create(&th[i], NULL, allocateCounted, &c), 0);
+    pthread_mutex_lock(&c.mu);
+    while (c.done < COUNT_THREADS)
+        pthread_cond_wait(&c.cv, &c.mu);
+    pthread_mutex_unlock(&c.mu);
+    CU_ASSERT_FALSE(c.failed);
+    const uint64_t want = COUNT_THREADS * (uint64_t)(COUNT_SMALL + COUNT_LARGE);
+    gc_stats st;
+    gc_read_stats(c.h, &st); /* counts still on the Ps */
+    CU_ASSERT_EQUAL(st.mallocs, want);
+    CU_ASSERT_EQUAL(st.large_allocs, COUNT_THREADS * COUNT_LARGE);
+    CU_ASSERT_EQUAL(st.num_mutators, COUNT_THREADS);
+    pthread_mutex_lock(&c.mu);
+    c.proceed = 1;
+    pthread_cond_broadcast(&c.cv);
+    pthread_mutex_unlock(&c.mu);
+    for (int i = 0; i < COUNT_THREADS; i++)
+        pthread_join(th[i], NULL);
+    gc_read_stats(c.h, &st); /* folded into the heap's */
+    CU_ASSERT_EQUAL(st.mallocs, want);
+    CU_ASSERT_EQUAL(st.large_allocs, COUNT_THREADS * COUNT_LARGE);
+    CU_ASSERT_EQUAL(st.num_mutators, 0);
+    pthread_cond_destroy(&c.cv);
+    pthread_mutex_destroy(&c.mu);
+    gc_heap_free(c.h);
+}
+
 /* ---- gc_p_poke ---- */
 
 static void test_poke(void)
@@ -194,6 +274,7 @@ static CU_TestInfo tests[] = {
     {"handoff", test_handoff},
     {"pause_skips_idle", test_pause_skips_idle},
     {"poke", test_poke},
+    {"stats_every_thread", test_stats_every_thread},
     {"stress_concurrent", test_stress_concurrent},
     {"stress_stoptheworld", test_stress_stoptheworld},
     {"stress_concurrentstress", test_stress_concurrentstress},
