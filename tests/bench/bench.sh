@@ -335,11 +335,17 @@ micro)
   ;;
 threads)
   w=threads/w$threads_w
-  echo "note $w allocation from 1 and 2 threads on one heap, each with its own P and a window of $threads_w live objects (micro's window step: sizes {16,32,48,64,128,256}, half with two pointer words, each new pointer object stored through gc_write_pointer into an older one of its thread's window), $threads_n allocations per thread, concurrent mark at TOYGC=400 (tests/bench/threads.c). ns_per_alloc is wall time over every thread's allocations (1t÷2t: the throughput gain of the second thread); cpu_ns_per_alloc is the process's CPU time per allocation. The machine may be shared: wall figures then understate the second thread." >>"$raw"
-  echo "== $w: alloc-1t alloc-2t, $reps runs each, alternating"
+  echo "note $w allocation from 1 and 2 threads on one heap, each with its own P and a window of $threads_w live objects (micro's window step: sizes {16,32,48,64,128,256}, half with two pointer words, each new pointer object stored through gc_write_pointer into an older one of its thread's window), $threads_n allocations per thread, concurrent mark at TOYGC=400 (tests/bench/threads.c); go-1t and go-2t: Go on the same workload with 1 and 2 goroutines, GOMAXPROCS=2, GOGC=400 (tests/bench/go/alloc_threads.go): the gain a mature allocator gets from a second thread on the same machine. ns_per_alloc is wall time over every thread's allocations (1t÷2t: the throughput gain of the second thread); cpu_ns_per_alloc is the process's CPU time per allocation. The machine may be shared: wall figures then understate the second thread." >>"$raw"
+  impls="alloc-1t alloc-2t"
+  have_go alloc_threads && impls="$impls go-1t go-2t"
+  echo "== $w: $impls, $reps runs each, alternating"
   for _ in $(seq "$reps"); do
     run "$w" alloc-1t out "$dir/threads" 1 "$threads_n" "$threads_w" && record
     run "$w" alloc-2t out "$dir/threads" 2 "$threads_n" "$threads_w" && record
+    if have_go alloc_threads; then
+      run "$w" go-1t out GOMAXPROCS=2 "$dir/go/alloc_threads" 1 "$threads_n" "$threads_w" && record
+      run "$w" go-2t out GOMAXPROCS=2 "$dir/go/alloc_threads" 2 "$threads_n" "$threads_w" && record
+    fi
   done
   ;;
 frag)

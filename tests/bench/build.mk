@@ -36,6 +36,8 @@ BENCH_THREADS_W ?= 50000
 BENCH_ALLOC_LIB ?= $(BUILD)/liballoc.a
 BENCH_LIBS := -lgc
 BENCH_PROGS := $(addprefix $(BENCH_DIR)/,micro trees fastpath frag runrss threads)
+# Go peers are built when a go command is found (tools/deps.sh bench).
+BENCH_GO := $(shell command -v go 2>/dev/null)
 .PHONY: bench-alloc bench-alloc-micro bench-alloc-trees bench-alloc-fastpath bench-alloc-frag bench-alloc-threads
 
 $(BENCH_DIR)/micro $(BENCH_DIR)/trees $(BENCH_DIR)/fastpath: $(BENCH_DIR)/%: \
@@ -80,7 +82,7 @@ bench-alloc-fastpath: $(BENCH_PROGS)
 	$(BENCH_SH) alloc-fastpath fastpath
 bench-alloc-frag: $(BENCH_DIR)/frag $(BENCH_DIR)/runrss
 	$(BENCH_SH) alloc-frag frag
-bench-alloc-threads: $(BENCH_DIR)/threads $(BENCH_DIR)/runrss
+bench-alloc-threads: $(BENCH_DIR)/threads $(BENCH_DIR)/runrss $(if $(BENCH_GO),$(BENCH_DIR)/go/alloc_threads)
 	$(BENCH_SH) alloc-threads threads
 
 # bench-report: the report suite (`make test`): canned raw results through

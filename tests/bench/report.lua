@@ -21,20 +21,20 @@ local M = {}
 local WORKLOAD_ORDER = {"binary-trees", "micro", "fastpath", "frag", "threads", "fib", "nbody", "word-freq",
   "k-nucleotide", "reverse-complement", "gc-pause", "parallel-trees", "pingpong"}
 local IMPL_ORDER = {"toy", "lua", "go", "alloc", "alloc-noscan", "alloc-scan", "alloc-site", "alloc-inline", "malloc",
-  "boehm", "boehm-typed", "alloc-2t", "alloc-1t"}
+  "boehm", "boehm-typed", "alloc-2t", "alloc-1t", "go-2t", "go-1t"}
 -- Ours, and which of ours each peer is compared with (the first present).
 local OURS = {toy = true, alloc = true, ["alloc-noscan"] = true, ["alloc-scan"] = true, ["alloc-site"] = true,
   ["alloc-inline"] = true, ["alloc-2t"] = true}
 local PEER_OF = {
   lua = {"toy"}, go = {"toy"},
-  ["alloc-1t"] = {"alloc-2t"},
+  ["alloc-1t"] = {"alloc-2t"}, ["go-2t"] = {"alloc-2t"}, ["go-1t"] = {"alloc-2t"},
   malloc = {"alloc", "alloc-scan"}, boehm = {"alloc", "alloc-scan"}, ["boehm-typed"] = {"alloc", "alloc-scan"},
 }
 local PRIMARY = {"toy", "alloc", "alloc-scan", "alloc-noscan"}
 local COLORS = {
   toy = "#d62728", lua = "#1f77b4", go = "#17becf", alloc = "#ff7f0e", ["alloc-noscan"] = "#ff9f4e",
   ["alloc-scan"] = "#ff7f0e", ["alloc-site"] = "#ffbf7e", ["alloc-inline"] = "#ffd9b0", malloc = "#2ca02c", boehm = "#9467bd", ["boehm-typed"] = "#8c564b",
-  ["alloc-2t"] = "#ff7f0e", ["alloc-1t"] = "#ffbf7e",
+  ["alloc-2t"] = "#ff7f0e", ["alloc-1t"] = "#ffbf7e", ["go-2t"] = "#17becf", ["go-1t"] = "#8fdfe7",
 }
 
 local function rank(list)
@@ -390,6 +390,10 @@ local GOALS = {
     text = "2 threads deliver at least 1.8x the allocations per second of one"},
   {w = "threads", ours = "alloc-2t", peer = "alloc-1t", metric = "cpu_ns_per_alloc",
     text = "CPU per allocation, 1 thread beside 2"},
+  {w = "threads", ours = "go-2t", peer = "go-1t", metric = "ns_per_alloc",
+    text = "Go on the same workload and machine: 2 goroutines' allocations per second over one's"},
+  {w = "threads", ours = "alloc-2t", peer = "go-2t", metric = "ns_per_alloc",
+    text = "2 threads: alloc's allocations per second over Go's"},
   {w = "fib", ours = "toy", peer = "lua", metric = "time", min = 2, text = "toy at least 2x faster than Lua 5.4"},
   {w = "nbody", ours = "toy", peer = "lua", metric = "time", min = 2, text = "toy at least 2x faster than Lua 5.4"},
   {w = "map", ours = "toy", peer = "lua", metric = "time", min = 1 / 0.7, text = "toy at most 0.7x Lua 5.4's time"},

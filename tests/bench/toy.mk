@@ -46,7 +46,6 @@ BENCH_WC_N ?= 4000000
 BENCH_WC_W ?= 200000
 BENCH_PROCS ?= 2
 BENCH_PINGPONG ?= 200000
-BENCH_GO := $(shell command -v go 2>/dev/null)
 BENCH_GO_PROGS := $(if $(BENCH_GO),$(addprefix $(BENCH_DIR)/go/,binary_trees fib nbody word_freq gc_pause \
     map_ops collatz word_count k_nucleotide reverse_complement parallel_trees pingpong))
 BENCH_TOY_PREREQ := $(BUILD)/toy $(BENCH_DIR)/runrss $(BENCH_GO_PROGS)
