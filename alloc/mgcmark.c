@@ -453,6 +453,9 @@ void gc_markLarge(gc_p *p, mspan *s)
 /* Go's gcOverAssistWork: an assist does at least this much, so that a P
  * in debt does not come back after every window. */
 enum { OVER_ASSIST_WORK = 64 << 10 };
+/* The longest one assist marks or waits, in ns: below the allocation
+ * latency alloc aims at (1 ms). */
+enum { ASSIST_MAX_NS = 500 * 1000 };
 
 /* Gives the limiter the assist's wall time so far (from *w on) and asks it. */
 static int assistLimited(gc_heap *h, uint64_t *w)
@@ -468,10 +471,14 @@ static int assistLimited(gc_heap *h, uint64_t *w)
 /*
  * Go's gcAssistAlloc: a P in debt first takes credit the background
  * workers banked (bgScanCredit), then marks for what is left, on its own
- * thread, at the pacer's rate (assistWorkPerByte). Departure: when there
+ * thread, at the pacer's rate (assistWorkPerByte). Departures: when there
  * is no grey object to take, Go parks the goroutine until credit comes;
  * here the P goes on with its debt (its own barrier may be what
  * publishes more work), unless the heap is past the hard goal (below).
+ * And one assist lasts at most ASSIST_MAX_NS (and one piece more): what
+ * is left of the debt stays, and the P's next window assists again, so a
+ * large object's debt is paid over the allocations that follow instead of
+ * stalling the one that made it (Go's goroutine would be preempted).
  */
 void gc_assistAlloc(gc_p *p)
 {
@@ -505,7 +512,7 @@ void gc_assistAlloc(gc_p *p)
         uint64_t done = gc_mark_drainAssist(h, &p->gcw, piece);
         p->gcAssistBytes += (int64_t)((double)done * bytesPerWork);
         work -= piece;
-        if (done < piece || assistLimited(h, &wl))
+        if (done < piece || assistLimited(h, &wl) || gc_nanotime() - w0 >= ASSIST_MAX_NS)
             goto out;
     }
 hard:
@@ -520,7 +527,7 @@ hard:
                 struct timespec ts = {0, 20000};
                 nanosleep(&ts, NULL);
             }
-            if (assistLimited(h, &wl))
+            if (assistLimited(h, &wl) || gc_nanotime() - w0 >= ASSIST_MAX_NS)
                 break;
         }
     }
