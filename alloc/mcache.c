@@ -122,7 +122,7 @@ mspan *gc_mcache_allocLarge(gc_p *p, size_t size, int noscan)
     h->heapLive += s->elemsize;
     mcentral *c = &h->central[spc];
     gc_mcentral_lock(c);
-    gc_spanList_push(mcentral_fullSwept(c, h->sweepgen), s, 0);
+    gc_spanList_push(mcentral_fullSwept(c, h->sweepgen), s);
     gc_mcentral_unlock(c);
     gc_malloc_unlock(h);
     if (UNLIKELY(h->gcphase == GC_MARK))

@@ -31,7 +31,7 @@ const char *gc_span_typeName(mspan *s, uintptr_t slot)
 {
     if (spanclass_noscan(s->spanclass))
         return "(noscan)";
-    if (s->heapBits)
+    if (span_heapBits(s))
         return "(small object, pointer bits in span)";
     const gc_type *t = spanclass_sizeclass(s->spanclass) ? *(const gc_type *const *)slot : s->largeType;
     return t && t->name ? t->name : "(unnamed type)";
@@ -62,6 +62,15 @@ static void problem(gc_marker *m, const char *what, uintptr_t v, uintptr_t from)
  *   checkmark m->checkmark, par 0: the checkmark and verify walks.
  * m is only read when checkmark != 0.
  */
+/* The checkmark bit of the object at x (its arena's bitmap is there for
+ * the length of a walk): its word, and the bit in *bit. */
+static uint64_t *checkmarkWord(const gc_heap *h, uintptr_t x, uint64_t *bit)
+{
+    uintptr_t w = (x & (ARENA_BYTES - 1)) / GC_PTR_SIZE;
+    *bit = (uint64_t)1 << (w % 64);
+    return arenaOf(h, x)->checkmarks + w / 64;
+}
+
 static ALWAYS_INLINE void greyobject_(gc_heap *h, gc_marker *m, gcWork *w, uintptr_t v, uintptr_t from,
                                       const int checkmark, const int par, const int conc)
 {
@@ -78,8 +87,13 @@ static ALWAYS_INLINE void greyobject_(gc_heap *h, gc_marker *m, gcWork *w, uintp
             problem(m, "pointer to a free slot", v, from);
         return;
     }
-    uint64_t *word = (checkmark ? s->checkmarks : s->gcmarkBits) + idx / 64;
-    uint64_t bit = (uint64_t)1 << (idx % 64);
+    uint64_t *word, bit;
+    if (checkmark) {
+        word = checkmarkWord(h, x, &bit);
+    } else {
+        word = s->gcmarkBits + idx / 64;
+        bit = (uint64_t)1 << (idx % 64);
+    }
     if (par) {
         /* Test with a plain load first (most pointers find the object
          * marked already), then set with one atomic OR: whoever turns the
@@ -125,7 +139,7 @@ static ALWAYS_INLINE void scanobject_(gc_heap *h, gc_marker *m, gcWork *w, uintp
 {
     mspan *s = spanOfHeap(h, b);
     uintptr_t size = s->elemsize;
-    if (s->heapBits) {
+    if (span_heapBits(s)) {
         /* Small object: its bits are one word of the span-end bitmap. */
         uintptr_t nw = size >> 3, o = (b - s->startAddr) >> 3, j = o & 63;
         const uint64_t *hb = s->heapBits + (o >> 6);
@@ -578,32 +592,35 @@ void gc_forEachInUseSpan(gc_heap *h, span_fn fn, void *ud)
                 fn(h, p->alloc[spc], ud);
 }
 
-/* The checkmark walk's own mark bits, one zeroed array per in-use span for
- * the length of a walk (Go keeps a checkmarks bitmap per arena, made on
- * the first walk); *(int *)ud is set when one could not be had. */
+/* The checkmark walk's own mark bits: a bitmap per arena with a bit per
+ * heap word (Go's), made on the first walk; each walk clears the bits of
+ * every in-use span's slots. *(int *)ud is set when a bitmap could not be
+ * had. */
 static void startCheckmarks(gc_heap *h, mspan *s, void *ud)
 {
-    s->checkmarks = gc_fixalloc_alloc(&h->checkmarkalloc);
-    if (!s->checkmarks)
-        *(int *)ud = 1;
+    uint32_t n = s->nelems ? s->nelems : 1;
+    for (uint32_t i = 0; i < n; i++) {
+        uintptr_t x = s->startAddr + i * s->elemsize;
+        heapArena *ha = arenaOf(h, x);
+        if (!ha->checkmarks) {
+            ha->checkmarks = gc_sys_alloc(h, CHECKMARK_BYTES);
+            if (!ha->checkmarks) {
+                *(int *)ud = 1;
+                return;
+            }
+            h->meta_sys += CHECKMARK_BYTES;
+        }
+        uint64_t bit, *w = checkmarkWord(h, x, &bit);
+        *w &= ~bit;
+    }
 }
 
-static void endCheckmarks(gc_heap *h, mspan *s, void *ud)
-{
-    (void)ud;
-    if (s->checkmarks)
-        gc_fixalloc_free(&h->checkmarkalloc, s->checkmarks);
-    s->checkmarks = NULL;
-}
-
-/* Give every in-use span its checkmark array; 0, or -1 (none given) when
- * memory ran out. */
+/* Clear every in-use span's checkmark bits; 0, or -1 when memory for a
+ * bitmap ran out. */
 static int checkmarksBegin(gc_heap *h)
 {
     int failed = 0;
     gc_forEachInUseSpan(h, startCheckmarks, &failed);
-    if (failed)
-        gc_forEachInUseSpan(h, endCheckmarks, NULL);
     return failed ? -1 : 0;
 }
 
@@ -611,12 +628,11 @@ static void compareMarks(gc_heap *h, mspan *s, void *ud)
 {
     (void)ud;
     uint32_t n = s->nelems ? s->nelems : 1;
-    for (uint32_t w = 0; w * 64 < n; w++) {
-        uint64_t diff = s->gcmarkBits[w] ^ s->checkmarks[w];
-        if (!diff)
-            continue;
-        uintptr_t idx = w * 64 + (uintptr_t)__builtin_ctzll(diff);
+    for (uint32_t idx = 0; idx < n; idx++) {
         uintptr_t x = s->startAddr + idx * s->elemsize;
+        uint64_t bit, *w = checkmarkWord(h, x, &bit);
+        if (!(*w & bit) == !bit_get(s->gcmarkBits, idx))
+            continue;
         fprintf(h->trace,
                 "alloc: gccheckmark: object %p (type %s, span %p, elemsize %zu) is %s\n", (void *)x,
                 gc_span_typeName(s, x), (void *)s->startAddr, (size_t)s->elemsize,
@@ -641,7 +657,6 @@ void gc_checkmark_verify_marks(gc_heap *h)
      * the walk itself aborts on it. */
     if (!h->concurrentCycle)
         gc_forEachInUseSpan(h, compareMarks, NULL);
-    gc_forEachInUseSpan(h, endCheckmarks, NULL);
 }
 
 static size_t verifyStopped(gc_heap *h)
@@ -656,7 +671,6 @@ static size_t verifyStopped(gc_heap *h)
     }
     gc_marker m = {h, 2, 0, NULL};
     gc_mark_roots_and_drain(h, &m);
-    gc_forEachInUseSpan(h, endCheckmarks, NULL);
     fflush(h->trace);
     return m.problems;
 }
