@@ -467,9 +467,10 @@ void gc_markLarge(gc_p *p, mspan *s)
 /* Go's gcOverAssistWork: an assist does at least this much, so that a P
  * in debt does not come back after every window. */
 enum { OVER_ASSIST_WORK = 64 << 10 };
-/* The longest one assist marks or waits, in ns: below the allocation
- * latency alloc aims at (1 ms). */
-enum { ASSIST_MAX_NS = 500 * 1000 };
+/* The longest one assist marks or waits, in ns: well below the allocation
+ * latency alloc aims at (1 ms), so that a piece's overrun and a thread
+ * preempted on a busy machine still fit. */
+enum { ASSIST_MAX_NS = 250 * 1000 };
 
 /* Gives the limiter the assist's wall time so far (from *w on) and asks it. */
 static int assistLimited(gc_heap *h, uint64_t *w)
