@@ -293,6 +293,10 @@ uintptr_t gc_pageAlloc_scavengeCandidate(gc_pageAlloc *pa, uintptr_t *cursor, ui
                                          uintptr_t *npages);
 /* Free pages of [base, + npages) become scavenged; returns how many were not. */
 uintptr_t gc_pageAlloc_markScavenged(gc_pageAlloc *pa, uintptr_t base, uintptr_t npages);
+/* Free pages [base, + npages) become allocated, so that they can be
+ * released without the heap lock (Go's scavengeOne); returns how many
+ * were scavenged. gc_pageAlloc_grow gives them back, all scavenged. */
+uintptr_t gc_pageAlloc_take(gc_pageAlloc *pa, uintptr_t base, uintptr_t npages);
 /* 0 if the page at addr is allocated; else the free pages from addr (below
  * limit) in addr's scavenged state, which *scav gets. */
 uintptr_t gc_pageAlloc_freeRun(const gc_pageAlloc *pa, uintptr_t addr, uintptr_t limit, int *scav);
@@ -601,6 +605,10 @@ struct gc_heap {
     gcLimiter limiter;   /* mgclimit.c; under mallocLock or in a pause */
     gcScavenger *scavenger; /* mgcscavenge.c, made at the first cycle's end */
     gcBgSweep *bgsweep;     /* mgcsweep.c, made at the first cycle's end */
+    /* Free pages the background scavenger took to release them outside
+     * the heap lock (gc_pageAlloc_take): allocated, yet no span's
+     * (gc_span_walk reports them free); under the heap lock. */
+    uintptr_t scavTakenBase, scavTakenPages;
     arenaRegion *reclaimRegion; /* reclaim's cursor: this region (NULL: done) */
     uintptr_t reclaimOff;       /* and this page of it (under mallocLock or in a pause) */
 

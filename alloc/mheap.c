@@ -309,6 +309,16 @@ void gc_span_walk(gc_heap *h, gc_span_fn fn, void *ud)
                 p += n * PAGE;
                 continue;
             }
+            if (h->scavTakenPages && p >= h->scavTakenBase && p < h->scavTakenBase + h->scavTakenPages * PAGE) {
+                /* Being released by the scavenger: free. */
+                si.base = p;
+                si.npages = (h->scavTakenBase + h->scavTakenPages * PAGE - p) / PAGE;
+                si.free = true;
+                si.released = 1;
+                fn(&si, ud);
+                p += si.npages * PAGE;
+                continue;
+            }
             mspan *s = spanOf(h, p);
             if (s->startAddr < r->base) {
                 /* Begun in the region just below, which reports it. */
