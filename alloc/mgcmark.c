@@ -490,10 +490,13 @@ static int assistLimited(gc_heap *h, uint64_t *w)
  * is no grey object to take, Go parks the goroutine until credit comes;
  * here the P goes on with its debt (its own barrier may be what
  * publishes more work), unless the heap is past the hard goal (below).
- * And one assist lasts at most ASSIST_MAX_NS (and one piece more): what
- * is left of the debt stays, and the P's next window assists again, so a
- * large object's debt is paid over the allocations that follow instead of
- * stalling the one that made it (Go's goroutine would be preempted).
+ * And without a memory limit one assist lasts at most ASSIST_MAX_NS (and
+ * one piece more): what is left of the debt stays, and the P's next
+ * window assists again, so a large object's debt is paid over the
+ * allocations that follow instead of stalling the one that made it (Go's
+ * goroutine would be preempted). Under a memory limit the GC CPU limiter
+ * bounds assists instead: its bucket fills with their whole time, and
+ * once on it ends them (assistLimited).
  */
 void gc_assistAlloc(gc_p *p)
 {
@@ -503,6 +506,7 @@ void gc_assistAlloc(gc_p *p)
     if (h->opts.debug.gcmarkhold || h->opts.debug.gcconcurrentstress >= 2 || gc_limiter_limiting(h))
         return;
     uint64_t t0 = gc_thread_cputime(), w0 = gc_nanotime(), wl = w0;
+    uint64_t maxNs = h->opts.memory_limit > 0 ? UINT64_MAX : ASSIST_MAX_NS;
     /* The rates are shared by every P: revised and read under mallocLock
      * (an assist is never entered with it held). */
     gc_malloc_lock(h);
@@ -527,7 +531,7 @@ void gc_assistAlloc(gc_p *p)
         uint64_t done = gc_mark_drainAssist(h, &p->gcw, piece);
         p->gcAssistBytes += (int64_t)((double)done * bytesPerWork);
         work -= piece;
-        if (done < piece || assistLimited(h, &wl) || gc_nanotime() - w0 >= ASSIST_MAX_NS)
+        if (done < piece || assistLimited(h, &wl) || gc_nanotime() - w0 >= maxNs)
             goto out;
     }
 hard:
@@ -542,7 +546,7 @@ hard:
                 struct timespec ts = {0, 20000};
                 nanosleep(&ts, NULL);
             }
-            if (assistLimited(h, &wl) || gc_nanotime() - w0 >= ASSIST_MAX_NS)
+            if (assistLimited(h, &wl) || gc_nanotime() - w0 >= maxNs)
                 break;
         }
     }
