@@ -51,6 +51,15 @@ static void problem(gc_marker *m, const char *what, uintptr_t v, uintptr_t from)
 
 #define ALWAYS_INLINE inline __attribute__((always_inline))
 
+/* The checkmark bit of the object at x (its arena's bitmap is there for
+ * the length of a walk): its word, and the bit in *bit. */
+static uint64_t *checkmarkWord(const gc_heap *h, uintptr_t x, uint64_t *bit)
+{
+    uintptr_t w = (x & (ARENA_BYTES - 1)) / GC_PTR_SIZE;
+    *bit = (uint64_t)1 << (w % 64);
+    return arenaOf(h, x)->checkmarks + w / 64;
+}
+
 /*
  * greyobject and scanobject are written once and instantiated four times
  * with constant arguments, so each copy carries only its own branches:
@@ -62,15 +71,6 @@ static void problem(gc_marker *m, const char *what, uintptr_t v, uintptr_t from)
  *   checkmark m->checkmark, par 0: the checkmark and verify walks.
  * m is only read when checkmark != 0.
  */
-/* The checkmark bit of the object at x (its arena's bitmap is there for
- * the length of a walk): its word, and the bit in *bit. */
-static uint64_t *checkmarkWord(const gc_heap *h, uintptr_t x, uint64_t *bit)
-{
-    uintptr_t w = (x & (ARENA_BYTES - 1)) / GC_PTR_SIZE;
-    *bit = (uint64_t)1 << (w % 64);
-    return arenaOf(h, x)->checkmarks + w / 64;
-}
-
 static ALWAYS_INLINE void greyobject_(gc_heap *h, gc_marker *m, gcWork *w, uintptr_t v, uintptr_t from,
                                       const int checkmark, const int par, const int conc)
 {
