@@ -553,8 +553,9 @@ typedef struct gc_stats {
     uint64_t mark_total_ns;      /* cumulative, every cycle */
     uint64_t mark_cpu_total_ns;
     uint64_t mark_bytes_total;   /* bytes marked, every cycle */
-    /* Bytes of heap metadata from the OS: span records and their bit
-     * arrays, arena tables (Go's MSpanSys + GCSys, roughly). */
+    /* Bytes of metadata from the OS: span records and their bit arrays,
+     * arena tables, the page allocator's bitmaps and summaries, the mark
+     * queue's buffers, the heap and P records (Go's Sys less HeapSys). */
     uint64_t meta_sys;
     /* The concurrent collector (zero for stop-the-world cycles). A
      * concurrent cycle's two pauses add up to its pause_ns entry (as Go's

@@ -21,7 +21,7 @@
 
 void gc_asan_freshSpan(mspan *s)
 {
-    uintptr_t end = s->heapBits ? (uintptr_t)s->heapBits : s->startAddr + s->npages * GC_PAGE_SIZE;
+    uintptr_t end = s->heapBits ? (uintptr_t)s->heapBits : s->startAddr + (uintptr_t)s->npages * GC_PAGE_SIZE;
     asan_poison(s->startAddr, end - s->startAddr);
 }
 
@@ -35,7 +35,7 @@ void gc_asan_allocated(gc_heap *h, void *obj, size_t size, const gc_type *t)
         mspan *s = spanOfHeap(h, x);
         if (!s)
             return;
-        end = s->startAddr + s->npages * GC_PAGE_SIZE;
+        end = s->startAddr + (uintptr_t)s->npages * GC_PAGE_SIZE;
     } else if (noscan || size <= GC_MIN_SIZE_FOR_MALLOC_HEADER) {
         /* Heap-bits objects: the bits past size are zero, nothing there is
          * scanned. Header objects are scanned to their slot's end: skipped. */

@@ -77,10 +77,11 @@ enum {
     ARENA_L1_BITS = HEAP_ADDR_BITS - ARENA_SHIFT - ARENA_L2_BITS,
     CHUNK_PAGES = 512, /* the heap grows by at least 4 MiB (pallocChunkPages) */
     SPAN_BITS_WORDS = GC_MAX_OBJS_PER_SPAN / 64,
-    SPAN_BITS_CLASSES = 5, /* bit arrays of 1, 2, 4, 8, 16 words (SPAN_BITS_WORDS) */
+    SPAN_BITS_CLASSES = SPAN_BITS_WORDS, /* bit arrays of 1, 2, ... SPAN_BITS_WORDS words */
 };
 
 #define ARENA_BYTES ((uintptr_t)1 << ARENA_SHIFT)
+#define CHECKMARK_BYTES (ARENA_BYTES / GC_PTR_SIZE / 8)
 /* Largest request we try to satisfy: far beyond any real mmap, small
  * enough that page arithmetic never overflows. */
 #define GC_MAX_ALLOC ((size_t)1 << 44)
@@ -88,15 +89,12 @@ enum {
 /* Span states (Go's mSpanDead / mSpanInUse). */
 enum { MSPAN_DEAD = 0, MSPAN_INUSE = 1 };
 
-/* Which list a span is on, so it can be unlinked (mcentral sets). */
-enum { LIST_NONE = 0, LIST_CENTRAL };
-
 typedef struct mspan mspan;
-
 
 typedef struct spanList {
     mspan *first;
     size_t n;
+    uint8_t which; /* its index in its mcentral's lists (mcentral_list) */
 } spanList;
 
 struct mspan {
@@ -115,31 +113,35 @@ struct mspan {
             uint8_t needzero;       /* free slots may hold garbage */
         };
     };
+    /* The rest is packed into 80 bytes, 128 in all (a span record per
+     * 8 KiB span is most of the heap's metadata). */
     uint8_t spanclass;
+    uint8_t state;          /* MSPAN_* */
+    uint8_t bitsClass;      /* allocBits and gcmarkBits are bitsClass + 1 words each */
+    uint8_t onList;         /* 0, or 1 + the index of the mcentral list holding it (under that mcentral's lock) */
     uint16_t nelems;
-    uint32_t freeindex;     /* start of allocCache's 64-slot window; slots below are allocated */
-    uintptr_t startAddr;
-
-    uintptr_t limit;        /* end of the object area */
-    uintptr_t npages;
-    uint32_t divMul;
+    uint16_t freeindex;     /* start of allocCache's 64-slot window; slots below are allocated */
     uint16_t allocCount;
     uint16_t allocCountBeforeCache;
     uint32_t sweepgen;
-    uint8_t state;          /* MSPAN_* */
-    uint8_t list;           /* LIST_* */
-    uint8_t listidx;        /* which mcentral set */
-    struct spanList *onList; /* the mcentral list holding it (under that mcentral's lock), or NULL */
-    uint8_t bitsClass;      /* allocBits and gcmarkBits are 1 << bitsClass words each */
-    const gc_type *largeType;
-    uint64_t *heapBits;     /* the pointer bitmap at the span's end, or NULL */
+    uint32_t divMul;
+    uint32_t npages;        /* at most GC_MAX_ALLOC / GC_PAGE_SIZE */
+    uintptr_t startAddr;
+    uintptr_t limit;        /* end of the object area */
+    /* Small spans: the pointer bitmap at the span's end, or NULL (read it
+     * with span_heapBits); large ones: the object's type once zeroed. */
+    union {
+        uint64_t *heapBits;
+        const gc_type *largeType;
+    };
     /* Both halves of one block from h->bitsalloc[bitsClass], sized to
      * nelems (Go's gcBits arenas); sweep swaps them. */
     uint64_t *allocBits;
     uint64_t *gcmarkBits;
-    uint64_t *checkmarks;   /* only during a checkmark or verify walk */
     mspan *next, *prev;
 };
+_Static_assert(sizeof(mspan) == 128, "mspan is two cache lines");
+_Static_assert(GC_MAX_ALLOC / GC_PAGE_SIZE <= UINT32_MAX, "a span's npages fits mspan.npages");
 
 _Static_assert(offsetof(mspan, allocCache) == offsetof(gc_window, allocCache) &&
                    offsetof(mspan, winBase) == offsetof(gc_window, winBase) &&
@@ -149,7 +151,7 @@ _Static_assert(offsetof(mspan, allocCache) == offsetof(gc_window, allocCache) &&
                    offsetof(mspan, needzero) == offsetof(gc_window, needzero),
                "mspan's window fields are gc_window's");
 
-static inline uint32_t span_bitsWords(const mspan *s) { return (uint32_t)1 << s->bitsClass; }
+static inline uint32_t span_bitsWords(const mspan *s) { return (uint32_t)s->bitsClass + 1; }
 
 static inline uint8_t spanclass_make(unsigned sizeclass, int noscan)
 {
@@ -157,6 +159,10 @@ static inline uint8_t spanclass_make(unsigned sizeclass, int noscan)
 }
 static inline unsigned spanclass_sizeclass(uint8_t spc) { return spc >> 1; }
 static inline int spanclass_noscan(uint8_t spc) { return spc & 1; }
+static inline uint64_t *span_heapBits(const mspan *s)
+{
+    return spanclass_sizeclass(s->spanclass) != 0 ? s->heapBits : NULL;
+}
 
 static inline unsigned size_to_class(size_t size)
 {
@@ -285,6 +291,10 @@ uintptr_t gc_pageAlloc_scavengeCandidate(gc_pageAlloc *pa, uintptr_t *cursor, ui
                                          uintptr_t *npages);
 /* Free pages of [base, + npages) become scavenged; returns how many were not. */
 uintptr_t gc_pageAlloc_markScavenged(gc_pageAlloc *pa, uintptr_t base, uintptr_t npages);
+/* Free pages [base, + npages) become allocated, so that they can be
+ * released without the heap lock (Go's scavengeOne); returns how many
+ * were scavenged. gc_pageAlloc_grow gives them back, all scavenged. */
+uintptr_t gc_pageAlloc_take(gc_pageAlloc *pa, uintptr_t base, uintptr_t npages);
 /* 0 if the page at addr is allocated; else the free pages from addr (below
  * limit) in addr's scavenged state, which *scav gets. */
 uintptr_t gc_pageAlloc_freeRun(const gc_pageAlloc *pa, uintptr_t addr, uintptr_t limit, int *scav);
@@ -310,6 +320,10 @@ typedef struct heapArena {
      * sweeping will free whole (mgcsweep.c). */
     uint64_t pageInUse[PAGES_PER_ARENA / 64];
     uint64_t pageMarks[PAGES_PER_ARENA / 64];
+    /* The checkmark and verify walks' mark bits, a bit per heap word
+     * (CHECKMARK_BYTES), made by the first walk and kept (Go's
+     * heapArena.checkmarks); NULL until then. */
+    uint64_t *checkmarks;
 } heapArena;
 
 /* Each on its own cache lines: two Ps refilling different classes do not
@@ -549,7 +563,6 @@ struct gc_heap {
     fixalloc spanalloc;
     fixalloc regionalloc;
     fixalloc bitsalloc[SPAN_BITS_CLASSES]; /* spans' bit arrays, by size */
-    fixalloc checkmarkalloc;     /* checkmark arrays, only while a walk runs */
     size_t meta_sys;             /* bytes of metadata obtained from the OS */
 
     mcentral central[GC_NUM_SPAN_CLASSES];
@@ -606,6 +619,10 @@ struct gc_heap {
     gcLimiter limiter;   /* mgclimit.c; under mallocLock or in a pause */
     gcScavenger *scavenger; /* mgcscavenge.c, made at the first cycle's end */
     gcBgSweep *bgsweep;     /* mgcsweep.c, made at the first cycle's end */
+    /* Free pages the background scavenger took to release them outside
+     * the heap lock (gc_pageAlloc_take): allocated, yet no span's
+     * (gc_span_walk reports them free); under the heap lock. */
+    uintptr_t scavTakenBase, scavTakenPages;
     arenaRegion *reclaimRegion; /* reclaim's cursor: this region (NULL: done) */
     uintptr_t reclaimOff;       /* and this page of it (under the heap lock, or in a pause) */
 
@@ -813,7 +830,7 @@ uintptr_t gc_typePointers_next(typePointers *tp); /* address of the next pointer
 void gc_mcentral_init(mcentral *c, uint8_t spanclass);
 mspan *gc_mcentral_cacheSpan(gc_heap *h, mcentral *c);
 void gc_mcentral_uncacheSpan(gc_heap *h, mcentral *c, mspan *s);
-void gc_spanList_push(spanList *l, mspan *s, uint8_t idx);
+void gc_spanList_push(spanList *l, mspan *s);
 mspan *gc_spanList_pop(spanList *l);
 void gc_spanList_remove(spanList *l, mspan *s);
 void gc_mcentral_lock(mcentral *c);
@@ -822,6 +839,11 @@ static inline spanList *mcentral_partialSwept(mcentral *c, uint32_t sg) { return
 static inline spanList *mcentral_partialUnswept(mcentral *c, uint32_t sg) { return &c->partial[1 - sg / 2 % 2]; }
 static inline spanList *mcentral_fullSwept(mcentral *c, uint32_t sg) { return &c->full[sg / 2 % 2]; }
 static inline spanList *mcentral_fullUnswept(mcentral *c, uint32_t sg) { return &c->full[1 - sg / 2 % 2]; }
+/* The list of c that spanList.which (and mspan.onList - 1) names. */
+static inline spanList *mcentral_list(mcentral *c, unsigned which)
+{
+    return which < 2 ? &c->partial[which] : &c->full[which - 2];
+}
 
 /* malloc.c, msite.c: what gc_mallocgc's scan front and the sites share.
  * A type gc_mallocgc accepts for a pointerful object: */

@@ -342,7 +342,7 @@ void *gc_find_object(gc_heap *h, const void *p)
     uintptr_t x = findObject(h, (uintptr_t)p, &s, &idx);
     if (!x || !span_isAllocated(s, idx))
         return NULL;
-    if (!spanclass_noscan(s->spanclass) && !s->heapBits && spanclass_sizeclass(s->spanclass) != 0) {
+    if (!spanclass_noscan(s->spanclass) && spanclass_sizeclass(s->spanclass) != 0 && !s->heapBits) {
         x += GC_MALLOC_HEADER_SIZE;
         if ((uintptr_t)p < x)
             return NULL; /* the type header is not part of the object */

@@ -27,7 +27,7 @@ uint64_t gc_type_maskWord(const gc_type *t, size_t w)
 
 void gc_heapBits_init(mspan *s)
 {
-    size_t n = s->npages * GC_PAGE_SIZE / 64;
+    size_t n = (size_t)s->npages * GC_PAGE_SIZE / 64;
     /* 8-byte pointerful objects are one pointer each: all ones, never
      * written again. The rest is cleared even in fresh memory, which
      * reads as zero already: the first allocation reads its bitmap word
@@ -71,7 +71,7 @@ typePointers gc_typePointersOf(const mspan *s, uintptr_t x)
     typePointers tp = {0, 0, 0, NULL, 0, 0};
     if (spanclass_noscan(s->spanclass))
         return tp;
-    if (s->heapBits) {
+    if (span_heapBits(s)) {
         tp.addr = tp.elem = x;
         tp.limit = x + s->elemsize;
         tp.mask = heapBitsSmallForAddr(s, x);

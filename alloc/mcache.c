@@ -128,7 +128,7 @@ mspan *gc_mcache_allocLarge(gc_p *p, size_t size, int noscan)
     atomic_fetch_add_explicit(&h->heapLive, s->elemsize, memory_order_relaxed);
     mcentral *c = &h->central[spc];
     gc_mcentral_lock(c);
-    gc_spanList_push(mcentral_fullSwept(c, h->sweepgen), s, 0);
+    gc_spanList_push(mcentral_fullSwept(c, h->sweepgen), s);
     gc_mcentral_unlock(c);
     if (UNLIKELY(h->gcphase == GC_MARK))
         gc_markLarge(p, s);

@@ -21,13 +21,13 @@ void gc_mcentral_init(mcentral *c, uint8_t spanclass)
     memset(c, 0, sizeof *c);
     gc_lock_init(&c->lock);
     c->spanclass = spanclass;
+    for (unsigned i = 0; i < 4; i++)
+        mcentral_list(c, i)->which = (uint8_t)i;
 }
 
-void gc_spanList_push(spanList *l, mspan *s, uint8_t idx)
+void gc_spanList_push(spanList *l, mspan *s)
 {
-    s->list = LIST_CENTRAL;
-    s->listidx = idx;
-    s->onList = l;
+    s->onList = (uint8_t)(l->which + 1);
     s->prev = NULL;
     s->next = l->first;
     if (l->first)
@@ -45,8 +45,7 @@ void gc_spanList_remove(spanList *l, mspan *s)
     if (s->next)
         s->next->prev = s->prev;
     s->next = s->prev = NULL;
-    s->list = LIST_NONE;
-    s->onList = NULL;
+    s->onList = 0;
     l->n--;
 }
 
@@ -98,7 +97,7 @@ mspan *gc_mcentral_cacheSpan(gc_heap *h, mcentral *c)
             if (s->allocCount < s->nelems)
                 goto havespanUnlocked;
             gc_mcentral_lock(c);
-            gc_spanList_push(mcentral_fullSwept(c, sg), s, 0);
+            gc_spanList_push(mcentral_fullSwept(c, sg), s);
         }
     }
     gc_mcentral_unlock(c);
@@ -128,8 +127,8 @@ void gc_mcentral_uncacheSpan(gc_heap *h, mcentral *c, mspan *s)
     __atomic_store_n(&s->sweepgen, sg, __ATOMIC_RELEASE);
     gc_mcentral_lock(c);
     if (s->allocCount < s->nelems)
-        gc_spanList_push(mcentral_partialSwept(c, sg), s, 0);
+        gc_spanList_push(mcentral_partialSwept(c, sg), s);
     else
-        gc_spanList_push(mcentral_fullSwept(c, sg), s, 0);
+        gc_spanList_push(mcentral_fullSwept(c, sg), s);
     gc_mcentral_unlock(c);
 }

@@ -2,9 +2,12 @@
  * mem.c: the heap's only door to the operating system, as Go's mem.go and
  * mem_linux.go: reserve address space (PROT_NONE), make it ready, give pages
  * back (MADV_DONTNEED) and unmap. Departure: no Prepared state (Linux
- * commits lazily anyway); committed memory is advised MADV_HUGEPAGE, as Go's
- * sysHugePage, because a 4 KiB fault per fresh heap page was a fifth of
- * binary-trees' time on a paravirtualised VM.
+ * commits lazily anyway). Committed memory is left to the system's
+ * transparent huge page policy, as Go does since 1.21.4: advised
+ * MADV_HUGEPAGE, a first touch waits for a whole 2 MiB page to be found
+ * (compacting memory if need be) and zeroed, which stalls the allocation
+ * or the write that touches it for milliseconds, where a 4 KiB fault
+ * takes microseconds.
  *
  * Failure injection (Lua's ltests.c countlimit, applied to OS requests):
  * every reserve, commit and metadata mapping made for a heap counts in
@@ -50,12 +53,7 @@ int gc_sys_map(gc_heap *h, void *p, size_t n)
 {
     if (injectFailure(h))
         return -1;
-    if (mprotect(p, n, PROT_READ | PROT_WRITE) != 0)
-        return -1;
-#ifdef MADV_HUGEPAGE
-    (void)madvise(p, n, MADV_HUGEPAGE);
-#endif
-    return 0;
+    return mprotect(p, n, PROT_READ | PROT_WRITE) != 0 ? -1 : 0;
 }
 
 void gc_sys_unused(void *p, size_t n)

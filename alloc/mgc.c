@@ -94,11 +94,12 @@ void gc_heap_free(gc_heap *h)
 {
     if (!h)
         return;
-    /* The last mark's termination rewrites what the background sweeper
-     * reads, with no stop of the world to park it: park it here. */
-    gc_bgsweep_park(h);
-    if (h->gcphase == GC_MARK)
+    if (h->gcphase == GC_MARK) {
+        /* As a stop of the world does: the background sweeper leaves its
+         * span and waits before mark termination rewrites what it reads. */
+        gc_bgsweep_park(h);
         markDone(h, 1);
+    }
     gc_heapmap_close(h);
     gc_timeline_close(h);
     gc_markpool_destroy(h);

@@ -31,7 +31,7 @@ const char *gc_span_typeName(mspan *s, uintptr_t slot)
 {
     if (spanclass_noscan(s->spanclass))
         return "(noscan)";
-    if (s->heapBits)
+    if (span_heapBits(s))
         return "(small object, pointer bits in span)";
     const gc_type *t = spanclass_sizeclass(s->spanclass) ? *(const gc_type *const *)slot : s->largeType;
     return t && t->name ? t->name : "(unnamed type)";
@@ -50,6 +50,15 @@ static void problem(gc_marker *m, const char *what, uintptr_t v, uintptr_t from)
 }
 
 #define ALWAYS_INLINE inline __attribute__((always_inline))
+
+/* The checkmark bit of the object at x (its arena's bitmap is there for
+ * the length of a walk): its word, and the bit in *bit. */
+static uint64_t *checkmarkWord(const gc_heap *h, uintptr_t x, uint64_t *bit)
+{
+    uintptr_t w = (x & (ARENA_BYTES - 1)) / GC_PTR_SIZE;
+    *bit = (uint64_t)1 << (w % 64);
+    return arenaOf(h, x)->checkmarks + w / 64;
+}
 
 /*
  * greyobject and scanobject are written once and instantiated four times
@@ -78,8 +87,13 @@ static ALWAYS_INLINE void greyobject_(gc_heap *h, gc_marker *m, gcWork *w, uintp
             problem(m, "pointer to a free slot", v, from);
         return;
     }
-    uint64_t *word = (checkmark ? s->checkmarks : s->gcmarkBits) + idx / 64;
-    uint64_t bit = (uint64_t)1 << (idx % 64);
+    uint64_t *word, bit;
+    if (checkmark) {
+        word = checkmarkWord(h, x, &bit);
+    } else {
+        word = s->gcmarkBits + idx / 64;
+        bit = (uint64_t)1 << (idx % 64);
+    }
     if (par) {
         /* Test with a plain load first (most pointers find the object
          * marked already), then set with one atomic OR: whoever turns the
@@ -125,7 +139,7 @@ static ALWAYS_INLINE void scanobject_(gc_heap *h, gc_marker *m, gcWork *w, uintp
 {
     mspan *s = spanOfHeap(h, b);
     uintptr_t size = s->elemsize;
-    if (s->heapBits) {
+    if (span_heapBits(s)) {
         /* Small object: its bits are one word of the span-end bitmap. */
         uintptr_t nw = size >> 3, o = (b - s->startAddr) >> 3, j = o & 63;
         const uint64_t *hb = s->heapBits + (o >> 6);
@@ -453,6 +467,10 @@ void gc_markLarge(gc_p *p, mspan *s)
 /* Go's gcOverAssistWork: an assist does at least this much, so that a P
  * in debt does not come back after every window. */
 enum { OVER_ASSIST_WORK = 64 << 10 };
+/* The longest one assist marks or waits, in ns: well below the allocation
+ * latency alloc aims at (1 ms), so that a piece's overrun and a thread
+ * preempted on a busy machine still fit. */
+enum { ASSIST_MAX_NS = 250 * 1000 };
 
 /* Gives the limiter the assist's wall time so far (from *w on) and asks it. */
 static int assistLimited(gc_heap *h, uint64_t *w)
@@ -468,10 +486,17 @@ static int assistLimited(gc_heap *h, uint64_t *w)
 /*
  * Go's gcAssistAlloc: a P in debt first takes credit the background
  * workers banked (bgScanCredit), then marks for what is left, on its own
- * thread, at the pacer's rate (assistWorkPerByte). Departure: when there
+ * thread, at the pacer's rate (assistWorkPerByte). Departures: when there
  * is no grey object to take, Go parks the goroutine until credit comes;
  * here the P goes on with its debt (its own barrier may be what
  * publishes more work), unless the heap is past the hard goal (below).
+ * And without a memory limit one assist lasts at most ASSIST_MAX_NS (and
+ * one piece more): what is left of the debt stays, and the P's next
+ * window assists again, so a large object's debt is paid over the
+ * allocations that follow instead of stalling the one that made it (Go's
+ * goroutine would be preempted). Under a memory limit the GC CPU limiter
+ * bounds assists instead: its bucket fills with their whole time, and
+ * once on it ends them (assistLimited).
  */
 void gc_assistAlloc(gc_p *p)
 {
@@ -481,6 +506,7 @@ void gc_assistAlloc(gc_p *p)
     if (h->opts.debug.gcmarkhold || h->opts.debug.gcconcurrentstress >= 2 || gc_limiter_limiting(h))
         return;
     uint64_t t0 = gc_thread_cputime(), w0 = gc_nanotime(), wl = w0;
+    uint64_t maxNs = h->opts.memory_limit > 0 ? UINT64_MAX : ASSIST_MAX_NS;
     /* The rates are shared by every P: revised and read under mallocLock
      * (an assist is never entered with it held). */
     gc_malloc_lock(h);
@@ -505,7 +531,7 @@ void gc_assistAlloc(gc_p *p)
         uint64_t done = gc_mark_drainAssist(h, &p->gcw, piece);
         p->gcAssistBytes += (int64_t)((double)done * bytesPerWork);
         work -= piece;
-        if (done < piece || assistLimited(h, &wl))
+        if (done < piece || assistLimited(h, &wl) || gc_nanotime() - w0 >= maxNs)
             goto out;
     }
 hard:
@@ -520,7 +546,7 @@ hard:
                 struct timespec ts = {0, 20000};
                 nanosleep(&ts, NULL);
             }
-            if (assistLimited(h, &wl))
+            if (assistLimited(h, &wl) || gc_nanotime() - w0 >= maxNs)
                 break;
         }
     }
@@ -571,32 +597,35 @@ void gc_forEachInUseSpan(gc_heap *h, span_fn fn, void *ud)
                 fn(h, p->alloc[spc], ud);
 }
 
-/* The checkmark walk's own mark bits, one zeroed array per in-use span for
- * the length of a walk (Go keeps a checkmarks bitmap per arena, made on
- * the first walk); *(int *)ud is set when one could not be had. */
+/* The checkmark walk's own mark bits: a bitmap per arena with a bit per
+ * heap word (Go's), made on the first walk; each walk clears the bits of
+ * every in-use span's slots. *(int *)ud is set when a bitmap could not be
+ * had. */
 static void startCheckmarks(gc_heap *h, mspan *s, void *ud)
 {
-    s->checkmarks = gc_fixalloc_alloc(&h->checkmarkalloc);
-    if (!s->checkmarks)
-        *(int *)ud = 1;
+    uint32_t n = s->nelems ? s->nelems : 1;
+    for (uint32_t i = 0; i < n; i++) {
+        uintptr_t x = s->startAddr + i * s->elemsize;
+        heapArena *ha = arenaOf(h, x);
+        if (!ha->checkmarks) {
+            ha->checkmarks = gc_sys_alloc(h, CHECKMARK_BYTES);
+            if (!ha->checkmarks) {
+                *(int *)ud = 1;
+                return;
+            }
+            h->meta_sys += CHECKMARK_BYTES;
+        }
+        uint64_t bit, *w = checkmarkWord(h, x, &bit);
+        *w &= ~bit;
+    }
 }
 
-static void endCheckmarks(gc_heap *h, mspan *s, void *ud)
-{
-    (void)ud;
-    if (s->checkmarks)
-        gc_fixalloc_free(&h->checkmarkalloc, s->checkmarks);
-    s->checkmarks = NULL;
-}
-
-/* Give every in-use span its checkmark array; 0, or -1 (none given) when
- * memory ran out. */
+/* Clear every in-use span's checkmark bits; 0, or -1 when memory for a
+ * bitmap ran out. */
 static int checkmarksBegin(gc_heap *h)
 {
     int failed = 0;
     gc_forEachInUseSpan(h, startCheckmarks, &failed);
-    if (failed)
-        gc_forEachInUseSpan(h, endCheckmarks, NULL);
     return failed ? -1 : 0;
 }
 
@@ -604,12 +633,11 @@ static void compareMarks(gc_heap *h, mspan *s, void *ud)
 {
     (void)ud;
     uint32_t n = s->nelems ? s->nelems : 1;
-    for (uint32_t w = 0; w * 64 < n; w++) {
-        uint64_t diff = s->gcmarkBits[w] ^ s->checkmarks[w];
-        if (!diff)
-            continue;
-        uintptr_t idx = w * 64 + (uintptr_t)__builtin_ctzll(diff);
+    for (uint32_t idx = 0; idx < n; idx++) {
         uintptr_t x = s->startAddr + idx * s->elemsize;
+        uint64_t bit, *w = checkmarkWord(h, x, &bit);
+        if (!(*w & bit) == !bit_get(s->gcmarkBits, idx))
+            continue;
         fprintf(h->trace,
                 "alloc: gccheckmark: object %p (type %s, span %p, elemsize %zu) is %s\n", (void *)x,
                 gc_span_typeName(s, x), (void *)s->startAddr, (size_t)s->elemsize,
@@ -634,7 +662,6 @@ void gc_checkmark_verify_marks(gc_heap *h)
      * the walk itself aborts on it. */
     if (!h->concurrentCycle)
         gc_forEachInUseSpan(h, compareMarks, NULL);
-    gc_forEachInUseSpan(h, endCheckmarks, NULL);
 }
 
 static size_t verifyStopped(gc_heap *h)
@@ -649,7 +676,6 @@ static size_t verifyStopped(gc_heap *h)
     }
     gc_marker m = {h, 2, 0, NULL};
     gc_mark_roots_and_drain(h, &m);
-    gc_forEachInUseSpan(h, endCheckmarks, NULL);
     fflush(h->trace);
     return m.problems;
 }

@@ -19,8 +19,11 @@
  * Whole aligned 2 MiB pieces of free pages go first, as Go 1.21's
  * huge-page-aware scavenger prefers (MADV_DONTNEED of part of a
  * transparent huge page splits it); smaller runs after, highest address
- * first, at most SCAV_PIECE_PAGES per piece so the heap lock is held for
- * one bounded madvise at a time.
+ * first, at most SCAV_PIECE_PAGES per piece. The background thread holds
+ * the heap lock only to find a piece and to take it (its pages become
+ * allocated, so no span gets them) and give it back released: the
+ * madvise runs without it (Go's scavengeOne), so an allocation never
+ * waits for one.
  * Pacing: after each piece the thread sleeps 99 times as long as the piece
  * took (Go's scavengePercent = 1), at most 10 ms at a time.
  * An allocation that grows the heap past the memory limit releases as
@@ -30,7 +33,8 @@
  * explicit collection leaves is settled when it returns.
  * Departure: a child forked from the process has no scavenger thread; it
  * scavenges on the kicking thread instead, as does a heap drawing heapmap
- * pictures.
+ * pictures; a piece the parent's thread had taken at the fork stays
+ * allocated in the child.
  */
 #include <stdlib.h>
 #include <time.h>
@@ -42,18 +46,33 @@
 
 enum { SCAV_PIECE_PAGES = 256, SCAV_PERCENT = 1, SCAV_MAX_SLEEP_NS = 10 * 1000 * 1000 };
 
-/* One piece: release [base, base + n pages) under the heap lock. */
-static size_t release(gc_heap *h, uintptr_t base, uintptr_t npages)
+/* One piece: release [base, base + n pages), every page free, under the
+ * heap lock; unlocked: the lock is let go for the madvise, the pages
+ * taken meanwhile. */
+static size_t release(gc_heap *h, uintptr_t base, uintptr_t npages, int unlocked)
 {
-    gc_sys_unused((void *)base, npages * PAGE);
-    size_t n = gc_pageAlloc_markScavenged(&h->pages, base, npages) * PAGE;
+    size_t n;
+    if (!unlocked) {
+        gc_sys_unused((void *)base, npages * PAGE);
+        n = gc_pageAlloc_markScavenged(&h->pages, base, npages) * PAGE;
+    } else {
+        n = (npages - gc_pageAlloc_take(&h->pages, base, npages)) * PAGE;
+        h->scavTakenBase = base;
+        h->scavTakenPages = npages;
+        gc_mheap_unlock(h);
+        gc_sys_unused((void *)base, npages * PAGE);
+        gc_mheap_lock(h);
+        h->scavTakenPages = 0;
+        gc_pageAlloc_grow(&h->pages, base, npages);
+    }
     h->stats.heap_released += n;
     return n;
 }
 
 /* The next piece of a pass: returns the bytes released, 0 when the pass
- * is over. The heap lock is the caller's. */
-static size_t step(gc_heap *h, gcScavPass *ps)
+ * is over. The heap lock is the caller's (let go for the madvise when
+ * unlocked is set). */
+static size_t step(gc_heap *h, gcScavPass *ps, int unlocked)
 {
     if (!ps->all && h->stats.heap_sys - h->stats.heap_released <= ps->keep)
         return 0;
@@ -68,19 +87,20 @@ static size_t step(gc_heap *h, gcScavPass *ps)
             n = SCAV_PIECE_PAGES;
             ps->cursor = base;
         }
-        return release(h, base, n);
+        return release(h, base, n, unlocked);
     }
     return 0;
 }
 
-/* A whole pass on the calling thread, paced when pace is set. */
-static size_t runPass(gc_heap *h, gcScavPass ps, int pace, int (*stop)(gc_heap *))
+/* A whole pass on the calling thread, paced when pace is set; the heap
+ * lock let go for each madvise when unlocked is set. */
+static size_t runPass(gc_heap *h, gcScavPass ps, int pace, int unlocked, int (*stop)(gc_heap *))
 {
     size_t total = 0;
     for (;;) {
         uint64_t t0 = gc_nanotime();
         gc_mheap_lock(h);
-        size_t n = step(h, &ps);
+        size_t n = step(h, &ps, unlocked);
         gc_mheap_unlock(h);
         if (!n)
             break;
@@ -121,7 +141,9 @@ static void *scavengerMain(void *arg)
         sc->pending = 0;
         sc->running = 1;
         pthread_mutex_unlock(&sc->mu);
-        size_t n = runPass(h, ps, 1, stopAsked);
+        /* Under a hard limit the pages stay free while released: an
+         * allocation that found them taken would grow the heap, or fail. */
+        size_t n = runPass(h, ps, 1, h->opts.hard_limit <= 0, stopAsked);
         pthread_mutex_lock(&sc->mu);
         sc->released += n;
         sc->running = 0;
@@ -158,7 +180,7 @@ void gc_scavenger_kick(gc_heap *h)
     if (!sc) {
         sc = calloc(1, sizeof *sc);
         if (!sc) {
-            runPass(h, passFor(h), 0, NULL); /* no thread: here, now */
+            runPass(h, passFor(h), 0, 0, NULL); /* no thread: here, now */
             return;
         }
         pthread_mutex_init(&sc->mu, NULL);
@@ -172,7 +194,7 @@ void gc_scavenger_kick(gc_heap *h)
     /* No thread, a forked child, or heapmap pictures (which must come out
      * the same run after run): the pass runs here, now. */
     if (!sc->started || sc->pid != getpid() || h->heapmap) {
-        size_t n = runPass(h, passFor(h), 0, NULL);
+        size_t n = runPass(h, passFor(h), 0, 0, NULL);
         pthread_mutex_lock(&sc->mu);
         sc->released += n;
         sc->passes++;
@@ -235,7 +257,7 @@ size_t gc_scavenge_onGrow(gc_heap *h, size_t grown)
         return 0;
     gcScavPass ps = {.all = 1, .keep = 0, .genLimit = UINT64_MAX, .huge = 0, .cursor = UINTPTR_MAX};
     size_t total = 0, n;
-    while (total < grown && (n = step(h, &ps)) != 0)
+    while (total < grown && (n = step(h, &ps, 0)) != 0)
         total += n;
     return total;
 }

@@ -75,7 +75,7 @@ int gc_span_sweep(gc_heap *h, mspan *s, int preserve)
             __atomic_store_n(&s->sweepgen, sg, __ATOMIC_RELEASE);
             if (!preserve) {
                 gc_mcentral_lock(c);
-                gc_spanList_push(mcentral_fullSwept(c, sg), s, 0);
+                gc_spanList_push(mcentral_fullSwept(c, sg), s);
                 gc_mcentral_unlock(c);
             }
             return 0;
@@ -119,9 +119,9 @@ int gc_span_sweep(gc_heap *h, mspan *s, int preserve)
     }
     gc_mcentral_lock(c);
     if (nalloc < s->nelems)
-        gc_spanList_push(mcentral_partialSwept(c, sg), s, 0);
+        gc_spanList_push(mcentral_partialSwept(c, sg), s);
     else
-        gc_spanList_push(mcentral_fullSwept(c, sg), s, 0);
+        gc_spanList_push(mcentral_fullSwept(c, sg), s);
     gc_mcentral_unlock(c);
     return 0;
 }
@@ -191,10 +191,11 @@ static mspan *reclaimNext(gc_heap *h, uint32_t sg)
             mspan *s = ha->spans[pg - pg % 64 + b];
             mcentral *c = &h->central[s->spanclass];
             gc_mcentral_lock(c);
-            int take = (s->onList == mcentral_partialUnswept(c, sg) || s->onList == mcentral_fullUnswept(c, sg)) &&
+            spanList *l = s->onList ? mcentral_list(c, s->onList - 1u) : NULL;
+            int take = l && (l == mcentral_partialUnswept(c, sg) || l == mcentral_fullUnswept(c, sg)) &&
                        span_claimSweep(s, sg);
             if (take)
-                gc_spanList_remove(s->onList, s);
+                gc_spanList_remove(l, s);
             gc_mcentral_unlock(c);
             if (take)
                 return s;

@@ -192,20 +192,16 @@ static int grow(gc_heap *h, uintptr_t npages)
 
 /* ---- spans ---- */
 
-/* Which bitsalloc block a span gets: enough words for one bit per slot
- * (a large object is one slot), rounded up to a power of two. Go sizes
- * its gcBits exactly, from arenas freed two cycles later; fixed-size
- * free lists keep the reuse simple, and the rounding costs little (a
- * 16-byte class span, 512 slots, takes 128 bytes for both arrays, where a
- * pair sized for 1024 slots took 256). */
+/* Which bitsalloc block a span gets: one bit per slot (a large object is
+ * one slot) in whole words, k + 1 words each for class k. Go sizes its
+ * gcBits to the byte, from arenas freed two cycles later; a free list per
+ * word count keeps the reuse simple. */
 static unsigned bitsClassOf(uintptr_t npages, uint8_t spanclass)
 {
     unsigned sc = spanclass_sizeclass(spanclass);
     uintptr_t nelems = sc == 0 ? 1 : npages * PAGE / gc_class_to_size[sc];
-    unsigned k = 0;
-    while (((uintptr_t)64 << k) < nelems && k + 1 < SPAN_BITS_CLASSES)
-        k++;
-    return k;
+    uintptr_t words = (nelems + 63) / 64;
+    return words <= SPAN_BITS_CLASSES ? (unsigned)words - 1 : SPAN_BITS_CLASSES - 1;
 }
 
 mspan *gc_mheap_alloc(gc_heap *h, uintptr_t npages, uint8_t spanclass)
@@ -252,7 +248,7 @@ mspan *gc_mheap_alloc(gc_heap *h, uintptr_t npages, uint8_t spanclass)
     }
     h->stats.heap_released -= scav * PAGE;
     s->startAddr = base;
-    s->npages = npages;
+    s->npages = (uint32_t)npages;
     s->needzero = scav < npages; /* released pages read as zero, the others may not */
     s->spanclass = spanclass;
     s->sweepgen = h->sweepgen;
@@ -312,6 +308,16 @@ void gc_span_walk(gc_heap *h, gc_span_fn fn, void *ud)
                 p += n * PAGE;
                 continue;
             }
+            if (h->scavTakenPages && p >= h->scavTakenBase && p < h->scavTakenBase + h->scavTakenPages * PAGE) {
+                /* Being released by the scavenger: free. */
+                si.base = p;
+                si.npages = (h->scavTakenBase + h->scavTakenPages * PAGE - p) / PAGE;
+                si.free = true;
+                si.released = 1;
+                fn(&si, ud);
+                p += si.npages * PAGE;
+                continue;
+            }
             mspan *s = spanOf(h, p);
             if (s->startAddr < r->base) {
                 /* Begun in the region just below, which reports it. */
@@ -342,8 +348,7 @@ int gc_mheap_init(gc_heap *h)
     gc_fixalloc_init(&h->spanalloc, h, sizeof(mspan));
     gc_fixalloc_init(&h->regionalloc, h, sizeof(arenaRegion));
     for (unsigned k = 0; k < SPAN_BITS_CLASSES; k++)
-        gc_fixalloc_init(&h->bitsalloc[k], h, 2 * sizeof(uint64_t) << k);
-    gc_fixalloc_init(&h->checkmarkalloc, h, SPAN_BITS_WORDS * sizeof(uint64_t));
+        gc_fixalloc_init(&h->bitsalloc[k], h, 2 * sizeof(uint64_t) * (k + 1));
     gc_pageAlloc_init(&h->pages, h);
     gc_lock_init(&h->lock);
     return 0;
@@ -361,9 +366,12 @@ void gc_mheap_destroy(gc_heap *h)
         heapArena **l2 = h->arenas[i];
         if (!l2)
             continue;
-        for (size_t j = 0; j < (1u << ARENA_L2_BITS); j++)
-            if (l2[j])
+        for (size_t j = 0; j < (1u << ARENA_L2_BITS); j++) {
+            if (l2[j]) {
+                gc_sys_free(l2[j]->checkmarks, CHECKMARK_BYTES);
                 gc_sys_free(l2[j], sizeof(heapArena));
+            }
+        }
         gc_sys_free(l2, sizeof(heapArena *) << ARENA_L2_BITS);
         h->arenas[i] = NULL;
     }
@@ -373,13 +381,12 @@ void gc_mheap_destroy(gc_heap *h)
     gc_fixalloc_destroy(&h->regionalloc);
     for (unsigned k = 0; k < SPAN_BITS_CLASSES; k++)
         gc_fixalloc_destroy(&h->bitsalloc[k]);
-    gc_fixalloc_destroy(&h->checkmarkalloc);
     pthread_mutex_destroy(&h->lock);
 }
 
 uint64_t gc_mheap_metaSys(const gc_heap *h)
 {
-    uint64_t n = h->meta_sys + h->pages.sys + h->spanalloc.sys + h->regionalloc.sys + h->checkmarkalloc.sys;
+    uint64_t n = h->meta_sys + h->pages.sys + h->spanalloc.sys + h->regionalloc.sys;
     for (unsigned k = 0; k < SPAN_BITS_CLASSES; k++)
         n += h->bitsalloc[k].sys;
     return n;

@@ -571,6 +571,13 @@ uintptr_t gc_pageAlloc_markScavenged(gc_pageAlloc *pa, uintptr_t base, uintptr_t
     return eachPiece(pa, base, npages, pieceScavenge, 0);
 }
 
+uintptr_t gc_pageAlloc_take(gc_pageAlloc *pa, uintptr_t base, uintptr_t npages)
+{
+    uintptr_t scav = eachPiece(pa, base, npages, pieceAlloc, 0);
+    update(pa, base >> PA_CHUNK_SHIFT, (base + npages * PAGE - 1) >> PA_CHUNK_SHIFT);
+    return scav;
+}
+
 uintptr_t gc_pageAlloc_freeRun(const gc_pageAlloc *pa, uintptr_t addr, uintptr_t limit, int *scav)
 {
     uintptr_t n = 0;

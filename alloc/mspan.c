@@ -28,7 +28,7 @@ static inline __attribute__((always_inline)) void refillAllocCache(mspan *s, uin
     s->freeindex = word * 64;
     s->winBase = s->startAddr + s->freeindex * s->elemsize;
     /* A window is 64 slots, so it starts on a bitmap word. */
-    if (s->heapBits)
+    if (span_heapBits(s))
         s->winHeapBits = s->heapBits + word * (s->elemsize / GC_PTR_SIZE);
     s->winBits = 0;
     s->allocCache = ~s->allocBits[word < span_bitsWords(s) ? word : 0] & validBits(s, word);
@@ -97,7 +97,7 @@ void gc_span_initSmall(gc_heap *h, mspan *s, uint8_t spanclass)
 {
     (void)h;
     unsigned sc = spanclass_sizeclass(spanclass);
-    uintptr_t spanBytes = s->npages * GC_PAGE_SIZE;
+    uintptr_t spanBytes = (uintptr_t)s->npages * GC_PAGE_SIZE;
     s->spanclass = spanclass;
     s->elemsize = gc_class_to_size[sc];
     s->divMul = gc_class_to_divmagic[sc];

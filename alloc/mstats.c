@@ -94,6 +94,9 @@ void gc_read_stats(gc_heap *h, gc_stats *s)
     s->work_bufs_peak = h->work.nbufsPeak;
     s->work_bufs_freed = h->work.nbufsFreed;
     pthread_mutex_unlock(&h->work.lock);
+    /* Every record alloc has from the OS, as Go's Sys less HeapSys: the
+     * mark queue's buffers, the heap and its Ps too. */
+    s->meta_sys += s->work_bufs * sizeof(workbuf) + sizeof(gc_heap) + h->stats.num_mutators * sizeof(gc_p);
     s->mark_oblets = atomic_load_explicit(&h->work.oblets, memory_order_relaxed);
     gc_scavenger_stats(h, &s->scav_released, &s->scav_passes);
     s->sweep_bg_spans = gc_bgsweep_spans(h);

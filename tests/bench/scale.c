@@ -7,8 +7,11 @@
  * timed; one that took in a pause (its share of gc_stats.pause_total_ns
  * since the stats were last read, every 1,024 allocations) is counted
  * without that pause. Prints a histogram of allocation times outside
- * pauses, the slowest, metadata over the heap in use, and peak RSS over
- * the live heap plus the largest heap goal.
+ * pauses, the slowest, how many of those over 1 ms had the thread
+ * preempted (an involuntary context switch since the last reading: the
+ * OS ran something else, which no allocator can help on a busy machine),
+ * metadata over the heap in use, and peak RSS over the live heap plus
+ * the largest heap goal.
  *   build/alloc-scale [LIVE_MB (3072)] [ROUNDS (100)]; make bench-scale
  * Not a test: slow, and it needs about 3 x LIVE_MB of memory.
  */
@@ -16,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 
 #include "alloc/alloc.h"
@@ -39,6 +43,8 @@ typedef struct host {
     /* timing */
     int timing;
     uint64_t hist[8], n, slowest, pause0, sinceRead;
+    long ivcsw0;               /* involuntary context switches at the last reading */
+    uint64_t over, overPreempted; /* allocations over 1 ms; of them, preempted */
 } host;
 
 static void roots(gc_marker *m, void *ud)
@@ -54,6 +60,13 @@ static uint64_t now(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static long ivcsw(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_THREAD, &ru);
+    return ru.ru_nivcsw;
 }
 
 static void *alloc(host *H, size_t size, const gc_type *t)
@@ -80,6 +93,12 @@ static void *alloc(host *H, size_t size, const gc_type *t)
         d = d > p ? d - p : 0;
         H->pause0 = s.pause_total_ns;
         H->sinceRead = 0;
+        long v = ivcsw();
+        if (d >= 1000000) {
+            H->over++;
+            H->overPreempted += v != H->ivcsw0;
+        }
+        H->ivcsw0 = v;
     }
     int b = 0;
     for (uint64_t lim = 1000; b < 7 && d >= lim; lim *= 10)
@@ -151,6 +170,7 @@ int main(int argc, char **argv)
     H.timing = 1;
     gc_read_stats(H.h, &s);
     H.pause0 = s.pause_total_ns;
+    H.ivcsw0 = ivcsw();
     srand(1);
     for (int r = 0; r < rounds; r++) {
         for (int k = 0; k < 16; k++)
@@ -180,7 +200,8 @@ int main(int argc, char **argv)
     printf("allocations outside pauses (%llu timed):\n", (unsigned long long)H.n);
     for (int b = 0; b < 7; b++)
         printf("  %-12s %12llu\n", label[b], (unsigned long long)H.hist[b]);
-    printf("slowest allocation outside a pause: %.3f ms (limit 1 ms)\n", (double)H.slowest / 1e6);
+    printf("slowest allocation outside a pause: %.3f ms (limit 1 ms); over 1 ms: %llu, %llu of them preempted\n",
+           (double)H.slowest / 1e6, (unsigned long long)H.over, (unsigned long long)H.overPreempted);
     printf("metadata: %.1f MB over %.1f MB in use: %.2f%% (limit 3%%)\n", (double)metaMax / 1e6,
            (double)inuseAtMeta / 1e6, 100.0 * (double)metaMax / (double)inuseAtMeta);
     printf("peak RSS %.1f MB; live %.1f MB, largest goal %.1f MB: RSS / goal = %.3f (limit 1.10)\n",
