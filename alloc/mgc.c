@@ -216,12 +216,12 @@ static void fmtMs(char *buf, size_t n, uint64_t ns)
 /* One line per cycle, Go's format: A+B+C ms clock (the first pause, the
  * concurrent mark, the second pause; stop-the-world, the middle one is the
  * mark inside the pause), a+as/bg/idle+e ms cpu (the pauses times the
- * Ps, then the mark's cpu in assists, background workers and idle workers,
- * which this collector does not have). */
+ * Ps, then the mark's cpu in assists, background workers and idle-mode
+ * workers). */
 static void gctrace(gc_heap *h, uint64_t t0, uint64_t t1, uint64_t t2, uint64_t t3, uint64_t heap0,
                     uint64_t heap1, int forced)
 {
-    char a[32], b[32], c[32], d[32], e[32], f[32], g[32], lim[64] = "";
+    char a[32], b[32], c[32], d[32], e[32], f[32], g[32], k[32], lim[64] = "";
     if (h->opts.memory_limit > 0) {
         unsigned gcPct, limitedPct;
         gc_limiter_cycleShare(h, &gcPct, &limitedPct);
@@ -239,11 +239,12 @@ static void gctrace(gc_heap *h, uint64_t t0, uint64_t t1, uint64_t t2, uint64_t 
      * "background worker" cpu. */
     fmtMs(f, sizeof f, h->concurrentCycle ? h->stats.mark_bg_cpu_ns : h->stats.mark_cpu_ns);
     fmtMs(g, sizeof g, h->stats.mark_assist_cpu_ns);
+    fmtMs(k, sizeof k, h->stats.mark_idle_cpu_ns);
     fprintf(h->trace,
-            "gc %llu @%.3fs %u%%: %s+%s+%s ms clock, %s+%s/%s/0+%s ms cpu, %llu->%llu->%llu MB, %llu MB goal, "
+            "gc %llu @%.3fs %u%%: %s+%s+%s ms clock, %s+%s/%s/%s+%s ms cpu, %llu->%llu->%llu MB, %llu MB goal, "
             "0 MB stacks, 0 MB globals, %llu P%s%s\n",
             (unsigned long long)h->stats.num_gc, (double)(t0 - h->stats.start_ns) / 1e9, pct, a, b, c, d, g, f,
-            e, (unsigned long long)(heap0 >> 20), (unsigned long long)(heap1 >> 20),
+            k, e, (unsigned long long)(heap0 >> 20), (unsigned long long)(heap1 >> 20),
             (unsigned long long)(h->heapMarked >> 20),
             (unsigned long long)(h->heapGoal == UINT64_MAX ? 0 : h->heapGoal >> 20), (unsigned long long)procs,
             forced ? " (forced)" : "", lim);
@@ -258,9 +259,10 @@ static void timelineCycle(gc_heap *h, int forced, uint64_t t0, uint64_t t1, uint
     if (h->concurrentCycle) {
         gc_timeline_event(h, "pause: sweep termination, mark start", 1, t0, t1, "\"cycle\":%llu", n);
         gc_timeline_event(h, "concurrent mark", 2, t1, t2,
-                          "\"cycle\":%llu,\"background_cpu_ms\":%.3f,\"assist_cpu_ms\":%.3f,\"workers\":%u", n,
-                          (double)h->stats.mark_bg_cpu_ns / 1e6, (double)h->stats.mark_assist_cpu_ns / 1e6,
-                          h->bgWorkers);
+                          "\"cycle\":%llu,\"background_cpu_ms\":%.3f,\"idle_cpu_ms\":%.3f,\"assist_cpu_ms\":%.3f,"
+                          "\"workers\":%u,\"idle_procs\":%u",
+                          n, (double)h->stats.mark_bg_cpu_ns / 1e6, (double)h->stats.mark_idle_cpu_ns / 1e6,
+                          (double)h->stats.mark_assist_cpu_ns / 1e6, h->bgWorkers, h->bgIdleProcs);
         gc_timeline_heap(h, t2, heap1);
         gc_timeline_event(h, "pause: mark termination", 1, t2, t3, "\"cycle\":%llu", n);
     } else {
@@ -289,6 +291,7 @@ static void markTermination(gc_heap *h, int forced, uint64_t t0, uint64_t t1, ui
     if (h->opts.debug.gccheckmark)
         gc_checkmark_verify_marks(h);
     h->heapMarked = h->markedBytes;
+    h->lastScanWork = h->concurrentCycle ? h->markBytes : h->markedBytes;
     h->sweepgen += 2;
     h->sweep.centralIndex = 0;
     h->reclaimRegion = h->regions;
@@ -319,7 +322,7 @@ static void markTermination(gc_heap *h, int forced, uint64_t t0, uint64_t t1, ui
     recordPause(h, h->concurrentCycle ? t3 - t2 : pause);
     h->stats.pause_ns[(h->stats.num_gc - 1) % GC_MAX_PAUSES] = pause;
     h->stats.pause_total_ns += pause;
-    h->stats.gc_cpu_ns += pause + (h->concurrentCycle ? h->stats.mark_bg_cpu_ns + h->stats.mark_assist_cpu_ns : 0);
+    h->stats.gc_cpu_ns += pause + (h->concurrentCycle ? h->stats.mark_cpu_ns : 0);
     h->stats.last_gc_ns = t3;
     gc_limiter_endCycle(h, h->concurrentCycle ? h->stats.mark_bg_cpu_ns : 0);
     if (h->opts.debug.gctrace)
@@ -344,7 +347,7 @@ static void markStartConcurrent(gc_heap *h)
     h->blackBytes = 0;
     h->wbEntries = 0;
     h->markBytes = h->markObjs = 0;
-    h->assistCpuNs = h->bgCpuNs = 0;
+    h->assistCpuNs = h->bgCpuNs = h->idleCpuNs = 0;
     for (gc_p *p = h->ps; p; p = p->next) {
         gc_gcw_init(&p->gcw, &h->work);
         p->wbbuf.n = 0;
@@ -396,7 +399,7 @@ void gc_start(gc_heap *h, int forced)
     uint64_t t2 = gc_nanotime();
     h->stats.mark_ns = t2 - t1;
     h->stats.mark_total_ns += t2 - t1;
-    h->stats.mark_assist_cpu_ns = h->stats.mark_bg_cpu_ns = 0;
+    h->stats.mark_assist_cpu_ns = h->stats.mark_bg_cpu_ns = h->stats.mark_idle_cpu_ns = 0;
     h->stats.mark_black_bytes = h->stats.mark_wb_entries = 0;
     markTermination(h, forced, t0, t1, t2, heap1);
     h->gc_running = 0;
@@ -405,13 +408,14 @@ void gc_start(gc_heap *h, int forced)
 /* A round of background workers is over: add up what it did. */
 static void collectRound(gc_heap *h)
 {
-    uint64_t cpu = 0, bytes = 0, objs = 0;
-    gc_markpool_wait(h, &cpu, &bytes, &objs);
+    uint64_t cpu = 0, idle = 0, bytes = 0, objs = 0;
+    gc_markpool_wait(h, &cpu, &idle, &bytes, &objs);
     if (h->timeline)
         gc_timeline_event(h, "mark workers", 3, h->roundStartNs,
-                          atomic_load_explicit(&h->roundEndNs, memory_order_relaxed), "\"cpu_ms\":%.3f",
-                          (double)cpu / 1e6);
-    h->bgCpuNs += cpu;
+                          atomic_load_explicit(&h->roundEndNs, memory_order_relaxed),
+                          "\"cpu_ms\":%.3f,\"idle_cpu_ms\":%.3f", (double)cpu / 1e6, (double)idle / 1e6);
+    h->bgCpuNs += cpu - idle;
+    h->idleCpuNs += idle;
     h->markBytes += bytes;
     h->markObjs += objs;
     h->roundActive = 0;
@@ -496,10 +500,11 @@ static void markDone(gc_heap *h, int finish)
     h->stats.mark_objects = objs;
     h->stats.mark_ns = t2 - h->markStartNs;
     h->stats.mark_total_ns += h->stats.mark_ns;
-    h->stats.mark_cpu_ns = h->bgCpuNs + h->assistCpuNs;
+    h->stats.mark_cpu_ns = h->bgCpuNs + h->idleCpuNs + h->assistCpuNs;
     h->stats.mark_cpu_total_ns += h->stats.mark_cpu_ns;
     h->stats.mark_bytes_total += h->markedBytes;
     h->stats.mark_bg_cpu_ns = h->bgCpuNs;
+    h->stats.mark_idle_cpu_ns = h->idleCpuNs;
     h->stats.mark_assist_cpu_ns = h->assistCpuNs;
     h->stats.mark_black_bytes = h->blackBytes;
     h->stats.mark_wb_entries = h->wbEntries;
