@@ -548,7 +548,8 @@ typedef struct gc_stats {
      * time is the middle figure of a gctrace line; its cpu is summed over
      * the threads that marked, so mark_bytes_total / mark_cpu_total_ns is
      * the mark rate per core. */
-    uint64_t mark_procs;         /* threads that marked in the last cycle (1: the collecting thread alone) */
+    uint64_t mark_procs;         /* threads that marked in the last cycle (1: the collecting thread alone;
+                                    concurrently, the worker threads of its largest round) */
     uint64_t mark_objects;       /* objects the last mark scanned */
     uint64_t mark_ns;            /* the last mark's wall time */
     uint64_t mark_cpu_ns;        /* the last mark's cpu time, all its threads */

@@ -580,6 +580,7 @@ struct gc_heap {
     unsigned bgWorkers;          /* dedicated + fractional workers a round starts */
     double bgFraction;           /* the fractional worker's share of one CPU (0: none) */
     unsigned bgIdleProcs;        /* gcprocs no P and no dedicated worker uses: idle-mode marking (round start) */
+    unsigned markThreads;        /* most worker threads in one round of this mark */
     double assistWorkPerByte;    /* pacer: bytes to mark per byte allocated */
     uint64_t hardGoal;           /* pacer: past it an assist waits for the workers */
     double assistBytesPerWork;

@@ -358,7 +358,8 @@ static void markStartConcurrent(gc_heap *h)
     h->markStartNs = gc_nanotime();
     gc_pacer_startCycle(h);
     h->roundStartNs = gc_nanotime();
-    h->roundActive = gc_markpool_startBackground(h) > 0;
+    h->markThreads = gc_markpool_startBackground(h);
+    h->roundActive = h->markThreads > 0;
     if (!h->roundActive && !h->opts.debug.gcmarkhold)
         /* No worker thread: the host's next poll marks. */
         for (gc_p *p = h->ps; p; p = p->next)
@@ -467,7 +468,10 @@ static void markDone(gc_heap *h, int finish)
             return;
         }
         h->roundStartNs = gc_nanotime();
-        if (!finish && !h->opts.debug.gcmarkhold && gc_markpool_startBackground(h) > 0) {
+        unsigned n = !finish && !h->opts.debug.gcmarkhold ? gc_markpool_startBackground(h) : 0;
+        if (n > 0) {
+            if (n > h->markThreads)
+                h->markThreads = n;
             h->roundActive = 1;
             return;
         }
@@ -496,7 +500,7 @@ static void markDone(gc_heap *h, int finish)
     h->work.nproc = 1;
     h->markBytes = bytes;
     h->markedBytes = bytes + h->blackBytes;
-    h->stats.mark_procs = h->bgWorkers;
+    h->stats.mark_procs = h->markThreads;
     h->stats.mark_objects = objs;
     h->stats.mark_ns = t2 - h->markStartNs;
     h->stats.mark_total_ns += h->stats.mark_ns;

@@ -414,7 +414,7 @@ static void test_assist(void)
  * dedicated worker, and the two procs nobody uses mark in idle mode, their
  * time counted apart (mark_idle_cpu_ns). With gcprocs 1 no proc is idle:
  * the fractional worker alone, and no idle time. */
-static uint64_t idleMarkCpu(int gcprocs, uint64_t *cycles)
+static uint64_t idleMarkCpu(int gcprocs, uint64_t *cycles, uint64_t *procs)
 {
     world w;
     worldInit(&w, 1, gcprocs, "gccheckmark=1", NULL);
@@ -425,7 +425,7 @@ static uint64_t idleMarkCpu(int gcprocs, uint64_t *cycles)
         w.roots[0] = x;
     }
     uint64_t idle = 0;
-    *cycles = 0;
+    *cycles = *procs = 0;
     for (int round = 0; round < 200 && *cycles < 3; round++) {
         for (int i = 0; i < 20000 / SCALE; i++)
             gc_mallocgc(w.p, 64, NULL, true);
@@ -436,6 +436,8 @@ static uint64_t idleMarkCpu(int gcprocs, uint64_t *cycles)
             *cycles = st.num_concurrent_gc;
             idle += st.mark_idle_cpu_ns;
             CU_ASSERT(st.mark_cpu_ns >= st.mark_idle_cpu_ns + st.mark_bg_cpu_ns);
+            if (st.mark_procs > *procs)
+                *procs = st.mark_procs;
         }
     }
     CU_ASSERT_EQUAL(checkLists(&w), 0);
@@ -445,11 +447,13 @@ static uint64_t idleMarkCpu(int gcprocs, uint64_t *cycles)
 
 static void test_idle_workers(void)
 {
-    uint64_t cycles;
-    CU_ASSERT(idleMarkCpu(4, &cycles) > 0);
+    uint64_t cycles, procs;
+    CU_ASSERT(idleMarkCpu(4, &cycles, &procs) > 0);
     CU_ASSERT(cycles >= 1);
-    CU_ASSERT_EQUAL(idleMarkCpu(1, &cycles), 0);
+    CU_ASSERT_EQUAL(procs, 3); /* a dedicated worker and two idle ones */
+    CU_ASSERT_EQUAL(idleMarkCpu(1, &cycles, &procs), 0);
     CU_ASSERT(cycles >= 1);
+    CU_ASSERT_EQUAL(procs, 1); /* the fractional worker */
 }
 
 /* gcstoptheworld=1: concurrent on, but every mark in the pause (the
