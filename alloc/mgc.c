@@ -313,9 +313,6 @@ static void markTermination(gc_heap *h, int forced, uint64_t t0, uint64_t t1, ui
          * automatic cycle leaves to the host's lazy sweep. */
         gc_bgsweep_kick(h);
     gc_scavenger_kick(h);
-    /* Spare mark buffers back to the OS, a few at a time (Go's
-     * freeSomeWbufs): two per worker and host thread stay. */
-    gc_work_freeSome(&h->work, 2 * (h->gcprocs + h->stats.num_mutators), WBUF_FREE_MAX);
     uint64_t t3 = gc_nanotime();
 
     uint64_t pause = h->concurrentCycle ? (t1 - t0) + (t3 - t2) : t3 - t0;
@@ -523,6 +520,19 @@ static void markDone(gc_heap *h, int finish)
  * in, so reading them first is safe; the stop re-tests them, as another
  * P may have ended the mark meanwhile.
  */
+/* Spare mark buffers back to the OS, a few at a time, once the world
+ * runs again (Go's freeSomeWbufs, which its background sweeper calls): an
+ * unmap costs tens of microseconds here, most of a mark termination's
+ * pause. Two per worker and host thread stay. The queue's spare list is
+ * under its lock, so a cycle started meanwhile by another P is no matter. */
+static void freeSpareWbufs(gc_heap *h)
+{
+    pthread_mutex_lock(&h->pslock); /* the P count, outside a pause */
+    size_t keep = 2 * (h->gcprocs + h->stats.num_mutators);
+    pthread_mutex_unlock(&h->pslock);
+    gc_work_freeSome(&h->work, keep, WBUF_FREE_MAX);
+}
+
 static void markDoneAtSafepoint(gc_heap *h)
 {
     if (h->gcphase != GC_MARK || h->gc_running)
@@ -535,6 +545,7 @@ static void markDoneAtSafepoint(gc_heap *h)
     if (h->gcphase == GC_MARK && !h->gc_running)
         markDone(h, 0);
     gc_world_start(h);
+    freeSpareWbufs(h);
 }
 
 void gc_mark_poll(gc_p *p) { markDoneAtSafepoint(p->heap); }
@@ -552,6 +563,7 @@ void gc_maybe_trigger(gc_p *p)
         if (pacer_should_gc(h))
             gc_start(h, 0);
         gc_world_start(h);
+        freeSpareWbufs(h);
     }
 }
 
@@ -564,6 +576,7 @@ int gc_mark_start(gc_heap *h)
         r = h->gcphase == GC_MARK;
     }
     gc_world_start(h);
+    freeSpareWbufs(h);
     return r;
 }
 
@@ -585,6 +598,7 @@ void gc_collect(gc_heap *h)
         h->gc_running = 0;
     }
     gc_world_start(h);
+    freeSpareWbufs(h);
     /* Outside the pause: the scavenger is no P and its pass may take the
      * heap lock a P holds. */
     gc_scavenger_wait(h);
