@@ -513,18 +513,12 @@ static void markDone(gc_heap *h, int finish)
     h->gc_running = 0;
 }
 
-/*
- * A P at a safepoint during a mark: if the round of workers is over (or
- * there is none), stop the world and run markDone. gcphase, gc_running
- * and roundActive change only in pauses, which this P's thread is not
- * in, so reading them first is safe; the stop re-tests them, as another
- * P may have ended the mark meanwhile.
- */
 /* Spare mark buffers back to the OS, a few at a time, once the world
- * runs again (Go's freeSomeWbufs, which its background sweeper calls): an
- * unmap costs tens of microseconds here, most of a mark termination's
- * pause. Two per worker and host thread stay. The queue's spare list is
- * under its lock, so a cycle started meanwhile by another P is no matter. */
+ * runs again (Go's freeSomeWbufs, which its background sweeper calls):
+ * each unmap is a system call and a TLB shootdown on the CPUs the process
+ * runs on, work a pause need not do. Two per worker and host thread stay.
+ * The queue's spare list is under its lock, so a cycle started meanwhile
+ * by another P is no matter. */
 static void freeSpareWbufs(gc_heap *h)
 {
     pthread_mutex_lock(&h->pslock); /* the P count, outside a pause */
@@ -533,6 +527,13 @@ static void freeSpareWbufs(gc_heap *h)
     gc_work_freeSome(&h->work, keep, WBUF_FREE_MAX);
 }
 
+/*
+ * A P at a safepoint during a mark: if the round of workers is over (or
+ * there is none), stop the world and run markDone. gcphase, gc_running
+ * and roundActive change only in pauses, which this P's thread is not
+ * in, so reading them first is safe; the stop re-tests them, as another
+ * P may have ended the mark meanwhile.
+ */
 static void markDoneAtSafepoint(gc_heap *h)
 {
     if (h->gcphase != GC_MARK || h->gc_running)
