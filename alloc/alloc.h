@@ -56,7 +56,8 @@
  *  - 1: Go's concurrent collector. A short pause (finish sweeping, turn on
  *    the write barrier and allocate-black, scan the roots), then the mark
  *    workers mark while the host runs (25% of gcprocs, as Go's dedicated
- *    and fractional workers), and an allocating host in debt to the
+ *    and fractional workers, and the procs the host leaves idle, as its
+ *    idle-priority workers), and an allocating host in debt to the
  *    collector marks too (assists); when the workers run out of work, the
  *    host's next allocation slow path or gc_safepoint poll ends the mark in
  *    a second short pause (flush every P's barrier buffer, no root is
@@ -149,7 +150,8 @@ typedef struct gc_options {
                              host's next poll or allocation slow path marks it whole). */
     int concurrent;       /* 0: stop-the-world; 1: concurrent mark (the host uses the barrier
                              and polls, see the opening comment). In concurrent mode gcprocs caps
-                             the background workers, which take a quarter of gcprocs CPUs. */
+                             the background workers, which take a quarter of gcprocs CPUs, and
+                             the procs of gcprocs the host's threads leave idle mark as well. */
     gc_debug debug;
     FILE *trace;          /* where gctrace and diagnostics go; NULL = stderr */
 } gc_options;
@@ -546,7 +548,8 @@ typedef struct gc_stats {
      * time is the middle figure of a gctrace line; its cpu is summed over
      * the threads that marked, so mark_bytes_total / mark_cpu_total_ns is
      * the mark rate per core. */
-    uint64_t mark_procs;         /* threads that marked in the last cycle (1: the collecting thread alone) */
+    uint64_t mark_procs;         /* threads that marked in the last cycle (1: the collecting thread alone;
+                                    concurrently, the worker threads of its largest round) */
     uint64_t mark_objects;       /* objects the last mark scanned */
     uint64_t mark_ns;            /* the last mark's wall time */
     uint64_t mark_cpu_ns;        /* the last mark's cpu time, all its threads */
@@ -563,7 +566,7 @@ typedef struct gc_stats {
     uint64_t num_concurrent_gc;  /* cycles whose mark ran concurrently */
     uint64_t pause_max_ns;       /* longest single pause so far */
     uint64_t mark_assist_cpu_ns; /* the last mark's cpu in assists (host threads) */
-    uint64_t mark_bg_cpu_ns;     /* the last mark's cpu in background workers */
+    uint64_t mark_bg_cpu_ns;     /* the last mark's cpu in dedicated and fractional workers */
     uint64_t mark_black_bytes;   /* bytes the last mark allocated black */
     uint64_t mark_wb_entries;    /* barrier records (old and new values) the last mark shaded */
     uint64_t heap_trigger;       /* heap_alloc at which the next cycle starts */
@@ -591,6 +594,7 @@ typedef struct gc_stats {
     uint64_t reclaim_spans;
     uint64_t reclaim_freed;
     uint64_t reclaim_pages;
+    uint64_t mark_idle_cpu_ns;   /* the last mark's cpu in idle-mode workers (procs the host left idle) */
 } gc_stats;
 
 void gc_read_stats(gc_heap *h, gc_stats *s);

@@ -606,6 +606,8 @@ struct gc_heap {
     atomic_uint bgRunning;       /* workers of the current round still draining */
     unsigned bgWorkers;          /* dedicated + fractional workers a round starts */
     double bgFraction;           /* the fractional worker's share of one CPU (0: none) */
+    unsigned bgIdleProcs;        /* gcprocs no P and no dedicated worker uses: idle-mode marking (round start) */
+    unsigned markThreads;        /* most worker threads in one round of this mark */
     double assistWorkPerByte;    /* pacer: bytes to mark per byte allocated */
     uint64_t hardGoal;           /* pacer: past it an assist waits for the workers */
     double assistBytesPerWork;
@@ -613,7 +615,8 @@ struct gc_heap {
     uint64_t markObjs;           /* objects scanned by rounds already collected */
     int roundActive;             /* a round of background workers was started and not collected */
     _Atomic uint64_t assistCpuNs; /* this mark (every P adds) */
-    uint64_t bgCpuNs;            /* this mark */
+    uint64_t bgCpuNs;            /* this mark: dedicated and fractional workers */
+    uint64_t idleCpuNs;          /* this mark: workers marking on otherwise idle procs */
     double consMark;             /* pacer: allocation per unit of marking, as Go's */
 
     gcLimiter limiter;   /* mgclimit.c; under mallocLock or in a pause */
@@ -633,6 +636,7 @@ struct gc_heap {
     _Atomic uint64_t heapLive;
     uint64_t heapMarked;
     uint64_t markedBytes;  /* bytes marked by the last mark (summed over its workers) */
+    uint64_t lastScanWork; /* of them, marked by scanning (not allocated black): Go's lastHeapScan */
     uint64_t heapGoal;
     uint64_t trigger;
 
@@ -657,7 +661,7 @@ struct gc_heap {
         uint64_t start_ns, gc_cpu_ns;
         uint64_t mark_procs, mark_objects, mark_ns, mark_cpu_ns; /* the last mark (gc_stats) */
         uint64_t mark_total_ns, mark_cpu_total_ns, mark_bytes_total;
-        uint64_t num_concurrent_gc, pause_max_ns, mark_assist_cpu_ns, mark_bg_cpu_ns;
+        uint64_t num_concurrent_gc, pause_max_ns, mark_assist_cpu_ns, mark_bg_cpu_ns, mark_idle_cpu_ns;
         uint64_t mark_black_bytes, mark_wb_entries;
         /* reclaim's sweeps, by any P: relaxed atomic adds */
         _Atomic uint64_t reclaimSpans, reclaimFreed, reclaimPages;
@@ -976,13 +980,15 @@ static inline int gcw_fullEmpty(gcWorkQueue *q)
 /* mgcworker.c: the worker threads (Go's gcBgMarkWorker). start runs
  * gc_mark_drain on nproc-1 of them (made on first use; fewer if the OS
  * refuses threads) and returns how many it started; wait returns once
- * they are all done, with their cpu time summed into *cpu_ns. */
+ * they are all done, with their cpu time summed into *cpu_ns, the part
+ * of it spent in idle mode into *idle_ns. */
 unsigned gc_markpool_start(gc_heap *h, unsigned nworkers);
-/* A round of the concurrent mark: h->bgWorkers threads drain without the
- * calling thread (the last of them raises every P's poll); 0 if none ran. */
+/* A round of the concurrent mark: h->bgWorkers threads, and idle-mode
+ * ones for h->bgIdleProcs, drain without the calling thread (the last of
+ * them raises every P's poll); 0 if none ran. */
 unsigned gc_markpool_startBackground(gc_heap *h);
 int gc_markpool_forked(gc_heap *h); /* the pool's threads are a parent process's */
-void gc_markpool_wait(gc_heap *h, uint64_t *cpu_ns, uint64_t *bytes, uint64_t *objs);
+void gc_markpool_wait(gc_heap *h, uint64_t *cpu_ns, uint64_t *idle_ns, uint64_t *bytes, uint64_t *objs);
 void gc_markpool_destroy(gc_heap *h);
 uint64_t gc_thread_cputime(void);
 typedef void (*span_fn)(gc_heap *h, mspan *s, void *ud);
@@ -1030,6 +1036,7 @@ static inline int span_claimSweep(mspan *s, uint32_t sg)
 void gc_pacer_commit(gc_heap *h);
 void gc_pacer_startCycle(gc_heap *h);   /* worker counts and the assist ratio at mark start */
 void gc_pacer_revise(gc_heap *h);       /* the assist ratio from the work left (Go's revise) */
+void gc_pacer_idleProcs(gc_heap *h);    /* bgIdleProcs at a round's start, world stopped */
 void gc_pacer_endCycle(gc_heap *h);     /* cons/mark from the finished mark */
 int gc_pacer_overLimit(const gc_heap *h);
 uint64_t gc_heap_mappedReady(const gc_heap *h);

@@ -220,12 +220,12 @@ static void fmtMs(char *buf, size_t n, uint64_t ns)
 /* One line per cycle, Go's format: A+B+C ms clock (the first pause, the
  * concurrent mark, the second pause; stop-the-world, the middle one is the
  * mark inside the pause), a+as/bg/idle+e ms cpu (the pauses times the
- * Ps, then the mark's cpu in assists, background workers and idle workers,
- * which this collector does not have). */
+ * Ps, then the mark's cpu in assists, background workers and idle-mode
+ * workers). */
 static void gctrace(gc_heap *h, uint64_t t0, uint64_t t1, uint64_t t2, uint64_t t3, uint64_t heap0,
                     uint64_t heap1, int forced)
 {
-    char a[32], b[32], c[32], d[32], e[32], f[32], g[32], lim[64] = "";
+    char a[32], b[32], c[32], d[32], e[32], f[32], g[32], k[32], lim[64] = "";
     if (h->opts.memory_limit > 0) {
         unsigned gcPct, limitedPct;
         gc_limiter_cycleShare(h, &gcPct, &limitedPct);
@@ -243,11 +243,12 @@ static void gctrace(gc_heap *h, uint64_t t0, uint64_t t1, uint64_t t2, uint64_t 
      * "background worker" cpu. */
     fmtMs(f, sizeof f, h->concurrentCycle ? h->stats.mark_bg_cpu_ns : h->stats.mark_cpu_ns);
     fmtMs(g, sizeof g, h->stats.mark_assist_cpu_ns);
+    fmtMs(k, sizeof k, h->stats.mark_idle_cpu_ns);
     fprintf(h->trace,
-            "gc %llu @%.3fs %u%%: %s+%s+%s ms clock, %s+%s/%s/0+%s ms cpu, %llu->%llu->%llu MB, %llu MB goal, "
+            "gc %llu @%.3fs %u%%: %s+%s+%s ms clock, %s+%s/%s/%s+%s ms cpu, %llu->%llu->%llu MB, %llu MB goal, "
             "0 MB stacks, 0 MB globals, %llu P%s%s\n",
             (unsigned long long)h->stats.num_gc, (double)(t0 - h->stats.start_ns) / 1e9, pct, a, b, c, d, g, f,
-            e, (unsigned long long)(heap0 >> 20), (unsigned long long)(heap1 >> 20),
+            k, e, (unsigned long long)(heap0 >> 20), (unsigned long long)(heap1 >> 20),
             (unsigned long long)(h->heapMarked >> 20),
             (unsigned long long)(h->heapGoal == UINT64_MAX ? 0 : h->heapGoal >> 20), (unsigned long long)procs,
             forced ? " (forced)" : "", lim);
@@ -262,9 +263,10 @@ static void timelineCycle(gc_heap *h, int forced, uint64_t t0, uint64_t t1, uint
     if (h->concurrentCycle) {
         gc_timeline_event(h, "pause: sweep termination, mark start", 1, t0, t1, "\"cycle\":%llu", n);
         gc_timeline_event(h, "concurrent mark", 2, t1, t2,
-                          "\"cycle\":%llu,\"background_cpu_ms\":%.3f,\"assist_cpu_ms\":%.3f,\"workers\":%u", n,
-                          (double)h->stats.mark_bg_cpu_ns / 1e6, (double)h->stats.mark_assist_cpu_ns / 1e6,
-                          h->bgWorkers);
+                          "\"cycle\":%llu,\"background_cpu_ms\":%.3f,\"idle_cpu_ms\":%.3f,\"assist_cpu_ms\":%.3f,"
+                          "\"workers\":%u,\"idle_procs\":%u",
+                          n, (double)h->stats.mark_bg_cpu_ns / 1e6, (double)h->stats.mark_idle_cpu_ns / 1e6,
+                          (double)h->stats.mark_assist_cpu_ns / 1e6, h->bgWorkers, h->bgIdleProcs);
         gc_timeline_heap(h, t2, heap1);
         gc_timeline_event(h, "pause: mark termination", 1, t2, t3, "\"cycle\":%llu", n);
     } else {
@@ -293,6 +295,7 @@ static void markTermination(gc_heap *h, int forced, uint64_t t0, uint64_t t1, ui
     if (h->opts.debug.gccheckmark)
         gc_checkmark_verify_marks(h);
     h->heapMarked = h->markedBytes;
+    h->lastScanWork = h->concurrentCycle ? h->markBytes : h->markedBytes;
     h->sweepgen += 2;
     h->sweep.centralIndex = 0;
     h->reclaimRegion = h->regions;
@@ -314,16 +317,13 @@ static void markTermination(gc_heap *h, int forced, uint64_t t0, uint64_t t1, ui
          * automatic cycle leaves to the host's lazy sweep. */
         gc_bgsweep_kick(h);
     gc_scavenger_kick(h);
-    /* Spare mark buffers back to the OS, a few at a time (Go's
-     * freeSomeWbufs): two per worker and host thread stay. */
-    gc_work_freeSome(&h->work, 2 * (h->gcprocs + h->stats.num_mutators), WBUF_FREE_MAX);
     uint64_t t3 = gc_nanotime();
 
     uint64_t pause = h->concurrentCycle ? (t1 - t0) + (t3 - t2) : t3 - t0;
     recordPause(h, h->concurrentCycle ? t3 - t2 : pause);
     h->stats.pause_ns[(h->stats.num_gc - 1) % GC_MAX_PAUSES] = pause;
     h->stats.pause_total_ns += pause;
-    h->stats.gc_cpu_ns += pause + (h->concurrentCycle ? h->stats.mark_bg_cpu_ns + h->stats.mark_assist_cpu_ns : 0);
+    h->stats.gc_cpu_ns += pause + (h->concurrentCycle ? h->stats.mark_cpu_ns : 0);
     h->stats.last_gc_ns = t3;
     gc_limiter_endCycle(h, h->concurrentCycle ? h->stats.mark_bg_cpu_ns : 0);
     if (h->opts.debug.gctrace)
@@ -348,7 +348,7 @@ static void markStartConcurrent(gc_heap *h)
     h->blackBytes = 0;
     h->wbEntries = 0;
     h->markBytes = h->markObjs = 0;
-    h->assistCpuNs = h->bgCpuNs = 0;
+    h->assistCpuNs = h->bgCpuNs = h->idleCpuNs = 0;
     for (gc_p *p = h->ps; p; p = p->next) {
         gc_gcw_init(&p->gcw, &h->work);
         p->wbbuf.n = 0;
@@ -359,7 +359,8 @@ static void markStartConcurrent(gc_heap *h)
     h->markStartNs = gc_nanotime();
     gc_pacer_startCycle(h);
     h->roundStartNs = gc_nanotime();
-    h->roundActive = gc_markpool_startBackground(h) > 0;
+    h->markThreads = gc_markpool_startBackground(h);
+    h->roundActive = h->markThreads > 0;
     if (!h->roundActive && !h->opts.debug.gcmarkhold)
         /* No worker thread: the host's next poll marks. */
         for (gc_p *p = h->ps; p; p = p->next)
@@ -400,7 +401,7 @@ void gc_start(gc_heap *h, int forced)
     uint64_t t2 = gc_nanotime();
     h->stats.mark_ns = t2 - t1;
     h->stats.mark_total_ns += t2 - t1;
-    h->stats.mark_assist_cpu_ns = h->stats.mark_bg_cpu_ns = 0;
+    h->stats.mark_assist_cpu_ns = h->stats.mark_bg_cpu_ns = h->stats.mark_idle_cpu_ns = 0;
     h->stats.mark_black_bytes = h->stats.mark_wb_entries = 0;
     markTermination(h, forced, t0, t1, t2, heap1);
     h->gc_running = 0;
@@ -409,13 +410,14 @@ void gc_start(gc_heap *h, int forced)
 /* A round of background workers is over: add up what it did. */
 static void collectRound(gc_heap *h)
 {
-    uint64_t cpu = 0, bytes = 0, objs = 0;
-    gc_markpool_wait(h, &cpu, &bytes, &objs);
+    uint64_t cpu = 0, idle = 0, bytes = 0, objs = 0;
+    gc_markpool_wait(h, &cpu, &idle, &bytes, &objs);
     if (h->timeline)
         gc_timeline_event(h, "mark workers", 3, h->roundStartNs,
-                          atomic_load_explicit(&h->roundEndNs, memory_order_relaxed), "\"cpu_ms\":%.3f",
-                          (double)cpu / 1e6);
-    h->bgCpuNs += cpu;
+                          atomic_load_explicit(&h->roundEndNs, memory_order_relaxed),
+                          "\"cpu_ms\":%.3f,\"idle_cpu_ms\":%.3f", (double)cpu / 1e6, (double)idle / 1e6);
+    h->bgCpuNs += cpu - idle;
+    h->idleCpuNs += idle;
     h->markBytes += bytes;
     h->markObjs += objs;
     h->roundActive = 0;
@@ -467,7 +469,10 @@ static void markDone(gc_heap *h, int finish)
             return;
         }
         h->roundStartNs = gc_nanotime();
-        if (!finish && !h->opts.debug.gcmarkhold && gc_markpool_startBackground(h) > 0) {
+        unsigned n = !finish && !h->opts.debug.gcmarkhold ? gc_markpool_startBackground(h) : 0;
+        if (n > 0) {
+            if (n > h->markThreads)
+                h->markThreads = n;
             h->roundActive = 1;
             return;
         }
@@ -496,19 +501,34 @@ static void markDone(gc_heap *h, int finish)
     h->work.nproc = 1;
     h->markBytes = bytes;
     h->markedBytes = bytes + h->blackBytes;
-    h->stats.mark_procs = h->bgWorkers;
+    h->stats.mark_procs = h->markThreads;
     h->stats.mark_objects = objs;
     h->stats.mark_ns = t2 - h->markStartNs;
     h->stats.mark_total_ns += h->stats.mark_ns;
-    h->stats.mark_cpu_ns = h->bgCpuNs + h->assistCpuNs;
+    h->stats.mark_cpu_ns = h->bgCpuNs + h->idleCpuNs + h->assistCpuNs;
     h->stats.mark_cpu_total_ns += h->stats.mark_cpu_ns;
     h->stats.mark_bytes_total += h->markedBytes;
     h->stats.mark_bg_cpu_ns = h->bgCpuNs;
+    h->stats.mark_idle_cpu_ns = h->idleCpuNs;
     h->stats.mark_assist_cpu_ns = h->assistCpuNs;
     h->stats.mark_black_bytes = h->blackBytes;
     h->stats.mark_wb_entries = h->wbEntries;
     markTermination(h, 0, h->cycleStartNs, h->markStartNs, t2, heap1);
     h->gc_running = 0;
+}
+
+/* Spare mark buffers back to the OS, a few at a time, once the world
+ * runs again (Go's freeSomeWbufs, which its background sweeper calls):
+ * each unmap is a system call and a TLB shootdown on the CPUs the process
+ * runs on, work a pause need not do. Two per worker and host thread stay.
+ * The queue's spare list is under its lock, so a cycle started meanwhile
+ * by another P is no matter. */
+static void freeSpareWbufs(gc_heap *h)
+{
+    pthread_mutex_lock(&h->pslock); /* the P count, outside a pause */
+    size_t keep = 2 * (h->gcprocs + h->stats.num_mutators);
+    pthread_mutex_unlock(&h->pslock);
+    gc_work_freeSome(&h->work, keep, WBUF_FREE_MAX);
 }
 
 /*
@@ -530,6 +550,7 @@ static void markDoneAtSafepoint(gc_heap *h)
     if (h->gcphase == GC_MARK && !h->gc_running)
         markDone(h, 0);
     gc_world_start(h);
+    freeSpareWbufs(h);
 }
 
 void gc_mark_poll(gc_p *p) { markDoneAtSafepoint(p->heap); }
@@ -547,6 +568,7 @@ void gc_maybe_trigger(gc_p *p)
         if (pacer_should_gc(h))
             gc_start(h, 0);
         gc_world_start(h);
+        freeSpareWbufs(h);
     }
 }
 
@@ -559,6 +581,7 @@ int gc_mark_start(gc_heap *h)
         r = h->gcphase == GC_MARK;
     }
     gc_world_start(h);
+    freeSpareWbufs(h);
     return r;
 }
 
@@ -580,6 +603,7 @@ void gc_collect(gc_heap *h)
         h->gc_running = 0;
     }
     gc_world_start(h);
+    freeSpareWbufs(h);
     /* Outside the pause: the scavenger is no P and its pass may take the
      * heap lock a P holds. */
     gc_scavenger_wait(h);

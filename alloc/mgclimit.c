@@ -15,7 +15,9 @@
  * The bucket is shared by every P: gc_limiter_limiting and
  * gc_limiter_assist take mallocLock; the pause's calls (endCycle,
  * cycleShare) run while no P holds it. The background workers' CPU comes
- * in when mgc.c collects a round.
+ * in when mgc.c collects a round; their idle-mode marking (procs the host
+ * left idle, mgcworker.c) counts for neither side, as Go counts idle mark
+ * work as idle time.
  *
  * Departures: the capacity is LIMITER_CAPACITY per host thread, not Go's
  * one second per P, so that a program of a few tenths of a second is

@@ -390,9 +390,9 @@ void gc_mark(gc_heap *h)
         drainParallel(h, w);
     else
         drainAlone(h, w);
-    uint64_t cpu = gc_thread_cputime() - c0, bytes = w->bytesMarked, objs = w->objsScanned;
+    uint64_t cpu = gc_thread_cputime() - c0, idle = 0, bytes = w->bytesMarked, objs = w->objsScanned;
     if (nproc > 1)
-        gc_markpool_wait(h, &cpu, &bytes, &objs);
+        gc_markpool_wait(h, &cpu, &idle, &bytes, &objs);
     gc_gcw_dispose(w);
     h->markedBytes = bytes;
     h->stats.mark_procs = nproc;

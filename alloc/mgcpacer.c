@@ -9,17 +9,24 @@
  * gc_percent < 0 without a limit turns automatic cycles off.
  * Stop-the-world, the trigger is the goal itself: the mark ends as soon as
  * it starts. Concurrently, the trigger runs ahead of the goal by Go's
- * runway, consMark * (1-u)/u * (last marked heap) with u the workers' 25%:
- * the bytes the host allocates while that much is marked. consMark, the
+ * runway, consMark * (1-u)/u * (last scan work) with u the workers' 25%:
+ * the bytes the host allocates while that much is marked. The scan work
+ * (Go's lastHeapScan) is what the last mark marked by scanning: the marked
+ * heap less what was allocated black, which no mark scans. consMark, the
  * bytes allocated per byte marked scaled by the marking's share of the
  * CPUs, is measured at each mark's end (the largest of the last four, as
  * Go). The trigger stays between 70% and 95% of the way from the marked
  * heap to the goal (Go's triggerRatio bounds).
- * The assist ratio: the marking left (expected: the last marked heap, at
+ * The assist ratio: the marking left (expected: the last scan work, at
  * least half the heap at the trigger; the whole heap once that is passed)
  * over the bytes left to allocate before the goal (Go's hard goal, 1.1 x
  * goal, once past it). Past the hard goal an assist waits for the workers
  * (mgcmark.c).
+ * Idle marking (gc_pacer_idleProcs): as Go's idle-priority workers, the
+ * CPUs of gcprocs that neither the host nor the dedicated workers use
+ * mark too; the pacer plans for the 25% alone (the trigger, the assist
+ * ratio), and the idle workers' work comes to the assists as background
+ * credit, so that a host that leaves a CPU idle rarely assists.
  * Departure: scan work is counted in bytes marked, not bytes scanned (no
  * stack or globals term: they are scanned in the first pause).
  */
@@ -77,7 +84,7 @@ void gc_pacer_commit(gc_heap *h)
     }
     uint64_t marked = h->heapMarked < goal ? h->heapMarked : goal;
     uint64_t span = goal - marked;
-    uint64_t runway = (uint64_t)(h->consMark * (1 - BG_UTILIZATION) / BG_UTILIZATION * (double)marked);
+    uint64_t runway = (uint64_t)(h->consMark * (1 - BG_UTILIZATION) / BG_UTILIZATION * (double)h->lastScanWork);
     uint64_t minTrigger = marked + span / 10 * 7, maxTrigger = marked + span / 100 * 95;
     uint64_t trig = runway < goal ? goal - runway : 0;
     h->trigger = trig < minTrigger ? minTrigger : trig > maxTrigger ? maxTrigger : trig;
@@ -114,9 +121,9 @@ void gc_pacer_startCycle(gc_heap *h)
 void gc_pacer_revise(gc_heap *h)
 {
     uint64_t done = atomic_load_explicit(&h->markWork, memory_order_relaxed);
-    /* The last marked heap; before any (or below the heap at the
+    /* The last scan work; before any (or below the heap at the
      * trigger's half), half the heap at the trigger. */
-    uint64_t expected = h->heapMarked > h->markStartHeapLive / 2 ? h->heapMarked : h->markStartHeapLive / 2;
+    uint64_t expected = h->lastScanWork > h->markStartHeapLive / 2 ? h->lastScanWork : h->markStartHeapLive / 2;
     uint64_t goal = h->heapGoal == UINT64_MAX ? h->heapLive * 2 : h->heapGoal;
     if (h->heapLive > goal || done > expected) {
         /* Past the soft goal or more to mark than expected: Go's hard
@@ -133,21 +140,48 @@ void gc_pacer_revise(gc_heap *h)
 }
 
 /* Go's endCycle: consMark from this mark, kept as the largest of the last
- * few (a decaying maximum here: each mark's measure, or 3/4 of the last). */
+ * few (a decaying maximum here: each mark's measure, or 3/4 of the last).
+ * As Go, the host's CPU is what the dedicated and fractional workers and
+ * the assists leave it (idle marking took nothing the host wanted), while
+ * the marking had the idle workers' CPU as well. */
 void gc_pacer_endCycle(gc_heap *h)
 {
     uint64_t now = gc_nanotime();
     double elapsed = (double)(now - h->markStartNs) * (double)h->gcprocs;
-    double cpu = (double)(h->bgCpuNs + h->assistCpuNs);
-    double u = elapsed > 0 ? cpu / elapsed : BG_UTILIZATION;
-    if (u <= 0)
+    double u = elapsed > 0 ? (double)(h->bgCpuNs + h->assistCpuNs) / elapsed : BG_UTILIZATION;
+    double idle = elapsed > 0 ? (double)h->idleCpuNs / elapsed : 0;
+    if (u + idle <= 0)
         u = BG_UTILIZATION;
     if (u > 0.95)
         u = 0.95;
     double alloc = h->heapLive > h->markStartHeapLive ? (double)(h->heapLive - h->markStartHeapLive) : 0;
     double work = (double)h->markBytes + 1;
-    double cm = alloc * u / (work * (1 - u));
+    double cm = alloc * (u + idle) / (work * (1 - u));
     h->consMark = cm > h->consMark * 0.75 ? cm : h->consMark * 0.75;
+}
+
+/* Go's idle-priority mark workers (findRunnableGCWorker on a P with
+ * nothing else to run, at most GOMAXPROCS less the dedicated workers):
+ * the procs of gcprocs left over by the host threads running Ps and by
+ * the dedicated workers mark in idle mode, the fractional worker's
+ * proc first. Counted at each round's start, with the world stopped: a
+ * P released or taken since changes the count from the next round. */
+void gc_pacer_idleProcs(gc_heap *h)
+{
+    unsigned threads = 0;
+    pthread_mutex_lock(&h->pslock);
+    for (gc_p *p = h->ps; p; p = p->next) {
+        if (p->status == P_IDLE)
+            continue;
+        /* A thread holding several Ps runs on one CPU. */
+        gc_p *q = h->ps;
+        while (q != p && (q->status == P_IDLE || !pthread_equal(q->owner, p->owner)))
+            q = q->next;
+        threads += q == p;
+    }
+    pthread_mutex_unlock(&h->pslock);
+    unsigned busy = threads + h->bgWorkers - (h->bgFraction > 0 ? 1 : 0);
+    h->bgIdleProcs = h->bgWorkers && h->gcprocs > busy ? h->gcprocs - busy : 0;
 }
 
 /* Past 95% of the memory limit, the scavenger returns every free page

@@ -10,11 +10,19 @@
  * ends the mark or, if its barrier and assists left grey objects, starts
  * another round (mgc.c). Their number is Go's 25% goal (gcController's
  * dedicated and fractional workers, mgcpacer.c); the fractional one
- * sleeps when past its share of a CPU.
- * Departures: Go's workers are goroutines scheduled on the Ps, dedicated,
- * fractional or idle; here they are threads the OS schedules, and there
- * are no idle workers (the machine may be shared). A thread the OS
- * refuses is simply not used.
+ * sleeps when past its share of a CPU. Procs of gcprocs that neither the
+ * host's threads nor the dedicated workers use mark in idle mode, as Go's
+ * idle-priority workers (gc_pacer_idleProcs): the fractional worker
+ * stops sleeping (its proc is idle beside it) and further threads join
+ * the round; their CPU is counted as idle marking, which the pacer and
+ * the CPU limiter do not charge to the host.
+ * Departures: Go's workers are goroutines scheduled on the Ps, and an
+ * idle worker gives its P back the moment a goroutine wants it; here
+ * they are threads the OS schedules, and whether a proc is idle is
+ * decided once per round from the Ps the host holds (a program that
+ * leaves a CPU idle gets it marked; other processes on the machine are
+ * the OS's business, as for Go). A thread the OS refuses is simply not
+ * used.
  */
 #include <stdlib.h>
 #include <time.h>
@@ -27,7 +35,8 @@ typedef struct gcMarkWorker {
     gc_heap *heap;
     gcMarkPool *pool;
     unsigned id;        /* 1.. (0 is the collecting thread) */
-    uint64_t cpu_ns;    /* this mark */
+    uint64_t cpu_ns;    /* this round */
+    uint64_t idle_ns;   /* of it, in idle mode */
     uint64_t born;      /* pool->cycle when the thread was made: it runs from the next */
     pthread_t thread;
 } gcMarkWorker;
@@ -38,10 +47,12 @@ struct gcMarkPool {
     pthread_cond_t done;    /* running reached 0 */
     uint64_t cycle;         /* marks started; a worker runs once per change */
     unsigned nactive;       /* workers 1..nactive take part in this mark */
+    unsigned nbg;           /* of them, 1..nbg are dedicated or fractional, the rest idle */
     unsigned running;       /* of them, still draining */
     unsigned nthreads;      /* threads made */
     int background;         /* this round is a concurrent mark's */
     double fraction;        /* ... and worker 1 is fractional, with this share of a CPU */
+    int fractionIdle;       /* ... which it may exceed: its proc is idle otherwise */
     pid_t pid;              /* the process that made them */
     int quit;
     gcMarkWorker w[GC_MAX_PROCS];
@@ -86,16 +97,24 @@ static void *workerMain(void *arg)
             continue;
         int background = pool->background;
         double fraction = mw->id == 1 ? pool->fraction : 0;
+        int fractionIdle = mw->id == 1 && pool->fractionIdle;
+        int idle = background && mw->id > pool->nbg;
         pthread_mutex_unlock(&pool->lock);
 
-        uint64_t c0 = gc_thread_cputime();
+        uint64_t c0 = gc_thread_cputime(), w0 = gc_nanotime();
         gc_gcw_init(&mw->gcw, &mw->heap->work);
         if (background)
-            gc_mark_drainBackground(mw->heap, &mw->gcw, fraction);
+            gc_mark_drainBackground(mw->heap, &mw->gcw, fractionIdle ? 0 : fraction);
         else
             gc_mark_drain(mw->heap, &mw->gcw);
         gc_gcw_dispose(&mw->gcw);
         mw->cpu_ns = gc_thread_cputime() - c0;
+        mw->idle_ns = idle ? mw->cpu_ns : 0;
+        if (fractionIdle) {
+            /* Past its share, the fractional worker marked in idle mode. */
+            double share = fraction * (double)(gc_nanotime() - w0);
+            mw->idle_ns = (double)mw->cpu_ns > share ? mw->cpu_ns - (uint64_t)share : 0;
+        }
 
         pthread_mutex_lock(&pool->lock);
         if (--pool->running == 0) {
@@ -135,21 +154,30 @@ static void forgetIfForked(gc_heap *h)
 
 int gc_markpool_forked(gc_heap *h) { return h->markpool && h->markpool->pid != getpid(); }
 
-static unsigned poolStart(gc_heap *h, unsigned nworkers, int background, double fraction);
+static unsigned poolStart(gc_heap *h, unsigned nworkers, unsigned nbg, int background, double fraction,
+                          int fractionIdle);
 
 unsigned gc_markpool_start(gc_heap *h, unsigned nworkers)
 {
-    return poolStart(h, nworkers, 0, 0);
+    return poolStart(h, nworkers, nworkers, 0, 0, 0);
 }
 
+/* The fractional worker takes the first idle proc; each other one gets
+ * an idle worker of its own. */
 unsigned gc_markpool_startBackground(gc_heap *h)
 {
     if (h->bgWorkers == 0)
         return 0;
-    return poolStart(h, h->bgWorkers, 1, h->bgFraction);
+    gc_pacer_idleProcs(h);
+    unsigned idle = h->bgIdleProcs;
+    int fractionIdle = h->bgFraction > 0 && idle > 0;
+    if (fractionIdle)
+        idle--;
+    return poolStart(h, h->bgWorkers + idle, h->bgWorkers, 1, h->bgFraction, fractionIdle);
 }
 
-static unsigned poolStart(gc_heap *h, unsigned nworkers, int background, double fraction)
+static unsigned poolStart(gc_heap *h, unsigned nworkers, unsigned nbg, int background, double fraction,
+                          int fractionIdle)
 {
     forgetIfForked(h);
     if (!h->markpool && !(h->markpool = poolNew(h)))
@@ -186,6 +214,8 @@ static unsigned poolStart(gc_heap *h, unsigned nworkers, int background, double 
     pool->cycle++;
     pool->background = background;
     pool->fraction = fraction;
+    pool->fractionIdle = fractionIdle;
+    pool->nbg = nbg;
     pool->nactive = nworkers;
     pool->running = nworkers;
     pthread_cond_broadcast(&pool->wake);
@@ -193,7 +223,7 @@ static unsigned poolStart(gc_heap *h, unsigned nworkers, int background, double 
     return nworkers;
 }
 
-void gc_markpool_wait(gc_heap *h, uint64_t *cpu_ns, uint64_t *bytes, uint64_t *objs)
+void gc_markpool_wait(gc_heap *h, uint64_t *cpu_ns, uint64_t *idle_ns, uint64_t *bytes, uint64_t *objs)
 {
     gcMarkPool *pool = h->markpool;
     pthread_mutex_lock(&pool->lock);
@@ -201,6 +231,7 @@ void gc_markpool_wait(gc_heap *h, uint64_t *cpu_ns, uint64_t *bytes, uint64_t *o
         pthread_cond_wait(&pool->done, &pool->lock);
     for (unsigned i = 1; i <= pool->nactive; i++) {
         *cpu_ns += pool->w[i].cpu_ns;
+        *idle_ns += pool->w[i].idle_ns;
         *bytes += pool->w[i].gcw.bytesMarked;
         *objs += pool->w[i].gcw.objsScanned;
     }

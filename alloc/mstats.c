@@ -105,6 +105,7 @@ void gc_read_stats(gc_heap *h, gc_stats *s)
     s->reclaim_pages = h->stats.reclaimPages;
     s->mark_assist_cpu_ns = h->stats.mark_assist_cpu_ns;
     s->mark_bg_cpu_ns = h->stats.mark_bg_cpu_ns;
+    s->mark_idle_cpu_ns = h->stats.mark_idle_cpu_ns;
     s->mark_black_bytes = h->stats.mark_black_bytes;
     s->mark_wb_entries = h->stats.mark_wb_entries;
     s->heap_trigger = h->trigger;

@@ -410,6 +410,52 @@ static void test_assist(void)
     worldFree(&w);
 }
 
+/* Idle-mode marking: one thread holding the only P, gcprocs 4: one
+ * dedicated worker, and the two procs nobody uses mark in idle mode, their
+ * time counted apart (mark_idle_cpu_ns). With gcprocs 1 no proc is idle:
+ * the fractional worker alone, and no idle time. */
+static uint64_t idleMarkCpu(int gcprocs, uint64_t *cycles, uint64_t *procs)
+{
+    world w;
+    worldInit(&w, 1, gcprocs, "gccheckmark=1", NULL);
+    size_t n = ((size_t)400000) / SCALE;
+    for (size_t i = 0; i < n; i++) {
+        node *x = newNode(&w, TAG);
+        gc_write_pointer(w.p, w.bar, (void **)&x->a, w.roots[0]);
+        w.roots[0] = x;
+    }
+    uint64_t idle = 0;
+    *cycles = *procs = 0;
+    for (int round = 0; round < 200 && *cycles < 3; round++) {
+        for (int i = 0; i < 20000 / SCALE; i++)
+            gc_mallocgc(w.p, 64, NULL, true);
+        gc_safepoint(w.p, gc_p_poll(w.p));
+        gc_stats st;
+        gc_read_stats(w.h, &st);
+        if (st.num_concurrent_gc > *cycles) {
+            *cycles = st.num_concurrent_gc;
+            idle += st.mark_idle_cpu_ns;
+            CU_ASSERT(st.mark_cpu_ns >= st.mark_idle_cpu_ns + st.mark_bg_cpu_ns);
+            if (st.mark_procs > *procs)
+                *procs = st.mark_procs;
+        }
+    }
+    CU_ASSERT_EQUAL(checkLists(&w), 0);
+    worldFree(&w);
+    return idle;
+}
+
+static void test_idle_workers(void)
+{
+    uint64_t cycles, procs;
+    CU_ASSERT(idleMarkCpu(4, &cycles, &procs) > 0);
+    CU_ASSERT(cycles >= 1);
+    CU_ASSERT_EQUAL(procs, 3); /* a dedicated worker and two idle ones */
+    CU_ASSERT_EQUAL(idleMarkCpu(1, &cycles, &procs), 0);
+    CU_ASSERT(cycles >= 1);
+    CU_ASSERT_EQUAL(procs, 1); /* the fractional worker */
+}
+
 /* gcstoptheworld=1: concurrent on, but every mark in the pause (the
  * barrier never on); =2: and the sweep too (no span left unswept). */
 static void countUnswept(const gc_span_info *si, void *ud)
@@ -533,6 +579,7 @@ static CU_TestInfo tests[] = {
     {"mutator_1", test_mutator_1},
     {"mutator_4", test_mutator_4},
     {"assist", test_assist},
+    {"idle_workers", test_idle_workers},
     {"stoptheworld", test_stoptheworld},
     {"default_stw", test_default_stw},
     {"free_during_mark", test_free_during_mark},

@@ -53,14 +53,14 @@ static void markRoots(gc_marker *m, void *ud)
     gc_mark_block(m, (void *const *)w->roots, NROOTS, NULL);
 }
 
-static void worldInit(world *w, int concurrent, int64_t limit, const char *debug)
+static void worldInitProcs(world *w, int concurrent, int64_t limit, const char *debug, int gcprocs)
 {
     memset(w, 0, sizeof *w);
     gc_options o;
     gc_options_default(&o);
     o.concurrent = concurrent;
     o.memory_limit = limit;
-    o.gcprocs = 2;
+    o.gcprocs = gcprocs;
     char err[200];
     CU_ASSERT_EQUAL_FATAL(gc_parse_debug(&o.debug, debug, err, sizeof err), 0);
     w->h = gc_heap_new(&o);
@@ -68,6 +68,11 @@ static void worldInit(world *w, int concurrent, int64_t limit, const char *debug
     w->p = gc_p_new(w->h);
     w->bar = gc_heap_barrier(w->h);
     gc_add_roots(w->h, markRoots, w);
+}
+
+static void worldInit(world *w, int concurrent, int64_t limit, const char *debug)
+{
+    worldInitProcs(w, concurrent, limit, debug, 2);
 }
 
 static void worldFree(world *w)
@@ -107,11 +112,13 @@ static size_t listLen(const node *n)
  * builds, so the heap still runs over the limit), and garbage: the program
  * finishes (the heap runs over the limit instead of collecting at every
  * refill), the limiter turned on, and the collector's time stayed near
- * half: at most the host's plus two bucket capacities. */
+ * half: at most the host's plus two bucket capacities. Concurrently with
+ * gcprocs 1, so that no proc is left idle: idle-mode marking is not the
+ * collector's time for the limiter, and would leave it little to cap. */
 static void limiterRun(int concurrent)
 {
     world w;
-    worldInit(&w, concurrent, (4 << 20) / SLOW, "");
+    worldInitProcs(&w, concurrent, (4 << 20) / SLOW, "", concurrent ? 1 : 2);
     size_t live = (8u << 20) / 16 / SLOW;
     buildList(&w, 0, live);
     size_t garbage = (size_t)(400u << 20) / 16 / SLOW;
