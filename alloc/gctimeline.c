@@ -5,7 +5,7 @@
  * nearest is the execution tracer (runtime/trace: GC, STW, mark assist
  * and worker events); this writes only the collector's part, from the
  * host's threads (round and assist times are noted there), one at a
- * time: in a pause, or under mallocLock (assists), so it needs no lock
+ * time: in a pause, or under pacerLock (assists), so it needs no lock
  * of its own. Tracks (tid): 1 the host's threads (pauses, assists), 2 the
  * concurrent mark, 3 the background workers' rounds; a counter "heap"
  * follows heapLive. The closing bracket is written by gc_heap_free; a

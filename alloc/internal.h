@@ -545,7 +545,7 @@ struct gc_heap {
      * collector in a pause (every other P is parked then, none holds it).
      * A leaf: nothing else is locked under it. The refill path does not
      * take it (see "Locks" in alloc/README.md). */
-    pthread_mutex_t mallocLock;
+    pthread_mutex_t pacerLock;
     pthread_mutex_t rootsLock;   /* roots and handles lists */
     uint32_t sweepgen;
     int gc_running;
@@ -619,7 +619,7 @@ struct gc_heap {
     uint64_t idleCpuNs;          /* this mark: workers marking on otherwise idle procs */
     double consMark;             /* pacer: allocation per unit of marking, as Go's */
 
-    gcLimiter limiter;   /* mgclimit.c; under mallocLock or in a pause */
+    gcLimiter limiter;   /* mgclimit.c; under pacerLock or in a pause */
     gcScavenger *scavenger; /* mgcscavenge.c, made at the first cycle's end */
     gcBgSweep *bgsweep;     /* mgcsweep.c, made at the first cycle's end */
     /* Free pages the background scavenger took to release them outside
@@ -674,7 +674,7 @@ struct gc_heap {
 };
 
 /* gctimeline.c: TOYDEBUG=gctimeline=FILE, and the heap map's timeline.
- * Events are written by host threads, in a pause or under mallocLock;
+ * Events are written by host threads, in a pause or under pacerLock;
  * tids: 1 host threads, 2 concurrent mark, 3 workers. */
 typedef struct gc_timeline gc_timeline;
 void gc_timeline_open(gc_heap *h);
@@ -1019,8 +1019,8 @@ static inline void gc_lock_init(pthread_mutex_t *mu)
     pthread_mutex_init(mu, &a);
     pthread_mutexattr_destroy(&a);
 }
-static inline void gc_malloc_lock(gc_heap *h) { pthread_mutex_lock(&h->mallocLock); }
-static inline void gc_malloc_unlock(gc_heap *h) { pthread_mutex_unlock(&h->mallocLock); }
+static inline void gc_pacer_lock(gc_heap *h) { pthread_mutex_lock(&h->pacerLock); }
+static inline void gc_pacer_unlock(gc_heap *h) { pthread_mutex_unlock(&h->pacerLock); }
 
 /* Go's sweepgen claim: the one thread whose CAS moves a span from "needs
  * sweeping" (sg-2) to "being swept" (sg-1) sweeps it (acquire: it sees

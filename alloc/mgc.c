@@ -71,7 +71,7 @@ gc_heap *gc_heap_new(const gc_options *o)
     gc_work_init(&h->work, h->trace);
     pthread_mutex_init(&h->pslock, NULL);
     pthread_cond_init(&h->pscond, NULL);
-    gc_lock_init(&h->mallocLock);
+    gc_lock_init(&h->pacerLock);
     pthread_mutex_init(&h->rootsLock, NULL);
     gc_mheap_init(h);
     for (unsigned spc = 0; spc < GC_NUM_SPAN_CLASSES; spc++)
@@ -119,7 +119,7 @@ void gc_heap_free(gc_heap *h)
     gc_work_destroy(h);
     pthread_mutex_destroy(&h->pslock);
     pthread_cond_destroy(&h->pscond);
-    pthread_mutex_destroy(&h->mallocLock);
+    pthread_mutex_destroy(&h->pacerLock);
     pthread_mutex_destroy(&h->rootsLock);
     for (unsigned spc = 0; spc < GC_NUM_SPAN_CLASSES; spc++)
         pthread_mutex_destroy(&h->central[spc].lock);

@@ -13,7 +13,7 @@
  * the window times the host threads (gc_stats.num_mutators) less that
  * part; CPUs nobody uses count for neither side (Go subtracts idle time).
  * The bucket is shared by every P: gc_limiter_limiting and
- * gc_limiter_assist take mallocLock; the pause's calls (endCycle,
+ * gc_limiter_assist take pacerLock; the pause's calls (endCycle,
  * cycleShare) run while no P holds it. The background workers' CPU comes
  * in when mgc.c collects a round; their idle-mode marking (procs the host
  * left idle, mgcworker.c) counts for neither side, as Go counts idle mark
@@ -103,23 +103,23 @@ void gc_limiter_update(gc_heap *h)
     l->lastOnHost = onHost;
 }
 
-/* Called by any P outside a pause: the bucket is under mallocLock. */
+/* Called by any P outside a pause: the bucket is under pacerLock. */
 int gc_limiter_limiting(gc_heap *h)
 {
     if (h->opts.memory_limit <= 0)
         return 0;
-    gc_malloc_lock(h);
+    gc_pacer_lock(h);
     gc_limiter_update(h);
     int on = h->limiter.enabled;
-    gc_malloc_unlock(h);
+    gc_pacer_unlock(h);
     return on;
 }
 
 void gc_limiter_assist(gc_heap *h, uint64_t ns)
 {
-    gc_malloc_lock(h);
+    gc_pacer_lock(h);
     h->limiter.assistNs += ns;
-    gc_malloc_unlock(h);
+    gc_pacer_unlock(h);
 }
 
 /* A cycle's end: its workers' CPU joins the finished sum (its pauses did,

@@ -507,12 +507,12 @@ void gc_assistAlloc(gc_p *p)
         return;
     uint64_t t0 = gc_thread_cputime(), w0 = gc_nanotime(), wl = w0;
     uint64_t maxNs = h->opts.memory_limit > 0 ? UINT64_MAX : ASSIST_MAX_NS;
-    /* The rates are shared by every P: revised and read under mallocLock
+    /* The rates are shared by every P: revised and read under pacerLock
      * (an assist is never entered with it held). */
-    gc_malloc_lock(h);
+    gc_pacer_lock(h);
     gc_pacer_revise(h);
     double workPerByte = h->assistWorkPerByte, bytesPerWork = h->assistBytesPerWork;
-    gc_malloc_unlock(h);
+    gc_pacer_unlock(h);
     if (p->gcAssistBytes >= 0)
         goto hard;
     double want = (double)-p->gcAssistBytes * workPerByte;
@@ -555,9 +555,9 @@ out:;
     h->assistCpuNs += t1 - t0;
     gc_limiter_assist(h, w1 - wl);
     if (h->timeline) {
-        gc_malloc_lock(h);
+        gc_pacer_lock(h);
         gc_timeline_event(h, "assist", 1, w0, w1, "\"debt_after\":%lld", (long long)p->gcAssistBytes);
-        gc_malloc_unlock(h);
+        gc_pacer_unlock(h);
     }
 }
 
