@@ -441,7 +441,6 @@ typedef struct gcBgSweep {
     pid_t pid;               /* the process that made the thread */
     uint64_t spans;          /* spans it swept */
     unsigned waiters;        /* threads in gc_bgsweep_wait: no yielding to the Ps then */
-    unsigned ncpu;           /* online CPUs: as many running Ps leave none idle */
 } gcBgSweep;
 
 /* One pass of the scavenger (mgcscavenge.c): what it may release. */
@@ -578,6 +577,7 @@ struct gc_heap {
     gcWork gcw;                  /* the collecting thread's (worker 0's) gray objects */
     gcMarkPool *markpool;        /* worker threads, made at the first parallel mark; or NULL */
     unsigned gcprocs;            /* mark workers (gc_options.gcprocs resolved), >= 1 */
+    unsigned ncpu;               /* online CPUs, >= 1: as many running Ps leave none idle */
     sweepState sweep;
 
     /* The concurrent mark (mgc.c, mgcmark.c). gcphase, blackBytes and the
@@ -1004,9 +1004,9 @@ void gc_checkmark_verify_marks(gc_heap *h);
 void gc_world_stop(gc_heap *h);
 void gc_world_start(gc_heap *h);
 bool gc_world_stopped_by_me(gc_heap *h);
-/* Go's "no idle P": at least ncpu Ps are running (a hint, read without
+/* Go's "no idle P": a P runs on every CPU (a hint, read without
  * pslock). */
-bool gc_ps_busy(gc_heap *h, unsigned ncpu);
+bool gc_ps_busy(gc_heap *h);
 /* The allocator's locks guard short critical sections: adaptive mutexes
  * (glibc's) spin a little before they sleep, as Go's lock2 does. */
 static inline void gc_lock_init(pthread_mutex_t *mu)

@@ -64,10 +64,11 @@ gc_heap *gc_heap_new(const gc_options *o)
     if (pages > 0 && pagesize > 0 && (uint64_t)pages * (uint64_t)pagesize < GC_MAX_ALLOC)
         h->maxAlloc = (size_t)pages * (size_t)pagesize;
     long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    h->ncpu = ncpu < 1 ? 1 : (unsigned)ncpu;
     if (h->opts.gcprocs > 0)
         h->gcprocs = h->opts.gcprocs < GC_MAX_PROCS ? (unsigned)h->opts.gcprocs : GC_MAX_PROCS;
     else
-        h->gcprocs = ncpu < 1 ? 1 : ncpu > GC_DEFAULT_MAX_PROCS ? GC_DEFAULT_MAX_PROCS : (unsigned)ncpu;
+        h->gcprocs = h->ncpu > GC_DEFAULT_MAX_PROCS ? GC_DEFAULT_MAX_PROCS : h->ncpu;
     gc_work_init(&h->work, h->trace);
     pthread_mutex_init(&h->pslock, NULL);
     pthread_cond_init(&h->pscond, NULL);

@@ -301,7 +301,7 @@ static void *bgsweepMain(void *arg)
             bs->pending = 0;
             bs->running = 1;
         }
-        if (bs->waiters == 0 && gc_ps_busy(h, bs->ncpu)) {
+        if (bs->waiters == 0 && gc_ps_busy(h)) {
             struct timespec ts;
             clock_gettime(CLOCK_REALTIME, &ts);
             ts.tv_nsec += 1000000;
@@ -372,8 +372,6 @@ void gc_bgsweep_kick(gc_heap *h)
          * the world's start lets it go. */
         bs->parked = atomic_load(&h->stopping);
         bs->pid = getpid();
-        long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-        bs->ncpu = ncpu > 0 ? (unsigned)ncpu : 1;
         h->bgsweep = bs;
         bs->started = pthread_create(&bs->thread, NULL, bgsweepMain, h) == 0;
     }

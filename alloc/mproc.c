@@ -34,9 +34,9 @@ static void setStatus(gc_heap *h, gc_p *p, int status)
     p->status = status;
 }
 
-bool gc_ps_busy(gc_heap *h, unsigned ncpu)
+bool gc_ps_busy(gc_heap *h)
 {
-    return atomic_load_explicit(&h->runningPs, memory_order_relaxed) >= ncpu;
+    return atomic_load_explicit(&h->runningPs, memory_order_relaxed) >= h->ncpu;
 }
 
 /* Any P that another thread still runs? (pslock held) */
