@@ -119,18 +119,19 @@ $(BUILD)/tests/test-parmark: $(BUILD)/tests/unit/test_parmark.o $(ALLOC_UNIT_MAI
 test-parmark: $(BUILD)/tests/test-parmark
 	$(BUILD)/tests/test-parmark
 
-# ThreadSanitizer: alloc and the parmark, concurrent, threads and scale suites built with clang
+# ThreadSanitizer: alloc and the parmark, concurrent, threads, scale and sweepone suites built with clang
 # -fsanitize=thread into build/tsan (TSan cannot share a binary with ASan,
 # so `make sanitize` runs this as a second build).
 TSAN_FLAGS := CC=clang BUILD=build/tsan OPT=-O1 \
   EXTRA_CFLAGS="-fsanitize=thread -fno-omit-frame-pointer" LDFLAGS="-fsanitize=thread"
 tsan:
 	@$(MAKE) --no-print-directory $(TSAN_FLAGS) build/tsan/tests/test-parmark build/tsan/tests/test-concurrent \
-	  build/tsan/tests/test-threads build/tsan/tests/test-scale
+	  build/tsan/tests/test-threads build/tsan/tests/test-scale build/tsan/tests/test-sweepone
 	TSAN_OPTIONS="halt_on_error=1 exitcode=66" build/tsan/tests/test-parmark
 	TSAN_OPTIONS="halt_on_error=1 exitcode=66" build/tsan/tests/test-concurrent
 	TSAN_OPTIONS="halt_on_error=1 exitcode=66" build/tsan/tests/test-threads
 	TSAN_OPTIONS="halt_on_error=1 exitcode=66" build/tsan/tests/test-scale
+	TSAN_OPTIONS="halt_on_error=1 exitcode=66" build/tsan/tests/test-sweepone
 	@$(MAKE) --no-print-directory $(TSAN_FLAGS) tsan-toy-thread
 
 # The threaded toy programs on a TSan build of toy (the VM's threads,
@@ -193,6 +194,17 @@ $(BUILD)/tests/test-pagealloc: $(BUILD)/tests/unit/test_pagealloc.o $(ALLOC_UNIT
 
 test-pagealloc: $(BUILD)/tests/test-pagealloc
 	$(BUILD)/tests/test-pagealloc
+
+# --- gc_sweepone's cursor when two sweepers reach the last list at once.
+SUITES += sweepone
+.PHONY: test-sweepone
+
+$(BUILD)/tests/test-sweepone: $(BUILD)/tests/unit/test_sweepone.o $(ALLOC_UNIT_MAIN) $(BUILD)/liballoc.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -pthread -o $@ $^ $(CUNIT_LIBS) $(LDLIBS)
+
+test-sweepone: $(BUILD)/tests/test-sweepone
+	$(BUILD)/tests/test-sweepone
 
 # --- the heap at scale and under a memory limit: the GC CPU limiter, the
 # background sweeper and scavenger, reclaim by bitmap, oblets; also run

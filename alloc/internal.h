@@ -2,7 +2,8 @@
  * internal.h: the structures alloc's files share (mheap, mspan, mcentral,
  * mcache, the collector's state) and the functions they call in each other.
  * Never included outside alloc/ (tests use alloc.h only), except by the
- * page allocator's model test, which drives mpagealloc.c directly.
+ * page allocator's model test, which drives mpagealloc.c directly, and
+ * the sweep cursor's test, which sets the cursor and calls gc_sweepone.
  *
  * Mirrors the type definitions spread over Go's runtime/mheap.go (mheap,
  * mspan, heapArena), mcentral.go, mcache.go, mgcwork.go and mstats.go.

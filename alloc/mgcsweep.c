@@ -129,8 +129,16 @@ int gc_span_sweep(gc_heap *h, mspan *s, int preserve)
 uintptr_t gc_sweepone(gc_heap *h)
 {
     uint32_t sg = h->sweepgen;
-    while (!isSweepDone(h)) {
-        unsigned i = atomic_load(&h->sweep.centralIndex);
+    for (;;) {
+        /* One load both tests for the end and picks the list: another
+         * sweeper may move the cursor past the last list between two
+         * loads, and central[i / 2] would then be the heap's next field
+         * (its empty span) taken for an mcentral, its lock taken over the
+         * span's allocCache. Relaxed: the cursor only says which list to
+         * look at; the list is read under its lock. */
+        unsigned i = atomic_load_explicit(&h->sweep.centralIndex, memory_order_relaxed);
+        if (i >= 2 * GC_NUM_SPAN_CLASSES)
+            return ~(uintptr_t)0;
         mcentral *c = &h->central[i / 2];
         spanList *l = i % 2 == 0 ? mcentral_partialUnswept(c, sg) : mcentral_fullUnswept(c, sg);
         gc_mcentral_lock(c);
@@ -149,7 +157,6 @@ uintptr_t gc_sweepone(gc_heap *h)
         gc_span_sweep(h, s, 0);
         return npages;
     }
-    return ~(uintptr_t)0;
 }
 
 void gc_finishsweep(gc_heap *h)
