@@ -15,22 +15,13 @@
 #include <time.h>
 
 #include "alloc/alloc.h"
-
-typedef struct node {
-    struct node *l, *r;
-    uint64_t v;
-} node;
-static const uint8_t nodeMask[] = {0x3};
-static const gc_type nodeType = {sizeof(node), 16, nodeMask, "node"};
+#include "tests/bench/hosttree.h"
 
 typedef struct host {
-    gc_p *p;
-    const gc_barrier *bar;
+    treeHost t;       /* first: allocNode casts back */
     node **live;      /* the roots: one tree per slot */
     size_t nlive;
     node *garbage;    /* the round's short-lived tree */
-    node *stk[64];    /* the host's stack: live across each allocation */
-    size_t sp;
 } host;
 
 static void roots(gc_marker *m, void *ud)
@@ -38,26 +29,15 @@ static void roots(gc_marker *m, void *ud)
     host *H = ud;
     gc_mark_block(m, (void *const *)H->live, H->nlive, NULL);
     gc_mark_slot(m, (void *const *)&H->garbage);
-    gc_mark_block(m, (void *const *)H->stk, H->sp, NULL);
+    gc_mark_block(m, (void *const *)H->t.stk, H->t.sp, NULL);
 }
 
-/* A tree of depth d; each node under construction is on the host's
- * stack (a root) while its children are allocated. */
-static node *tree(host *H, int d)
+static node *allocNode(treeHost *T)
 {
-    node *n = gc_mallocgc(H->p, sizeof(node), &nodeType, true);
+    node *n = gc_mallocgc(T->p, sizeof(node), &nodeType, true);
     if (!n) {
         fprintf(stderr, "concpause: out of memory\n");
         exit(1);
-    }
-    n->v = (uint64_t)d;
-    if (d > 0) {
-        H->stk[H->sp++] = n;
-        node *l = tree(H, d - 1);
-        gc_write_pointer(H->p, H->bar, (void **)&H->stk[H->sp - 1]->l, l);
-        node *r = tree(H, d - 1);
-        n = H->stk[--H->sp];
-        gc_write_pointer(H->p, H->bar, (void **)&n->r, r);
     }
     return n;
 }
@@ -77,33 +57,34 @@ static void run(size_t liveMB, int rounds, int stw, gc_stats *out, double *secs)
     o.debug.gcstoptheworld = stw;
     gc_heap *h = gc_heap_new(&o);
     host H = {0};
-    H.p = gc_p_new(h);
-    H.bar = gc_heap_barrier(h);
-    const int depth = 16; /* 2^17-1 nodes of 32 bytes: 4 MiB per tree */
-    H.nlive = liveMB / 4;
+    H.t.p = gc_p_new(h);
+    H.t.bar = gc_heap_barrier(h);
+    H.t.alloc = allocNode;
+    const int depth = 16; /* 3 MiB per tree */
+    H.nlive = liveMB * ((size_t)1 << 20) / hosttree_bytes(depth);
     H.live = calloc(H.nlive, sizeof *H.live);
     gc_add_roots(h, roots, &H);
     struct timespec a, b;
     clock_gettime(CLOCK_MONOTONIC, &a);
     for (size_t i = 0; i < H.nlive; i++)
-        H.live[i] = tree(&H, depth);
-    const gc_poll *poll = gc_p_poll(H.p);
+        H.live[i] = hosttree_build(&H.t, depth);
+    const gc_poll *poll = gc_p_poll(H.t.p);
     uint64_t seed = 88172645463325252ull;
     for (int r = 0; r < rounds; r++) {
-        H.garbage = tree(&H, 14); /* garbage by the next round */
+        H.garbage = hosttree_build(&H.t, 14); /* garbage by the next round */
         /* Swap two live subtrees between trees, through the barrier. */
         seed ^= seed << 13, seed ^= seed >> 7, seed ^= seed << 17;
         node *x = H.live[seed % H.nlive], *y = H.live[(seed >> 20) % H.nlive];
         node *t = x->l;
-        gc_write_pointer(H.p, H.bar, (void **)&x->l, y->l);
-        gc_write_pointer(H.p, H.bar, (void **)&y->l, t); /* t: no allocation since it was read */
-        gc_safepoint(H.p, poll);
+        gc_write_pointer(H.t.p, H.t.bar, (void **)&x->l, y->l);
+        gc_write_pointer(H.t.p, H.t.bar, (void **)&y->l, t); /* t: no allocation since it was read */
+        gc_safepoint(H.t.p, poll);
     }
     clock_gettime(CLOCK_MONOTONIC, &b);
     *secs = (double)(b.tv_sec - a.tv_sec) + (double)(b.tv_nsec - a.tv_nsec) / 1e9;
     gc_read_stats(h, out);
     gc_remove_roots(h, roots, &H);
-    gc_p_free(H.p);
+    gc_p_free(H.t.p);
     gc_heap_free(h);
     free(H.live);
 }

@@ -23,22 +23,13 @@
 #include <time.h>
 
 #include "alloc/alloc.h"
-
-typedef struct node {
-    struct node *l, *r;
-    uint64_t v;
-} node;
-static const uint8_t nodeMask[] = {0x3};
-static const gc_type nodeType = {sizeof(node), 16, nodeMask, "node"};
+#include "tests/bench/hosttree.h"
 
 typedef struct host {
+    treeHost t; /* first: allocNode casts back */
     gc_heap *h;
-    gc_p *p;
-    const gc_barrier *bar;
     node **live;
     size_t nlive;
-    node *stk[64];
-    size_t sp;
     void *big;
     /* timing */
     int timing;
@@ -51,7 +42,7 @@ static void roots(gc_marker *m, void *ud)
 {
     host *H = ud;
     gc_mark_block(m, (void *const *)H->live, H->nlive, NULL);
-    gc_mark_block(m, (void *const *)H->stk, H->sp, NULL);
+    gc_mark_block(m, (void *const *)H->t.stk, H->t.sp, NULL);
     gc_mark_slot(m, (void *const *)&H->big);
 }
 
@@ -72,7 +63,7 @@ static long ivcsw(void)
 static void *alloc(host *H, size_t size, const gc_type *t)
 {
     if (!H->timing) {
-        void *x = gc_mallocgc(H->p, size, t, true);
+        void *x = gc_mallocgc(H->t.p, size, t, true);
         if (!x) {
             fprintf(stderr, "scale: out of memory\n");
             exit(1);
@@ -80,7 +71,7 @@ static void *alloc(host *H, size_t size, const gc_type *t)
         return x;
     }
     uint64_t t0 = now();
-    void *x = gc_mallocgc(H->p, size, t, true);
+    void *x = gc_mallocgc(H->t.p, size, t, true);
     uint64_t d = now() - t0;
     if (!x) {
         fprintf(stderr, "scale: out of memory\n");
@@ -110,20 +101,7 @@ static void *alloc(host *H, size_t size, const gc_type *t)
     return x;
 }
 
-static node *tree(host *H, int d)
-{
-    node *n = alloc(H, sizeof(node), &nodeType);
-    n->v = (uint64_t)d;
-    if (d > 0) {
-        H->stk[H->sp++] = n;
-        node *l = tree(H, d - 1);
-        gc_write_pointer(H->p, H->bar, (void **)&H->stk[H->sp - 1]->l, l);
-        node *r = tree(H, d - 1);
-        n = H->stk[--H->sp];
-        gc_write_pointer(H->p, H->bar, (void **)&n->r, r);
-    }
-    return n;
-}
+static node *allocNode(treeHost *T) { return alloc((host *)T, sizeof(node), &nodeType); }
 
 static uint64_t rssKb(const char *key)
 {
@@ -154,16 +132,15 @@ int main(int argc, char **argv)
     host H;
     memset(&H, 0, sizeof H);
     H.h = gc_heap_new(&o);
-    H.p = gc_p_new(H.h);
-    H.bar = gc_heap_barrier(H.h);
-    /* Trees of depth 14: 32767 nodes of 24 bytes (the class of 24). */
-    size_t perTree = ((size_t)1 << 15) - 1;
-    H.nlive = liveMb * (1u << 20) / (perTree * 24);
+    H.t.p = gc_p_new(H.h);
+    H.t.bar = gc_heap_barrier(H.h);
+    H.t.alloc = allocNode;
+    H.nlive = liveMb * ((size_t)1 << 20) / hosttree_bytes(14);
     H.live = calloc(H.nlive, sizeof *H.live);
     gc_add_roots(H.h, roots, &H);
     uint64_t t0 = now();
     for (size_t i = 0; i < H.nlive; i++)
-        gc_write_pointer(H.p, H.bar, (void **)&H.live[i], tree(&H, 14));
+        gc_write_pointer(H.t.p, H.t.bar, (void **)&H.live[i], hosttree_build(&H.t, 14));
     uint64_t t1 = now();
     uint64_t goalMax = 0, liveMax = 0, metaMax = 0, inuseAtMeta = 0;
     gc_stats s;
@@ -174,12 +151,12 @@ int main(int argc, char **argv)
     srand(1);
     for (int r = 0; r < rounds; r++) {
         for (int k = 0; k < 16; k++)
-            tree(&H, 12); /* garbage */
+            hosttree_build(&H.t, 12); /* garbage */
         size_t i = (size_t)rand() % H.nlive;
-        gc_write_pointer(H.p, H.bar, (void **)&H.live[i], tree(&H, 14));
+        gc_write_pointer(H.t.p, H.t.bar, (void **)&H.live[i], hosttree_build(&H.t, 14));
         size_t big = ((size_t)64 << 10) << (rand() % 7);
         H.big = alloc(&H, big, NULL);
-        gc_safepoint(H.p, gc_p_poll(H.p));
+        gc_safepoint(H.t.p, gc_p_poll(H.t.p));
         gc_read_stats(H.h, &s);
         if (s.heap_goal != UINT64_MAX && s.heap_goal > goalMax)
             goalMax = s.heap_goal;
@@ -208,7 +185,7 @@ int main(int argc, char **argv)
            (double)hwm / 1e6, (double)liveMax / 1e6, (double)goalMax / 1e6, (double)hwm / (double)goalMax);
     printf("RESULT max_ns=%llu gcs=%llu\n", (unsigned long long)H.slowest, (unsigned long long)s.num_gc);
     gc_remove_roots(H.h, roots, &H);
-    gc_p_free(H.p);
+    gc_p_free(H.t.p);
     gc_heap_free(H.h);
     free(H.live);
     return 0;
