@@ -71,11 +71,13 @@ static void pageBit(gc_heap *h, uintptr_t base, int on)
 }
 
 /* At a mark's start (no marker runs): every arena's pageMarks cleared,
- * a bit per page (Go's gcResetMarkState). */
+ * a bit per page (Go's gcResetMarkState). Only the arenas a region has
+ * committed: no span ever began past them, and touching their records
+ * would fault them in, in the pause. */
 void gc_mheap_clearPageMarks(gc_heap *h)
 {
     for (arenaRegion *r = h->regions; r; r = r->next)
-        for (uintptr_t a = r->base; a < r->base + r->size; a += ARENA_BYTES)
+        for (uintptr_t a = r->base; a < r->base + r->committed; a += ARENA_BYTES)
             memset(arenaOf(h, a)->pageMarks, 0, sizeof arenaOf(h, a)->pageMarks);
 }
 
