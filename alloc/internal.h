@@ -411,6 +411,7 @@ struct gc_marker {
     int checkmark; /* 0: marking gcmarkBits; 1: checkmark walk; 2: verify (count, don't abort) */
     size_t problems;
     gcWork *gcw;   /* where roots go: the collecting thread's gcWork */
+    int defer;     /* a concurrent mark's first pause: root values are recorded (gc_heap.rootVals) */
 };
 
 /* Per-cycle sweep pacing (Go's sweepdata + mheap.sweepPagesPerByte). */
@@ -618,6 +619,15 @@ struct gc_heap {
     _Atomic uint64_t assistCpuNs; /* this mark (every P adds) */
     uint64_t bgCpuNs;            /* this mark: dedicated and fractional workers */
     uint64_t idleCpuNs;          /* this mark: workers marking on otherwise idle procs */
+    /* The root values the first pause recorded (gc_mark_concurrentRoots),
+     * shaded after it by whoever drains first, as Go's root mark jobs:
+     * rootVals and rootN are written in that pause and read-only until
+     * the next one (the pool's mutex publishes them to the workers, pslock
+     * to the other Ps); chunks are claimed by an atomic add to rootNext
+     * (relaxed: a claim only hands out indices). */
+    uintptr_t *rootVals;
+    size_t rootN, rootCap;
+    atomic_size_t rootNext;
     double consMark;             /* pacer: allocation per unit of marking, as Go's */
 
     gcLimiter limiter;   /* mgclimit.c; under pacerLock or in a pause */
@@ -932,7 +942,8 @@ static inline void mcache_blacken(gc_p *p, mspan *s)
 /* Shade v (any word: NULL and non-heap addresses are ignored) into w,
  * from a thread that marks beside the workers. */
 void gc_shade(gc_heap *h, gcWork *w, uintptr_t v);
-void gc_mark_concurrentRoots(gc_heap *h); /* the first pause's roots, into h->gcw */
+void gc_mark_concurrentRoots(gc_heap *h); /* the first pause's roots, recorded for the drains */
+bool gc_mark_rootsLeft(gc_heap *h);       /* recorded root values not yet claimed by a drain */
 /* A background worker's drain (fraction 0: dedicated); an assist's, of at
  * most budget bytes of marking, returning what it did. */
 void gc_mark_drainBackground(gc_heap *h, gcWork *w, double fraction);

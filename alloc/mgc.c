@@ -13,7 +13,8 @@
  *     the heap's mark threads (gcprocs in all) drain the gray queue
  *     together until it is empty (mgcmark.c, mgcwork.c, mgcworker.c).
  *     Concurrent: still in the first pause, the barrier and allocate-black
- *     go on, each P gets a gcWork and the roots go grey; the pause ends and
+ *     go on, each P gets a gcWork and the roots' values are recorded (the
+ *     drains shade them, as Go's root jobs); the pause ends and
  *     background workers mark (rounds, mgcworker.c) while the host runs,
  *     with its assists and barrier flushes. When a round ends, the host's
  *     next poll or allocation slow path runs markDone (Go's gcMarkDone):
@@ -28,7 +29,8 @@
  *     reclaim, gc_deductSweepCredit); gc_collect sweeps it all, and so
  *     does the pause under gcstoptheworld=2.
  * Neither concurrent pause does work proportional to the heap: flushes and
- * counters per P and span class, and the roots the host reports.
+ * counters per P and span class, and a copy of the root words the host
+ * reports.
  * Every step that touches other Ps runs with the world stopped (mproc.c):
  * the first pause, each markDone (so Go's ragged barrier, which flushes
  * every P's buffers, is done by the P that found the workers finished, for
@@ -117,6 +119,7 @@ void gc_heap_free(gc_heap *h)
         free(hd);
     }
     free(h->roots);
+    free(h->rootVals);
     gc_work_destroy(h);
     pthread_mutex_destroy(&h->pslock);
     pthread_cond_destroy(&h->pscond);
@@ -457,7 +460,7 @@ static void markDone(gc_heap *h, int finish)
             gc_gcw_flush(&p->gcw);
         }
         gc_gcw_flush(&h->gcw);
-        if (gcw_fullEmpty(&h->work))
+        if (gcw_fullEmpty(&h->work) && !gc_mark_rootsLeft(h))
             break;
         if (!finish && h->opts.debug.gcconcurrentstress >= 2) {
             /* The host marks alone, a few objects per allocation or

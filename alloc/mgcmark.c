@@ -6,8 +6,9 @@
  * Stop-the-world, the collecting thread marks the roots, then it and the
  * heap's mark threads (mgcworker.c) drain the gray queue together
  * (mgcwork.c), setting mark bits with an atomic OR. Concurrently, the
- * roots are marked in the first pause, then background workers, assists
- * and the barrier's flushes (mwbbuf.c) mark while the host runs; that
+ * roots' values are recorded in the first pause, then background workers
+ * (which shade those values first, as Go's root jobs), assists and the
+ * barrier's flushes (mwbbuf.c) mark while the host runs; that
  * flavour never reads what the host may be writing besides pointer slots
  * (loaded with acquire, as the host stores them with release) and the
  * heap-bit words (atomic on both sides): not allocCache or freeindex, so
@@ -294,8 +295,12 @@ static void drainConcurrent(gc_heap *h, gcWork *w, drainCtl *c) { drain_(h, NULL
 
 void gc_mark_drain(gc_heap *h, gcWork *w) { drainParallel(h, w); }
 
+enum { ROOT_CHUNK = 64 }; /* recorded root values a drain claims at a time */
+static void shadeRoots(gc_heap *h, gcWork *w, size_t max);
+
 void gc_mark_drainBackground(gc_heap *h, gcWork *w, double fraction)
 {
+    shadeRoots(h, w, SIZE_MAX);
     drainCtl c = {0};
     c.fraction = fraction;
     c.c0 = gc_thread_cputime();
@@ -308,6 +313,8 @@ uint64_t gc_mark_drainAssist(gc_heap *h, gcWork *w, uint64_t budget)
     c.assist = 1;
     c.budget = budget;
     c.start = c.flushed = w->bytesMarked;
+    /* A bounded drain takes one chunk of roots: an assist must stay short. */
+    shadeRoots(h, w, budget == UINT64_MAX ? SIZE_MAX : ROOT_CHUNK);
     drainConcurrent(h, w, &c);
     /* What the assist found stays queued for the workers. */
     gc_gcw_flush(w);
@@ -320,10 +327,56 @@ void gc_shade(gc_heap *h, gcWork *w, uintptr_t v)
         greyobject_(h, NULL, w, v, 0, 0, 1, 1);
 }
 
+/* The first pause of a concurrent mark records its roots' values instead
+ * of marking them, so that the pause costs a copy of the root words, not a
+ * cache miss or two per root; the drains shade them after the pause, as
+ * Go's workers run its root mark jobs. Shading a value recorded in the
+ * pause later is as good as shading it then: the objects it reaches were
+ * reachable at the mark's start, nothing is freed before the mark ends,
+ * and the barrier keeps what the program stores or overwrites meanwhile.
+ * When the buffer cannot grow, the root is marked at once. */
+
+static void deferRoot(gc_marker *m, uintptr_t v, uintptr_t from)
+{
+    gc_heap *h = m->heap;
+    if (h->rootN == h->rootCap) {
+        size_t cap = h->rootCap ? 2 * h->rootCap : 1024;
+        uintptr_t *nv = realloc(h->rootVals, cap * sizeof *nv);
+        if (!nv) {
+            greyobject_(h, NULL, m->gcw, v, from, 0, 0, 0);
+            return;
+        }
+        h->rootVals = nv;
+        h->rootCap = cap;
+    }
+    h->rootVals[h->rootN++] = v;
+}
+
+bool gc_mark_rootsLeft(gc_heap *h)
+{
+    return atomic_load_explicit(&h->rootNext, memory_order_relaxed) < h->rootN;
+}
+
+/* Shade recorded root values into w, a chunk at a time, until at least
+ * max of them are done or none is left to claim. */
+static void shadeRoots(gc_heap *h, gcWork *w, size_t max)
+{
+    for (size_t done = 0; done < max; done += ROOT_CHUNK) {
+        size_t i = atomic_fetch_add_explicit(&h->rootNext, ROOT_CHUNK, memory_order_relaxed);
+        if (i >= h->rootN)
+            return;
+        size_t end = h->rootN - i < ROOT_CHUNK ? h->rootN : i + ROOT_CHUNK;
+        for (; i < end; i++)
+            gc_shade(h, w, h->rootVals[i]);
+    }
+}
+
 /* Roots run on the collecting thread before any worker starts. */
 static void greyRoot(gc_marker *m, uintptr_t v, uintptr_t from)
 {
-    if (m->checkmark == 0)
+    if (m->defer)
+        deferRoot(m, v, from);
+    else if (m->checkmark == 0)
         greyobject_(m->heap, NULL, m->gcw, v, from, 0, 0, 0);
     else
         greyobject_(m->heap, m, m->gcw, v, from, m->checkmark, 0, 0);
@@ -381,7 +434,7 @@ void gc_mark(gc_heap *h)
     q->nproc = 1;
     atomic_store(&q->nwait, 0);
     gc_gcw_init(w, q);
-    gc_marker m = {h, 0, 0, w};
+    gc_marker m = {h, 0, 0, w, 0};
     markroots(h, &m);
     unsigned nproc = 1;
     if (h->gcprocs > 1 && h->heapLive >= GC_SMALL_MARK)
@@ -402,16 +455,19 @@ void gc_mark(gc_heap *h)
     h->stats.mark_bytes_total += bytes;
 }
 
-/* The first pause of a concurrent cycle: the roots go grey into the
- * collecting thread's gcWork, which is then published for the workers.
- * It keeps its buffers until mark termination (gc_collect drains with it). */
+/* The first pause of a concurrent cycle: the roots' values are recorded
+ * for the drains (deferRoot). The collecting thread's gcWork, which holds
+ * what could not be recorded, is published for the workers; it keeps its
+ * buffers until mark termination (gc_collect drains with it). */
 void gc_mark_concurrentRoots(gc_heap *h)
 {
     gcWorkQueue *q = &h->work;
     q->nproc = 1;
     atomic_store(&q->nwait, 0);
     gc_gcw_init(&h->gcw, q);
-    gc_marker m = {h, 0, 0, &h->gcw};
+    h->rootN = 0;
+    atomic_store_explicit(&h->rootNext, 0, memory_order_relaxed);
+    gc_marker m = {h, 0, 0, &h->gcw, 1};
     markroots(h, &m);
     gc_gcw_flush(&h->gcw);
 }
@@ -655,7 +711,7 @@ void gc_checkmark_verify_marks(gc_heap *h)
         fflush(h->trace);
         return;
     }
-    gc_marker m = {h, 1, 0, NULL};
+    gc_marker m = {h, 1, 0, NULL, 0};
     gc_mark_roots_and_drain(h, &m);
     /* A concurrent mark also keeps what died while it ran (floating
      * garbage): only "reachable but not marked" is an error there, and
@@ -674,7 +730,7 @@ static size_t verifyStopped(gc_heap *h)
         fflush(h->trace);
         return GC_VERIFY_NOMEM;
     }
-    gc_marker m = {h, 2, 0, NULL};
+    gc_marker m = {h, 2, 0, NULL, 0};
     gc_mark_roots_and_drain(h, &m);
     fflush(h->trace);
     return m.problems;
