@@ -54,8 +54,8 @@
  *    where an allocation finds the heap past its trigger; the mark workers
  *    help the collecting thread and the host's stores need no barrier.
  *  - 1: Go's concurrent collector. A short pause (finish sweeping, turn on
- *    the write barrier and allocate-black, scan the roots), then the mark
- *    workers mark while the host runs (25% of gcprocs, as Go's dedicated
+ *    the write barrier and allocate-black, copy the roots' values, which
+ *    the workers then shade), then the mark workers mark while the host runs (25% of gcprocs, as Go's dedicated
  *    and fractional workers, and the procs the host leaves idle, as its
  *    idle-priority workers), and an allocating host in debt to the
  *    collector marks too (assists); when the workers run out of work, the
