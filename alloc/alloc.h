@@ -54,20 +54,21 @@
  *    where an allocation finds the heap past its trigger; the mark workers
  *    help the collecting thread and the host's stores need no barrier.
  *  - 1: Go's concurrent collector. A short pause (finish sweeping, turn on
- *    the write barrier and allocate-black, copy the roots' values, which
- *    the workers then shade), then the mark workers mark while the host runs (25% of gcprocs, as Go's dedicated
- *    and fractional workers, and the procs the host leaves idle, as its
- *    idle-priority workers), and an allocating host in debt to the
- *    collector marks too (assists); when the workers run out of work, the
- *    host's next allocation slow path or gc_safepoint poll ends the mark in
- *    a second short pause (flush every P's barrier buffer, no root is
- *    scanned again) and sweeping goes on lazily. A host that turns this on
- *    promises what the write barrier and safepoint sections below ask: every
- *    pointer store into a heap object or a reported global goes through
- *    gc_write_pointer (or gc_bulk_barrier before a copy), and it polls
- *    gc_safepoint where it may run long without allocating. A host that
- *    forgets a barrier loses objects; TOYDEBUG=gcconcurrentstress=1 with
- *    gccheckmark=1 makes that show as a checkmark failure.
+ *    the write barrier and allocate-black, copy the roots' values), then
+ *    the mark workers shade those and mark while the host runs (25% of
+ *    gcprocs, as Go's dedicated and fractional workers, and the procs the
+ *    host leaves idle, as its idle-priority workers), and an allocating
+ *    host in debt to the collector marks too (assists); when the workers
+ *    run out of work, the host's next allocation slow path or gc_safepoint
+ *    poll ends the mark in a second short pause (flush every P's barrier
+ *    buffer, no root is scanned again) and sweeping goes on lazily. A host
+ *    that turns this on promises what the write barrier and safepoint
+ *    sections below ask: every pointer store into a heap object or a
+ *    reported global goes through gc_write_pointer (or gc_bulk_barrier
+ *    before a copy), and it polls gc_safepoint where it may run long
+ *    without allocating. A host that forgets a barrier loses objects;
+ *    TOYDEBUG=gcconcurrentstress=1 with gccheckmark=1 makes that show as a
+ *    checkmark failure.
  */
 #ifndef ALLOC_ALLOC_H
 #define ALLOC_ALLOC_H

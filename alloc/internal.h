@@ -411,7 +411,7 @@ struct gc_marker {
     int checkmark; /* 0: marking gcmarkBits; 1: checkmark walk; 2: verify (count, don't abort) */
     size_t problems;
     gcWork *gcw;   /* where roots go: the collecting thread's gcWork */
-    int defer;     /* a concurrent mark's first pause: root values are recorded (gc_heap.rootVals) */
+    int recordRoots; /* a concurrent mark's first pause: root values go to gc_heap.rootVals */
 };
 
 /* Per-cycle sweep pacing (Go's sweepdata + mheap.sweepPagesPerByte). */

@@ -335,8 +335,7 @@ void gc_shade(gc_heap *h, gcWork *w, uintptr_t v)
  * reachable at the mark's start, nothing is freed before the mark ends,
  * and the barrier keeps what the program stores or overwrites meanwhile.
  * When the buffer cannot grow, the root is marked at once. */
-
-static void deferRoot(gc_marker *m, uintptr_t v, uintptr_t from)
+static void recordRoot(gc_marker *m, uintptr_t v, uintptr_t from)
 {
     gc_heap *h = m->heap;
     if (h->rootN == h->rootCap) {
@@ -374,8 +373,8 @@ static void shadeRoots(gc_heap *h, gcWork *w, size_t max)
 /* Roots run on the collecting thread before any worker starts. */
 static void greyRoot(gc_marker *m, uintptr_t v, uintptr_t from)
 {
-    if (m->defer)
-        deferRoot(m, v, from);
+    if (m->recordRoots)
+        recordRoot(m, v, from);
     else if (m->checkmark == 0)
         greyobject_(m->heap, NULL, m->gcw, v, from, 0, 0, 0);
     else
@@ -456,7 +455,7 @@ void gc_mark(gc_heap *h)
 }
 
 /* The first pause of a concurrent cycle: the roots' values are recorded
- * for the drains (deferRoot). The collecting thread's gcWork, which holds
+ * for the drains (recordRoot). The collecting thread's gcWork, which holds
  * what could not be recorded, is published for the workers; it keeps its
  * buffers until mark termination (gc_collect drains with it). */
 void gc_mark_concurrentRoots(gc_heap *h)
