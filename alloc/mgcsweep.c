@@ -395,13 +395,16 @@ void gc_bgsweep_wait(gc_heap *h)
     gcBgSweep *bs = h->bgsweep;
     if (!bgsweepHere(bs))
         return;
-    /* Parked (in a pause): it holds no span and takes none. */
     pthread_mutex_lock(&bs->mu);
-    bs->waiters++;
-    pthread_cond_signal(&bs->cv); /* out of a yield */
-    while ((bs->pending || bs->running) && !bs->parked)
-        pthread_cond_wait(&bs->done, &bs->mu);
-    bs->waiters--;
+    /* Parked (in a pause): it holds no span and takes none; waking it
+     * would only have it contend for mu to go back to sleep. */
+    if (!bs->parked) {
+        bs->waiters++;
+        pthread_cond_signal(&bs->cv); /* out of a yield */
+        while ((bs->pending || bs->running) && !bs->parked)
+            pthread_cond_wait(&bs->done, &bs->mu);
+        bs->waiters--;
+    }
     pthread_mutex_unlock(&bs->mu);
 }
 
