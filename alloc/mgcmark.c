@@ -334,21 +334,19 @@ void gc_shade(gc_heap *h, gcWork *w, uintptr_t v)
  * pause later is as good as shading it then: the objects it reaches were
  * reachable at the mark's start, nothing is freed before the mark ends,
  * and the barrier keeps what the program stores or overwrites meanwhile.
- * When the buffer cannot grow, the root is marked at once. */
-static void recordRoot(gc_marker *m, uintptr_t v, uintptr_t from)
+ * Returns 0 when the buffer cannot grow: the root is then marked at once. */
+static int recordRoot(gc_heap *h, uintptr_t v)
 {
-    gc_heap *h = m->heap;
     if (h->rootN == h->rootCap) {
         size_t cap = h->rootCap ? 2 * h->rootCap : 1024;
         uintptr_t *nv = realloc(h->rootVals, cap * sizeof *nv);
-        if (!nv) {
-            greyobject_(h, NULL, m->gcw, v, from, 0, 0, 0);
-            return;
-        }
+        if (!nv)
+            return 0;
         h->rootVals = nv;
         h->rootCap = cap;
     }
     h->rootVals[h->rootN++] = v;
+    return 1;
 }
 
 bool gc_mark_rootsLeft(gc_heap *h)
@@ -373,9 +371,9 @@ static void shadeRoots(gc_heap *h, gcWork *w, size_t max)
 /* Roots run on the collecting thread before any worker starts. */
 static void greyRoot(gc_marker *m, uintptr_t v, uintptr_t from)
 {
-    if (m->recordRoots)
-        recordRoot(m, v, from);
-    else if (m->checkmark == 0)
+    if (m->recordRoots && recordRoot(m->heap, v))
+        return;
+    if (m->checkmark == 0)
         greyobject_(m->heap, NULL, m->gcw, v, from, 0, 0, 0);
     else
         greyobject_(m->heap, m, m->gcw, v, from, m->checkmark, 0, 0);

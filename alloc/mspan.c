@@ -27,8 +27,9 @@ static inline __attribute__((always_inline)) void refillAllocCache(mspan *s, uin
 {
     s->freeindex = word * 64;
     s->winBase = s->startAddr + s->freeindex * s->elemsize;
-    /* A window is 64 slots, so it starts on a bitmap word. */
-    if (span_heapBits(s))
+    /* A window is 64 slots, so it starts on a bitmap word. Only small
+     * spans have windows, so the union holds heapBits, not largeType. */
+    if (s->heapBits)
         s->winHeapBits = s->heapBits + word * (s->elemsize / GC_PTR_SIZE);
     s->winBits = 0;
     s->allocCache = ~s->allocBits[word < span_bitsWords(s) ? word : 0] & validBits(s, word);
